@@ -1,0 +1,81 @@
+// `npm run stack [start|reset|status]`: the local stand-in for `supabase start|db reset|status`.
+// `npm start` runs `stack start --console`: the stack plus the built console, in the foreground.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, projectRoot, statusEnv, type StackConfig } from './config.ts';
+import { removeDatabase } from './db.ts';
+import { startStack } from './index.ts';
+
+const [command = 'start', ...flags] = process.argv.slice(2);
+const config = await loadConfig();
+
+function printStatus(config: StackConfig): void {
+	for (const [name, value] of Object.entries(statusEnv(config))) console.log(`${name}="${value}"`);
+}
+
+/** Runs the built SvelteKit console (adapter-node) against this stack. */
+function startConsole(config: StackConfig, onExit: (code: number | null) => void) {
+	const entry = join(projectRoot, 'build', 'index.js');
+	if (!existsSync(entry)) throw new Error('the console is not built: run `npm run build` first');
+	const port = process.env.CONSOLE_PORT ?? '5173';
+	const child = spawn(process.execPath, [entry], {
+		stdio: 'inherit',
+		env: {
+			...process.env,
+			PORT: port,
+			HOST: '127.0.0.1',
+			ORIGIN: `http://127.0.0.1:${port}`,
+			PUBLIC_SUPABASE_URL: config.apiUrl,
+			PUBLIC_SUPABASE_ANON_KEY: config.anonKey,
+		},
+	});
+	child.once('exit', onExit);
+	return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill('SIGTERM') };
+}
+
+async function start(): Promise<void> {
+	const startedAt = performance.now();
+	const stack = await startStack(config);
+	let stopping = false;
+	const shutdown = async (code: number) => {
+		if (stopping) return;
+		stopping = true;
+		consoleApp?.stop();
+		await stack.stop();
+		process.exit(code);
+	};
+	const consoleApp = flags.includes('--console')
+		? startConsole(config, (code) => {
+				if (!stopping) console.error(`stack: the console exited (code ${code}); stopping`);
+				void shutdown(1);
+			})
+		: undefined;
+	process.once('SIGINT', () => void shutdown(0));
+	process.once('SIGTERM', () => void shutdown(0));
+	void stack.failed.then((reason) => {
+		console.error(`stack: ${reason}; stopping`);
+		void shutdown(1);
+	});
+	printStatus(config);
+	console.log(`stack: ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+	if (consoleApp) console.log(`console: ${consoleApp.url}`);
+	console.log('Press Ctrl-C to stop.');
+}
+
+switch (command) {
+	case 'start':
+		await start();
+		break;
+	case 'reset':
+		removeDatabase(config);
+		console.log('stack: local database removed; it is bootstrapped, migrated and seeded anew on start');
+		await start();
+		break;
+	case 'status':
+		printStatus(config);
+		break;
+	default:
+		console.error('usage: npm run stack -- [start|reset|status]');
+		process.exit(2);
+}

@@ -1,0 +1,5 @@
+import type { ServiceContext } from '../index.ts';
+import { sendJson, type Service } from '../http.ts';
+export function createRestService(_context: ServiceContext): Service {
+	return { handle: async (_req, res, path) => sendJson(res, path === '/health' || path === '/' ? 200 : 501, { placeholder: true }), close: async () => {} };
+}

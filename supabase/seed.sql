@@ -1,0 +1,1 @@
+-- Local development seed data (applied after migrations by `supabase db reset` and `npm run stack -- reset`).
