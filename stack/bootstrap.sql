@@ -156,3 +156,41 @@ create table supabase_migrations.schema_migrations (
 	name text
 );
 alter table supabase_migrations.schema_migrations owner to postgres;
+
+-- PostgREST schema cache reload (stack/rest) -----------------------------------------------------------
+-- Supabase's pgrst_ddl_watch / pgrst_drop_watch: DDL that changes what the API exposes sends
+-- NOTIFY pgrst, 'reload schema', so new tables and functions are served without a restart.
+create function extensions.pgrst_ddl_watch() returns event_trigger language plpgsql as $$
+declare
+	cmd record;
+begin
+	for cmd in select * from pg_event_trigger_ddl_commands() loop
+		if cmd.command_tag in (
+			'CREATE SCHEMA', 'ALTER SCHEMA', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE',
+			'CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'CREATE VIEW', 'ALTER VIEW',
+			'CREATE MATERIALIZED VIEW', 'ALTER MATERIALIZED VIEW', 'CREATE FUNCTION', 'ALTER FUNCTION',
+			'CREATE TRIGGER', 'CREATE TYPE', 'ALTER TYPE', 'CREATE RULE', 'COMMENT'
+		)
+		-- objects in pg_temp are never part of the API
+		and cmd.schema_name is distinct from 'pg_temp' then
+			notify pgrst, 'reload schema';
+		end if;
+	end loop;
+end;
+$$;
+
+create function extensions.pgrst_drop_watch() returns event_trigger language plpgsql as $$
+declare
+	obj record;
+begin
+	for obj in select * from pg_event_trigger_dropped_objects() loop
+		if obj.object_type in ('schema', 'table', 'foreign table', 'view', 'materialized view', 'function', 'trigger', 'type', 'rule')
+		and obj.is_temporary is false then
+			notify pgrst, 'reload schema';
+		end if;
+	end loop;
+end;
+$$;
+
+create event trigger pgrst_ddl_watch on ddl_command_end execute procedure extensions.pgrst_ddl_watch();
+create event trigger pgrst_drop_watch on sql_drop execute procedure extensions.pgrst_drop_watch();

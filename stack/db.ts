@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { StackConfig } from './config.ts';
+import { supabaseDir, type StackConfig } from './config.ts';
 
 const SUPERUSER = 'supabase_admin';
 const PASSWORD = 'postgres';
@@ -83,7 +83,7 @@ async function runSql(url: string, sql: string): Promise<void> {
  * recorded in supabase_migrations.schema_migrations, each in its own transaction.
  */
 async function applyMigrations(config: StackConfig, log: (line: string) => void, options: { seed: boolean }): Promise<void> {
-	const migrationsDir = join(config.functionsDir, '..', 'migrations');
+	const migrationsDir = join(supabaseDir, 'migrations');
 	const files = readdirSync(migrationsDir).filter((file) => /^\d+_.+\.sql$/.test(file)).sort();
 	const client = new pg.Client({ connectionString: config.dbUrl });
 	await client.connect();
@@ -100,11 +100,11 @@ async function applyMigrations(config: StackConfig, log: (line: string) => void,
 				await client.query('commit');
 			} catch (error) {
 				await client.query('rollback');
-				throw new Error(`migration ${file} failed: ${(error as Error).message}`);
+				throw new Error(`migration ${file} failed: ${(error as Error).message}`, { cause: error });
 			}
 			log(`applied migration ${file}`);
 		}
-		const seedFile = join(migrationsDir, '..', 'seed.sql');
+		const seedFile = join(supabaseDir, 'seed.sql');
 		if (options.seed && existsSync(seedFile)) await client.query(readFileSync(seedFile, 'utf8'));
 	} finally {
 		await client.end();

@@ -17,7 +17,7 @@ const CORS_HEADERS = {
 	'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
 	'access-control-allow-headers':
 		'authorization, x-client-info, apikey, content-type, prefer, range, range-unit, accept-profile, content-profile, x-supabase-api-version, x-region',
-	'access-control-expose-headers': 'content-range, content-location, content-profile, preference-applied, x-supabase-api-version',
+	'access-control-expose-headers': 'content-range, content-location, content-profile, preference-applied, x-supabase-api-version, x-total-count, link',
 	'access-control-max-age': '86400',
 };
 
@@ -43,7 +43,8 @@ export function startGateway(config: StackConfig, services: GatewayServices, log
 	async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
 		const url = new URL(req.url ?? '/', config.apiUrl);
-		if (req.method === 'OPTIONS') {
+		// Edge Functions answer their own preflight, as on Supabase; Kong answers the rest.
+		if (req.method === 'OPTIONS' && !url.pathname.startsWith('/functions/v1/')) {
 			res.writeHead(204).end();
 			return;
 		}

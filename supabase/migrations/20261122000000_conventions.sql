@@ -8,6 +8,7 @@ create schema if not exists private;
 revoke all on schema private from public;
 grant usage on schema private to authenticated, service_role;
 
-alter default privileges in schema public revoke execute on functions from public;
+-- PUBLIC's execute is a global default that a per-schema revoke cannot take away.
+alter default privileges revoke execute on functions from public;
+-- Supabase grants these per schema in public.
 alter default privileges in schema public revoke execute on functions from anon, authenticated;
-alter default privileges in schema private revoke execute on functions from public;

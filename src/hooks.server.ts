@@ -1,0 +1,63 @@
+// Every request gets its own Supabase server client bound to its cookies (Supabase's SvelteKit
+// server-side auth guide), then the guard decides who may see which route group.
+import { createServerClient } from '@supabase/ssr';
+import { redirect, type Handle } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { supabaseEnv } from '$lib/supabase-env';
+
+// supabase-js builds its Realtime client eagerly and needs a WebSocket, which Node has built in
+// only from version 22; the engines field allows 20.19, so older Nodes get the `ws` package's.
+globalThis.WebSocket ??= NodeWebSocket as unknown as typeof globalThis.WebSocket;
+
+const supabase: Handle = async ({ event, resolve }) => {
+	const { url, anonKey } = supabaseEnv();
+	event.locals.supabase = createServerClient(url, anonKey, {
+		cookies: {
+			getAll: () => event.cookies.getAll(),
+			setAll: (cookiesToSet, headers) => {
+				// path '/' so the session is shared by every page, as SvelteKit requires a path.
+				for (const { name, value, options } of cookiesToSet) event.cookies.set(name, value, { ...options, path: '/' });
+				// Auth cookies must never be cached for another visitor.
+				event.setHeaders(headers);
+			},
+		},
+	});
+
+	// getSession() only decodes the cookie; getUser() asks Auth whether the token is genuine.
+	event.locals.safeGetSession = async () => {
+		const {
+			data: { session },
+		} = await event.locals.supabase.auth.getSession();
+		if (!session) return { session: null, user: null };
+		const {
+			data: { user },
+			error,
+		} = await event.locals.supabase.auth.getUser();
+		if (error) return { session: null, user: null };
+		return { session, user };
+	};
+
+	return resolve(event, {
+		// supabase-js reads these headers from responses fetched during server-side loads.
+		filterSerializedResponseHeaders: (name) => name === 'content-range' || name === 'x-supabase-api-version',
+	});
+};
+
+/** Routes in (app) need a session; routes in (auth) are only for visitors without one. */
+const authGuard: Handle = async ({ event, resolve }) => {
+	const { session, user } = await event.locals.safeGetSession();
+	event.locals.session = session;
+	event.locals.user = user;
+
+	const routeId = event.route.id ?? '';
+	if (!session && routeId.startsWith('/(app)/')) {
+		const destination = event.url.pathname + event.url.search;
+		redirect(303, `/login?${new URLSearchParams({ redirectTo: destination })}`);
+	}
+	if (session && routeId.startsWith('/(auth)/')) redirect(303, '/dashboard');
+
+	return resolve(event);
+};
+
+export const handle: Handle = sequence(supabase, authGuard);

@@ -1,0 +1,87 @@
+// Rows of the claim engine's tables as the console reads them, over REST or from Realtime.
+// Parsing at this boundary means a migration that changes a column fails loudly, not silently.
+import { z } from 'zod';
+
+const timestamp = z.string();
+const platform = z.enum(['facebook', 'instagram']);
+
+export const showStatuses = ['draft', 'active', 'paused', 'ended'] as const;
+export const showSchema = z.object({
+	id: z.uuid(),
+	workspace_id: z.uuid(),
+	name: z.string(),
+	status: z.enum(showStatuses),
+	platform,
+	connection_id: z.uuid().nullable(),
+	live_id: z.string().nullable(),
+	live_url: z.string().nullable(),
+	claim_words: z.array(z.string()).nullable(),
+	pass_words: z.array(z.string()).nullable(),
+	started_at: timestamp.nullable(),
+	ended_at: timestamp.nullable(),
+	created_at: timestamp,
+	updated_at: timestamp,
+});
+export type Show = z.infer<typeof showSchema>;
+
+export const showItemSchema = z.object({
+	id: z.uuid(),
+	show_id: z.uuid(),
+	item_number: z.string(),
+	title: z.string().nullable(),
+	description: z.string().nullable(),
+	quantity: z.number().int(),
+	claimed_count: z.number().int(),
+	waitlist_count: z.number().int(),
+	status: z.enum(['unclaimed', 'partial', 'sold_out']),
+	created_at: timestamp,
+	updated_at: timestamp,
+});
+export type ShowItem = z.infer<typeof showItemSchema>;
+
+export const claimSchema = z.object({
+	id: z.uuid(),
+	show_id: z.uuid(),
+	show_item_id: z.uuid(),
+	item_number: z.string(),
+	platform: z.enum(['facebook', 'instagram', 'test']),
+	platform_user_id: z.string().nullable(),
+	user_handle: z.string().nullable(),
+	user_display_name: z.string().nullable(),
+	raw_text: z.string().nullable(),
+	status: z.enum(['winner', 'waitlist', 'passed', 'released']),
+	waitlist_position: z.number().int().nullable(),
+	promoted_at: timestamp.nullable(),
+	ended_at: timestamp.nullable(),
+	operator_action: z.boolean(),
+	operator_notes: z.string().nullable(),
+	is_test: z.boolean(),
+	created_at: timestamp,
+	updated_at: timestamp,
+});
+export type Claim = z.infer<typeof claimSchema>;
+
+export const commentSchema = z.object({
+	id: z.uuid(),
+	show_id: z.uuid(),
+	platform: z.enum(['facebook', 'instagram', 'test']),
+	platform_user_id: z.string(),
+	user_handle: z.string().nullable(),
+	user_display_name: z.string().nullable(),
+	raw_text: z.string(),
+	commented_at: timestamp,
+	intents: z.array(z.object({ intent: z.enum(['claim', 'pass']), item_number: z.string() })),
+	outcome: z.enum(['processed', 'ignored']),
+	ignored_reason: z.string().nullable(),
+	is_test: z.boolean(),
+	created_at: timestamp,
+});
+export type Comment = z.infer<typeof commentSchema>;
+
+/** Column lists that match the schemas above, so selects fetch exactly what is parsed. */
+export const columns = {
+	show: Object.keys(showSchema.shape).join(', '),
+	showItem: Object.keys(showItemSchema.shape).join(', '),
+	claim: Object.keys(claimSchema.shape).join(', '),
+	comment: Object.keys(commentSchema.shape).join(', '),
+};

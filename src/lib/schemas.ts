@@ -1,0 +1,66 @@
+// What the console accepts from its forms, checked before anything reaches Auth or the database.
+import { z } from 'zod';
+
+/** Auth's minimum_password_length in supabase/config.toml; hosted projects must be set to match. */
+export const minimumPasswordLength = 8;
+/** bcrypt ignores bytes after 72, so Auth refuses longer passwords. */
+const maximumPasswordLength = 72;
+
+const email = z
+	.string({ error: 'Enter your email address' })
+	.trim()
+	.min(1, 'Enter your email address')
+	.pipe(z.email({ error: 'Enter an email address like name@example.com' }));
+
+export const loginSchema = z.object({
+	email,
+	password: z.string({ error: 'Enter your password' }).min(1, 'Enter your password'),
+});
+
+export const signupSchema = z.object({
+	email,
+	password: z
+		.string({ error: 'Choose a password' })
+		.min(minimumPasswordLength, `Use at least ${minimumPasswordLength} characters`)
+		.max(maximumPasswordLength, `Use at most ${maximumPasswordLength} characters`),
+	workspaceName: z
+		.string()
+		.trim()
+		.max(200, 'Keep the workspace name under 200 characters')
+		.optional()
+		.transform((name) => name || undefined),
+});
+
+export const resetPasswordSchema = z.object({ email });
+
+/** A workspace row as the console reads it from the database. */
+export const workspaceSchema = z.object({ id: z.uuid(), name: z.string() });
+export type Workspace = z.infer<typeof workspaceSchema>;
+
+export type FieldErrors<Schema extends z.ZodType> = Partial<Record<keyof z.input<Schema>, string>>;
+
+export type ParsedForm<Schema extends z.ZodType> = { ok: true; data: z.output<Schema> } | { ok: false; errors: FieldErrors<Schema> };
+
+/** Parses submitted form fields; on failure, the first message for each field. */
+export function parseForm<Schema extends z.ZodType>(schema: Schema, form: FormData): ParsedForm<Schema> {
+	const fields = Object.fromEntries([...form.entries()].filter(([, value]) => typeof value === 'string'));
+	const result = schema.safeParse(fields);
+	if (result.success) return { ok: true, data: result.data };
+	const errors: Record<string, string> = {};
+	for (const issue of result.error.issues) {
+		const field = String(issue.path[0] ?? '');
+		errors[field] ??= issue.message;
+	}
+	return { ok: false, errors: errors as FieldErrors<Schema> };
+}
+
+/**
+ * Where to go after signing in: only a path on this site, never another origin
+ * (`//evil.example`, `/\evil.example` and absolute URLs are refused).
+ */
+export function safeRedirectPath(requested: string | null | undefined, fallback = '/dashboard'): string {
+	if (!requested || !requested.startsWith('/') || requested.startsWith('//') || requested.includes('\\')) return fallback;
+	const resolved = new URL(requested, 'http://console.invalid');
+	if (resolved.origin !== 'http://console.invalid') return fallback;
+	return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+}

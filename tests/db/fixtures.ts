@@ -1,0 +1,138 @@
+// Shows, items and comments for the claim-engine tests, built through the public API as an
+// operator would.
+import type pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { asUser, rpc, serviceRole, type TestUser } from '../support/db.ts';
+
+export interface ShowRow {
+	id: string;
+	workspace_id: string;
+	status: string;
+	platform: string;
+	live_id: string | null;
+}
+
+export interface ItemRow {
+	id: string;
+	show_id: string;
+	item_number: string;
+	quantity: number;
+	claimed_count: number;
+	waitlist_count: number;
+	status: string;
+}
+
+export interface ClaimRow {
+	id: string;
+	show_item_id: string;
+	item_number: string;
+	platform_user_id: string | null;
+	user_handle: string | null;
+	status: string;
+	waitlist_position: number | null;
+	operator_action: boolean;
+	operator_user_id: string | null;
+}
+
+export interface IntentResult {
+	intent: 'claim' | 'pass';
+	item_number: string;
+	outcome: 'winner' | 'waitlist' | 'duplicate' | 'passed' | 'unknown_item' | 'ignored';
+	reason: string | null;
+	claim: ClaimRow | null;
+	item: ItemRow | null;
+	promoted: ClaimRow | null;
+}
+
+export interface IngestResult {
+	comment_id: string | null;
+	replayed: boolean;
+	outcome: 'processed' | 'ignored';
+	reason: string | null;
+	results: IntentResult[];
+}
+
+export interface LiveShow {
+	show: ShowRow;
+	/** Item ids by item number. */
+	items: Map<string, string>;
+}
+
+/**
+ * A show of the operator's workspace with the given items (add_show_items syntax), activated on
+ * a fresh live id unless `draft`.
+ */
+export async function createShow(
+	db: pg.Pool,
+	operator: TestUser,
+	items: unknown[],
+	options: { draft?: boolean; platform?: 'facebook' | 'instagram'; workspaceId?: string } = {},
+): Promise<LiveShow> {
+	const actor = asUser(operator);
+	let show = await rpc<ShowRow>(db, actor, 'create_show', {
+		workspace_id: options.workspaceId ?? operator.workspaceId,
+		platform: options.platform ?? 'facebook',
+		name: 'Test show',
+	});
+	const added = await rpc<{ added: ItemRow[] }>(db, actor, 'add_show_items', { show_id: show.id, items });
+	if (!options.draft) show = await rpc<ShowRow>(db, actor, 'activate_show', { show_id: show.id, live_id: `live-${randomUUID()}` });
+	return { show, items: new Map(added.added.map((item) => [item.item_number, item.id])) };
+}
+
+let commentSequence = 0;
+
+/** A platform comment on the show's live, from user (a platform user id), with a fresh comment id. */
+export function commentOn(show: ShowRow, user: string, text: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+	commentSequence += 1;
+	return {
+		show_id: show.id,
+		platform: show.platform,
+		live_id: show.live_id,
+		comment_id: `comment-${randomUUID()}`,
+		platform_user_id: user,
+		user_handle: `handle_${user}`,
+		user_display_name: `User ${user}`,
+		text,
+		created_at: new Date(Date.UTC(2026, 10, 22, 20, 0, 0) + commentSequence).toISOString(),
+		...overrides,
+	};
+}
+
+export function ingest(db: pg.Pool, comment: Record<string, unknown>): Promise<IngestResult> {
+	return rpc<IngestResult>(db, serviceRole, 'ingest_comment', { comment });
+}
+
+export function ingestBatch(db: pg.Pool, comments: Record<string, unknown>[]): Promise<IngestResult[]> {
+	return rpc<IngestResult[]>(db, serviceRole, 'ingest_comments', { comments });
+}
+
+/** The item's claims as stored, in claim order. */
+export async function claimsOf(owner: pg.Pool, itemId: string): Promise<ClaimRow[]> {
+	const { rows } = await owner.query<ClaimRow>('select * from public.claims where show_item_id = $1 order by created_at, id', [itemId]);
+	return rows;
+}
+
+export async function itemRow(owner: pg.Pool, itemId: string): Promise<ItemRow> {
+	const { rows } = await owner.query<ItemRow>('select * from public.show_items where id = $1', [itemId]);
+	return rows[0];
+}
+
+/** Platform user ids of the item's waiters, first in line first. */
+export async function waitlistOf(owner: pg.Pool, itemId: string): Promise<string[]> {
+	const { rows } = await owner.query<{ platform_user_id: string }>(
+		`select coalesce(platform_user_id, '@' || user_handle) as platform_user_id from public.claims
+		 where show_item_id = $1 and status = 'waitlist' order by waitlist_position`,
+		[itemId],
+	);
+	return rows.map((row) => row.platform_user_id);
+}
+
+/** Platform user ids (or '@handle') of the item's winners, sorted. */
+export async function winnersOf(owner: pg.Pool, itemId: string): Promise<string[]> {
+	const { rows } = await owner.query<{ buyer: string }>(
+		`select coalesce(platform_user_id, '@' || user_handle) as buyer from public.claims
+		 where show_item_id = $1 and status = 'winner' order by 1`,
+		[itemId],
+	);
+	return rows.map((row) => row.buyer);
+}
