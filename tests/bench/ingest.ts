@@ -1,0 +1,91 @@
+// Benchmark: comments per second through ingest_comment, called the way the Edge Functions call
+// it (supabase-js → /rest/v1/rpc as service_role) on a throwaway local stack.
+// Usage: npm run bench:ingest [-- --comments 2000]
+//
+// Two shapes of show at 1, 10 and 50 concurrent callers:
+// - hot:    every viewer claims the same item (quantity 3): one row lock serialises everything;
+// - spread: viewers claim among 500 items, as in a busy show with a large catalogue.
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { startTestStack, type TestStackEnv } from '../support/start-test-stack.ts';
+
+const { values } = parseArgs({ options: { comments: { type: 'string', default: '2000' } } });
+const commentsPerRun = Number(values.comments);
+const concurrencies = [1, 10, 50];
+
+function client(env: TestStackEnv, key: string): SupabaseClient {
+	return createClient(env.SUPABASE_URL, key, {
+		auth: { persistSession: false, autoRefreshToken: false },
+		realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+	});
+}
+
+async function call<T>(supabase: SupabaseClient, fn: string, args: Record<string, unknown>): Promise<T> {
+	const { data, error } = await supabase.rpc(fn, args);
+	if (error) throw new Error(`${fn}: ${error.message}`);
+	return data as T;
+}
+
+/** A signed-up seller's active show with the given items. */
+async function liveShow(env: TestStackEnv, items: string): Promise<{ id: string; platform: string; live_id: string }> {
+	const seller = client(env, env.SUPABASE_ANON_KEY);
+	const { error } = await seller.auth.signUp({ email: `bench-${randomUUID()}@example.test`, password: 'bench password 1' });
+	if (error) throw error;
+	const { data: workspace } = await seller.from('workspaces').select('id').single();
+	const show = await call<{ id: string }>(seller, 'create_show', { workspace_id: workspace!.id, platform: 'facebook', name: 'Bench' });
+	await call(seller, 'add_show_items', { show_id: show.id, items: [items] });
+	return call(seller, 'activate_show', { show_id: show.id, live_id: `bench-${randomUUID()}` });
+}
+
+function percentile(sorted: number[], fraction: number): number {
+	return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
+}
+
+async function run(env: TestStackEnv, shape: 'hot' | 'spread', concurrency: number) {
+	const show = await liveShow(env, shape === 'hot' ? '1' : '1-500');
+	const service = client(env, env.SUPABASE_SERVICE_ROLE_KEY);
+	const latencies: number[] = [];
+	let next = 0;
+	const started = performance.now();
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (next < commentsPerRun) {
+				const index = next++;
+				const item = shape === 'hot' ? 1 : 1 + (index % 500);
+				const sent = performance.now();
+				await call(service, 'ingest_comment', {
+					comment: {
+						show_id: show.id,
+						platform: show.platform,
+						live_id: show.live_id,
+						comment_id: `bench-${index}`,
+						platform_user_id: `viewer-${index}`,
+						user_handle: `viewer_${index}`,
+						text: `sold ${item}`,
+						created_at: new Date().toISOString(),
+					},
+				});
+				latencies.push(performance.now() - sent);
+			}
+		}),
+	);
+	const seconds = (performance.now() - started) / 1000;
+	latencies.sort((a, b) => a - b);
+	const ms = (value: number) => value.toFixed(1).padStart(7);
+	console.log(
+		`${shape.padEnd(6)} ${String(concurrency).padStart(3)} callers  ${String(Math.round(commentsPerRun / seconds)).padStart(5)} comments/s` +
+			`  p50 ${ms(percentile(latencies, 0.5))} ms  p95 ${ms(percentile(latencies, 0.95))} ms  p99 ${ms(percentile(latencies, 0.99))} ms`,
+	);
+}
+
+const stack = await startTestStack();
+try {
+	console.log(`ingest_comment over /rest/v1/rpc, ${commentsPerRun} comments per run`);
+	for (const shape of ['hot', 'spread'] as const) {
+		for (const concurrency of concurrencies) await run(stack.env, shape, concurrency);
+	}
+} finally {
+	await stack.stop();
+}
