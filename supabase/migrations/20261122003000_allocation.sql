@@ -120,6 +120,10 @@ begin
 		raise sqlstate '22023' using message = 'comment.platform_user_id is required';
 	end if;
 	source.text := coalesce(source.text, '');
+	-- Meta caps comments at 8,000 characters; anything longer is not a comment.
+	if length(source.text) > 10000 then
+		raise sqlstate '22023' using message = format('comment.text is %s characters long; at most 10000', length(source.text));
+	end if;
 	source.created_at := coalesce(source.created_at, now());
 	source.comment_id := nullif(source.comment_id, '');
 

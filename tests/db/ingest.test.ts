@@ -181,6 +181,10 @@ describe('comments the show does not take', () => {
 		});
 		await expect(ingest(api, commentOn(show, '', 'sold 1'))).rejects.toMatchObject({ code: '22023', message: 'comment.platform_user_id is required' });
 		await expect(rpc(api, serviceRole, 'ingest_comment', { comment: [1] })).rejects.toMatchObject({ code: '22023' });
+		await expect(ingest(api, commentOn(show, 'ann', `sold 1 ${'x'.repeat(10_000)}`))).rejects.toMatchObject({
+			code: '22023',
+			message: 'comment.text is 10007 characters long; at most 10000',
+		});
 	});
 });
 
