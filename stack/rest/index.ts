@@ -219,19 +219,13 @@ export function createRestService(context: ServiceContext): Service {
 				['request.path', path],
 				['request.headers', headersJson(req)],
 				['request.cookies', cookiesJson(req)],
+				// The impersonated role's own settings (e.g. statement_timeout), as PostgREST applies them.
+				...(cache.roleSettings.get(identity.role) ?? []),
 			];
 			await client.query('select set_config(name, value, true) from unnest($1::text[], $2::text[]) as s(name, value)', [
 				settings.map(([name]) => name),
 				settings.map(([, value]) => value),
 			]);
-			// The impersonated role's own settings (e.g. statement_timeout), as PostgREST applies them.
-			const roleSettings = cache.roleSettings.get(identity.role) ?? [];
-			if (roleSettings.length > 0) {
-				await client.query('select set_config(name, value, true) from unnest($1::text[], $2::text[]) as s(name, value)', [
-					roleSettings.map(([name]) => name),
-					roleSettings.map(([, value]) => value),
-				]);
-			}
 			const { rows } = await client.query<StatementResult>(plan.sql, plan.values);
 			const gucs = await client.query<{ headers: string | null; status: string | null }>(
 				"select nullif(current_setting('response.headers', true), '') as headers, nullif(current_setting('response.status', true), '') as status",
