@@ -6,7 +6,9 @@
 --   * status matches the counts (a check on show_items);
 --   * a buyer holds or waits for an item at most once (a unique index on claims).
 -- The triggers are deferred because a single allocation touches a claim and its item in
--- separate statements; by commit the two must agree.
+-- separate statements; by commit the two must agree. At commit every queued event sees the final
+-- state, so each item is checked once per transaction: a promotion that renumbers a long waitlist
+-- costs one scan, not one per waiter.
 
 create function private.assert_item_invariants(item_id uuid) returns void
 language plpgsql
@@ -51,6 +53,23 @@ begin
 end;
 $$;
 
+-- Checks the item unless this transaction already has; the list of checked items lives in a
+-- transaction-local setting.
+create function private.assert_item_invariants_once(item_id uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+	checked text := coalesce(current_setting('private.checked_items', true), '');
+begin
+	if position(item_id::text in checked) > 0 then
+		return;
+	end if;
+	perform private.assert_item_invariants(item_id);
+	perform set_config('private.checked_items', checked || item_id::text || ' ', true);
+end;
+$$;
+
 -- Security definer so the check also runs for writers without rights on schema private.
 create function private.check_item_invariants() returns trigger
 language plpgsql security definer
@@ -58,11 +77,11 @@ set search_path = ''
 as $$
 begin
 	if tg_table_name = 'show_items' then
-		perform private.assert_item_invariants(new.id);
+		perform private.assert_item_invariants_once(new.id);
 	else
-		perform private.assert_item_invariants(coalesce(new.show_item_id, old.show_item_id));
+		perform private.assert_item_invariants_once(coalesce(new.show_item_id, old.show_item_id));
 		if tg_op = 'UPDATE' and new.show_item_id <> old.show_item_id then
-			perform private.assert_item_invariants(old.show_item_id);
+			perform private.assert_item_invariants_once(old.show_item_id);
 		end if;
 	end if;
 	return null;
