@@ -1,10 +1,11 @@
 // `npm run stack [start|reset|status]`: the local stand-in for `supabase start|db reset|status`.
-// `npm start` runs `stack start --console`: the stack plus the built console, in the foreground.
+// `npm start` runs `stack start --console --demo`: the stack, the built console and the demo live.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, projectRoot, statusEnv, type StackConfig } from './config.ts';
 import { removeDatabase } from './db.ts';
+import { startDemo } from './demo.ts';
 import { startStack } from './index.ts';
 
 const [command = 'start', ...flags] = process.argv.slice(2);
@@ -38,9 +39,11 @@ async function start(): Promise<void> {
 	const startedAt = performance.now();
 	const stack = await startStack(config);
 	let stopping = false;
+	let stopDemo: (() => void) | undefined;
 	const shutdown = async (code: number) => {
 		if (stopping) return;
 		stopping = true;
+		stopDemo?.();
 		consoleApp?.stop();
 		await stack.stop();
 		process.exit(code);
@@ -59,6 +62,7 @@ async function start(): Promise<void> {
 	});
 	printStatus(config);
 	console.log(`stack: ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+	if (flags.includes('--demo')) stopDemo = await startDemo(config, console.log);
 	if (consoleApp) console.log(`console: ${consoleApp.url}`);
 	console.log('Press Ctrl-C to stop.');
 }
@@ -76,6 +80,6 @@ switch (command) {
 		printStatus(config);
 		break;
 	default:
-		console.error('usage: npm run stack -- [start|reset|status]');
+		console.error('usage: npm run stack -- [start|reset|status] [--console] [--demo]');
 		process.exit(2);
 }
