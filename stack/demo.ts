@@ -1,8 +1,7 @@
 // The demo `npm start` runs so a newcomer sees claims flow: a demo seller whose show is live, and
 // viewers commenting through ingest_comment exactly as the platform connectors do (service role,
 // over the gateway). Local only; it never runs against a hosted project.
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import WebSocket from 'ws';
+import { apiClient, rpc } from './api-client.ts';
 import type { StackConfig } from './config.ts';
 
 export const demoSeller = { email: 'demo@example.test', password: 'demo password' };
@@ -12,23 +11,9 @@ const itemCount = 30;
 const viewers = ['maria.styles', 'jen_loves_boutique', 'kayla.b', 'dee.dee', 'sam_thrifts', 'lou.lou', 'priya.k', 'bea_closet', 'tina.t', 'ro_shops', 'nat.w', 'claire_finds'];
 const chatter = ['hi everyone! 👋', 'love that color 😍', 'what size is that?', 'can you show the back?', 'so cute!!', 'is shipping free?', 'gorgeous 🔥'];
 
-function client(config: StackConfig, key: string): SupabaseClient {
-	return createClient(config.apiUrl, key, {
-		auth: { persistSession: false, autoRefreshToken: false },
-		// Node 20 has no global WebSocket; the demo never subscribes, but supabase-js wants one.
-		realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
-	});
-}
-
-async function call<T>(supabase: SupabaseClient, fn: string, args: Record<string, unknown>): Promise<T> {
-	const { data, error } = await supabase.rpc(fn, args);
-	if (error) throw new Error(`demo: ${fn} failed: ${error.message}`);
-	return data as T;
-}
-
 /** The demo seller (created on first start) and their live demo show. */
 async function liveDemoShow(config: StackConfig): Promise<{ id: string }> {
-	const seller = client(config, config.anonKey);
+	const seller = apiClient(config.apiUrl, config.anonKey);
 	let signIn = await seller.auth.signInWithPassword(demoSeller);
 	if (signIn.error?.code === 'invalid_credentials') {
 		const signUp = await seller.auth.signUp(demoSeller);
@@ -41,15 +26,15 @@ async function liveDemoShow(config: StackConfig): Promise<{ id: string }> {
 	if (running) return running;
 	const { data: workspace, error } = await seller.from('workspaces').select('id').limit(1).single();
 	if (error) throw new Error(`demo: reading the workspace failed: ${error.message}`);
-	const show = await call<{ id: string }>(seller, 'create_show', { workspace_id: workspace.id, platform: 'facebook', name: demoShowName });
-	await call(seller, 'add_show_items', {
+	const show = await rpc<{ id: string }>(seller, 'create_show', { workspace_id: workspace.id, platform: 'facebook', name: demoShowName });
+	await rpc(seller, 'add_show_items', {
 		show_id: show.id,
 		items: Array.from({ length: itemCount }, (_, index) => ({ item_number: String(index + 1), title: `Look ${index + 1}`, quantity: index % 5 === 0 ? 3 : 1 })),
 	});
 	// A running show from an earlier demo keeps the live id; ending it frees the id.
 	const { data: stale } = await seller.from('shows').select('id').eq('live_id', demoLiveId).in('status', ['active', 'paused']);
-	for (const old of stale ?? []) await call(seller, 'stop_show', { show_id: old.id });
-	return call(seller, 'activate_show', { show_id: show.id, live_id: demoLiveId });
+	for (const old of stale ?? []) await rpc(seller, 'stop_show', { show_id: old.id });
+	return rpc(seller, 'activate_show', { show_id: show.id, live_id: demoLiveId });
 }
 
 function pick<T>(list: readonly T[]): T {
@@ -69,12 +54,12 @@ function viewerComment(): { viewer: string; text: string } {
 /** Starts the demo; returns a function that stops the viewers. */
 export async function startDemo(config: StackConfig, log: (line: string) => void, intervalMs = 1500): Promise<() => void> {
 	const show = await liveDemoShow(config);
-	const platform = client(config, config.serviceRoleKey);
+	const platform = apiClient(config.apiUrl, config.serviceRoleKey);
 	let sequence = 0;
 	const timer = setInterval(() => {
 		const { viewer, text } = viewerComment();
 		sequence += 1;
-		void call(platform, 'ingest_comment', {
+		void rpc(platform, 'ingest_comment', {
 			comment: {
 				show_id: show.id,
 				platform: 'facebook',

@@ -6,7 +6,6 @@
 // Two shapes of show at 1, 10 and 50 concurrent callers:
 // - hot:    every viewer claims the same item (quantity 3): one row lock serialises everything;
 // - spread: viewers claim among 500 items, as in a busy show with a large catalogue.
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -15,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
+import { apiClient, rpc } from '../../stack/api-client.ts';
 import { freePort } from '../support/start-test-stack.ts';
 
 const { values } = parseArgs({ options: { comments: { type: 'string', default: '2000' } } });
@@ -28,28 +27,15 @@ interface StackEnv {
 	SUPABASE_SERVICE_ROLE_KEY: string;
 }
 
-function client(env: StackEnv, key: string): SupabaseClient {
-	return createClient(env.SUPABASE_URL, key, {
-		auth: { persistSession: false, autoRefreshToken: false },
-		realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
-	});
-}
-
-async function call<T>(supabase: SupabaseClient, fn: string, args: Record<string, unknown>): Promise<T> {
-	const { data, error } = await supabase.rpc(fn, args);
-	if (error) throw new Error(`${fn}: ${error.message}`);
-	return data as T;
-}
-
 /** A signed-up seller's active show with the given items. */
 async function liveShow(env: StackEnv, items: string): Promise<{ id: string; platform: string; live_id: string }> {
-	const seller = client(env, env.SUPABASE_ANON_KEY);
+	const seller = apiClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY);
 	const { error } = await seller.auth.signUp({ email: `bench-${randomUUID()}@example.test`, password: 'bench password 1' });
 	if (error) throw error;
 	const { data: workspace } = await seller.from('workspaces').select('id').single();
-	const show = await call<{ id: string }>(seller, 'create_show', { workspace_id: workspace!.id, platform: 'facebook', name: 'Bench' });
-	await call(seller, 'add_show_items', { show_id: show.id, items: [items] });
-	return call(seller, 'activate_show', { show_id: show.id, live_id: `bench-${randomUUID()}` });
+	const show = await rpc<{ id: string }>(seller, 'create_show', { workspace_id: workspace!.id, platform: 'facebook', name: 'Bench' });
+	await rpc(seller, 'add_show_items', { show_id: show.id, items: [items] });
+	return rpc(seller, 'activate_show', { show_id: show.id, live_id: `bench-${randomUUID()}` });
 }
 
 function percentile(sorted: number[], fraction: number): number {
@@ -58,7 +44,7 @@ function percentile(sorted: number[], fraction: number): number {
 
 async function run(env: StackEnv, shape: 'hot' | 'spread', concurrency: number) {
 	const show = await liveShow(env, shape === 'hot' ? '1' : '1-500');
-	const service = client(env, env.SUPABASE_SERVICE_ROLE_KEY);
+	const service = apiClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
 	const latencies: number[] = [];
 	let next = 0;
 	const started = performance.now();
@@ -68,7 +54,7 @@ async function run(env: StackEnv, shape: 'hot' | 'spread', concurrency: number) 
 				const index = next++;
 				const item = shape === 'hot' ? 1 : 1 + (index % 500);
 				const sent = performance.now();
-				await call(service, 'ingest_comment', {
+				await rpc(service, 'ingest_comment', {
 					comment: {
 						show_id: show.id,
 						platform: show.platform,
