@@ -1,9 +1,7 @@
 // `npm run stack [start|reset|status]`: the local stand-in for `supabase start|db reset|status`.
 // `npm start` runs `stack start --console --demo`: the stack, the built console and the demo live.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadConfig, projectRoot, statusEnv, type StackConfig } from './config.ts';
+import { loadConfig, statusEnv, type StackConfig } from './config.ts';
+import { spawnConsole } from './console.ts';
 import { removeDatabase } from './db.ts';
 import { startDemo } from './demo.ts';
 import { startStack } from './index.ts';
@@ -15,24 +13,11 @@ function printStatus(config: StackConfig): void {
 	for (const [name, value] of Object.entries(statusEnv(config))) console.log(`${name}="${value}"`);
 }
 
-/** Runs the built SvelteKit console (adapter-node) against this stack. */
+/** Runs the built console against this stack; its exit stops the stack. */
 function startConsole(config: StackConfig, onExit: (code: number | null) => void) {
-	const entry = join(projectRoot, 'build', 'index.js');
-	if (!existsSync(entry)) throw new Error('the console is not built: run `npm run build` first');
-	const port = process.env.CONSOLE_PORT ?? '5173';
-	const child = spawn(process.execPath, [entry], {
-		stdio: 'inherit',
-		env: {
-			...process.env,
-			PORT: port,
-			HOST: '127.0.0.1',
-			ORIGIN: `http://127.0.0.1:${port}`,
-			PUBLIC_SUPABASE_URL: config.apiUrl,
-			PUBLIC_SUPABASE_ANON_KEY: config.anonKey,
-		},
-	});
+	const { url, child } = spawnConsole({ supabaseUrl: config.apiUrl, anonKey: config.anonKey, port: Number(process.env.CONSOLE_PORT ?? 5173), stdio: 'inherit' });
 	child.once('exit', onExit);
-	return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill('SIGTERM') };
+	return { url, stop: () => void child.kill('SIGTERM') };
 }
 
 async function start(): Promise<void> {

@@ -1,38 +1,26 @@
 // Playwright global setup: a throwaway stack on free ports, then the built console (adapter-node)
 // pointed at it. Tests find the console at process.env.CONSOLE_URL; the returned function stops both.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { projectRoot } from '../../stack/config.ts';
+import { spawnConsole } from '../../stack/console.ts';
 import { freePort, startTestStack } from './start-test-stack.ts';
 
 const readyTimeoutMs = 30_000;
 
 export default async function setup(): Promise<() => Promise<void>> {
-	const entry = join(projectRoot, 'build', 'index.js');
-	if (!existsSync(entry)) throw new Error(`the console is not built (${entry} is missing): run \`npm run build\` first`);
-
 	const stack = await startTestStack((line) => {
 		if (process.env.STACK_LOG) console.log(line);
 	});
 	try {
-		const port = await freePort();
-		const url = `http://127.0.0.1:${port}`;
 		const output: string[] = [];
-		const child = spawn(process.execPath, [entry], {
-			env: {
-				...process.env,
-				PORT: String(port),
-				HOST: '127.0.0.1',
-				ORIGIN: url,
-				PUBLIC_SUPABASE_URL: stack.env.SUPABASE_URL,
-				PUBLIC_SUPABASE_ANON_KEY: stack.env.SUPABASE_ANON_KEY,
-			},
+		const { url, child } = spawnConsole({
+			supabaseUrl: stack.env.SUPABASE_URL,
+			anonKey: stack.env.SUPABASE_ANON_KEY,
+			port: await freePort(),
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		// Keep the console's output: shown when it fails to start, echoed with CONSOLE_LOG=1.
-		for (const stream of [child.stdout, child.stderr]) {
+		for (const stream of [child.stdout!, child.stderr!]) {
 			stream.setEncoding('utf8');
 			stream.on('data', (chunk: string) => {
 				output.push(chunk);
@@ -62,7 +50,7 @@ export default async function setup(): Promise<() => Promise<void>> {
 	}
 }
 
-async function waitUntilServing(url: string, child: ReturnType<typeof spawn>): Promise<void> {
+async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
 	const deadline = Date.now() + readyTimeoutMs;
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null) throw new Error(`the console exited with code ${child.exitCode} before serving`);
