@@ -100,18 +100,23 @@ begin
 	end if;
 	select array_agg(given) into unknown
 	from jsonb_object_keys(changes) as given
-	where given not in ('name', 'platform', 'connection_id', 'live_url', 'claim_words', 'pass_words');
+	where given not in ('name', 'platform', 'connection_id', 'live_id', 'live_url', 'claim_words', 'pass_words');
 	if unknown is not null then
 		raise sqlstate '22023' using message = format('update_show cannot change %s', array_to_string(unknown, ', '));
 	end if;
 	if changes ? 'platform' and changes ->> 'platform' is distinct from before.platform and before.status <> 'draft' then
 		raise sqlstate 'PT409' using message = 'the platform of a show can change only while it is a draft';
 	end if;
+	-- A draft may note the live it will take; activation binds it, and it stays bound until the end.
+	if changes ? 'live_id' and nullif(trim(changes ->> 'live_id'), '') is distinct from before.live_id and before.status <> 'draft' then
+		raise sqlstate 'PT409' using message = 'the live of a show can change only while it is a draft';
+	end if;
 
 	update public.shows s set
 		name = case when changes ? 'name' then coalesce(changes ->> 'name', '') else s.name end,
 		platform = case when changes ? 'platform' then changes ->> 'platform' else s.platform end,
 		connection_id = case when changes ? 'connection_id' then (changes ->> 'connection_id')::uuid else s.connection_id end,
+		live_id = case when changes ? 'live_id' then nullif(trim(changes ->> 'live_id'), '') else s.live_id end,
 		live_url = case when changes ? 'live_url' then changes ->> 'live_url' else s.live_url end,
 		claim_words = case when changes ? 'claim_words' then private.words_from_json(changes -> 'claim_words', 'claim_words') else s.claim_words end,
 		pass_words = case when changes ? 'pass_words' then private.words_from_json(changes -> 'pass_words', 'pass_words') else s.pass_words end

@@ -36,6 +36,17 @@ interface ClaimActionResult {
 }
 
 describe('shows', () => {
+	it('lets a draft note its live id, and keeps the bound live once the show runs', async () => {
+		const actor = asUser(admin);
+		const { show } = await createShow(api, admin, ['1'], { draft: true });
+		expect(await rpc(api, actor, 'update_show', { show_id: show.id, changes: { live_id: ' 1234567890 ' } })).toMatchObject({ live_id: '1234567890' });
+		const running = await rpc<ShowRow>(api, actor, 'activate_show', { show_id: show.id, live_id: '1234567890' });
+		expect(running).toMatchObject({ status: 'active', live_id: '1234567890' });
+		await expect(rpc(api, actor, 'update_show', { show_id: show.id, changes: { live_id: '999' } })).rejects.toMatchObject({
+			code: 'PT409', message: 'the live of a show can change only while it is a draft',
+		});
+	});
+
 	it('creates, updates and deletes a draft show, auditing each step', async () => {
 		const actor = asUser(admin);
 		const show = await rpc<ShowRow & { name: string; claim_words: string[] | null; created_by: string }>(api, actor, 'create_show', {

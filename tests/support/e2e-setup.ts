@@ -40,6 +40,10 @@ export default async function setup(): Promise<() => Promise<void>> {
 			throw new Error(`${(error as Error).message}\nconsole output:\n${output.join('')}`, { cause: error });
 		}
 		process.env.CONSOLE_URL = url;
+		// Tests act as the platform (service role) and read what was stored, through the same stack.
+		process.env.SUPABASE_URL = stack.env.SUPABASE_URL;
+		process.env.SUPABASE_ANON_KEY = stack.env.SUPABASE_ANON_KEY;
+		process.env.SUPABASE_SERVICE_ROLE_KEY = stack.env.SUPABASE_SERVICE_ROLE_KEY;
 		return async () => {
 			await stopConsole();
 			await stack.stop();
