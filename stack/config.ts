@@ -35,6 +35,8 @@ export interface StackConfig {
 	dataDir: string;
 	functionsDir: string;
 	functionsEnvFile: string;
+	/** Secrets the stack itself supplies (e.g. the Meta simulator's URLs); the env file overrides them. */
+	functionSecretDefaults: Record<string, string>;
 	functions: Record<string, FunctionSettings>;
 }
 
@@ -80,6 +82,7 @@ export async function loadConfig(overrides: { dataDir?: string } = {}): Promise<
 		dataDir: resolve(overrides.dataDir ?? process.env.STACK_DATA_DIR ?? join(projectRoot, 'stack', '.data')),
 		functionsDir: join(supabaseDir, 'functions'),
 		functionsEnvFile: join(supabaseDir, 'functions', '.env'),
+		functionSecretDefaults: {},
 		functions,
 	};
 }

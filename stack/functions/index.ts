@@ -38,6 +38,7 @@ function functionEnvironment(config: StackConfig, log: (line: string) => void): 
 		}
 	}
 	return {
+		...config.functionSecretDefaults,
 		...secrets,
 		SUPABASE_URL: config.apiUrl,
 		SUPABASE_ANON_KEY: config.anonKey,

@@ -85,6 +85,7 @@ beforeAll(async () => {
 		stack = await startTestStack((line) => stackLog.push(line), {
 			functionsDir,
 			functionsEnvFile: join(functionsDir, '.env'),
+			functionSecretDefaults: { FIXTURE_DEFAULT: 'from the stack', FIXTURE_SECRET: 'overridden by the env file' },
 			functions: {
 				'public-echo': { verifyJwt: false },
 				html: { verifyJwt: false },
@@ -260,7 +261,7 @@ describe('verify_jwt', () => {
 });
 
 describe('environment', () => {
-	it('gives exactly Supabase’s variables and the secrets of supabase/functions/.env', async () => {
+	it('gives exactly Supabase’s variables, the stack’s defaults and the secrets of supabase/functions/.env', async () => {
 		const { data } = await anon.functions.invoke<Echo>('echo');
 		expect(data!.env).toEqual({
 			SUPABASE_URL: stack.env.SUPABASE_URL,
@@ -268,6 +269,7 @@ describe('environment', () => {
 			SUPABASE_SERVICE_ROLE_KEY: stack.env.SUPABASE_SERVICE_ROLE_KEY,
 			SUPABASE_DB_URL: stack.env.SUPABASE_DB_URL,
 			FIXTURE_SECRET: 's3cret value',
+			FIXTURE_DEFAULT: 'from the stack',
 		});
 		expect(stackLog.some((line) => line.includes('ignoring SUPABASE_URL'))).toBe(true);
 	});
