@@ -1,0 +1,40 @@
+// The OAuth `state` parameter: base64url(JSON) "." base64url(HMAC-SHA256), bound to the user and
+// workspace that started the flow, the platform asked for and where the browser returns, and
+// valid for a few minutes. Meta echoes it to the callback, which trusts nothing else.
+import { fromBase64Url, fromUtf8, toBase64Url, utf8, type Bytes } from './bytes.ts';
+import { hmacSha256, timingSafeEqual } from './signatures.ts';
+
+export const STATE_LIFETIME_SECONDS = 600;
+
+export interface OAuthState {
+	userId: string;
+	workspaceId: string;
+	platform: 'facebook' | 'instagram';
+	/** The console page the callback redirects to (its origin checked against the allow-list). */
+	returnTo: string;
+	/** Unix seconds. */
+	expiresAt: number;
+	nonce: string;
+}
+
+export class OAuthStateError extends Error {}
+
+export async function signState(state: Omit<OAuthState, 'expiresAt' | 'nonce'>, key: Bytes, now = Date.now()): Promise<string> {
+	const full: OAuthState = {
+		...state,
+		expiresAt: Math.floor(now / 1000) + STATE_LIFETIME_SECONDS,
+		nonce: toBase64Url(crypto.getRandomValues(new Uint8Array(12))),
+	};
+	const payload = toBase64Url(utf8(JSON.stringify(full)));
+	return `${payload}.${toBase64Url(await hmacSha256(key, payload))}`;
+}
+
+export async function verifyState(state: string, key: Bytes, now = Date.now()): Promise<OAuthState> {
+	const [payload, signature, ...rest] = state.split('.');
+	const signatureBytes = signature === undefined ? undefined : fromBase64Url(signature);
+	if (rest.length > 0 || !payload || signatureBytes?.length !== 32) throw new OAuthStateError('the state parameter is malformed');
+	if (!timingSafeEqual(signatureBytes, await hmacSha256(key, payload))) throw new OAuthStateError('the state parameter has a bad signature');
+	const parsed = JSON.parse(fromUtf8(fromBase64Url(payload)!)) as OAuthState;
+	if (!(parsed.expiresAt * 1000 > now)) throw new OAuthStateError('the sign-in took too long and its state has expired; start again');
+	return parsed;
+}

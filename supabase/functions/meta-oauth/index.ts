@@ -1,0 +1,341 @@
+// Meta sign-in and connection management (PRD Flow A). verify_jwt is off for this function
+// (Meta's browser redirect and server callbacks carry no Supabase JWT), so every action that acts
+// for a user verifies the user's JWT itself.
+//   POST start               {workspace_id, platform, return_to?}  → {url} of Meta's login dialog
+//   GET  callback            Meta's redirect → 303 to <console>/connections?pending=<id> (or ?error=)
+//   GET  pending?id=         the accounts that sign-in found (no tokens)
+//   POST connect             {pending_id, accounts: [{platform, external_account_id}]} → {connections}
+//   POST disconnect          {connection_id} → revokes at Meta, deletes the token
+//   POST health              {connection_id} → asks Meta whether the token still works
+//   POST deauthorize         Meta's deauthorize callback (signed_request)
+//   POST data-deletion       Meta's data deletion callback (signed_request) → {url, confirmation_code}
+//   GET  data-deletion-status?code=
+import { config } from '../_shared/config.ts';
+import { GraphApiError, type GraphClient } from '../_shared/graph.ts';
+import { actionOf, handle, HttpError, json, readBody, readJsonObject, requireMethod, uuidParam } from '../_shared/http.ts';
+import { accessToken, connectionCredentials, graphClient, graphFailure, recordTokenProblem, tokenCipher } from '../_shared/meta.ts';
+import { signState, verifyState, OAuthStateError, type OAuthState } from '../_shared/oauth-state.ts';
+import { parseSignedRequest, SignedRequestError } from '../_shared/signatures.ts';
+import { requireUser, requireWorkspaceRole, rpc, serviceClient } from '../_shared/supabase.ts';
+
+const FUNCTION = 'meta-oauth';
+
+/** PRD 000 sections 5.1, 6.5 and 10.2; pages_read_engagement also reads a Page's linked Instagram account. */
+export const SCOPES = {
+	facebook: ['pages_show_list', 'pages_read_engagement', 'pages_read_user_content', 'pages_manage_metadata'],
+	instagram: ['instagram_basic', 'instagram_manage_comments', 'pages_show_list', 'pages_read_engagement'],
+} as const;
+
+type Platform = keyof typeof SCOPES;
+
+const STATE_PURPOSE = 'meta-oauth-state v1';
+const DEFAULT_RETURN_PATH = '/connections';
+
+function redirectUri(): string {
+	return `${config('SUPABASE_URL').SUPABASE_URL.replace(/\/+$/, '')}/functions/v1/${FUNCTION}/callback`;
+}
+
+function platformParam(value: unknown): Platform {
+	if (value !== 'facebook' && value !== 'instagram') throw new HttpError(400, 'invalid_parameter', 'platform must be facebook or instagram');
+	return value;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Where the browser may be sent back: CONSOLE_ORIGINS, or loopback origins when it is unset. */
+function allowedOrigin(origin: string): boolean {
+	const { CONSOLE_ORIGINS } = config('CONSOLE_ORIGINS');
+	if (CONSOLE_ORIGINS) return CONSOLE_ORIGINS.includes(origin);
+	return LOOPBACK.has(new URL(origin).hostname);
+}
+
+/** The console page to return to: `return_to` (absolute URL) or the request's Origin, on the allow-list. */
+function returnTarget(req: Request, returnTo: unknown): { origin: string; path: string } {
+	let target: URL;
+	try {
+		if (typeof returnTo === 'string' && returnTo !== '') target = new URL(returnTo);
+		else target = new URL(DEFAULT_RETURN_PATH, req.headers.get('origin') ?? '');
+	} catch {
+		throw new HttpError(400, 'invalid_parameter', 'return_to must be the absolute URL of a console page (or send an Origin header)');
+	}
+	if (!['http:', 'https:'].includes(target.protocol) || !allowedOrigin(target.origin)) {
+		throw new HttpError(400, 'return_not_allowed', `${target.origin} is not a console origin this project allows; add it to CONSOLE_ORIGINS`);
+	}
+	return { origin: target.origin, path: target.pathname };
+}
+
+async function stateKey(): Promise<Uint8Array<ArrayBuffer>> {
+	return (await tokenCipher()).deriveKey(STATE_PURPOSE);
+}
+
+async function start(req: Request): Promise<Response> {
+	requireMethod(req, 'POST');
+	const caller = await requireUser(req);
+	const body = await readJsonObject(req);
+	const workspaceId = uuidParam(body.workspace_id, 'workspace_id');
+	const platform = platformParam(body.platform);
+	await requireWorkspaceRole(caller, workspaceId, 'admin');
+	const { origin, path } = returnTarget(req, body.return_to);
+	const { META_APP_ID, META_DIALOG_URL } = config('META_APP_ID', 'META_DIALOG_URL');
+	const state = await signState({ userId: caller.userId, workspaceId, platform, returnTo: `${origin}${path}` }, await stateKey());
+	const url = new URL(META_DIALOG_URL);
+	url.searchParams.set('client_id', META_APP_ID);
+	url.searchParams.set('redirect_uri', redirectUri());
+	url.searchParams.set('state', state);
+	url.searchParams.set('scope', SCOPES[platform].join(','));
+	url.searchParams.set('response_type', 'code');
+	return json({ url: url.href, scopes: SCOPES[platform], redirect_uri: redirectUri() });
+}
+
+interface TokenAnswer {
+	access_token: string;
+	expires_in?: number;
+}
+
+interface PageAccount {
+	id: string;
+	name?: string;
+	access_token?: string;
+	instagram_business_account?: { id: string; username?: string };
+}
+
+interface PendingAccount {
+	platform: Platform;
+	external_account_id: string;
+	display_name: string;
+	token_expires_at: string | null;
+	encrypted_access_token: string;
+}
+
+async function allPages<T>(graph: GraphClient, path: string, params: Record<string, string>, token: string): Promise<T[]> {
+	const items: T[] = [];
+	let page = (await graph.get<{ data?: T[]; paging?: { next?: string } }>(path, params, token)).body;
+	for (let count = 0; ; count += 1) {
+		items.push(...(page.data ?? []));
+		if (!page.paging?.next || count >= 20) return items;
+		page = (await graph.next<{ data?: T[]; paging?: { next?: string } }>(page.paging.next, token)).body;
+	}
+}
+
+/** From Meta's code to the pending choices: exchange, long-lived token, Pages and their Instagram accounts. */
+async function collectAccounts(code: string, state: OAuthState): Promise<string> {
+	const graph = graphClient();
+	const cipher = await tokenCipher();
+	const { META_APP_ID, META_APP_SECRET } = config('META_APP_ID', 'META_APP_SECRET');
+	const app = { client_id: META_APP_ID, client_secret: META_APP_SECRET };
+	const shortLived = (await graph.get<TokenAnswer>('/oauth/access_token', { ...app, redirect_uri: redirectUri(), code })).body;
+	const longLived = (await graph.get<TokenAnswer>('/oauth/access_token', { ...app, grant_type: 'fb_exchange_token', fb_exchange_token: shortLived.access_token })).body;
+	const userToken = longLived.access_token;
+	const me = (await graph.get<{ id: string }>('/me', { fields: 'id' }, userToken)).body;
+	const permissions = await allPages<{ permission: string; status: string }>(graph, '/me/permissions', {}, userToken);
+	const scopes = permissions.filter((grant) => grant.status === 'granted').map((grant) => grant.permission);
+	// Page tokens made from a long-lived user token do not expire; their data access does (90 days).
+	const debug = (await graph.get<{ data?: { data_access_expires_at?: number } }>('/debug_token', { input_token: userToken }, `${META_APP_ID}|${META_APP_SECRET}`)).body;
+	const dataAccessExpiresAt = debug.data?.data_access_expires_at ? new Date(debug.data.data_access_expires_at * 1000).toISOString() : null;
+
+	const pages = await allPages<PageAccount>(graph, '/me/accounts', { fields: 'id,name,access_token,instagram_business_account{id,username}', limit: '100' }, userToken);
+	const accounts: PendingAccount[] = [];
+	for (const page of pages) {
+		if (!page.access_token) continue;
+		const encrypted = await cipher.encrypt(page.access_token);
+		if (state.platform === 'facebook') {
+			accounts.push({ platform: 'facebook', external_account_id: page.id, display_name: page.name ?? page.id, token_expires_at: dataAccessExpiresAt, encrypted_access_token: encrypted });
+		} else if (page.instagram_business_account) {
+			const instagram = page.instagram_business_account;
+			accounts.push({
+				platform: 'instagram',
+				external_account_id: instagram.id,
+				display_name: instagram.username ? `@${instagram.username}` : `${page.name ?? page.id} (Instagram)`,
+				token_expires_at: dataAccessExpiresAt,
+				encrypted_access_token: encrypted,
+			});
+		}
+	}
+	return rpc<string>(serviceClient(), 'meta_save_pending_accounts', {
+		workspace_id: state.workspaceId,
+		user_id: state.userId,
+		platform: state.platform,
+		meta_user_id: me.id,
+		encrypted_user_access_token: await cipher.encrypt(userToken),
+		scopes,
+		accounts,
+	});
+}
+
+function consoleRedirect(returnTo: string, params: Record<string, string>): Response {
+	const target = new URL(returnTo);
+	for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);
+	return new Response(null, { status: 303, headers: { Location: target.href, 'Cache-Control': 'no-store' } });
+}
+
+async function callback(req: Request): Promise<Response> {
+	requireMethod(req, 'GET');
+	const params = new URL(req.url).searchParams;
+	let state: OAuthState;
+	try {
+		state = await verifyState(params.get('state') ?? '', await stateKey());
+	} catch (error) {
+		if (!(error instanceof OAuthStateError)) throw error;
+		// Without a valid state there is nowhere trustworthy to send the browser.
+		throw new HttpError(400, 'invalid_state', `${error.message}. Start the connection again from the console.`);
+	}
+	if (!allowedOrigin(new URL(state.returnTo).origin)) throw new HttpError(400, 'return_not_allowed', 'the console origin is no longer allowed');
+	const metaError = params.get('error');
+	if (metaError) {
+		return consoleRedirect(state.returnTo, { error: metaError, message: params.get('error_description') ?? params.get('error_reason') ?? 'the sign-in was cancelled' });
+	}
+	const code = params.get('code');
+	if (!code) return consoleRedirect(state.returnTo, { error: 'missing_code', message: 'Meta returned neither a code nor an error' });
+	try {
+		const pendingId = await collectAccounts(code, state);
+		return consoleRedirect(state.returnTo, { pending: pendingId });
+	} catch (error) {
+		if (!(error instanceof GraphApiError || error instanceof HttpError)) throw error;
+		console.error(`${FUNCTION}: callback failed:`, error);
+		return consoleRedirect(state.returnTo, { error: error instanceof GraphApiError ? `meta_${error.kind}` : error.code, message: error.message });
+	}
+}
+
+async function pending(req: Request): Promise<Response> {
+	requireMethod(req, 'GET');
+	const caller = await requireUser(req);
+	const pendingId = uuidParam(new URL(req.url).searchParams.get('id'), 'id');
+	return json(await rpc(caller.client, 'meta_pending_accounts', { pending_id: pendingId }));
+}
+
+async function connect(req: Request): Promise<Response> {
+	requireMethod(req, 'POST');
+	const caller = await requireUser(req);
+	const body = await readJsonObject(req);
+	const pendingId = uuidParam(body.pending_id, 'pending_id');
+	const accounts = body.accounts;
+	if (!Array.isArray(accounts) || accounts.length === 0 || accounts.length > 100) {
+		throw new HttpError(400, 'invalid_parameter', 'accounts must list 1 to 100 {platform, external_account_id}');
+	}
+	const choices = accounts.map((account: { platform?: unknown; external_account_id?: unknown }) => {
+		if (typeof account?.external_account_id !== 'string') throw new HttpError(400, 'invalid_parameter', 'each account needs an external_account_id');
+		return { platform: platformParam(account.platform), external_account_id: account.external_account_id };
+	});
+	return json({ connections: await rpc(caller.client, 'meta_connect_accounts', { pending_id: pendingId, choices }) });
+}
+
+async function disconnect(req: Request): Promise<Response> {
+	requireMethod(req, 'POST');
+	const caller = await requireUser(req);
+	const connectionId = uuidParam((await readJsonObject(req)).connection_id, 'connection_id');
+	const connection = await connectionCredentials(connectionId);
+	await requireWorkspaceRole(caller, connection.workspace_id, 'admin');
+	// The grant at Meta is the user's, for the whole app: revoke it only when no other connection uses it.
+	let revokedAtMeta = false;
+	let metaError: string | undefined;
+	if (connection.encrypted_user_access_token && connection.connections_sharing_meta_user === 0) {
+		try {
+			const userToken = await (await tokenCipher()).decrypt(connection.encrypted_user_access_token);
+			await graphClient().delete('/me/permissions', {}, userToken);
+			revokedAtMeta = true;
+		} catch (error) {
+			if (!(error instanceof GraphApiError)) throw error;
+			// A token Meta already refuses has no grant left to revoke.
+			revokedAtMeta = error.kind === 'token';
+			if (!revokedAtMeta) metaError = error.message;
+		}
+	}
+	const disconnected = await rpc(caller.client, 'meta_disconnect', { connection_id: connectionId });
+	return json({ connection: disconnected, revoked_at_meta: revokedAtMeta, ...(metaError ? { meta_error: metaError } : {}) });
+}
+
+interface DebugTokenAnswer {
+	data?: { is_valid?: boolean; data_access_expires_at?: number; error?: { code?: number; subcode?: number; message?: string } };
+}
+
+async function health(req: Request): Promise<Response> {
+	requireMethod(req, 'POST');
+	const caller = await requireUser(req);
+	const connectionId = uuidParam((await readJsonObject(req)).connection_id, 'connection_id');
+	const connection = await connectionCredentials(connectionId);
+	await requireWorkspaceRole(caller, connection.workspace_id, 'assistant');
+	const token = await accessToken(connection);
+	const { META_APP_ID, META_APP_SECRET } = config('META_APP_ID', 'META_APP_SECRET');
+	let answer: DebugTokenAnswer;
+	try {
+		answer = (await graphClient().get<DebugTokenAnswer>('/debug_token', { input_token: token }, `${META_APP_ID}|${META_APP_SECRET}`)).body;
+	} catch (error) {
+		if (error instanceof GraphApiError) throw graphFailure(error, connectionId);
+		throw error;
+	}
+	const data = answer.data ?? {};
+	if (data.is_valid === false) {
+		const problem = new GraphApiError('token', `Meta error 190${data.error?.subcode ? `/${data.error.subcode}` : ''}: ${data.error?.message ?? 'the token is not valid'}`, 400, {
+			code: 190,
+			error_subcode: data.error?.subcode,
+			message: data.error?.message,
+		});
+		await recordTokenProblem(serviceClient(), connectionId, problem);
+		return json({ connection_id: connectionId, valid: false, status: problem.connectionStatus, detail: problem.message });
+	}
+	return json({
+		connection_id: connectionId,
+		valid: true,
+		status: 'active',
+		data_access_expires_at: data.data_access_expires_at ? new Date(data.data_access_expires_at * 1000).toISOString() : null,
+	});
+}
+
+/** The app-scoped Meta user id from a verified signed_request (form field, as Meta posts it). */
+async function signedRequestUser(req: Request): Promise<string> {
+	requireMethod(req, 'POST');
+	const form = new URLSearchParams(new TextDecoder().decode(await readBody(req, 16 * 1024)));
+	const signedRequest = form.get('signed_request');
+	if (!signedRequest) throw new HttpError(400, 'invalid_body', 'signed_request is missing');
+	try {
+		const payload = await parseSignedRequest(signedRequest, config('META_APP_SECRET').META_APP_SECRET);
+		if (typeof payload.user_id !== 'string' || !/^[0-9A-Za-z_]{1,64}$/.test(payload.user_id)) throw new SignedRequestError('signed_request carries no user_id');
+		return payload.user_id;
+	} catch (error) {
+		if (error instanceof SignedRequestError) throw new HttpError(400, 'invalid_signed_request', error.message);
+		throw error;
+	}
+}
+
+async function deauthorize(req: Request): Promise<Response> {
+	const metaUserId = await signedRequestUser(req);
+	const revoked = await rpc<number>(serviceClient(), 'meta_forget_meta_user', { meta_user_id: metaUserId, erase: false });
+	return json({ success: true, connections_revoked: revoked });
+}
+
+async function dataDeletion(req: Request): Promise<Response> {
+	const metaUserId = await signedRequestUser(req);
+	const request = await rpc<{ confirmation_code: string }>(serviceClient(), 'meta_delete_user_data', { meta_user_id: metaUserId });
+	const statusUrl = `${config('SUPABASE_URL').SUPABASE_URL.replace(/\/+$/, '')}/functions/v1/${FUNCTION}/data-deletion-status?code=${request.confirmation_code}`;
+	// The two fields Meta requires, exactly.
+	return json({ url: statusUrl, confirmation_code: request.confirmation_code });
+}
+
+async function dataDeletionStatus(req: Request): Promise<Response> {
+	requireMethod(req, 'GET');
+	const code = new URL(req.url).searchParams.get('code') ?? '';
+	if (!/^[0-9a-f]{24}$/.test(code)) throw new HttpError(400, 'invalid_parameter', 'code must be the confirmation code Meta showed you');
+	const status = await rpc(serviceClient(), 'meta_data_deletion_status', { confirmation_code: code });
+	if (!status) throw new HttpError(404, 'not_found', 'no data deletion request has this confirmation code');
+	return json(status);
+}
+
+const actions: Record<string, (req: Request) => Promise<Response>> = {
+	start,
+	callback,
+	pending,
+	connect,
+	disconnect,
+	health,
+	deauthorize,
+	'data-deletion': dataDeletion,
+	'data-deletion-status': dataDeletionStatus,
+};
+
+Deno.serve(
+	handle(FUNCTION, (req) => {
+		const action = actions[actionOf(req, FUNCTION)];
+		if (!action) throw new HttpError(404, 'not_found', `unknown action; use one of ${Object.keys(actions).join(', ')}`);
+		return action(req);
+	}),
+);

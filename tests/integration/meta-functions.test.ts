@@ -1,0 +1,692 @@
+// The Meta Edge Functions end to end, on a stack of their own whose function secrets point at the
+// Meta simulator: OAuth through the simulator's dialog, live discovery, Facebook polling into
+// claims (back-off, recovery, restarts, stop), the Instagram webhook, and the dev harness.
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMetaSimulator, type MetaSimulator } from '../../stack/meta-simulator/index.ts';
+import { createTokenCipher } from '../../supabase/functions/_shared/token-crypto.ts';
+import { clientOptions } from '../support/clients.ts';
+import { startTestStack } from '../support/start-test-stack.ts';
+
+const APP_ID = '987654321012345';
+const APP_SECRET = randomBytes(16).toString('hex');
+const VERIFY_TOKEN = randomBytes(12).toString('hex');
+const ENCRYPTION_KEY = randomBytes(32).toString('base64');
+const CONSOLE = 'http://127.0.0.1:5173';
+
+const root = mkdtempSync(join(tmpdir(), 'lsl-meta-'));
+const stackLog: string[] = [];
+let simulator: MetaSimulator;
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let db: pg.Pool;
+
+beforeAll(async () => {
+	simulator = await startMetaSimulator({ appId: APP_ID, appSecret: APP_SECRET });
+	const envFile = join(root, '.env');
+	writeFileSync(
+		envFile,
+		[
+			`META_APP_ID=${APP_ID}`,
+			`META_APP_SECRET=${APP_SECRET}`,
+			`META_GRAPH_URL=${simulator.graphUrl}`,
+			`META_DIALOG_URL=${simulator.dialogUrl}`,
+			`META_WEBHOOK_VERIFY_TOKEN=${VERIFY_TOKEN}`,
+			`TOKEN_ENCRYPTION_KEY=${ENCRYPTION_KEY}`,
+			'DEV_HARNESS_ENABLED=true',
+		].join('\n'),
+	);
+	stack = await startTestStack((line) => stackLog.push(line), { functionsEnvFile: envFile });
+	db = new pg.Pool({ connectionString: stack.env.SUPABASE_DB_URL, max: 4 });
+	simulator.setWebhook({ callbackUrl: functionUrl('ig-webhook'), retryDelayMs: 200, maxAttempts: 3 });
+}, 120_000);
+
+afterAll(async () => {
+	await db?.end();
+	await stack?.stop();
+	await simulator?.stop();
+	rmSync(root, { recursive: true, force: true });
+});
+
+const functionUrl = (path: string) => `${stack.env.SUPABASE_URL}/functions/v1/${path}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await probe();
+		if (value) return value;
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await sleep(100);
+	}
+}
+
+interface CallOptions {
+	method?: string;
+	token?: string;
+	body?: unknown;
+	headers?: Record<string, string>;
+}
+
+async function call<T = unknown>(path: string, { method = 'POST', token, body, headers = {} }: CallOptions = {}): Promise<{ status: number; body: T; response: Response }> {
+	const response = await fetch(functionUrl(path), {
+		method,
+		redirect: 'manual',
+		headers: {
+			apikey: stack.env.SUPABASE_ANON_KEY,
+			...(token ? { authorization: `Bearer ${token}` } : {}),
+			...(body === undefined ? {} : { 'content-type': 'application/json' }),
+			...headers,
+		},
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	const text = await response.text();
+	let parsed: unknown = text;
+	try {
+		parsed = JSON.parse(text);
+	} catch {
+		// Kept as text.
+	}
+	return { status: response.status, body: parsed as T, response };
+}
+
+interface Account {
+	platform: 'facebook' | 'instagram';
+	external_account_id: string;
+}
+
+interface Connection extends Account {
+	id: string;
+	display_name: string;
+	meta_user_id: string;
+	token_expires_at: string;
+}
+
+/** A public.live_ingestion row as pg returns it (bigint and numeric as text). */
+interface IngestionRow {
+	platform: string;
+	status: string;
+	status_detail: string | null;
+	last_error: { kind?: string; code?: number } | null;
+	comments_received: string;
+	consecutive_failures: number;
+	usage_percent: string | null;
+	backoff_until: string | null;
+	next_poll_at: string;
+	last_polled_at: string;
+	lease_token: string | null;
+}
+
+interface Seller {
+	client: SupabaseClient;
+	token: string;
+	userId: string;
+	workspaceId: string;
+}
+
+async function newSeller(): Promise<Seller> {
+	const client = createClient(stack.env.SUPABASE_URL, stack.env.SUPABASE_ANON_KEY, clientOptions);
+	const { data, error } = await client.auth.signUp({ email: `seller-${randomUUID()}@example.test`, password: 'correct horse battery staple' });
+	if (error || !data.session) throw error ?? new Error('no session');
+	const { rows } = await db.query<{ workspace_id: string }>('select workspace_id from public.workspace_members where user_id = $1', [data.user!.id]);
+	return { client, token: data.session.access_token, userId: data.user!.id, workspaceId: rows[0].workspace_id };
+}
+
+/** The browser's part of the sign-in: Meta's dialog, "Continue as …", and the redirects back. */
+async function signInThroughDialog(seller: Seller, platform: 'facebook' | 'instagram', decision = 'continue'): Promise<URL> {
+	const started = await call<{ url: string }>('meta-oauth/start', { token: seller.token, body: { workspace_id: seller.workspaceId, platform }, headers: { origin: CONSOLE } });
+	expect(started.status, JSON.stringify(started.body)).toBe(200);
+	const dialog = new URL(started.body.url);
+	const page = await fetch(dialog);
+	expect(await page.text()).toContain('Continue as');
+	const confirm = await fetch(`${dialog.origin}${dialog.pathname}/confirm`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({ ...Object.fromEntries(dialog.searchParams), decision }),
+	});
+	expect(confirm.status).toBe(302);
+	const callback = new URL(confirm.headers.get('location')!);
+	expect(callback.href.startsWith(functionUrl('meta-oauth/callback'))).toBe(true);
+	const back = await fetch(callback, { redirect: 'manual' });
+	expect(back.status, await back.clone().text()).toBe(303);
+	return new URL(back.headers.get('location')!);
+}
+
+/** Signs in and connects every account the sign-in offered; returns the connections. */
+async function connect(seller: Seller, platform: 'facebook' | 'instagram'): Promise<Connection[]> {
+	const back = await signInThroughDialog(seller, platform);
+	const pendingId = back.searchParams.get('pending')!;
+	const pending = await call<{ accounts: Account[] }>(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: seller.token });
+	expect(pending.status, JSON.stringify(pending.body)).toBe(200);
+	const connected = await call<{ connections: Connection[] }>('meta-oauth/connect', {
+		token: seller.token,
+		body: { pending_id: pendingId, accounts: pending.body.accounts.map(({ platform, external_account_id }) => ({ platform, external_account_id })) },
+	});
+	expect(connected.status, JSON.stringify(connected.body)).toBe(200);
+	return connected.body.connections;
+}
+
+async function runningShow(seller: Seller, platform: 'facebook' | 'instagram', connectionId: string, liveId: string): Promise<string> {
+	const { data: show, error } = await seller.client.rpc('create_show', { workspace_id: seller.workspaceId, platform, name: `${platform} test`, connection_id: connectionId });
+	if (error) throw error;
+	const items = await seller.client.rpc('add_show_items', { show_id: show.id, items: ['1-30'] });
+	if (items.error) throw items.error;
+	const activated = await seller.client.rpc('activate_show', { show_id: show.id, live_id: liveId });
+	if (activated.error) throw activated.error;
+	return show.id;
+}
+
+async function claimsOf(showId: string): Promise<{ item_number: string; user_display_name: string | null; user_handle: string | null; status: string; platform_user_id: string }[]> {
+	const { rows } = await db.query('select item_number, user_display_name, user_handle, status, platform_user_id from public.claims where show_id = $1 order by created_at, item_number', [showId]);
+	return rows;
+}
+
+async function ingestion(showId: string): Promise<IngestionRow | undefined> {
+	const { rows } = await db.query<IngestionRow>('select * from public.live_ingestion where show_id = $1', [showId]);
+	return rows[0];
+}
+
+async function commentCount(showId: string): Promise<number> {
+	const { rows } = await db.query<{ count: string }>('select count(*) from public.comments where show_id = $1', [showId]);
+	return Number(rows[0].count);
+}
+
+describe('meta-oauth', () => {
+	it('connects a Facebook Page through the dialog, the callback and the seller’s choice', async () => {
+		const seller = await newSeller();
+		const back = await signInThroughDialog(seller, 'facebook');
+		expect(back.origin + back.pathname).toBe(`${CONSOLE}/connections`);
+		const pendingId = back.searchParams.get('pending');
+		expect(pendingId).toMatch(/^[0-9a-f-]{36}$/);
+
+		const pending = await call<{ scopes: string[] }>(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: seller.token });
+		expect(pending.body).toMatchObject({
+			workspace_id: seller.workspaceId,
+			platform: 'facebook',
+			accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id, display_name: 'Demo Boutique', connection_id: null }],
+		});
+		expect(JSON.stringify(pending.body)).not.toContain('v1:');
+		expect(pending.body.scopes).toEqual(expect.arrayContaining(['pages_show_list', 'pages_read_engagement', 'pages_read_user_content', 'pages_manage_metadata']));
+
+		const connected = await call<{ connections: Connection[] }>('meta-oauth/connect', {
+			token: seller.token,
+			body: { pending_id: pendingId, accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }] },
+		});
+		expect(connected.status).toBe(200);
+		const [connection] = connected.body.connections;
+		expect(connection).toMatchObject({ workspace_id: seller.workspaceId, platform: 'facebook', display_name: 'Demo Boutique', status: 'active' });
+		expect(Date.parse(connection.token_expires_at) - Date.now()).toBeGreaterThan(80 * 24 * 3600 * 1000);
+
+		// The token is stored encrypted, and is the Page's own token.
+		const { rows } = await db.query('select * from private.social_connection_tokens where connection_id = $1', [connection.id]);
+		expect(rows[0].encrypted_access_token).toMatch(/^v1:/);
+		const cipher = await createTokenCipher(ENCRYPTION_KEY);
+		const pageToken = await cipher.decrypt(rows[0].encrypted_access_token);
+		const me = await (await fetch(`${simulator.graphUrl}/me?access_token=${encodeURIComponent(pageToken)}`)).json();
+		expect(me.id).toBe(simulator.demo.page.id);
+		expect(connection.meta_user_id).toBe(simulator.demo.user.id);
+
+		// The seller reads it under RLS; the pending sign-in is used up.
+		const { data } = await seller.client.from('social_connections').select('display_name, status').eq('id', connection.id).single();
+		expect(data).toEqual({ display_name: 'Demo Boutique', status: 'active' });
+		expect((await call(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: seller.token })).status).toBe(404);
+	});
+
+	it('connects the Instagram account linked to the Page', async () => {
+		const seller = await newSeller();
+		const [connection] = await connect(seller, 'instagram');
+		expect(connection).toMatchObject({ platform: 'instagram', external_account_id: simulator.demo.instagram!.id, display_name: '@demo.boutique' });
+	});
+
+	it('sends a cancelled sign-in back to the console with the error', async () => {
+		const back = await signInThroughDialog(await newSeller(), 'facebook', 'cancel');
+		expect(back.searchParams.get('error')).toBe('access_denied');
+		expect(back.searchParams.get('pending')).toBeNull();
+	});
+
+	it('refuses a return address off the allow-list, a forged state, and other users’ sign-ins', async () => {
+		const seller = await newSeller();
+		const offList = await call('meta-oauth/start', { token: seller.token, body: { workspace_id: seller.workspaceId, platform: 'facebook' }, headers: { origin: 'https://evil.example' } });
+		expect(offList).toMatchObject({ status: 400, body: { error: 'return_not_allowed' } });
+		const noUser = await call('meta-oauth/start', { body: { workspace_id: seller.workspaceId, platform: 'facebook' }, headers: { origin: CONSOLE } });
+		expect(noUser.status).toBe(401);
+		const otherWorkspace = await call('meta-oauth/start', { token: seller.token, body: { workspace_id: randomUUID(), platform: 'facebook' }, headers: { origin: CONSOLE } });
+		expect(otherWorkspace.status).toBe(404);
+
+		const started = await call<{ url: string }>('meta-oauth/start', { token: seller.token, body: { workspace_id: seller.workspaceId, platform: 'facebook' }, headers: { origin: CONSOLE } });
+		const state = new URL(started.body.url).searchParams.get('state')!;
+		const [payload, signature] = state.split('.');
+		const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), returnTo: 'https://evil.example/x' })).toString('base64url');
+		const forged = await fetch(`${functionUrl('meta-oauth/callback')}?code=x&state=${forgedPayload}.${signature}`, { redirect: 'manual' });
+		expect(forged.status).toBe(400);
+		expect(forged.headers.get('location')).toBeNull();
+
+		const back = await signInThroughDialog(seller, 'facebook');
+		const pendingId = back.searchParams.get('pending');
+		const intruder = await newSeller();
+		expect((await call(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: intruder.token })).status).toBe(404);
+		const stolen = await call('meta-oauth/connect', { token: intruder.token, body: { pending_id: pendingId, accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }] } });
+		expect(stolen.status).toBe(404);
+		const unoffered = await call('meta-oauth/connect', { token: seller.token, body: { pending_id: pendingId, accounts: [{ platform: 'facebook', external_account_id: '123456' }] } });
+		expect(unoffered).toMatchObject({ status: 400, body: { message: 'facebook account 123456 was not offered by this sign-in' } });
+	});
+
+	it('disconnects: revokes the grant at Meta, deletes the token, keeps the connection as revoked', async () => {
+		const account = simulator.createAccount({ userName: 'Leaving Seller', pageName: 'Closing Shop' });
+		simulator.setDialogUser({ userId: account.user.id });
+		try {
+			const seller = await newSeller();
+			const [connection] = await connect(seller, 'facebook');
+			simulator.clearRequests();
+			const answer = await call('meta-oauth/disconnect', { token: seller.token, body: { connection_id: connection.id } });
+			expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+			expect(answer.body).toMatchObject({ revoked_at_meta: true, connection: { id: connection.id, status: 'revoked', status_detail: 'disconnected' } });
+			expect(simulator.requests({ path: '/me/permissions' }).map((request) => request.method)).toEqual(['DELETE']);
+			const { rows } = await db.query('select 1 from private.social_connection_tokens where connection_id = $1', [connection.id]);
+			expect(rows).toEqual([]);
+		} finally {
+			simulator.setDialogUser({ userId: simulator.demo.user.id });
+		}
+	});
+
+	it('honours Meta’s deauthorize and data deletion callbacks, signed_request verified', async () => {
+		const account = simulator.createAccount({ userName: 'Departing Seller', pageName: 'Gone Shop' });
+		simulator.setDialogUser({ userId: account.user.id });
+		let connectionId: string;
+		try {
+			[{ id: connectionId }] = await connect(await newSeller(), 'facebook');
+		} finally {
+			simulator.setDialogUser({ userId: simulator.demo.user.id });
+		}
+		const signedRequest = (payload: object, secret = APP_SECRET) => {
+			const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
+			return `${createHmac('sha256', secret).update(encoded).digest('base64url')}.${encoded}`;
+		};
+		const post = (action: string, request: string) =>
+			fetch(functionUrl(`meta-oauth/${action}`), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ signed_request: request }) });
+		const payload = { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: account.user.id };
+
+		expect((await post('deauthorize', signedRequest(payload, 'not-the-app-secret'))).status).toBe(400);
+		const deauthorized = await post('deauthorize', signedRequest(payload));
+		expect(await deauthorized.json()).toEqual({ success: true, connections_revoked: 1 });
+		const { rows: revoked } = await db.query('select status, status_detail from public.social_connections where id = $1', [connectionId]);
+		expect(revoked).toEqual([{ status: 'revoked', status_detail: 'the Meta user removed the app' }]);
+
+		const deletion = await post('data-deletion', signedRequest(payload));
+		const answer = await deletion.json();
+		expect(Object.keys(answer).sort()).toEqual(['confirmation_code', 'url']);
+		expect(answer.url).toBe(functionUrl(`meta-oauth/data-deletion-status?code=${answer.confirmation_code}`));
+		expect((await db.query('select 1 from public.social_connections where id = $1', [connectionId])).rows).toEqual([]);
+		const status = await (await fetch(answer.url)).json();
+		expect(status).toMatchObject({ confirmation_code: answer.confirmation_code, status: 'completed' });
+		expect(JSON.stringify(status)).not.toContain(account.user.id);
+	});
+});
+
+describe('meta-lives', () => {
+	it('lists what the Page and the Instagram account are broadcasting, and checks a pasted live', async () => {
+		const seller = await newSeller();
+		const [facebook] = await connect(seller, 'facebook');
+		const [instagram] = await connect(seller, 'instagram');
+		const video = simulator.startFacebookLive({ title: 'Detect me', liveViews: 321 });
+		const media = simulator.startInstagramLive({});
+
+		const lives = await call<{ lives: unknown[] }>(`meta-lives?connection_id=${facebook.id}`, { method: 'GET', token: seller.token });
+		expect(lives.status, JSON.stringify(lives.body)).toBe(200);
+		expect(lives.body.lives).toContainEqual({
+			live_id: video.id,
+			platform: 'facebook',
+			title: 'Detect me',
+			status: 'LIVE',
+			is_live: true,
+			started_at: new Date(video.creationTime).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
+			viewers: 321,
+			permalink_url: `https://www.facebook.com/${simulator.demo.page.id}/videos/${video.id}/`,
+		});
+		const igLives = await call<{ lives: unknown[] }>(`meta-lives?connection_id=${instagram.id}`, { method: 'GET', token: seller.token });
+		expect(igLives.body.lives).toContainEqual(expect.objectContaining({ live_id: media.id, platform: 'instagram', is_live: true, viewers: null }));
+
+		const pasted = await call<{ live: unknown }>('meta-lives', { token: seller.token, body: { connection_id: facebook.id, reference: `https://www.facebook.com/demo/videos/${video.id}/` } });
+		expect(pasted.body.live).toMatchObject({ live_id: video.id, is_live: true });
+		const unknown = await call('meta-lives', { token: seller.token, body: { connection_id: facebook.id, reference: '99999999' } });
+		expect(unknown).toMatchObject({ status: 404, body: { error: 'live_not_found' } });
+		const garbage = await call('meta-lives', { token: seller.token, body: { connection_id: facebook.id, reference: 'https://fb.watch/x' } });
+		expect(garbage).toMatchObject({ status: 400, body: { error: 'invalid_reference' } });
+
+		const stranger = await newSeller();
+		expect((await call(`meta-lives?connection_id=${facebook.id}`, { method: 'GET', token: stranger.token })).status).toBe(404);
+		simulator.endFacebookLive({ liveId: video.id });
+		simulator.endInstagramLive({ mediaId: media.id });
+	});
+});
+
+describe('fb-poll', () => {
+	let seller: Seller;
+	let connectionId: string;
+
+	beforeAll(async () => {
+		seller = await newSeller();
+		[{ id: connectionId }] = await connect(seller, 'facebook');
+	});
+
+	async function liveShow(): Promise<{ showId: string; liveId: string }> {
+		const live = simulator.startFacebookLive({ title: 'Polling test' });
+		return { showId: await runningShow(seller, 'facebook', connectionId, live.id), liveId: live.id };
+	}
+
+	it('turns comments into claims within 3 s, oldest first, commenters Meta hides included', async () => {
+		const { showId, liveId } = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+		const posted = Date.now();
+		simulator.postComment({ liveId, text: 'sold 5', viewer: { name: 'Dana Price' } });
+		simulator.postComment({ liveId, text: '5 sold', viewer: { name: 'Kim Lee' } });
+		simulator.postComment({ liveId, text: 'sold 6', viewer: { name: 'Shy Viewer' }, hideFrom: true });
+		const claims = await waitFor('three claims', async () => {
+			const found = await claimsOf(showId);
+			return found.length === 3 && found;
+		});
+		const latencyMs = Date.now() - posted;
+		console.log(`fb-poll: simulator comment to claim in ${latencyMs} ms`);
+		expect(latencyMs).toBeLessThan(3000);
+		expect(claims.map(({ item_number, user_display_name, status }) => ({ item_number, user_display_name, status }))).toEqual([
+			{ item_number: '5', user_display_name: 'Dana Price', status: 'winner' },
+			{ item_number: '5', user_display_name: 'Kim Lee', status: 'waitlist' },
+			{ item_number: '6', user_display_name: expect.stringMatching(/^Name hidden by Meta \(comment …\d+\)$/), status: 'winner' },
+		]);
+		expect(claims[2].platform_user_id).toMatch(/^hidden:/);
+		expect(await ingestion(showId)).toMatchObject({ status: 'listening', comments_received: '3', consecutive_failures: 0 });
+
+		// Members follow ingestion health under RLS; other tenants do not see it.
+		const { data } = await seller.client.from('live_ingestion').select('status, last_success_at').eq('show_id', showId).single();
+		expect(data?.status).toBe('listening');
+		const stranger = await newSeller();
+		expect((await stranger.client.from('live_ingestion').select('show_id').eq('show_id', showId)).data).toEqual([]);
+	});
+
+	it('backs off when throttled or failing, says ingestion is delayed, and recovers without losing a comment', async () => {
+		const { showId, liveId } = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+
+		simulator.injectServerErrors({ status: 503, path: `/${liveId}/comments`, calls: 2 });
+		simulator.postComment({ liveId, text: 'sold 1', viewer: { name: 'During Outage' } });
+		const delayed = await waitFor('the delayed state', async () => {
+			const state = await ingestion(showId);
+			return state?.status === 'delayed' && state;
+		});
+		expect(delayed.status_detail).toMatch(/Meta error 2: Service temporarily unavailable \(retrying in \d+ s\)/);
+		expect(delayed.last_error).toMatchObject({ kind: 'transient', code: 2 });
+		await waitFor('recovery after the 5xx', async () => (await claimsOf(showId)).length === 1, 15_000);
+		expect(await ingestion(showId)).toMatchObject({ status: 'listening', consecutive_failures: 0 });
+
+		simulator.throttle({ code: 32, path: `/${liveId}/comments`, calls: 1, regainMinutes: 0 });
+		simulator.postComment({ liveId, text: 'sold 2', viewer: { name: 'During Throttle' } });
+		await waitFor('the throttled state', async () => (await ingestion(showId))?.last_error?.kind === 'throttled');
+		const throttled = await ingestion(showId);
+		expect(throttled).toMatchObject({ status: 'delayed', consecutive_failures: 1 });
+		// Throttling waits longer than a 5xx: at least half of 15 s.
+		expect(Date.parse(throttled!.backoff_until!) - Date.now()).toBeGreaterThan(5000);
+		await db.query('update public.live_ingestion set next_poll_at = now(), backoff_until = now() where show_id = $1', [showId]);
+		await waitFor('recovery after throttling', async () => (await claimsOf(showId)).length === 2);
+
+		// Near the limit, polling slows down before Meta throttles.
+		simulator.setUsage({ baselinePercent: 90 });
+		try {
+			const slowed = await waitFor('the slow-down', async () => {
+				const state = await ingestion(showId);
+				return Number(state?.usage_percent) >= 90 && state;
+			});
+			expect(slowed.status).toBe('delayed');
+			expect(slowed.status_detail).toMatch(/usage is at 9\d % \(slowing down above 75 %\): polling every 1\d\.\d s/);
+			expect(Date.parse(slowed.next_poll_at) - Date.parse(slowed.last_polled_at)).toBeGreaterThan(10_000);
+		} finally {
+			simulator.setUsage({ baselinePercent: 0 });
+		}
+		expect(await commentCount(showId)).toBe(2);
+	}, 60_000);
+
+	it('loses and repeats nothing when a poll dies mid-way or its worker is killed', async () => {
+		const { showId, liveId } = await liveShow();
+		simulator.postComment({ liveId, text: 'sold 1', viewer: { name: 'Before Crash' } });
+		await waitFor('the first claim', async () => (await claimsOf(showId)).length === 1);
+
+		// A poll stalls at Meta; its worker is killed before it commits.
+		simulator.delayResponses({ ms: 4000, path: `/${liveId}/comments`, calls: 1 });
+		simulator.postComment({ liveId, text: 'sold 2', viewer: { name: 'During Crash' } });
+		await waitFor('the stalled poll to hold its lease', async () => (await ingestion(showId))?.lease_token);
+		const workers = stackLog.map((line) => /^functions\/fb-poll\[(\d+)\]: serving/.exec(line)?.[1]).filter(Boolean);
+		process.kill(Number(workers.at(-1)), 'SIGKILL');
+		// The lease of the dead run runs out (30 s; fast-forwarded here).
+		await db.query('update public.live_ingestion set lease_until = now() where show_id = $1', [showId]);
+		simulator.postComment({ liveId, text: 'sold 3', viewer: { name: 'After Crash' } });
+
+		await waitFor('all three claims', async () => (await claimsOf(showId)).length === 3, 15_000);
+		expect(stackLog.some((line) => line.includes('fb-poll') && /killed by SIGKILL|unexpectedly/.test(line))).toBe(true);
+		await sleep(2500);
+		expect((await claimsOf(showId)).map((claim) => claim.user_display_name)).toEqual(['Before Crash', 'During Crash', 'After Crash']);
+		// Every comment reached the engine exactly once.
+		expect(Number((await ingestion(showId))!.comments_received)).toBe(await commentCount(showId));
+		expect(await commentCount(showId)).toBe(3);
+	}, 45_000);
+
+	it('takes a comment Meta lists late', async () => {
+		const { showId, liveId } = await liveShow();
+		simulator.postComment({ liveId, text: 'sold 7', viewer: { name: 'Late Lister' }, delayMs: 3000 });
+		simulator.postComment({ liveId, text: 'sold 8', viewer: { name: 'On Time' } });
+		await waitFor('both claims', async () => (await claimsOf(showId)).length === 2, 10_000);
+		expect(await commentCount(showId)).toBe(2);
+	});
+
+	it('stops polling when the show stops and when the live ends', async () => {
+		const first = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(first.showId))?.status === 'listening');
+		const { error } = await seller.client.rpc('stop_show', { show_id: first.showId });
+		expect(error).toBeNull();
+		await sleep(500);
+		const polledAfterStop = simulator.requests({ path: `/${first.liveId}/comments` }).length;
+		await sleep(4500);
+		expect(simulator.requests({ path: `/${first.liveId}/comments` }).length).toBe(polledAfterStop);
+
+		const second = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(second.showId))?.status === 'listening');
+		simulator.postComment({ liveId: second.liveId, text: 'sold 9', viewer: { name: 'Last Word' } });
+		simulator.endFacebookLive({ liveId: second.liveId });
+		// The live check runs every 15 s; fast-forwarded here.
+		await db.query('update public.live_ingestion set live_checked_at = null where show_id = $1', [second.showId]);
+		const ended = await waitFor('the live_ended state', async () => {
+			const state = await ingestion(second.showId);
+			return state?.status === 'live_ended' && state;
+		});
+		expect(ended.status_detail).toBe('the live video is VOD: no more comments will come');
+		// Comments made before the end still came in.
+		expect((await claimsOf(second.showId)).map((claim) => claim.user_display_name)).toEqual(['Last Word']);
+		const polledAfterEnd = simulator.requests({ path: `/${second.liveId}/comments` }).length;
+		await sleep(4500);
+		expect(simulator.requests({ path: `/${second.liveId}/comments` }).length).toBe(polledAfterEnd);
+	}, 30_000);
+
+	it('marks the connection expired when Meta refuses its token, and resumes once reconnected', async () => {
+		const account = simulator.createAccount({ userName: 'Expiring Seller', pageName: 'Expiring Shop', instagramUsername: null });
+		simulator.setDialogUser({ userId: account.user.id });
+		try {
+			const owner = await newSeller();
+			const [connection] = await connect(owner, 'facebook');
+			const live = simulator.startFacebookLive({ pageId: account.page.id });
+			const showId = await runningShow(owner, 'facebook', connection.id, live.id);
+			await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+
+			simulator.invalidateTokens({ userId: account.user.id, reason: 'password_changed' });
+			const refused = await waitFor('the refused token', async () => {
+				const state = await ingestion(showId);
+				return state?.status === 'reconnect_required' && state;
+			});
+			expect(refused.last_error).toMatchObject({ kind: 'token', code: 190, error_subcode: 460 });
+			const { data } = await owner.client.from('social_connections').select('status, status_detail').eq('id', connection.id).single();
+			expect(data?.status).toBe('expired');
+			expect(data?.status_detail).toMatch(/Meta error 190\/460/);
+
+			simulator.postComment({ liveId: live.id, text: 'sold 4', viewer: { name: 'Patient Buyer' } });
+			await connect(owner, 'facebook');
+			await waitFor('the claim after reconnecting', async () => (await claimsOf(showId)).length === 1, 10_000);
+			expect((await ingestion(showId))?.status).toBe('listening');
+		} finally {
+			simulator.setDialogUser({ userId: simulator.demo.user.id });
+		}
+	}, 30_000);
+});
+
+describe('ig-webhook', () => {
+	let seller: Seller;
+	let showId: string;
+	let mediaId: string;
+
+	beforeAll(async () => {
+		seller = await newSeller();
+		const [instagram] = await connect(seller, 'instagram');
+		mediaId = simulator.startInstagramLive({}).id;
+		showId = await runningShow(seller, 'instagram', instagram.id, mediaId);
+	});
+
+	const deliveries = async () => Number((await db.query<{ count: string }>('select count(*) from public.webhook_events')).rows[0].count);
+	const signed = (body: string, secret = APP_SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+	const deliver = (body: string, signature: string | undefined) =>
+		fetch(functionUrl('ig-webhook'), { method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { 'x-hub-signature-256': signature } : {}) }, body });
+
+	it('answers Meta’s verification handshake only with the verify token', async () => {
+		const verification = await simulator.verifyWebhook({ verifyToken: VERIFY_TOKEN });
+		expect(verification).toMatchObject({ ok: true, status: 200 });
+		const wrong = await simulator.verifyWebhook({ verifyToken: 'not-the-token' });
+		expect(wrong).toMatchObject({ ok: false, status: 403 });
+	});
+
+	it('routes signed live_comments deliveries to the show bound to the live media', async () => {
+		simulator.postComment({ liveId: mediaId, text: 'sold 11', viewer: { name: 'Insta Ann' } });
+		simulator.postComment({ liveId: mediaId, text: '11 sold', viewer: { name: 'Insta Bea' } });
+		const claims = await waitFor('two claims', async () => {
+			const found = await claimsOf(showId);
+			return found.length === 2 && found;
+		});
+		expect(claims.map(({ user_handle, status }) => ({ user_handle, status }))).toEqual([
+			{ user_handle: 'insta.ann', status: 'winner' },
+			{ user_handle: 'insta.bea', status: 'waitlist' },
+		]);
+		const { rows } = await db.query(`select status, results from public.webhook_events where payload -> 'entry' -> 0 -> 'changes' -> 0 -> 'value' ->> 'text' = 'sold 11'`);
+		expect(rows).toEqual([{ status: 'processed', results: [expect.objectContaining({ show_id: showId, media_id: mediaId, outcome: 'processed', replayed: false })] }]);
+		expect(await ingestion(showId)).toMatchObject({ platform: 'instagram', status: 'listening' });
+	});
+
+	it('refuses a missing or wrong signature with 401 and stores nothing', async () => {
+		const before = await deliveries();
+		simulator.setWebhook({ callbackUrl: functionUrl('ig-webhook'), retryDelayMs: 100, maxAttempts: 1 });
+		simulator.setWebhookFaults({ badSignature: true });
+		try {
+			simulator.postComment({ liveId: mediaId, text: 'sold 12', viewer: { name: 'Forger' } });
+			await simulator.flushWebhooks();
+		} finally {
+			simulator.setWebhookFaults({});
+			simulator.setWebhook({ callbackUrl: functionUrl('ig-webhook'), retryDelayMs: 200, maxAttempts: 3 });
+		}
+		expect(simulator.webhookDeliveries().at(-1)).toMatchObject({ status: 401 });
+		const body = JSON.stringify({ object: 'instagram', entry: [] });
+		expect((await deliver(body, undefined)).status).toBe(401);
+		expect((await deliver(body, signed(body, 'wrong-secret'))).status).toBe(401);
+		expect((await deliver(body, signed(body).replace('sha256=', ''))).status).toBe(401);
+		expect(await deliveries()).toBe(before);
+		expect((await claimsOf(showId)).some((claim) => claim.user_display_name === 'forger')).toBe(false);
+	});
+
+	it('answers oversized bodies 413 and malformed JSON 400, storing neither', async () => {
+		const before = await deliveries();
+		const huge = 'x'.repeat(1024 * 1024 + 1);
+		expect((await deliver(huge, signed(huge))).status).toBe(413);
+		const malformed = '{"object": "instagram", "entry": [';
+		const answer = await deliver(malformed, signed(malformed));
+		expect(answer.status).toBe(400);
+		expect(await answer.json()).toMatchObject({ error: 'invalid_json' });
+		expect(await deliveries()).toBe(before);
+	});
+
+	it('takes replayed and out-of-order deliveries without double counting', async () => {
+		simulator.setWebhookFaults({ duplicates: 2, outOfOrder: true, holdMs: 300 });
+		try {
+			for (const [index, name] of ['Replay One', 'Replay Two', 'Replay Three'].entries()) {
+				simulator.postComment({ liveId: mediaId, text: `sold ${20 + index}`, viewer: { name } });
+			}
+			await simulator.flushWebhooks();
+		} finally {
+			simulator.setWebhookFaults({});
+		}
+		await waitFor('three more claims', async () => (await claimsOf(showId)).filter((claim) => claim.user_handle?.startsWith('replay.')).length === 3);
+		// Every delivery Meta saw answered 200 was stored: one per distinct body processed, the rest duplicates.
+		await simulator.flushWebhooks();
+		const answered = simulator.webhookDeliveries().filter((delivery) => delivery.body.includes('replay.') && delivery.status === 200).length;
+		expect(answered).toBeGreaterThanOrEqual(7);
+		const { rows } = await db.query<{ status: string; count: string }>(
+			`select status, count(*) from public.webhook_events where raw_body like '%replay.%' group by status order by status`,
+		);
+		expect(rows).toEqual([
+			{ status: 'duplicate', count: String(answered - 3) },
+			{ status: 'processed', count: '3' },
+		]);
+		const { rows: stored } = await db.query<{ count: string }>(`select count(*) from public.comments where show_id = $1 and user_handle like 'replay.%'`, [showId]);
+		expect(stored[0].count).toBe('3');
+	});
+
+	it('stores and ignores changes no running show takes, with the reason', async () => {
+		const body = JSON.stringify({
+			object: 'instagram',
+			entry: [
+				{
+					id: simulator.demo.instagram!.id,
+					time: Math.floor(Date.now() / 1000),
+					changes: [
+						{ field: 'live_comments', value: { from: { id: '1', username: 'someone' }, media: { id: '555555555', media_product_type: 'LIVE' }, id: '777', text: 'sold 1' } },
+						{ field: 'comments', value: { id: '778', text: 'a feed comment' } },
+					],
+				},
+			],
+		});
+		const answer = await deliver(body, signed(body));
+		expect(answer.status).toBe(200);
+		expect(await answer.json()).toMatchObject({
+			status: 'ignored',
+			results: [
+				{ media_id: '555555555', outcome: 'ignored', reason: 'no_running_show_for_live' },
+				{ field: 'comments', outcome: 'ignored', reason: 'unsupported_field' },
+			],
+		});
+	});
+});
+
+describe('dev-harness', () => {
+	it('emits comments, bulk comments and signed Instagram deliveries into a member’s show', async () => {
+		const seller = await newSeller();
+		const [instagram] = await connect(seller, 'instagram');
+		const media = simulator.startInstagramLive({});
+		const showId = await runningShow(seller, 'instagram', instagram.id, media.id);
+
+		const one = await call('dev-harness/emit-comment', { token: seller.token, body: { show_id: showId, text: 'sold 3', user_handle: 'harness_ann' } });
+		expect(one.status, JSON.stringify(one.body)).toBe(200);
+		expect(one.body).toMatchObject({ outcome: 'processed', results: [{ outcome: 'winner' }] });
+
+		const bulk = await call<{ results: { results: { outcome: string }[] }[]; elapsed_ms: number }>('dev-harness/bulk-comments', {
+			token: stack.env.SUPABASE_SERVICE_ROLE_KEY,
+			body: { show_id: showId, comments: [{ text: 'sold 4', user_handle: 'b1' }, { text: 'sold 4', user_handle: 'b2', delay_ms: 300 }] },
+		});
+		expect(bulk.body.results.map((result) => result.results[0].outcome)).toEqual(['winner', 'waitlist']);
+		expect(bulk.body.elapsed_ms).toBeGreaterThanOrEqual(300);
+
+		const webhook = await call('dev-harness/emit-ig-webhook', { token: seller.token, body: { show_id: showId, comments: [{ text: 'sold 5', username: 'via_webhook' }] } });
+		expect(webhook.body).toMatchObject({ status: 200, body: { status: 'processed' }, payload: { object: 'instagram', entry: [{ id: instagram.external_account_id }] } });
+		expect((await claimsOf(showId)).map((claim) => claim.user_handle)).toEqual(['harness_ann', 'b1', 'b2', 'via_webhook']);
+
+		const stranger = await newSeller();
+		expect((await call('dev-harness/emit-comment', { token: stranger.token, body: { show_id: showId, text: 'sold 6' } })).status).toBe(404);
+		expect((await call('dev-harness/emit-comment', { body: { show_id: showId, text: 'sold 6' } })).status).toBe(401);
+		simulator.endInstagramLive({ mediaId: media.id });
+	});
+});
