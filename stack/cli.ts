@@ -4,6 +4,7 @@ import { loadConfig, statusEnv, type StackConfig } from './config.ts';
 import { spawnConsole } from './console.ts';
 import { removeDatabase } from './db.ts';
 import { startDemo } from './demo.ts';
+import { deliverWebhooksTo, startLocalMeta } from './local-meta.ts';
 import { startStack } from './index.ts';
 
 const [command = 'start', ...flags] = process.argv.slice(2);
@@ -14,15 +15,23 @@ function printStatus(config: StackConfig): void {
 }
 
 /** Runs the built console against this stack; its exit stops the stack. */
+const consoleUrl = `http://127.0.0.1:${process.env.CONSOLE_PORT ?? 5173}`;
+
+/** Runs the built console against this stack; its exit stops the stack. */
 function startConsole(config: StackConfig, onExit: (code: number | null) => void) {
-	const { url, child } = spawnConsole({ supabaseUrl: config.apiUrl, anonKey: config.anonKey, port: Number(process.env.CONSOLE_PORT ?? 5173), stdio: 'inherit' });
+	const { child } = spawnConsole({ supabaseUrl: config.apiUrl, anonKey: config.anonKey, port: Number(new URL(consoleUrl).port), stdio: 'inherit' });
 	child.once('exit', onExit);
-	return { url, stop: () => void child.kill('SIGTERM') };
+	return { stop: () => void child.kill('SIGTERM') };
 }
 
 async function start(): Promise<void> {
 	const startedAt = performance.now();
-	const stack = await startStack(config);
+	const simulator = await startLocalMeta(config, consoleUrl, console.log);
+	const stack = await startStack(config).catch(async (error: unknown) => {
+		await simulator.stop();
+		throw error;
+	});
+	deliverWebhooksTo(simulator, config);
 	let stopping = false;
 	let stopDemo: (() => void) | undefined;
 	const shutdown = async (code: number) => {
@@ -31,6 +40,7 @@ async function start(): Promise<void> {
 		stopDemo?.();
 		consoleApp?.stop();
 		await stack.stop();
+		await simulator.stop();
 		process.exit(code);
 	};
 	const consoleApp = flags.includes('--console')
@@ -46,9 +56,10 @@ async function start(): Promise<void> {
 		void shutdown(1);
 	});
 	printStatus(config);
+	console.log(`META_SIMULATOR_URL="${simulator.url}"`);
 	console.log(`stack: ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
-	if (flags.includes('--demo')) stopDemo = await startDemo(config, console.log);
-	if (consoleApp) console.log(`console: ${consoleApp.url}`);
+	if (flags.includes('--demo')) stopDemo = await startDemo(config, consoleUrl, simulator, console.log);
+	if (consoleApp) console.log(`console: ${consoleUrl}`);
 	console.log('Press Ctrl-C to stop.');
 }
 

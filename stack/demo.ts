@@ -1,18 +1,18 @@
-// The demo `npm start` runs so a newcomer sees claims flow: a demo seller whose show is live, and
-// viewers commenting through ingest_comment exactly as the platform connectors do (service role,
-// over the gateway). Local only; it never runs against a hosted project.
+// The demo `npm start` runs so a newcomer sees claims flow, through the product's real path: the
+// demo seller connects the simulator's Facebook Page with the meta-oauth function (clicking
+// "Continue" in the simulator's dialog on their behalf), a show is bound to the Page's live video,
+// and fb-poll, on its 2-second schedule, brings the simulated viewers' comments to the engine.
+// Local only; it never runs against a hosted project.
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { apiClient, rpc } from './api-client.ts';
 import type { StackConfig } from './config.ts';
+import { startSimulatorDemo } from './meta-simulator/demo.ts';
+import type { MetaSimulator } from './meta-simulator/index.ts';
 
 export const demoSeller = { email: 'demo@example.test', password: 'demo password' };
-const demoShowName = 'Demo live: Friday boutique drop';
-const demoLiveId = 'demo-live';
 const itemCount = 30;
-const viewers = ['maria.styles', 'jen_loves_boutique', 'kayla.b', 'dee.dee', 'sam_thrifts', 'lou.lou', 'priya.k', 'bea_closet', 'tina.t', 'ro_shops', 'nat.w', 'claire_finds'];
-const chatter = ['hi everyone! 👋', 'love that color 😍', 'what size is that?', 'can you show the back?', 'so cute!!', 'is shipping free?', 'gorgeous 🔥'];
 
-/** The demo seller (created on first start) and their live demo show. */
-async function liveDemoShow(config: StackConfig): Promise<{ id: string }> {
+async function signedInSeller(config: StackConfig): Promise<SupabaseClient> {
 	const seller = apiClient(config.apiUrl, config.anonKey);
 	let signIn = await seller.auth.signInWithPassword(demoSeller);
 	if (signIn.error?.code === 'invalid_credentials') {
@@ -21,58 +21,59 @@ async function liveDemoShow(config: StackConfig): Promise<{ id: string }> {
 		signIn = await seller.auth.signInWithPassword(demoSeller);
 	}
 	if (signIn.error) throw new Error(`demo: sign-in failed: ${signIn.error.message}`);
+	return seller;
+}
 
-	const { data: running } = await seller.from('shows').select('id').eq('name', demoShowName).eq('status', 'active').maybeSingle();
-	if (running) return running;
+async function invoke<T>(seller: SupabaseClient, path: string, body: Record<string, unknown>): Promise<T> {
+	const { data, error } = await seller.functions.invoke<T>(path, { body });
+	if (error) throw new Error(`demo: ${path} failed: ${error.message}`);
+	return data as T;
+}
+
+/** The seller's Facebook connection to the simulator's demo Page, made (or renewed) by Meta sign-in. */
+async function connectDemoPage(seller: SupabaseClient, workspaceId: string, consoleUrl: string, simulator: MetaSimulator): Promise<string> {
+	const { url } = await invoke<{ url: string }>(seller, 'meta-oauth/start', { workspace_id: workspaceId, platform: 'facebook', return_to: `${consoleUrl}/connections` });
+	const dialog = new URL(url);
+	const consent = new URLSearchParams(dialog.searchParams);
+	consent.set('decision', 'continue');
+	const confirmed = await fetch(`${dialog.origin}${dialog.pathname}/confirm`, { method: 'POST', body: consent, redirect: 'manual' });
+	const callback = await fetch(confirmed.headers.get('location') ?? '', { redirect: 'manual' });
+	const back = new URL(callback.headers.get('location') ?? '', consoleUrl);
+	const pendingId = back.searchParams.get('pending');
+	if (!pendingId) throw new Error(`demo: Meta sign-in did not complete: ${back.searchParams.get('message') ?? callback.status}`);
+	const { connections } = await invoke<{ connections: { id: string }[] }>(seller, 'meta-oauth/connect', {
+		pending_id: pendingId,
+		accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }],
+	});
+	return connections[0].id;
+}
+
+/**
+ * Puts the simulator's demo Page on air with viewers and gives the demo seller a live show bound
+ * to it. Returns a function that stops the viewers.
+ */
+export async function startDemo(config: StackConfig, consoleUrl: string, simulator: MetaSimulator, log: (line: string) => void): Promise<() => void> {
+	const seller = await signedInSeller(config);
 	const { data: workspace, error } = await seller.from('workspaces').select('id').limit(1).single();
 	if (error) throw new Error(`demo: reading the workspace failed: ${error.message}`);
-	const show = await rpc<{ id: string }>(seller, 'create_show', { workspace_id: workspace.id, platform: 'facebook', name: demoShowName });
+	const connectionId = await connectDemoPage(seller, workspace.id, consoleUrl, simulator);
+
+	// Each start has a new simulator, so a new live: shows of earlier demos end.
+	const { data: earlier } = await seller.from('shows').select('id').eq('connection_id', connectionId).in('status', ['active', 'paused']);
+	for (const show of earlier ?? []) await rpc(seller, 'stop_show', { show_id: show.id });
+
+	const onAir = startSimulatorDemo(simulator);
+	const show = await rpc<{ id: string }>(seller, 'create_show', {
+		workspace_id: workspace.id,
+		platform: 'facebook',
+		name: `Demo live: ${onAir.facebookLive.title}`,
+		connection_id: connectionId,
+	});
 	await rpc(seller, 'add_show_items', {
 		show_id: show.id,
 		items: Array.from({ length: itemCount }, (_, index) => ({ item_number: String(index + 1), title: `Look ${index + 1}`, quantity: index % 5 === 0 ? 3 : 1 })),
 	});
-	// A running show from an earlier demo keeps the live id; ending it frees the id.
-	const { data: stale } = await seller.from('shows').select('id').eq('live_id', demoLiveId).in('status', ['active', 'paused']);
-	for (const old of stale ?? []) await rpc(seller, 'stop_show', { show_id: old.id });
-	return rpc(seller, 'activate_show', { show_id: show.id, live_id: demoLiveId });
-}
-
-function pick<T>(list: readonly T[]): T {
-	return list[Math.floor(Math.random() * list.length)];
-}
-
-/** A viewer's comment: mostly claims in the patterns sellers see, some chatter, a few passes. */
-function viewerComment(): { viewer: string; text: string } {
-	const viewer = pick(viewers);
-	const item = 1 + Math.floor(Math.random() * itemCount);
-	const roll = Math.random();
-	if (roll < 0.3) return { viewer, text: pick(chatter) };
-	if (roll < 0.38) return { viewer, text: `pass ${item}` };
-	return { viewer, text: pick([`sold ${item}`, `${item} sold`, `Sold ${item}!!`, `SOLD #${item} 🙌`, `sold ${item} please`]) };
-}
-
-/** Starts the demo; returns a function that stops the viewers. */
-export async function startDemo(config: StackConfig, log: (line: string) => void, intervalMs = 1500): Promise<() => void> {
-	const show = await liveDemoShow(config);
-	const platform = apiClient(config.apiUrl, config.serviceRoleKey);
-	let sequence = 0;
-	const timer = setInterval(() => {
-		const { viewer, text } = viewerComment();
-		sequence += 1;
-		void rpc(platform, 'ingest_comment', {
-			comment: {
-				show_id: show.id,
-				platform: 'facebook',
-				live_id: demoLiveId,
-				comment_id: `demo-${Date.now()}-${sequence}`,
-				platform_user_id: `viewer-${viewer}`,
-				user_handle: viewer,
-				user_display_name: viewer,
-				text,
-				created_at: new Date().toISOString(),
-			},
-		}).catch((error: Error) => log(error.message));
-	}, intervalMs);
-	log(`demo: log in as ${demoSeller.email} / ${demoSeller.password}; viewers are commenting on "${demoShowName}"`);
-	return () => clearInterval(timer);
+	await rpc(seller, 'activate_show', { show_id: show.id, live_id: onAir.facebookLive.id });
+	log(`demo: log in as ${demoSeller.email} / ${demoSeller.password}; "Demo Boutique" is live on the Meta simulator and its viewers are commenting`);
+	return onAir.stop;
 }

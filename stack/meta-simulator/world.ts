@@ -105,6 +105,10 @@ export interface AuthorizationCode {
 	used: boolean;
 }
 
+// Broadcasts and comments are new on every start, as at Meta, where their ids are never reused:
+// a restarted simulator must not hand out the ids of an earlier run's comments.
+const broadcastEpoch = BigInt(Date.now()) * 100n;
+
 export const shortLivedSeconds = 2 * 60 * 60;
 export const longLivedSeconds = 60 * 24 * 60 * 60;
 const codeLifetimeMs = 10 * 60 * 1000;
@@ -146,10 +150,10 @@ export class World {
 		user: new IdSequence(10158000000000001n),
 		page: new IdSequence(100064000000001n),
 		instagram: new IdSequence(17841405309211844n),
-		facebookLive: new IdSequence(1029384756473829n),
-		facebookComment: new IdSequence(998877665544330n),
-		instagramLive: new IdSequence(18016281832342434n),
-		instagramComment: new IdSequence(17865799348089039n),
+		facebookLive: new IdSequence(1029384756473829n + broadcastEpoch),
+		facebookComment: new IdSequence(998877665544330n + broadcastEpoch),
+		instagramLive: new IdSequence(18016281832342434n + broadcastEpoch),
+		instagramComment: new IdSequence(17865799348089039n + broadcastEpoch),
 		viewer: new IdSequence(7301122334455667n),
 		instagramViewer: new IdSequence(232323232n),
 	};
