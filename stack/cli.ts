@@ -26,7 +26,8 @@ function startConsole(config: StackConfig, onExit: (code: number | null) => void
 
 async function start(): Promise<void> {
 	const startedAt = performance.now();
-	const simulator = await startLocalMeta(config, consoleUrl, console.log);
+	const { simulator, functionSecrets } = await startLocalMeta({ port: Number(process.env.META_SIMULATOR_PORT ?? 54330), consoleUrl, log: console.log });
+	config.functionSecretDefaults = functionSecrets;
 	const stack = await startStack(config).catch(async (error: unknown) => {
 		await simulator.stop();
 		throw error;

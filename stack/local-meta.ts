@@ -6,14 +6,15 @@ import { startMetaSimulator, type MetaSimulator } from './meta-simulator/index.t
 
 const localApp = { appId: '1234567890123456', appSecret: 'local-meta-app-secret' };
 
-export async function startLocalMeta(config: StackConfig, consoleUrl: string, log: (line: string) => void): Promise<MetaSimulator> {
+/** The simulator, and the function secrets that point at it (StackConfig.functionSecretDefaults). */
+export async function startLocalMeta(options: { port: number; consoleUrl: string; log: (line: string) => void }) {
 	const simulator = await startMetaSimulator({
 		...localApp,
 		appName: 'Live Sale Listener (local)',
-		port: Number(process.env.META_SIMULATOR_PORT ?? 54330),
-		log: (line) => log(`meta-simulator: ${line}`),
+		port: options.port,
+		log: (line) => options.log(`meta-simulator: ${line}`),
 	});
-	config.functionSecretDefaults = {
+	const functionSecrets: Record<string, string> = {
 		META_APP_ID: localApp.appId,
 		META_APP_SECRET: localApp.appSecret,
 		META_GRAPH_URL: simulator.graphUrl,
@@ -22,9 +23,9 @@ export async function startLocalMeta(config: StackConfig, consoleUrl: string, lo
 		// base64 of "local-only-token-key-not-secret!": stable, so stored tokens decrypt after a restart.
 		TOKEN_ENCRYPTION_KEY: 'bG9jYWwtb25seS10b2tlbi1rZXktbm90LXNlY3JldCE=',
 		DEV_HARNESS_ENABLED: 'true',
-		CONSOLE_ORIGINS: new URL(consoleUrl).origin,
+		CONSOLE_ORIGINS: new URL(options.consoleUrl).origin,
 	};
-	return simulator;
+	return { simulator, functionSecrets };
 }
 
 /** Once the stack serves functions: Instagram live comments are delivered to ig-webhook. */

@@ -1,22 +1,35 @@
-// Playwright global setup: a throwaway stack on free ports, then the built console (adapter-node)
-// pointed at it. Tests find the console at process.env.CONSOLE_URL; the returned function stops both.
+// Playwright global setup: the Meta simulator and a throwaway stack on free ports, then the built
+// console (adapter-node) pointed at them. Tests find the console at process.env.CONSOLE_URL and the
+// simulator's control API at META_SIMULATOR_URL; the returned function stops all three.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { spawnConsole } from '../../stack/console.ts';
+import { deliverWebhooksTo, startLocalMeta } from '../../stack/local-meta.ts';
 import { freePort, startTestStack } from './start-test-stack.ts';
 
 const readyTimeoutMs = 30_000;
 
 export default async function setup(): Promise<() => Promise<void>> {
-	const stack = await startTestStack((line) => {
+	const log = (line: string) => {
 		if (process.env.STACK_LOG) console.log(line);
+	};
+	const consolePort = await freePort();
+	const { simulator, functionSecrets } = await startLocalMeta({ port: 0, consoleUrl: `http://127.0.0.1:${consolePort}`, log });
+	const stack = await startTestStack(log, { functionSecretDefaults: functionSecrets }).catch(async (error: unknown) => {
+		await simulator.stop();
+		throw error;
 	});
+	deliverWebhooksTo(simulator, stack.config);
+	const stopStack = async () => {
+		await stack.stop();
+		await simulator.stop();
+	};
 	try {
 		const output: string[] = [];
 		const { url, child } = spawnConsole({
 			supabaseUrl: stack.env.SUPABASE_URL,
 			anonKey: stack.env.SUPABASE_ANON_KEY,
-			port: await freePort(),
+			port: consolePort,
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		// Keep the console's output: shown when it fails to start, echoed with CONSOLE_LOG=1.
@@ -44,12 +57,13 @@ export default async function setup(): Promise<() => Promise<void>> {
 		process.env.SUPABASE_URL = stack.env.SUPABASE_URL;
 		process.env.SUPABASE_ANON_KEY = stack.env.SUPABASE_ANON_KEY;
 		process.env.SUPABASE_SERVICE_ROLE_KEY = stack.env.SUPABASE_SERVICE_ROLE_KEY;
+		process.env.META_SIMULATOR_URL = simulator.url;
 		return async () => {
 			await stopConsole();
-			await stack.stop();
+			await stopStack();
 		};
 	} catch (error) {
-		await stack.stop();
+		await stopStack();
 		throw error;
 	}
 }
