@@ -64,3 +64,74 @@ export function safeRedirectPath(requested: string | null | undefined, fallback 
 	if (resolved.origin !== 'http://console.invalid') return fallback;
 	return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }
+
+/** A workspace with the settings the settings page edits. */
+export const workspaceSettingsRowSchema = workspaceSchema.extend({
+	claim_words: z.array(z.string()),
+	pass_words: z.array(z.string()),
+});
+
+const platformField = z.enum(['facebook', 'instagram'], { error: 'Choose Facebook or Instagram' });
+
+const showName = z
+	.string()
+	.trim()
+	.max(200, 'Keep the name under 200 characters')
+	.optional()
+	.transform((name) => name ?? '');
+
+/**
+ * Claim or pass words as typed: separated by commas, each one word or a phrase ("i'll take").
+ * The engine lower-cases them; a word holding a digit could not be told from an item number.
+ */
+function wordList(kind: 'claim' | 'pass') {
+	return z
+		.string()
+		.optional()
+		.transform((text) => (text ?? '').split(',').map((word) => word.trim().toLowerCase()).filter(Boolean))
+		.pipe(
+			z
+				.array(z.string().max(40, `Keep each ${kind} word under 40 characters`).regex(/^\D*$/, `A ${kind} word cannot contain digits: they read as item numbers`))
+				.max(10, `Use at most 10 ${kind} words`),
+		);
+}
+
+export const newShowSchema = z.object({
+	name: showName,
+	platform: platformField,
+	/** A live id or address; checked against the platform by parseLiveReference. */
+	liveReference: z.string().trim().optional().transform((text) => text || undefined),
+});
+
+/** The show's own words; an empty list means "use the workspace's". */
+export const showWordsSchema = z.object({
+	name: showName,
+	claimWords: wordList('claim'),
+	passWords: wordList('pass'),
+});
+
+export const workspaceSettingsSchema = z.object({
+	name: z.string({ error: 'Enter a workspace name' }).trim().min(1, 'Enter a workspace name').max(200, 'Keep the name under 200 characters'),
+	claimWords: wordList('claim').pipe(z.array(z.string()).min(1, 'Enter at least one claim word')),
+	passWords: wordList('pass').pipe(z.array(z.string()).min(1, 'Enter at least one pass word')),
+});
+
+export const itemIdSchema = z.object({ itemId: z.uuid({ error: 'That item is not on this show any more; reload the page' }) });
+
+export const itemEditSchema = itemIdSchema.extend({
+	title: z
+		.string()
+		.trim()
+		.max(200, 'Keep the title under 200 characters')
+		.optional()
+		.transform((title) => title || null),
+	quantity: z.coerce
+		.number({ error: 'Enter a quantity from 1 to 30' })
+		.int('Enter a whole number from 1 to 30')
+		.min(1, 'Enter a quantity from 1 to 30')
+		.max(30, 'Enter a quantity from 1 to 30'),
+});
+
+export const activateSchema = z.object({
+	liveReference: z.string({ error: 'Paste the live’s address or id' }).trim().min(1, 'Paste the live’s address or id'),
+});

@@ -87,7 +87,7 @@ revoke insert, update, delete, truncate on public.comments, public.claims from a
 
 create policy "members read their workspace's comments" on public.comments
 	for select to authenticated
-	using (private.is_show_member(show_id));
+	using (show_id in (select private.member_show_ids()));
 create policy "members read their workspace's claims" on public.claims
 	for select to authenticated
-	using (private.is_show_member(show_id));
+	using (show_id in (select private.member_show_ids()));

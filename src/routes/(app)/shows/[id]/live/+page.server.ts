@@ -1,0 +1,21 @@
+// The live console opens with what its first screen needs, read with the operator's session (RLS
+// decides what they may see); the browser then reads the rest and keeps it current over Realtime.
+import { error } from '@sveltejs/kit';
+import { z } from 'zod';
+import { ShowNotFoundError, fetchOpeningSnapshot } from '$lib/live/snapshot';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ params, locals }) => {
+	const showId = z.uuid().safeParse(params.id);
+	if (!showId.success) error(404, 'There is no such show');
+	try {
+		const snapshot = await fetchOpeningSnapshot(locals.supabase, showId.data);
+		// The browser compares its clock with this to run the elapsed clock without skew.
+		return { snapshot, serverNow: Date.now() };
+	} catch (failure) {
+		if (failure instanceof ShowNotFoundError) error(404, failure.message);
+		const reason = (failure as Error).message;
+		console.error(`live console: loading show ${showId.data} failed: ${reason}`);
+		error(503, `The show could not be loaded: ${reason}`);
+	}
+};

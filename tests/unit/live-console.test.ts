@@ -1,0 +1,237 @@
+// The reactive store end to end with a fake Supabase client: Realtime changes land in one batch per
+// frame, the indicator says Live only after catching up, and a reconnect refetches what was missed
+// (from the newest change held) and merges it.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { FrameScheduler } from '$lib/live/frame-batcher';
+import type { ShowSnapshot } from '$lib/live/live-data';
+import type { Show, ShowItem } from '$lib/rows';
+
+const fetchShowSnapshot = vi.fn<(client: unknown, showId: string, request: { changedSince: string | null; allItems: boolean; allClaims: boolean }) => Promise<ShowSnapshot>>();
+const fetchShow = vi.fn<(client: unknown, showId: string) => Promise<Show>>();
+vi.mock('$lib/live/snapshot', () => ({ fetchShowSnapshot, fetchShow }));
+const { LiveConsole } = await import('$lib/live/live-console.svelte');
+
+const showId = '00000000-0000-4000-8000-000000000001';
+const at = (second: number) => `2026-11-22T10:00:${String(second).padStart(2, '0')}.000000+00:00`;
+const show: Show = {
+	id: showId,
+	workspace_id: '00000000-0000-4000-8000-0000000000ff',
+	name: 'Friday drop',
+	status: 'active',
+	platform: 'facebook',
+	connection_id: null,
+	live_id: 'live-1',
+	live_url: null,
+	claim_words: null,
+	pass_words: null,
+	started_at: at(0),
+	ended_at: null,
+	created_at: at(0),
+	updated_at: at(0),
+};
+function item(number: number, updatedSecond = 0, overrides: Partial<ShowItem> = {}): ShowItem {
+	return {
+		id: `00000000-0000-4000-8000-${String(number).padStart(12, '0')}`,
+		show_id: showId,
+		item_number: String(number),
+		title: null,
+		description: null,
+		quantity: 1,
+		claimed_count: 0,
+		waitlist_count: 0,
+		status: 'unclaimed',
+		created_at: at(0),
+		updated_at: at(updatedSecond),
+		...overrides,
+	};
+}
+const snapshot = (items: ShowItem[], complete = true): ShowSnapshot => ({ show, items, itemsComplete: true, claims: [], claimsComplete: complete, comments: [] });
+
+type StatusCallback = (status: string, error?: Error) => void;
+type ChangeCallback = (payload: unknown) => void;
+
+/** Just enough of supabase-js for the store: channels, auth events and rpc. */
+function fakeSupabase() {
+	const channels: { name: string; handlers: ChangeCallback[]; status: StatusCallback | null; removed: boolean }[] = [];
+	const client = {
+		channel(name: string) {
+			const entry = { name, handlers: [] as ChangeCallback[], status: null as StatusCallback | null, removed: false };
+			channels.push(entry);
+			const channel = {
+				on(_type: string, _filter: unknown, handler: ChangeCallback) {
+					entry.handlers.push(handler);
+					return channel;
+				},
+				subscribe(callback: StatusCallback) {
+					entry.status = callback;
+					return channel;
+				},
+				entry,
+			};
+			return channel;
+		},
+		async removeChannel(channel: { entry: { removed: boolean } }) {
+			channel.entry.removed = true;
+			return 'ok';
+		},
+		auth: { onAuthStateChange: () => ({ data: { subscription: { unsubscribe() {} } } }) },
+		rpc: vi.fn(),
+	};
+	const emit = (table: string, eventType: string, row: object) => {
+		for (const handler of channels.at(-1)?.handlers ?? []) handler({ table, eventType, new: row, old: eventType === 'DELETE' ? row : {} });
+	};
+	return { client: client as unknown as SupabaseClient, channels, emit, rpc: client.rpc };
+}
+
+function manualFrames() {
+	const pending: (() => void)[] = [];
+	const scheduler: FrameScheduler = {
+		request(callback) {
+			pending.push(callback);
+			return () => pending.splice(pending.indexOf(callback), 1);
+		},
+	};
+	return { scheduler, pending, runFrame: () => pending.splice(0).forEach((callback) => callback()) };
+}
+
+beforeEach(() => {
+	vi.useFakeTimers();
+	vi.stubGlobal('window', new EventTarget());
+	vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }));
+	vi.stubGlobal('navigator', { onLine: true });
+	fetchShowSnapshot.mockReset();
+	fetchShow.mockReset();
+	fetchShow.mockResolvedValue(show);
+});
+afterEach(() => {
+	vi.useRealTimers();
+	vi.unstubAllGlobals();
+});
+
+describe('LiveConsole', () => {
+	it('is Live only once subscribed and caught up; applies a frame’s changes in one go', async () => {
+		const supabase = fakeSupabase();
+		const frames = manualFrames();
+		const live = new LiveConsole(supabase.client, snapshot([item(1), item(2)]), Date.now(), frames.scheduler);
+		const stop = live.start();
+		expect(live.connection).toBe('connecting');
+
+		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1), item(2)], false));
+		supabase.channels[0].status?.('SUBSCRIBED');
+		await vi.waitFor(() => expect(live.connection).toBe('live'));
+		expect(fetchShowSnapshot).toHaveBeenCalledWith(supabase.client, showId, { changedSince: '2026-11-22T10:00:00.000Z', allItems: true, allClaims: false });
+
+		const itemsBefore = live.items;
+		supabase.emit('show_items', 'UPDATE', item(1, 5, { claimed_count: 1, status: 'sold_out' }));
+		supabase.emit('show_items', 'INSERT', item(3, 5));
+		expect(live.items).toBe(itemsBefore); // nothing drawn until the frame
+		frames.runFrame();
+		expect(live.items.map((row) => `${row.item_number}:${row.status}`)).toEqual(['1:sold_out', '2:unclaimed', '3:unclaimed']);
+		expect(live.stats).toMatchObject({ itemsTotal: 3, itemsClaimed: 1 });
+		stop();
+	});
+
+	it('says Reconnecting… when the channel drops and catches up from the newest change when it is back', async () => {
+		const supabase = fakeSupabase();
+		const frames = manualFrames();
+		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), frames.scheduler);
+		const stop = live.start();
+		fetchShowSnapshot.mockResolvedValue(snapshot([item(1)], false));
+		supabase.channels[0].status?.('SUBSCRIBED');
+		await vi.waitFor(() => expect(live.connection).toBe('live'));
+
+		supabase.emit('show_items', 'UPDATE', item(1, 7, { quantity: 2 }));
+		frames.runFrame();
+		supabase.channels[0].status?.('CHANNEL_ERROR', new Error('socket closed'));
+		expect(live.connection).toBe('reconnecting');
+
+		// While away, item 1 sold out and item 2 was added; the refetch brings both.
+		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1, 9, { quantity: 2, claimed_count: 2, status: 'sold_out' }), item(2, 9)], false));
+		supabase.channels[0].status?.('SUBSCRIBED');
+		await vi.waitFor(() => expect(live.connection).toBe('live'));
+		expect(fetchShowSnapshot).toHaveBeenLastCalledWith(supabase.client, showId, { changedSince: '2026-11-22T10:00:07.000Z', allItems: true, allClaims: false });
+		expect(live.items.map((row) => `${row.item_number}:${row.status}`)).toEqual(['1:sold_out', '2:unclaimed']);
+		stop();
+	});
+
+	it('rebuilds a channel that stays down, and stays Reconnecting… while a catch-up fails', async () => {
+		const supabase = fakeSupabase();
+		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
+		const stop = live.start();
+		supabase.channels[0].status?.('TIMED_OUT');
+		await vi.advanceTimersByTimeAsync(5_000);
+		expect(supabase.channels).toHaveLength(2);
+		expect(supabase.channels[0].removed).toBe(true);
+
+		fetchShowSnapshot.mockRejectedValueOnce(new Error('Reading the show failed: connection refused'));
+		supabase.channels[1].status?.('SUBSCRIBED');
+		await vi.waitFor(() => expect(live.syncError).toMatch(/connection refused/));
+		expect(live.connection).toBe('connecting');
+
+		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1)], false));
+		await vi.advanceTimersByTimeAsync(5_000); // the retry
+		await vi.waitFor(() => expect(live.connection).toBe('live'));
+		expect(live.syncError).toBeNull();
+		stop();
+	});
+
+	it('catches up every few seconds while subscribed, so a change Realtime lost still shows', async () => {
+		const supabase = fakeSupabase();
+		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
+		const stop = live.start();
+		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1)], false));
+		supabase.channels[0].status?.('SUBSCRIBED');
+		await vi.waitFor(() => expect(live.connection).toBe('live'));
+
+		// Item 2 was added but its event never came; only the items changed lately are asked for.
+		fetchShowSnapshot.mockResolvedValueOnce({ ...snapshot([item(2, 3)], false), itemsComplete: false });
+		await vi.advanceTimersByTimeAsync(8_000);
+		expect(fetchShowSnapshot).toHaveBeenLastCalledWith(supabase.client, showId, { changedSince: expect.any(String), allItems: false, allClaims: false });
+		expect(live.items.map((row) => row.item_number)).toEqual(['1', '2']);
+		stop();
+	});
+
+	it('goes Offline with the browser and catches up when it is back', async () => {
+		const supabase = fakeSupabase();
+		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
+		const stop = live.start();
+		fetchShowSnapshot.mockResolvedValue(snapshot([item(1)], false));
+		supabase.channels[0].status?.('SUBSCRIBED');
+		await vi.waitFor(() => expect(live.connection).toBe('live'));
+
+		window.dispatchEvent(new Event('offline'));
+		expect(live.connection).toBe('offline');
+		window.dispatchEvent(new Event('online'));
+		await vi.waitFor(() => expect(fetchShowSnapshot).toHaveBeenCalledTimes(2));
+		stop();
+	});
+
+	it('opens with some claims and reads them all on its first catch-up', async () => {
+		const supabase = fakeSupabase();
+		const live = new LiveConsole(supabase.client, snapshot([item(1)], false), Date.now(), manualFrames().scheduler);
+		expect(live.hasAllClaims).toBe(false);
+		const stop = live.start();
+		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1)], true));
+		supabase.channels[0].status?.('SUBSCRIBED');
+		await vi.waitFor(() => expect(live.connection).toBe('live'));
+		expect(fetchShowSnapshot).toHaveBeenCalledWith(supabase.client, showId, expect.objectContaining({ allClaims: true }));
+		expect(live.hasAllClaims).toBe(true);
+		stop();
+	});
+
+	it('applies an action’s answer at once and reports the engine’s refusal in its words', async () => {
+		const supabase = fakeSupabase();
+		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
+		supabase.rpc.mockResolvedValueOnce({ data: { item: item(1, 4, { quantity: 3 }), promoted: [] }, error: null, status: 200 });
+		await expect(live.setQuantity(item(1).id, 3)).resolves.toEqual({ ok: true, message: 'Quantity is now 3.' });
+		expect(live.items[0].quantity).toBe(3);
+		expect(supabase.rpc).toHaveBeenCalledWith('update_show_item', { item_id: item(1).id, changes: { quantity: 3 } });
+
+		supabase.rpc.mockResolvedValueOnce({ data: null, error: { message: 'item 1 has 2 winners: release claims before lowering its quantity to 1', code: 'PT409' }, status: 409 });
+		await expect(live.setQuantity(item(1).id, 1)).resolves.toEqual({
+			ok: false,
+			message: 'Item 1 has 2 winners: release claims before lowering its quantity to 1.',
+		});
+	});
+});
