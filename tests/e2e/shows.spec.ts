@@ -276,7 +276,8 @@ test('a show of 500 items and 5,000 claims opens in well under a second', async 
 		comment_id: `big-${index}`,
 		platform_user_id: `viewer-${index % 1000}`,
 		user_handle: `viewer${index % 1000}`,
-		text: `sold ${(index % 500) + 1}`,
+		// Viewer v's k-th claim is item (v + 100k) mod 500: five different items each, ten claimants an item.
+		text: `sold ${((index % 1000) + 100 * Math.floor(index / 1000)) % 500 + 1}`,
 		created_at: new Date(Date.now() + index).toISOString(),
 	}));
 	for (let start = 0; start < comments.length; start += 500) {
