@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseLiveReference } from '../../src/lib/live-url.ts';
+// The live address or id a seller pastes, as the console and the Edge Functions both read it.
+import { parseLiveReference } from '$lib/live-url';
 
 describe('parseLiveReference on Facebook', () => {
 	it.each([
@@ -21,6 +22,7 @@ describe('parseLiveReference on Facebook', () => {
 		['https://www.instagram.com/vintagevault/live/', 'That is not a Facebook address: paste a facebook.com video link or the numeric id'],
 		['https://www.facebook.com/vintagevault', 'No video id in that Facebook address: use one like facebook.com/<page>/videos/<id>'],
 		['javascript:alert(1)', 'Paste the live’s address or its numeric id (at least 6 digits)'],
+		['', 'Paste the live’s address or its numeric id (at least 6 digits)'],
 	])('explains what is wrong with %s', (pasted, message) => {
 		expect(parseLiveReference(pasted, 'facebook')).toEqual({ ok: false, message });
 	});
