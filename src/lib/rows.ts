@@ -78,10 +78,43 @@ export const commentSchema = z.object({
 });
 export type Comment = z.infer<typeof commentSchema>;
 
+export const socialConnectionSchema = z.object({
+	id: z.uuid(),
+	workspace_id: z.uuid(),
+	platform,
+	external_account_id: z.string(),
+	display_name: z.string().nullable(),
+	token_expires_at: timestamp.nullable(),
+	scopes: z.array(z.string()),
+	status: z.enum(['active', 'expired', 'revoked']),
+	status_detail: z.string().nullable(),
+	status_changed_at: timestamp.nullable(),
+	created_at: timestamp,
+	updated_at: timestamp,
+});
+export type SocialConnection = z.infer<typeof socialConnectionSchema>;
+
+/** Ingestion health of a running show (the poll cursor and lease are not the console's business). */
+export const liveIngestionSchema = z.object({
+	show_id: z.uuid(),
+	platform,
+	live_id: z.string(),
+	status: z.enum(['starting', 'listening', 'delayed', 'live_ended', 'reconnect_required', 'failed']),
+	status_detail: z.string().nullable(),
+	last_success_at: timestamp.nullable(),
+	last_comment_at: timestamp.nullable(),
+	comments_received: z.number().int(),
+	backoff_until: timestamp.nullable(),
+	updated_at: timestamp,
+});
+export type LiveIngestion = z.infer<typeof liveIngestionSchema>;
+
 /** Column lists that match the schemas above, so selects fetch exactly what is parsed. */
 export const columns = {
 	show: Object.keys(showSchema.shape).join(', '),
 	showItem: Object.keys(showItemSchema.shape).join(', '),
 	claim: Object.keys(claimSchema.shape).join(', '),
 	comment: Object.keys(commentSchema.shape).join(', '),
+	socialConnection: Object.keys(socialConnectionSchema.shape).join(', '),
+	liveIngestion: Object.keys(liveIngestionSchema.shape).join(', '),
 };

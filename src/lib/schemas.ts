@@ -101,6 +101,8 @@ export const newShowSchema = z.object({
 	platform: platformField,
 	/** A live id or address; checked against the platform by parseLiveReference. */
 	liveReference: z.string().trim().optional().transform((text) => text || undefined),
+	/** The Meta connection the show listens through; none is allowed (a rehearsal, or connect later). */
+	connection: z.union([z.literal(''), z.uuid('Choose one of the listed connections')]).optional().transform((id) => id || undefined),
 });
 
 /** The show's own words; an empty list means "use the workspace's". */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { FrameScheduler } from '$lib/live/frame-batcher';
 import type { ShowSnapshot } from '$lib/live/live-data';
-import type { Show, ShowItem } from '$lib/rows';
+import type { LiveIngestion, Show, ShowItem } from '$lib/rows';
 
 const fetchShowSnapshot = vi.fn<(client: unknown, showId: string, request: { changedSince: string | null; allItems: boolean; allClaims: boolean }) => Promise<ShowSnapshot>>();
 const fetchShow = vi.fn<(client: unknown, showId: string) => Promise<Show>>();
@@ -46,21 +46,30 @@ function item(number: number, updatedSecond = 0, overrides: Partial<ShowItem> = 
 		...overrides,
 	};
 }
-const snapshot = (items: ShowItem[], complete = true): ShowSnapshot => ({ show, items, itemsComplete: true, claims: [], claimsComplete: complete, comments: [] });
+const snapshot = (items: ShowItem[], complete = true, ingestion: LiveIngestion | null = null): ShowSnapshot => ({
+	show,
+	ingestion,
+	items,
+	itemsComplete: true,
+	claims: [],
+	claimsComplete: complete,
+	comments: [],
+});
 
 type StatusCallback = (status: string, error?: Error) => void;
 type ChangeCallback = (payload: unknown) => void;
 
 /** Just enough of supabase-js for the store: channels, auth events and rpc. */
 function fakeSupabase() {
-	const channels: { name: string; handlers: ChangeCallback[]; status: StatusCallback | null; removed: boolean }[] = [];
+	const channels: { name: string; handlers: { table: string; handler: ChangeCallback }[]; system: ChangeCallback[]; status: StatusCallback | null; removed: boolean }[] = [];
 	const client = {
 		channel(name: string) {
-			const entry = { name, handlers: [] as ChangeCallback[], status: null as StatusCallback | null, removed: false };
+			const entry = { name, handlers: [] as { table: string; handler: ChangeCallback }[], system: [] as ChangeCallback[], status: null as StatusCallback | null, removed: false };
 			channels.push(entry);
 			const channel = {
-				on(_type: string, _filter: unknown, handler: ChangeCallback) {
-					entry.handlers.push(handler);
+				on(type: string, filter: { table?: string }, handler: ChangeCallback) {
+					if (type === 'system') entry.system.push(handler);
+					else entry.handlers.push({ table: filter.table ?? '', handler });
 					return channel;
 				},
 				subscribe(callback: StatusCallback) {
@@ -76,12 +85,20 @@ function fakeSupabase() {
 			return 'ok';
 		},
 		auth: { onAuthStateChange: () => ({ data: { subscription: { unsubscribe() {} } } }) },
+		realtime: { setAuth: async () => {} },
 		rpc: vi.fn(),
 	};
 	const emit = (table: string, eventType: string, row: object) => {
-		for (const handler of channels.at(-1)?.handlers ?? []) handler({ table, eventType, new: row, old: eventType === 'DELETE' ? row : {} });
+		for (const binding of channels.at(-1)?.handlers ?? []) {
+			if (binding.table === table) binding.handler({ table, eventType, new: row, old: eventType === 'DELETE' ? row : {} });
+		}
 	};
-	return { client: client as unknown as SupabaseClient, channels, emit, rpc: client.rpc };
+	/** The join, then Realtime's word that the subscriptions exist (or why they do not). */
+	const join = (index: number, system = { extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL' }) => {
+		channels[index].status?.('SUBSCRIBED');
+		for (const handler of channels[index].system) handler(system);
+	};
+	return { client: client as unknown as SupabaseClient, channels, emit, join, rpc: client.rpc };
 }
 
 function manualFrames() {
@@ -93,6 +110,13 @@ function manualFrames() {
 		},
 	};
 	return { scheduler, pending, runFrame: () => pending.splice(0).forEach((callback) => callback()) };
+}
+
+/** Starts the console and lets it hand Realtime the session and join. */
+async function started(live: InstanceType<typeof LiveConsole>): Promise<() => void> {
+	const stop = live.start();
+	await vi.advanceTimersByTimeAsync(0);
+	return stop;
 }
 
 beforeEach(() => {
@@ -114,11 +138,11 @@ describe('LiveConsole', () => {
 		const supabase = fakeSupabase();
 		const frames = manualFrames();
 		const live = new LiveConsole(supabase.client, snapshot([item(1), item(2)]), Date.now(), frames.scheduler);
-		const stop = live.start();
+		const stop = await started(live);
 		expect(live.connection).toBe('connecting');
 
 		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1), item(2)], false));
-		supabase.channels[0].status?.('SUBSCRIBED');
+		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
 		expect(fetchShowSnapshot).toHaveBeenCalledWith(supabase.client, showId, { changedSince: '2026-11-22T10:00:00.000Z', allItems: true, allClaims: false });
 
@@ -132,13 +156,62 @@ describe('LiveConsole', () => {
 		stop();
 	});
 
+	it('waits for Realtime to confirm the subscriptions before catching up; a refused subscription rebuilds the channel', async () => {
+		const supabase = fakeSupabase();
+		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
+		const stop = await started(live);
+		fetchShowSnapshot.mockResolvedValue(snapshot([item(1)], false));
+		supabase.channels[0].status?.('SUBSCRIBED');
+		await vi.advanceTimersByTimeAsync(100);
+		expect(fetchShowSnapshot).not.toHaveBeenCalled(); // a catch-up now could miss a change made before the subscription exists
+		expect(live.connection).toBe('connecting');
+
+		supabase.join(0, { extension: 'postgres_changes', status: 'error', message: 'Unable to subscribe to changes with given parameters.' });
+		expect(live.connection).toBe('connecting');
+		await vi.advanceTimersByTimeAsync(5_000);
+		expect(supabase.channels).toHaveLength(2);
+		expect(supabase.channels[0].removed).toBe(true);
+		supabase.join(1);
+		await vi.waitFor(() => expect(live.connection).toBe('live'));
+		expect(fetchShowSnapshot).toHaveBeenCalledTimes(1);
+		stop();
+	});
+
+	it('follows the show row and its ingestion health over Realtime, older versions ignored', async () => {
+		const supabase = fakeSupabase();
+		const listening: LiveIngestion = {
+			show_id: showId,
+			platform: 'facebook',
+			live_id: 'live-1',
+			status: 'listening',
+			status_detail: null,
+			last_success_at: at(4),
+			last_comment_at: at(3),
+			comments_received: 12,
+			backoff_until: null,
+			updated_at: at(4),
+		};
+		const live = new LiveConsole(supabase.client, snapshot([item(1)], true, listening), Date.now(), manualFrames().scheduler);
+		const stop = await started(live);
+		expect(live.ingestion?.status).toBe('listening');
+
+		supabase.emit('live_ingestion', 'UPDATE', { ...listening, status: 'delayed', status_detail: 'Meta is throttling', updated_at: at(9) });
+		expect(live.ingestion).toMatchObject({ status: 'delayed', status_detail: 'Meta is throttling' });
+		supabase.emit('live_ingestion', 'UPDATE', { ...listening, updated_at: at(5) }); // arrived late
+		expect(live.ingestion?.status).toBe('delayed');
+
+		supabase.emit('shows', 'UPDATE', { ...show, status: 'paused', updated_at: at(10) });
+		expect(live.show.status).toBe('paused');
+		stop();
+	});
+
 	it('says Reconnecting… when the channel drops and catches up from the newest change when it is back', async () => {
 		const supabase = fakeSupabase();
 		const frames = manualFrames();
 		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), frames.scheduler);
-		const stop = live.start();
+		const stop = await started(live);
 		fetchShowSnapshot.mockResolvedValue(snapshot([item(1)], false));
-		supabase.channels[0].status?.('SUBSCRIBED');
+		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
 
 		supabase.emit('show_items', 'UPDATE', item(1, 7, { quantity: 2 }));
@@ -148,7 +221,7 @@ describe('LiveConsole', () => {
 
 		// While away, item 1 sold out and item 2 was added; the refetch brings both.
 		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1, 9, { quantity: 2, claimed_count: 2, status: 'sold_out' }), item(2, 9)], false));
-		supabase.channels[0].status?.('SUBSCRIBED');
+		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
 		expect(fetchShowSnapshot).toHaveBeenLastCalledWith(supabase.client, showId, { changedSince: '2026-11-22T10:00:07.000Z', allItems: true, allClaims: false });
 		expect(live.items.map((row) => `${row.item_number}:${row.status}`)).toEqual(['1:sold_out', '2:unclaimed']);
@@ -158,14 +231,14 @@ describe('LiveConsole', () => {
 	it('rebuilds a channel that stays down, and stays Reconnecting… while a catch-up fails', async () => {
 		const supabase = fakeSupabase();
 		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
-		const stop = live.start();
+		const stop = await started(live);
 		supabase.channels[0].status?.('TIMED_OUT');
 		await vi.advanceTimersByTimeAsync(5_000);
 		expect(supabase.channels).toHaveLength(2);
 		expect(supabase.channels[0].removed).toBe(true);
 
 		fetchShowSnapshot.mockRejectedValueOnce(new Error('Reading the show failed: connection refused'));
-		supabase.channels[1].status?.('SUBSCRIBED');
+		supabase.join(1);
 		await vi.waitFor(() => expect(live.syncError).toMatch(/connection refused/));
 		expect(live.connection).toBe('connecting');
 
@@ -179,9 +252,9 @@ describe('LiveConsole', () => {
 	it('catches up every few seconds while subscribed, so a change Realtime lost still shows', async () => {
 		const supabase = fakeSupabase();
 		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
-		const stop = live.start();
+		const stop = await started(live);
 		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1)], false));
-		supabase.channels[0].status?.('SUBSCRIBED');
+		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
 
 		// Item 2 was added but its event never came; only the items changed lately are asked for.
@@ -195,9 +268,9 @@ describe('LiveConsole', () => {
 	it('goes Offline with the browser and catches up when it is back', async () => {
 		const supabase = fakeSupabase();
 		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
-		const stop = live.start();
+		const stop = await started(live);
 		fetchShowSnapshot.mockResolvedValue(snapshot([item(1)], false));
-		supabase.channels[0].status?.('SUBSCRIBED');
+		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
 
 		window.dispatchEvent(new Event('offline'));
@@ -211,9 +284,9 @@ describe('LiveConsole', () => {
 		const supabase = fakeSupabase();
 		const live = new LiveConsole(supabase.client, snapshot([item(1)], false), Date.now(), manualFrames().scheduler);
 		expect(live.hasAllClaims).toBe(false);
-		const stop = live.start();
+		const stop = await started(live);
 		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1)], true));
-		supabase.channels[0].status?.('SUBSCRIBED');
+		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
 		expect(fetchShowSnapshot).toHaveBeenCalledWith(supabase.client, showId, expect.objectContaining({ allClaims: true }));
 		expect(live.hasAllClaims).toBe(true);

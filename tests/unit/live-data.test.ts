@@ -90,7 +90,7 @@ function comment(second: number, overrides: Partial<Comment> = {}): Comment {
 }
 
 function snapshot(overrides: Partial<ShowSnapshot> = {}): ShowSnapshot {
-	return { show: show(), items: [], itemsComplete: true, claims: [], claimsComplete: true, comments: [], ...overrides };
+	return { show: show(), ingestion: null, items: [], itemsComplete: true, claims: [], claimsComplete: true, comments: [], ...overrides };
 }
 
 describe('applying live changes', () => {

@@ -6,7 +6,7 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline'
 export interface ConnectionFacts {
 	/** The browser's own view (navigator.onLine and its online/offline events). */
 	online: boolean;
-	/** The Realtime channel reported SUBSCRIBED and nothing since. */
+	/** Realtime confirmed the channel's subscriptions ("Subscribed to PostgreSQL") and nothing failed since. */
 	subscribed: boolean;
 	/** A catch-up refetch finished while subscribed. */
 	caughtUp: boolean;

@@ -1,6 +1,6 @@
 // Words for states the console shows. Every state has a label, so colour only ever repeats what
 // the text already says.
-import type { Claim, Comment, Show, ShowItem } from '$lib/rows';
+import type { Claim, Comment, LiveIngestion, Show, ShowItem } from '$lib/rows';
 
 export type Tone = 'success' | 'warning' | 'info' | 'neutral' | 'danger';
 
@@ -45,6 +45,46 @@ export const itemStatusTone: Record<ShowItem['status'], Tone> = {
 	partial: 'info',
 	sold_out: 'success',
 };
+
+export const ingestionStatusLabel: Record<LiveIngestion['status'], string> = {
+	starting: 'Connecting to the live',
+	listening: 'Listening',
+	delayed: 'Delayed',
+	live_ended: 'Live ended',
+	reconnect_required: 'Reconnect needed',
+	failed: 'Not receiving',
+};
+
+export const ingestionStatusTone: Record<LiveIngestion['status'], Tone> = {
+	starting: 'info',
+	listening: 'success',
+	delayed: 'warning',
+	live_ended: 'neutral',
+	reconnect_required: 'danger',
+	failed: 'danger',
+};
+
+/**
+ * What the operator should know while comments are not flowing normally, with what to do;
+ * null when all is well (or the show is not taking comments, so nobody needs telling).
+ */
+export function ingestionAlert(show: Show, ingestion: LiveIngestion | null): { tone: 'warning' | 'danger'; text: string; reconnect: boolean } | null {
+	if (!ingestion || show.status === 'ended' || show.status === 'draft') return null;
+	const platform = ingestion.platform === 'facebook' ? 'Facebook' : 'Instagram';
+	const detail = ingestion.status_detail ? ` (${ingestion.status_detail})` : '';
+	switch (ingestion.status) {
+		case 'delayed':
+			return { tone: 'warning', text: `Comments from ${platform} are delayed${detail}. They are not lost: claims catch up in order once ${platform} answers again.`, reconnect: false };
+		case 'live_ended':
+			return { tone: 'warning', text: `The ${platform} live has ended${detail}. Stop the show when you are done, to see the summary.`, reconnect: false };
+		case 'reconnect_required':
+			return { tone: 'danger', text: `${platform} no longer accepts this show's connection${detail}. Reconnect it to keep taking claims.`, reconnect: true };
+		case 'failed':
+			return { tone: 'danger', text: `Comments from ${platform} are not arriving${detail}.`, reconnect: false };
+		default:
+			return null;
+	}
+}
 
 export const showStatusLabel: Record<Show['status'], string> = {
 	draft: 'Draft',

@@ -1,10 +1,11 @@
 // The live console's reactive store: LiveData (the rules) fed by Realtime postgres_changes on the
-// show's claims, items and comments, batched per animation frame, caught up after every
+// show's claims, items and comments, batched per animation frame (and on the show row and its
+// ingestion health, applied as they come), caught up after every
 // (re)subscribe, and the operator actions, whose results are applied at once instead of waiting
 // for their own events to come back.
 import type { RealtimeChannel, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
-import { claimSchema, showItemSchema, showSchema, type Claim, type Comment, type Show, type ShowItem } from '$lib/rows';
+import { claimSchema, liveIngestionSchema, showItemSchema, showSchema, type Claim, type Comment, type LiveIngestion, type Show, type ShowItem } from '$lib/rows';
 import { parseChange } from './changes';
 import { connectionState, resubscribeDelayMs } from './connection';
 import { FrameBatcher, type FrameScheduler, browserFrameScheduler } from './frame-batcher';
@@ -24,12 +25,10 @@ import {
 	type ShowSnapshot,
 } from './live-data';
 import { describeRpcError } from './rpc-error';
-import { fetchShow, fetchShowSnapshot } from './snapshot';
+import { fetchShowSnapshot } from './snapshot';
 
 export type ActionResult = { ok: true; message?: string } | { ok: false; message: string };
 
-/** Shows are not in the Realtime publication; their status is read this often instead. */
-const showPollMs = 5_000;
 const syncRetryMs = 5_000;
 /**
  * Realtime does not promise delivery (a change right after joining can be missed, a server can
@@ -57,10 +56,13 @@ const commentResultSchema = z.object({
 });
 
 let channelCount = 0;
+const noLiveTable: ReadonlySet<LiveTable> = new Set();
 
 export class LiveConsole {
 	readonly showId: string;
 	show: Show;
+	/** How comments reach the show from Meta (null before it was activated on a live). */
+	ingestion: LiveIngestion | null;
 	/** By item number. */
 	items: ShowItem[] = $state.raw([]);
 	/** Newest outcome first (claimsByLatestEvent). */
@@ -98,6 +100,7 @@ export class LiveConsole {
 		this.#supabase = supabase;
 		this.showId = snapshot.show.id;
 		this.show = $state.raw(snapshot.show);
+		this.ingestion = $state.raw(snapshot.ingestion);
 		this.hasAllClaims = $state(snapshot.claimsComplete);
 		this.clockSkewMs = Date.now() - serverNow;
 		this.#data = new LiveData(snapshot);
@@ -123,7 +126,6 @@ export class LiveConsole {
 			if (document.visibilityState !== 'visible') return;
 			if (!this.#subscribed) this.#resubscribeSoon(0);
 			void this.sync();
-			void this.refreshShow();
 		};
 		window.addEventListener('online', onOnline);
 		window.addEventListener('offline', onOffline);
@@ -134,9 +136,6 @@ export class LiveConsole {
 			// supabase-js hands Realtime the new token itself; what it may have missed meanwhile is ours.
 			if (event === 'TOKEN_REFRESHED') void this.sync();
 		});
-		const showPoll = setInterval(() => {
-			if (document.visibilityState === 'visible') void this.refreshShow();
-		}, showPollMs);
 		const safetyCatchUp = setInterval(() => {
 			if (document.visibilityState === 'visible' && this.#subscribed) void this.sync({ allItems: false });
 		}, safetyCatchUpMs);
@@ -147,7 +146,6 @@ export class LiveConsole {
 			window.removeEventListener('offline', onOffline);
 			document.removeEventListener('visibilitychange', onVisibility);
 			subscription.unsubscribe();
-			clearInterval(showPoll);
 			clearInterval(safetyCatchUp);
 			clearTimeout(this.#resubscribeTimer);
 			clearTimeout(this.#syncRetryTimer);
@@ -203,14 +201,6 @@ export class LiveConsole {
 			} while (this.#syncAgain);
 		} finally {
 			this.#syncing = false;
-		}
-	}
-
-	async refreshShow(): Promise<void> {
-		try {
-			if (this.#data.applyShow(await fetchShow(this.#supabase, this.showId))) this.show = this.#data.show;
-		} catch (error) {
-			console.warn(`live console: reading the show's status failed: ${(error as Error).message}`);
 		}
 	}
 
@@ -286,6 +276,7 @@ export class LiveConsole {
 	#publish(changed: ReadonlySet<LiveTable>): void {
 		const data = this.#data;
 		this.show = data.show;
+		this.ingestion = data.ingestion;
 		if (changed.has('show_items')) this.items = itemsInOrder(data.items.rows.values());
 		if (changed.has('claims')) {
 			this.claims = claimsByLatestEvent(data.claims.rows.values());
@@ -312,22 +303,48 @@ export class LiveConsole {
 		for (const table of everyLiveTable) {
 			channel.on('postgres_changes', { event: '*', schema: 'public', table, filter }, (payload) => this.#receive(payload));
 		}
-		this.#channel = channel;
-		channel.subscribe((status, error) => {
-			if (this.#disposed || this.#channel !== channel) return;
-			if (status === 'SUBSCRIBED') {
+		channel.on('postgres_changes', { event: 'UPDATE', schema: 'public', table: 'shows', filter: `id=eq.${this.showId}` }, (payload) =>
+			this.#safely(() => {
+				if (this.#data.applyShow(showSchema.parse(payload.new))) this.#publish(noLiveTable);
+			}),
+		);
+		channel.on('postgres_changes', { event: '*', schema: 'public', table: 'live_ingestion', filter }, (payload) =>
+			this.#safely(() => {
+				if (this.#data.applyIngestion(payload.eventType === 'DELETE' ? null : liveIngestionSchema.parse(payload.new))) this.#publish(noLiveTable);
+			}),
+		);
+		// SUBSCRIBED only means the channel joined: Realtime creates the subscriptions afterwards and
+		// says so with this system message. Catching up before it could miss a change made between.
+		channel.on('system', {}, (message: { extension?: string; status?: string; message?: string }) => {
+			if (this.#disposed || this.#channel !== channel || message.extension !== 'postgres_changes') return;
+			if (message.status === 'ok') {
 				this.#subscribed = true;
 				this.#resubscribeAttempt = 0;
 				clearTimeout(this.#resubscribeTimer);
 				void this.sync();
-				return;
-			}
-			this.#subscribed = false;
-			this.#caughtUp = false;
-			if (error) console.warn(`live console: Realtime channel ${status}: ${error.message}`);
-			// realtime-js rejoins errored channels itself; one that stays down is rebuilt.
-			this.#resubscribeSoon(resubscribeDelayMs(this.#resubscribeAttempt++));
+			} else this.#channelDown('CHANNEL_ERROR', new Error(message.message ?? 'Realtime could not subscribe'));
 		});
+		this.#channel = channel;
+		// The join carries the token Realtime holds at that moment; on a fresh socket that can still be
+		// the anon key, and RLS would then hide every change. Hand it the user's token first.
+		void this.#supabase.realtime
+			.setAuth()
+			.catch((error: unknown) => console.warn(`live console: handing Realtime the session failed: ${(error as Error).message}`))
+			.then(() => {
+				if (this.#disposed || this.#channel !== channel) return;
+				channel.subscribe((status, error) => {
+					if (this.#disposed || this.#channel !== channel || status === 'SUBSCRIBED') return;
+					this.#channelDown(status, error);
+				});
+			});
+	}
+
+	#channelDown(status: string, error: Error | undefined): void {
+		this.#subscribed = false;
+		this.#caughtUp = false;
+		if (error) console.warn(`live console: Realtime channel ${status}: ${error.message}`);
+		// realtime-js rejoins errored channels itself; one that stays down is rebuilt.
+		this.#resubscribeSoon(resubscribeDelayMs(this.#resubscribeAttempt++));
 	}
 
 	#resubscribeSoon(delayMs: number): void {
@@ -342,8 +359,12 @@ export class LiveConsole {
 	}
 
 	#receive(payload: RealtimePostgresChangesPayload<Record<string, unknown>>): void {
+		this.#safely(() => this.#batcher.push(parseChange(payload)));
+	}
+
+	#safely(apply: () => void): void {
 		try {
-			this.#batcher.push(parseChange(payload));
+			apply();
 		} catch (error) {
 			// A change we cannot read must not be dropped silently: refetch instead.
 			console.error(`live console: ${(error as Error).message}`);

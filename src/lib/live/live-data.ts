@@ -2,7 +2,7 @@
 // by Realtime changes and by refetches after a reconnect. Plain TypeScript (no runes) so the rules
 // that keep the screen honest are unit-tested: rows are keyed by id, an update older than what is
 // held is ignored, a deleted row never comes back, and a refetch never undoes a newer live event.
-import type { Claim, Comment, Show, ShowItem } from '$lib/rows';
+import type { Claim, Comment, LiveIngestion, Show, ShowItem } from '$lib/rows';
 import { timestampMicros } from './timestamps';
 
 interface LiveRows {
@@ -20,6 +20,8 @@ export type RowChange = {
 /** What the console loads: the whole show, or after a reconnect what changed since a moment. */
 export interface ShowSnapshot {
 	show: Show;
+	/** Ingestion health from Meta; null for a show never activated on a live. */
+	ingestion: LiveIngestion | null;
 	items: ShowItem[];
 	/** True when `items` is every item of the show, which also reveals removed ones. */
 	itemsComplete: boolean;
@@ -128,6 +130,7 @@ export class RowCollection<Row extends { id: string }> {
 
 export class LiveData {
 	show: Show;
+	ingestion: LiveIngestion | null;
 	/** Whether every claim of the show has been read (the console opens with only some). */
 	hasAllClaims: boolean;
 	readonly items = new RowCollection<ShowItem>((item) => item.updated_at);
@@ -137,6 +140,7 @@ export class LiveData {
 
 	constructor(snapshot: ShowSnapshot) {
 		this.show = snapshot.show;
+		this.ingestion = snapshot.ingestion;
 		this.hasAllClaims = snapshot.claimsComplete;
 		for (const item of snapshot.items) this.items.upsert(item);
 		for (const claim of snapshot.claims) this.claims.upsert(claim);
@@ -163,6 +167,14 @@ export class LiveData {
 		return true;
 	}
 
+	/** The ingestion row from Realtime or a refetch (null: deleted); older versions are ignored. */
+	applyIngestion(ingestion: LiveIngestion | null): boolean {
+		const held = this.ingestion;
+		if (ingestion && held && timestampMicros(ingestion.updated_at) < timestampMicros(held.updated_at)) return false;
+		this.ingestion = ingestion;
+		return true;
+	}
+
 	beginSync(): void {
 		this.items.beginSync();
 		this.claims.beginSync();
@@ -179,6 +191,8 @@ export class LiveData {
 	finishSync(snapshot: ShowSnapshot): Set<LiveTable> {
 		const changed = new Set<LiveTable>();
 		this.applyShow(snapshot.show);
+		// A refetch that found none does not undo a row that arrived over Realtime meanwhile.
+		if (snapshot.ingestion) this.applyIngestion(snapshot.ingestion);
 		const claimsTouchedDuringSync = new Set([...this.claims.rows.keys()].filter((id) => this.claims.touchedSinceSyncBegan(id)));
 		if (this.items.finishSync(snapshot.items, snapshot.itemsComplete)) changed.add('show_items');
 		if (this.claims.finishSync(snapshot.claims, snapshot.claimsComplete)) changed.add('claims');

@@ -3,7 +3,7 @@
 // what the user may read; a show they may not read is indistinguishable from none.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
-import { claimSchema, columns, commentSchema, showItemSchema, showSchema, type Comment, type Show, type ShowItem } from '$lib/rows';
+import { claimSchema, columns, commentSchema, liveIngestionSchema, showItemSchema, showSchema, type Comment, type LiveIngestion, type Show, type ShowItem } from '$lib/rows';
 import type { ShowSnapshot } from './live-data';
 
 /** The API's max_rows (supabase/config.toml, and hosted projects' default): one page at most. */
@@ -54,6 +54,13 @@ export async function fetchShow(supabase: SupabaseClient, showId: string): Promi
 	return showSchema.parse(data);
 }
 
+/** How comments reach the show from Meta, once it has been activated on a live; else null. */
+export async function fetchIngestion(supabase: SupabaseClient, showId: string): Promise<LiveIngestion | null> {
+	const { data, error } = await supabase.from('live_ingestion').select(columns.liveIngestion).eq('show_id', showId).maybeSingle();
+	if (error) throw new Error(`Reading the show's ingestion health failed: ${error.message}`);
+	return data ? liveIngestionSchema.parse(data) : null;
+}
+
 export interface SnapshotRequest {
 	/** An ISO timestamp from LiveData.newestChange: read only what changed from a little before it. */
 	changedSince?: string | null;
@@ -76,8 +83,9 @@ export async function fetchShowSnapshot(
 	const itemsSince = allItems ? null : since;
 	const claimsSince = allClaims ? null : since;
 
-	const [show, items, claims, comments] = await Promise.all([
+	const [show, ingestion, items, claims, comments] = await Promise.all([
 		fetchShow(supabase, showId),
+		fetchIngestion(supabase, showId),
 		readItems(supabase, showId, itemsSince),
 		readAllPages("the show's claims", (from, to, withCount) => {
 			let query = supabase
@@ -91,6 +99,7 @@ export async function fetchShowSnapshot(
 	]);
 	return {
 		show,
+		ingestion,
 		items,
 		itemsComplete: itemsSince === null,
 		claims: z.array(claimSchema).parse(claims),
@@ -108,8 +117,9 @@ const openingClaims = 200;
  * comments. The browser then reads every claim (LiveConsole.sync with allClaims).
  */
 export async function fetchOpeningSnapshot(supabase: SupabaseClient, showId: string): Promise<ShowSnapshot> {
-	const [show, items, winners, newest, comments] = await Promise.all([
+	const [show, ingestion, items, winners, newest, comments] = await Promise.all([
 		fetchShow(supabase, showId),
+		fetchIngestion(supabase, showId),
 		readItems(supabase, showId, null),
 		readAllPages("the show's winners", (from, to, withCount) =>
 			supabase
@@ -134,7 +144,7 @@ export async function fetchOpeningSnapshot(supabase: SupabaseClient, showId: str
 		readComments(supabase, showId, null),
 	]);
 	const claims = new Map(z.array(claimSchema).parse([...winners, ...newest]).map((claim) => [claim.id, claim]));
-	return { show, items, itemsComplete: true, claims: [...claims.values()], claimsComplete: false, comments };
+	return { show, ingestion, items, itemsComplete: true, claims: [...claims.values()], claimsComplete: false, comments };
 }
 
 async function readItems(supabase: SupabaseClient, showId: string, since: string | null): Promise<ShowItem[]> {

@@ -1,41 +1,92 @@
+// A new show: its name, platform and the connection it listens through. "Detect active lives" asks
+// Meta what that connection is broadcasting now (meta-lives) for one-click choice; a pasted live
+// address or id stays the fallback, checked with Meta when there is a connection and offline when
+// there is none.
 import { fail, redirect } from '@sveltejs/kit';
+import { z } from 'zod';
 import { parseLiveReference } from '$lib/live-url';
 import { describeRpcError } from '$lib/live/rpc-error';
-import { showSchema } from '$lib/rows';
+import { columns, showSchema, socialConnectionSchema } from '$lib/rows';
 import { newShowSchema, parseForm, type FieldErrors } from '$lib/schemas';
+import { checkLive, detectLives, MetaFunctionError, type DetectedLive } from '$lib/server/meta';
 import { currentWorkspace } from '$lib/server/workspace';
-import type { Actions } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
-type NewShowFailure = { name: string; platform: string; liveReference: string; errors: FieldErrors<typeof newShowSchema>; message?: string };
+type NewShowForm = { name: string; platform: string; connection: string; liveReference: string };
+type NewShowFailure = NewShowForm & { errors: FieldErrors<typeof newShowSchema>; message?: string };
+
+export const load: PageServerLoad = async ({ locals, parent }) => {
+	const { workspace } = await parent();
+	if (!workspace) return { connections: [] };
+	const { data, error } = await locals.supabase.from('social_connections').select(columns.socialConnection).eq('workspace_id', workspace.id).eq('status', 'active').order('created_at');
+	// The form still works without connections (a pasted live id), so a failed read is only logged.
+	if (error) console.error(`new show: reading the connections failed: ${error.message}`);
+	return { connections: z.array(socialConnectionSchema).parse(data ?? []) };
+};
+
+function echo(form: FormData): NewShowForm {
+	const field = (name: string) => String(form.get(name) ?? '');
+	return { name: field('name'), platform: field('platform'), connection: field('connection'), liveReference: field('liveReference') };
+}
 
 export const actions: Actions = {
-	default: async ({ request, locals }) => {
+	/** What the chosen connection is broadcasting now. */
+	detect: async ({ request, locals }) => {
 		const form = await request.formData();
-		const echo = { name: String(form.get('name') ?? ''), platform: String(form.get('platform') ?? ''), liveReference: String(form.get('liveReference') ?? '') };
-		const parsed = parseForm(newShowSchema, form);
-		if (!parsed.ok) return fail<NewShowFailure>(400, { ...echo, errors: parsed.errors });
-		const { name, platform, liveReference } = parsed.data;
+		const fields = echo(form);
+		const connection = z.uuid().safeParse(fields.connection);
+		if (!connection.success) return fail<NewShowFailure>(400, { ...fields, errors: { connection: 'Choose a connection to look for its lives' } });
+		try {
+			const lives: DetectedLive[] = await detectLives(locals.supabase, connection.data);
+			return { ...fields, lives, detectedAt: new Date().toISOString() };
+		} catch (error) {
+			if (!(error instanceof MetaFunctionError)) throw error;
+			return fail<NewShowFailure>(error.status || 502, { ...fields, errors: {}, message: `Couldn’t ask Meta for the connection’s lives: ${error.message}` });
+		}
+	},
 
-		const live = liveReference ? parseLiveReference(liveReference, platform) : null;
-		if (live && !live.ok) return fail<NewShowFailure>(400, { ...echo, errors: { liveReference: live.message } });
+	create: async ({ request, locals }) => {
+		const form = await request.formData();
+		const fields = echo(form);
+		const parsed = parseForm(newShowSchema, form);
+		if (!parsed.ok) return fail<NewShowFailure>(400, { ...fields, errors: parsed.errors });
+		const { name, platform, liveReference, connection } = parsed.data;
+
+		// A live picked from the detected list, else a pasted one.
+		const picked = z.string().regex(/^\d{6,25}$/).safeParse(form.get('detectedLive'));
+		let live: { liveId: string; liveUrl: string | null } | null = picked.success ? { liveId: picked.data, liveUrl: null } : null;
+		if (!live && liveReference) {
+			const offline = parseLiveReference(liveReference, platform);
+			if (!offline.ok) return fail<NewShowFailure>(400, { ...fields, errors: { liveReference: offline.message } });
+			live = offline;
+			if (connection) {
+				try {
+					const checked = await checkLive(locals.supabase, connection, liveReference);
+					live = { liveId: checked.live_id, liveUrl: checked.permalink_url ?? offline.liveUrl };
+				} catch (error) {
+					if (!(error instanceof MetaFunctionError)) throw error;
+					return fail<NewShowFailure>(400, { ...fields, errors: { liveReference: error.message } });
+				}
+			}
+		}
 
 		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
 		if (!workspace) {
 			const message = workspaceError ? `Couldn’t read your workspace: ${workspaceError}` : 'Your account has no workspace yet, so there is nowhere to put a show.';
-			return fail<NewShowFailure>(409, { ...echo, errors: {}, message });
+			return fail<NewShowFailure>(409, { ...fields, errors: {}, message });
 		}
 
-		const created = await locals.supabase.rpc('create_show', { workspace_id: workspace.id, platform, name });
-		if (created.error) return fail<NewShowFailure>(created.status || 502, { ...echo, errors: {}, message: describeRpcError(created.error, created.status) });
+		const created = await locals.supabase.rpc('create_show', { workspace_id: workspace.id, platform, name, connection_id: connection ?? null });
+		if (created.error) return fail<NewShowFailure>(created.status || 502, { ...fields, errors: {}, message: describeRpcError(created.error, created.status) });
 		const show = showSchema.parse(created.data);
 
 		// The engine binds the live id only at activation; an address is kept on the show until then,
 		// a bare id travels to the setup page's Activate field.
-		if (live?.ok && live.liveUrl) {
+		if (live?.liveUrl) {
 			const updated = await locals.supabase.rpc('update_show', { show_id: show.id, changes: { live_url: live.liveUrl } });
-			if (updated.error) return fail<NewShowFailure>(updated.status || 502, { ...echo, errors: {}, message: `The show was created, but its live address was not saved: ${describeRpcError(updated.error, updated.status)}` });
+			if (updated.error) return fail<NewShowFailure>(updated.status || 502, { ...fields, errors: {}, message: `The show was created, but its live address was not saved: ${describeRpcError(updated.error, updated.status)}` });
 		}
-		const query = live?.ok && !live.liveUrl ? `?${new URLSearchParams({ live: live.liveId })}` : '';
+		const query = live && !live.liveUrl ? `?${new URLSearchParams({ live: live.liveId })}` : '';
 		redirect(303, `/shows/${show.id}${query}`);
 	},
 };

@@ -1,0 +1,111 @@
+// The console's calls to the Meta Edge Functions (meta-oauth, meta-lives) with the operator's
+// session, their answers checked with zod, and their failures ({error, message}) in words.
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { z } from 'zod';
+import { socialConnectionSchema } from '$lib/rows';
+
+const platform = z.enum(['facebook', 'instagram']);
+
+export const pendingSignInSchema = z.object({
+	id: z.uuid(),
+	platform,
+	expires_at: z.string(),
+	accounts: z.array(
+		z.object({
+			platform,
+			external_account_id: z.string(),
+			display_name: z.string(),
+			connection_id: z.uuid().nullable(),
+			connection_status: z.enum(['active', 'expired', 'revoked']).nullable(),
+		}),
+	),
+});
+export type PendingSignIn = z.infer<typeof pendingSignInSchema>;
+
+export const liveSchema = z.object({
+	live_id: z.string(),
+	platform,
+	title: z.string().nullable(),
+	status: z.string(),
+	is_live: z.boolean(),
+	started_at: z.string().nullable(),
+	viewers: z.number().nullable(),
+	permalink_url: z.string().nullable(),
+});
+export type DetectedLive = z.infer<typeof liveSchema>;
+
+const answers = {
+	start: z.object({ url: z.url() }),
+	pending: pendingSignInSchema,
+	connect: z.object({ connections: z.array(socialConnectionSchema) }),
+	disconnect: z.object({ connection: socialConnectionSchema, revoked_at_meta: z.boolean(), meta_error: z.string().optional() }),
+	health: z.object({ valid: z.boolean(), status: z.string(), detail: z.string().optional() }),
+	lives: z.object({ lives: z.array(liveSchema) }),
+	live: z.object({ live: liveSchema }),
+};
+
+export class MetaFunctionError extends Error {
+	constructor(
+		message: string,
+		readonly status: number,
+	) {
+		super(message);
+		this.name = 'MetaFunctionError';
+	}
+}
+
+/** What a function's failure says, as a sentence: its own message, else what went wrong. */
+export function describeFunctionFailure(status: number, body: unknown): string {
+	const message = z.object({ message: z.string().min(1) }).safeParse(body);
+	if (message.success) return message.data.message.charAt(0).toUpperCase() + message.data.message.slice(1);
+	if (status === 401) return 'Your session has expired. Reload the page and sign in again.';
+	if (status === 0) return 'Could not reach the server. Check your connection and try again.';
+	return `The server answered HTTP ${status}.`;
+}
+
+async function call<T>(supabase: SupabaseClient, path: string, schema: z.ZodType<T>, init: { method: 'GET' } | { method: 'POST'; body: Record<string, unknown> }): Promise<T> {
+	const { data, error, response } = await supabase.functions.invoke(path, init);
+	if (error) {
+		const status = response?.status ?? 0;
+		const body = response ? await response.json().catch(() => null) : null;
+		throw new MetaFunctionError(describeFunctionFailure(status, body), status);
+	}
+	const parsed = schema.safeParse(data);
+	if (!parsed.success) throw new MetaFunctionError(`${path.split('?')[0]} answered in a shape the console does not know: ${parsed.error.message}`, 502);
+	return parsed.data;
+}
+
+/** The address of Meta's sign-in dialog; Meta sends the browser back to `returnTo`. */
+export async function startMetaSignIn(supabase: SupabaseClient, workspaceId: string, platformName: 'facebook' | 'instagram', returnTo: string): Promise<string> {
+	const { url } = await call(supabase, 'meta-oauth/start', answers.start, { method: 'POST', body: { workspace_id: workspaceId, platform: platformName, return_to: returnTo } });
+	return url;
+}
+
+export function pendingSignIn(supabase: SupabaseClient, pendingId: string): Promise<PendingSignIn> {
+	return call(supabase, `meta-oauth/pending?${new URLSearchParams({ id: pendingId })}`, answers.pending, { method: 'GET' });
+}
+
+export async function connectAccounts(supabase: SupabaseClient, pendingId: string, accounts: { platform: 'facebook' | 'instagram'; external_account_id: string }[]) {
+	const { connections } = await call(supabase, 'meta-oauth/connect', answers.connect, { method: 'POST', body: { pending_id: pendingId, accounts } });
+	return connections;
+}
+
+export function disconnect(supabase: SupabaseClient, connectionId: string) {
+	return call(supabase, 'meta-oauth/disconnect', answers.disconnect, { method: 'POST', body: { connection_id: connectionId } });
+}
+
+export function checkHealth(supabase: SupabaseClient, connectionId: string) {
+	return call(supabase, 'meta-oauth/health', answers.health, { method: 'POST', body: { connection_id: connectionId } });
+}
+
+/** What the connection's account is broadcasting now. */
+export async function detectLives(supabase: SupabaseClient, connectionId: string): Promise<DetectedLive[]> {
+	const { lives } = await call(supabase, `meta-lives?${new URLSearchParams({ connection_id: connectionId })}`, answers.lives, { method: 'GET' });
+	return lives;
+}
+
+/** A pasted live address or id, checked with Meta through the connection. */
+export async function checkLive(supabase: SupabaseClient, connectionId: string, reference: string): Promise<DetectedLive> {
+	const { live } = await call(supabase, `meta-lives?${new URLSearchParams({ connection_id: connectionId, reference })}`, answers.live, { method: 'GET' });
+	return live;
+}

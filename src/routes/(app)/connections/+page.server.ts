@@ -1,0 +1,120 @@
+// The workspace's Meta connections (PRD Flow A): connect a Facebook Page or an Instagram account
+// through Meta's sign-in (meta-oauth), pick which accounts to connect when Meta sends the seller
+// back here with ?pending=, check or disconnect one. Reconnecting is connecting again.
+import { error, fail, redirect } from '@sveltejs/kit';
+import { z } from 'zod';
+import { describeRpcError } from '$lib/live/rpc-error';
+import { columns, socialConnectionSchema } from '$lib/rows';
+import { currentWorkspace } from '$lib/server/workspace';
+import { checkHealth, connectAccounts, disconnect, MetaFunctionError, pendingSignIn, startMetaSignIn, type PendingSignIn } from '$lib/server/meta';
+import type { Actions, PageServerLoad } from './$types';
+
+const platformSchema = z.enum(['facebook', 'instagram']);
+
+export const load: PageServerLoad = async ({ locals, parent, url }) => {
+	const { workspace, user } = await parent();
+	if (!workspace) return { connections: [], canManage: false, pending: null, pendingError: null, signInError: null, connected: null };
+	const [connections, membership] = await Promise.all([
+		locals.supabase.from('social_connections').select(columns.socialConnection).eq('workspace_id', workspace.id).order('created_at'),
+		locals.supabase.from('workspace_members').select('role').eq('workspace_id', workspace.id).eq('user_id', user?.id ?? '').maybeSingle(),
+	]);
+	if (connections.error) error(502, `Couldn’t load the connections: ${describeRpcError(connections.error, connections.status)}`);
+	const role = membership.data?.role;
+
+	// Back from Meta's dialog: the accounts the sign-in found, or why it did not finish.
+	let pending: PendingSignIn | null = null;
+	let pendingError: string | null = null;
+	const pendingId = z.uuid().safeParse(url.searchParams.get('pending'));
+	if (pendingId.success) {
+		try {
+			pending = await pendingSignIn(locals.supabase, pendingId.data);
+		} catch (failure) {
+			if (!(failure instanceof MetaFunctionError)) throw failure;
+			pendingError = failure.message;
+		}
+	}
+	const signInError = url.searchParams.get('error') ? (url.searchParams.get('message') ?? url.searchParams.get('error')) : null;
+
+	return {
+		connections: z.array(socialConnectionSchema).parse(connections.data),
+		canManage: role === 'owner' || role === 'admin',
+		pending,
+		pendingError,
+		signInError,
+		connected: url.searchParams.get('connected'),
+	};
+};
+
+function failure(error: unknown, action: string) {
+	if (!(error instanceof MetaFunctionError)) throw error;
+	return fail(error.status >= 400 && error.status < 600 ? error.status : 502, { action, message: error.message, failed: true });
+}
+
+export const actions: Actions = {
+	/** To Meta's sign-in dialog (a full-page redirect: the form posts without enhance). */
+	connect: async ({ request, locals, url }) => {
+		const platform = platformSchema.safeParse((await request.formData()).get('platform'));
+		if (!platform.success) return fail(400, { action: 'connect', message: 'Choose Facebook or Instagram.', failed: true });
+		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
+		if (!workspace) return fail(409, { action: 'connect', message: workspaceError ?? 'Your account has no workspace.', failed: true });
+		let dialog: string;
+		try {
+			dialog = await startMetaSignIn(locals.supabase, workspace.id, platform.data, `${url.origin}/connections`);
+		} catch (error) {
+			return failure(error, 'connect');
+		}
+		redirect(303, dialog);
+	},
+
+	/** Connects the accounts the seller ticked from the sign-in Meta sent back. */
+	choose: async ({ request, locals }) => {
+		const form = await request.formData();
+		const pendingId = z.uuid().safeParse(form.get('pendingId'));
+		if (!pendingId.success) return fail(400, { action: 'choose', message: 'This sign-in is no longer valid: connect again.', failed: true });
+		const accounts = form.getAll('account').flatMap((value) => {
+			const [platform, externalAccountId] = String(value).split(':', 2);
+			const parsed = platformSchema.safeParse(platform);
+			return parsed.success && externalAccountId ? [{ platform: parsed.data, external_account_id: externalAccountId }] : [];
+		});
+		if (accounts.length === 0) return fail(400, { action: 'choose', message: 'Tick at least one account to connect.', failed: true });
+		let names: string;
+		try {
+			const connected = await connectAccounts(locals.supabase, pendingId.data, accounts);
+			names = connected.map((connection) => connection.display_name ?? connection.external_account_id).join(', ');
+		} catch (error) {
+			return failure(error, 'choose');
+		}
+		// The sign-in is used up: leave its address, so a reload does not ask for it again.
+		redirect(303, `/connections?${new URLSearchParams({ connected: names })}`);
+	},
+
+	/** Asks Meta whether the connection's token still works. */
+	check: async ({ request, locals }) => {
+		const connectionId = z.uuid().safeParse((await request.formData()).get('connectionId'));
+		if (!connectionId.success) return fail(400, { action: 'check', message: 'There is no such connection.', failed: true });
+		try {
+			const health = await checkHealth(locals.supabase, connectionId.data);
+			return { action: 'check', message: health.valid ? 'Meta accepts this connection.' : `Meta refuses this connection: ${health.detail ?? health.status}. Reconnect it.`, failed: !health.valid };
+		} catch (error) {
+			return failure(error, 'check');
+		}
+	},
+
+	/** Revokes the grant at Meta and forgets the token; the connection stays, marked revoked. */
+	disconnect: async ({ request, locals }) => {
+		const connectionId = z.uuid().safeParse((await request.formData()).get('connectionId'));
+		if (!connectionId.success) return fail(400, { action: 'disconnect', message: 'There is no such connection.', failed: true });
+		try {
+			const result = await disconnect(locals.supabase, connectionId.data);
+			const name = result.connection.display_name ?? result.connection.external_account_id;
+			const atMeta = result.revoked_at_meta
+				? ' Its permission at Meta is revoked.'
+				: result.meta_error
+					? ` Meta did not confirm revoking the permission (${result.meta_error}); remove the app in Facebook’s settings if it still shows.`
+					: ' Another connection still uses the same Meta sign-in, so the permission at Meta stays.';
+			return { action: 'disconnect', message: `Disconnected ${name}: its token is deleted.${atMeta}`, failed: false };
+		} catch (error) {
+			return failure(error, 'disconnect');
+		}
+	},
+};
