@@ -14,7 +14,7 @@ import {
 	type PollCursor,
 } from '../../supabase/functions/_shared/facebook-comments.ts';
 
-const sample = JSON.parse(readFileSync(new URL('../../../shared/reference/samples/fb-live-comments-page.json', import.meta.url), 'utf8')) as { data: GraphComment[] };
+const sample = JSON.parse(readFileSync(new URL('../fixtures/meta/fb-live-comments-page.json', import.meta.url), 'utf8')) as { data: GraphComment[] };
 const start = parseMetaTime('2026-11-20T19:12:00+0000');
 const fresh: PollCursor = { newestAt: null, recent: {}, floorAt: start };
 const comment = (id: string, second: number, message = `comment ${id}`): GraphComment => ({

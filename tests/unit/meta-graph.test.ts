@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classifyGraphError, GraphApiError, GraphClient, parseUsage } from '../../supabase/functions/_shared/graph.ts';
 
-const sample = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/reference/samples/${name}`, import.meta.url), 'utf8'));
+const sample = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/meta/${name}`, import.meta.url), 'utf8'));
 const metaError = (code: number, extra: Record<string, unknown> = {}) => ({ error: { message: `error ${code}`, type: 'OAuthException', code, fbtrace_id: 'Abc', ...extra } });
 
 describe('classifyGraphError', () => {
@@ -55,7 +55,7 @@ describe('classifyGraphError', () => {
 describe('parseUsage', () => {
 	it('takes the highest percentage of the app, Page and business use case headers', () => {
 		const headers = new Headers();
-		for (const line of readFileSync(new URL('../../../shared/reference/samples/fb-usage-headers.txt', import.meta.url), 'utf8').trim().split('\n')) {
+		for (const line of readFileSync(new URL('../fixtures/meta/fb-usage-headers.txt', import.meta.url), 'utf8').trim().split('\n')) {
 			const [name, ...value] = line.split(': ');
 			headers.set(name, value.join(': '));
 		}

@@ -6,7 +6,7 @@ import { utf8 } from '../../supabase/functions/_shared/bytes.ts';
 import { appSecretProof, hubSignature, parseSignedRequest, secretsEqual, verifyHubSignature } from '../../supabase/functions/_shared/signatures.ts';
 
 const secret = 'app-secret-for-tests';
-const body = utf8(readFileSync(new URL('../../../shared/reference/samples/ig-live-comments-webhook.json', import.meta.url), 'utf8'));
+const body = utf8(readFileSync(new URL('../fixtures/meta/ig-live-comments-webhook.json', import.meta.url), 'utf8'));
 const nodeHex = (data: Uint8Array | string, key = secret) => createHmac('sha256', key).update(data).digest('hex');
 const base64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
