@@ -120,6 +120,8 @@ export const controlSchemas = {
 	}),
 	flushWebhooks: z.object({}),
 	webhookDeliveries: z.object({}),
+	droppedWebhooks: z.object({}),
+	pageSubscriptions: z.object({}),
 	setUsage: z.object({
 		/** Usage (percent) reported with no calls made. */
 		baselinePercent: z.number().min(0).max(1000).default(0),
@@ -363,6 +365,14 @@ export function createControl(core: SimulatorCore) {
 		webhookDeliveries() {
 			return core.webhooks.deliveries();
 		},
+		/** live_comments changes not delivered because the account's Page had not subscribed the app: the last 1000, and the total. */
+		droppedWebhooks() {
+			return core.webhooks.dropped();
+		},
+		/** Each Page's webhook subscription of the app (`POST /{page-id}/subscribed_apps`), with its Instagram account. */
+		pageSubscriptions() {
+			return [...world.pages.values()].map((page) => ({ pageId: page.id, instagramId: page.instagramId, subscribedFields: [...page.subscribedFields] }));
+		},
 		/** How usage headers rise with calls; counting starts afresh. */
 		setUsage(input: ControlInput<'setUsage'> = {}) {
 			return core.limits.setUsage(parse('setUsage', input));
@@ -398,7 +408,7 @@ export function createControl(core: SimulatorCore) {
 export type MetaControl = ReturnType<typeof createControl>;
 
 /** Operations that only read, and so also answer GET. */
-const readOperations = new Set<ControlOperation>(['state', 'webhookDeliveries', 'requests']);
+const readOperations = new Set<ControlOperation>(['state', 'webhookDeliveries', 'droppedWebhooks', 'pageSubscriptions', 'requests']);
 
 /** `<url>/_control/<operation>`: JSON in, JSON out; 400 for invalid input, 404/409 for unknown or conflicting objects. */
 export async function handleControlRequest(control: MetaControl, req: IncomingMessage, res: ServerResponse, operation: string, url: URL): Promise<void> {

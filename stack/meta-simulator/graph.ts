@@ -256,6 +256,13 @@ function broadcastStatuses(raw: string | null): string[] | null {
 	});
 }
 
+/**
+ * Page webhook fields an app may subscribe a Page to (a subset of Meta's list). Instagram fields
+ * such as `live_comments` are not among them: those are subscribed at app level, and reach an
+ * Instagram account only once its Page has subscribed the app to any Page field.
+ */
+const pageWebhookFields = ['feed', 'mention', 'name', 'picture', 'category', 'description', 'conversations', 'live_videos', 'videos', 'ratings', 'leadgen', 'messages', 'messaging_postbacks'];
+
 function subscribedApps(request: GraphRequest, page: SimPage): unknown {
 	const { caller } = request.context;
 	const { graph } = request;
@@ -264,15 +271,22 @@ function subscribedApps(request: GraphRequest, page: SimPage): unknown {
 		if (page.subscribedFields.length === 0) return { data: [] };
 		return { data: [{ category: 'Business', link: `https://www.facebook.com/games/?app_id=${graph.app.id}`, name: graph.app.name, id: graph.app.id, subscribed_fields: page.subscribedFields }] };
 	}
-	if (!hasScope(caller, 'pages_manage_metadata')) throw graphErrors.permissionDenied('The user must be an administrator, editor, or moderator of the page in order to impersonate it. If the page business requires Two Factor Authentication, the user also needs to enable Two Factor Authentication.');
 	if (request.method === 'DELETE') {
+		if (!hasScope(caller, 'pages_manage_metadata')) throw graphErrors.permissionDenied('The user must be an administrator, editor, or moderator of the page in order to impersonate it. If the page business requires Two Factor Authentication, the user also needs to enable Two Factor Authentication.');
 		page.subscribedFields = [];
 		return { success: true };
 	}
 	if (request.method !== 'POST') throw graphErrors.unsupportedRequest(request.method, page.id);
-	const fields = request.params.get('subscribed_fields');
-	if (fields === null || fields.trim() === '') throw graphErrors.invalidParameter('The parameter subscribed_fields is required');
-	page.subscribedFields = [...new Set([...page.subscribedFields, ...fields.split(',').map((field) => field.trim()).filter(Boolean)])];
+	const raw = request.params.get('subscribed_fields');
+	if (raw === null || raw.trim() === '') throw graphErrors.invalidParameter('The parameter subscribed_fields is required');
+	const fields = raw.split(',').map((field) => field.trim()).filter(Boolean);
+	fields.forEach((field, index) => {
+		if (!pageWebhookFields.includes(field)) throw graphErrors.invalidParameter(`Param subscribed_fields[${index}] must be one of {${pageWebhookFields.join(', ')}} - got "${field}"`);
+	});
+	if (!hasScope(caller, 'pages_manage_metadata')) {
+		throw graphErrors.permissionDenied(fields.map((field) => `To subscribe to the ${field} field, one of these permissions is needed: pages_manage_metadata`).join('\n'));
+	}
+	page.subscribedFields = [...new Set([...page.subscribedFields, ...fields])];
 	return { success: true };
 }
 

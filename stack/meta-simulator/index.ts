@@ -11,7 +11,7 @@ import { handleGraphRequest } from './graph.ts';
 import { RateLimiter } from './limits.ts';
 import { RequestLog } from './request-log.ts';
 import { Crowds } from './viewers.ts';
-import { WebhookDispatcher } from './webhooks.ts';
+import { WebhookDispatcher, type WebhookChange } from './webhooks.ts';
 import { ConflictError, NotFoundError, World } from './world.ts';
 
 export type { AccountInfo, CommentInfo, ControlInput, ControlOperation, FacebookLiveInfo, InstagramLiveInfo, MetaControl, TokenInfo } from './control.ts';
@@ -140,7 +140,7 @@ function postComment(world: World, webhooks: WebhookDispatcher, input: PostComme
 	if (!instagramLive) throw new NotFoundError(`no live ${input.liveId}`);
 	if (instagramLive.endedAt) throw new ConflictError(`live media ${input.liveId} has ended`);
 	const comment = world.addInstagramComment({ live: instagramLive, text: input.text, viewer, createdTime });
-	webhooks.enqueue({
+	const change: WebhookChange = {
 		igUserId: instagramLive.igUserId,
 		time: Math.floor(createdTime.getTime() / 1000),
 		value: {
@@ -149,6 +149,10 @@ function postComment(world: World, webhooks: WebhookDispatcher, input: PostComme
 			id: comment.id,
 			text: comment.text,
 		},
-	});
+	};
+	// Meta sends an Instagram account's webhooks only once its Page has subscribed the app to any Page field.
+	const page = world.page(world.instagramAccount(instagramLive.igUserId).pageId);
+	if (page.subscribedFields.length === 0) webhooks.drop(change, page.id);
+	else webhooks.enqueue(change);
 	return commentInfo(comment);
 }

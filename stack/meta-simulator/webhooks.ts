@@ -1,7 +1,8 @@
 // Instagram `live_comments` webhooks as Meta sends them: `POST` of `{"object": "instagram",
 // "entry": [{id, time, changes: [{field, value}]}]}` signed with the app secret, at least once
 // (retried with back-off on non-2xx or no answer), plus knobs for duplicate, out-of-order,
-// batched and badly signed deliveries; and the `GET` subscription handshake.
+// batched and badly signed deliveries; and the `GET` subscription handshake. Changes of accounts
+// whose Page has not subscribed the app are dropped, as Meta drops them, and recorded.
 import { createHmac, randomInt } from 'node:crypto';
 
 export interface WebhookChange {
@@ -49,6 +50,15 @@ export interface VerificationResult {
 	error: string | null;
 }
 
+/** A change Meta did not send: the Instagram account's Page has not subscribed the app. */
+export interface DroppedChange {
+	at: string;
+	igUserId: string;
+	pageId: string;
+	commentId: string;
+	reason: 'page_not_subscribed';
+}
+
 interface Delivery {
 	id: number;
 	body: string;
@@ -56,6 +66,9 @@ interface Delivery {
 	sha1Signature: string;
 	changeCount: number;
 }
+
+/** Dropped changes kept for inspection; older ones are only counted. */
+const droppedCapacity = 1000;
 
 const noFaults: WebhookFaults = { duplicates: 0, outOfOrder: false, batchSize: 1, badSignature: false, holdMs: 0 };
 
@@ -81,6 +94,9 @@ export class WebhookDispatcher {
 	#nextDeliveryId = 1;
 	#closed = false;
 	#reportedNoCallback = false;
+	#dropped: DroppedChange[] = [];
+	#droppedTotal = 0;
+	#reportedUnsubscribed = new Set<string>();
 
 	constructor(
 		private readonly appSecret: string,
@@ -102,6 +118,21 @@ export class WebhookDispatcher {
 
 	deliveries(): DeliveryAttempt[] {
 		return this.#attempts.map((attempt) => ({ ...attempt }));
+	}
+
+	/** The most recent dropped changes, oldest first, and how many were dropped in all. */
+	dropped(): { total: number; recent: DroppedChange[] } {
+		return { total: this.#droppedTotal, recent: this.#dropped.map((change) => ({ ...change })) };
+	}
+
+	/** Records a change Meta would not deliver because the account's Page has not subscribed the app. */
+	drop(change: WebhookChange, pageId: string): void {
+		this.#droppedTotal += 1;
+		this.#dropped.push({ at: new Date().toISOString(), igUserId: change.igUserId, pageId, commentId: String(change.value.id), reason: 'page_not_subscribed' });
+		if (this.#dropped.length > droppedCapacity) this.#dropped.splice(0, this.#dropped.length - droppedCapacity);
+		if (this.#reportedUnsubscribed.has(change.igUserId)) return;
+		this.#reportedUnsubscribed.add(change.igUserId);
+		this.log(`meta-simulator: live_comments of Instagram account ${change.igUserId} are not delivered while its Page ${pageId} has not subscribed the app (POST /${pageId}/subscribed_apps)`);
 	}
 
 	enqueue(change: WebhookChange): void {

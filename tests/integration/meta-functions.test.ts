@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMetaSimulator, type MetaSimulator } from '../../stack/meta-simulator/index.ts';
+import { startMetaSimulator, type AccountInfo, type MetaSimulator } from '../../stack/meta-simulator/index.ts';
 import { createTokenCipher } from '../../supabase/functions/_shared/token-crypto.ts';
 import { clientOptions } from '../support/clients.ts';
 import { startTestStack } from '../support/start-test-stack.ts';
@@ -104,6 +104,14 @@ interface Connection extends Account {
 	display_name: string;
 	meta_user_id: string;
 	token_expires_at: string;
+	status: string;
+	status_detail: string | null;
+	scopes: string[];
+}
+
+interface ConnectAnswer {
+	connections: Connection[];
+	webhooks: { connection_id: string; page_id: string | null; subscribed: boolean; error?: string }[];
 }
 
 /** A public.live_ingestion row as pg returns it (bigint and numeric as text). */
@@ -157,18 +165,40 @@ async function signInThroughDialog(seller: Seller, platform: 'facebook' | 'insta
 	return new URL(back.headers.get('location')!);
 }
 
-/** Signs in and connects every account the sign-in offered; returns the connections. */
-async function connect(seller: Seller, platform: 'facebook' | 'instagram'): Promise<Connection[]> {
+/** Signs in and connects every account the sign-in offered; returns the function's answer. */
+async function connectAnswer(seller: Seller, platform: 'facebook' | 'instagram'): Promise<ConnectAnswer> {
 	const back = await signInThroughDialog(seller, platform);
 	const pendingId = back.searchParams.get('pending')!;
 	const pending = await call<{ accounts: Account[] }>(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: seller.token });
 	expect(pending.status, JSON.stringify(pending.body)).toBe(200);
-	const connected = await call<{ connections: Connection[] }>('meta-oauth/connect', {
+	const connected = await call<ConnectAnswer>('meta-oauth/connect', {
 		token: seller.token,
 		body: { pending_id: pendingId, accounts: pending.body.accounts.map(({ platform, external_account_id }) => ({ platform, external_account_id })) },
 	});
 	expect(connected.status, JSON.stringify(connected.body)).toBe(200);
-	return connected.body.connections;
+	return connected.body;
+}
+
+async function connect(seller: Seller, platform: 'facebook' | 'instagram'): Promise<Connection[]> {
+	return (await connectAnswer(seller, platform)).connections;
+}
+
+/** The app-level fields Meta holds for a Page (`POST /{page-id}/subscribed_apps`). */
+function subscribedFields(pageId: string): string[] {
+	const page = simulator.pageSubscriptions().find((candidate) => candidate.pageId === pageId);
+	if (!page) throw new Error(`the simulator has no Page ${pageId}`);
+	return page.subscribedFields;
+}
+
+/** A new Meta user with a Page and its Instagram account, signing in through the dialog while `run` runs. */
+async function withInstagramAccount<T>(name: string, run: (account: AccountInfo) => Promise<T>): Promise<T> {
+	const account = simulator.createAccount({ userName: `${name} Seller`, pageName: `${name} Shop`, instagramUsername: `${name.toLowerCase()}.shop` });
+	simulator.setDialogUser({ userId: account.user.id });
+	try {
+		return await run(account);
+	} finally {
+		simulator.setDialogUser({ userId: simulator.demo.user.id });
+	}
 }
 
 async function runningShow(seller: Seller, platform: 'facebook' | 'instagram', connectionId: string, liveId: string): Promise<string> {
@@ -237,10 +267,96 @@ describe('meta-oauth', () => {
 		expect((await call(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: seller.token })).status).toBe(404);
 	});
 
-	it('connects the Instagram account linked to the Page', async () => {
-		const seller = await newSeller();
-		const [connection] = await connect(seller, 'instagram');
-		expect(connection).toMatchObject({ platform: 'instagram', external_account_id: simulator.demo.instagram!.id, display_name: '@demo.boutique' });
+	it('connects the Instagram account linked to the Page and subscribes the Page to the app’s webhooks', async () => {
+		await withInstagramAccount('Linked', async (account) => {
+			const seller = await newSeller();
+			simulator.clearRequests();
+			const answer = await connectAnswer(seller, 'instagram');
+			const [connection] = answer.connections;
+			expect(connection).toMatchObject({ platform: 'instagram', external_account_id: account.instagram!.id, display_name: '@linked.shop', status: 'active', status_detail: null });
+			expect(connection.scopes).toContain('pages_manage_metadata');
+			expect(answer.webhooks).toEqual([{ connection_id: connection.id, page_id: account.page.id, subscribed: true }]);
+			// With the Page's own token, the field Meta's example uses; the Page id came from sign-in.
+			expect(simulator.requests({ path: '/subscribed_apps' })).toEqual([
+				expect.objectContaining({ method: 'POST', path: `/${account.page.id}/subscribed_apps`, status: 200, query: expect.objectContaining({ subscribed_fields: 'feed', access_token: expect.stringMatching(/^EAAG/) }) }),
+			]);
+			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+
+			// Reconnecting subscribes again, which Meta takes as a no-op.
+			const again = await connectAnswer(seller, 'instagram');
+			expect(again.webhooks).toEqual([{ connection_id: connection.id, page_id: account.page.id, subscribed: true }]);
+			expect(simulator.requests({ path: '/subscribed_apps' }).map((request) => request.method)).toEqual(['POST', 'POST']);
+			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+		});
+	});
+
+	it('keeps an Instagram connection whose Page Meta would not subscribe, tells the seller, and subscribes on reconnect', async () => {
+		await withInstagramAccount('Unlucky', async (account) => {
+			const seller = await newSeller();
+			simulator.injectServerErrors({ status: 503, path: '/subscribed_apps', calls: 1 });
+			const answer = await connectAnswer(seller, 'instagram');
+			const [connection] = answer.connections;
+			expect(connection).toMatchObject({ platform: 'instagram', external_account_id: account.instagram!.id, status: 'active' });
+			expect(connection.status_detail).toMatch(/^Instagram comments will not arrive: .*Meta error 2: Service temporarily unavailable.*Reconnect to try again\.$/);
+			expect(answer.webhooks).toEqual([{ connection_id: connection.id, page_id: account.page.id, subscribed: false, error: 'Meta error 2: Service temporarily unavailable' }]);
+			expect(subscribedFields(account.page.id)).toEqual([]);
+			// The connection and its token are saved all the same, and the seller sees why comments may not come.
+			const { rows } = await db.query('select 1 from private.social_connection_tokens where connection_id = $1', [connection.id]);
+			expect(rows).toHaveLength(1);
+			const { data } = await seller.client.from('social_connections').select('status, status_detail').eq('id', connection.id).single();
+			expect(data).toEqual({ status: 'active', status_detail: connection.status_detail });
+
+			const reconnected = await connectAnswer(seller, 'instagram');
+			expect(reconnected.connections).toEqual([expect.objectContaining({ id: connection.id, status: 'active', status_detail: null })]);
+			expect(reconnected.webhooks).toEqual([{ connection_id: connection.id, page_id: account.page.id, subscribed: true }]);
+			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+		});
+	});
+
+	it('unsubscribes an Instagram account’s Page on disconnect once no other connection takes its comments', async () => {
+		await withInstagramAccount('Shared', async (account) => {
+			const first = await newSeller();
+			const second = await newSeller();
+			const [firstConnection] = await connect(first, 'instagram');
+			const [secondConnection] = await connect(second, 'instagram');
+			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+			simulator.clearRequests();
+
+			const stillNeeded = await call('meta-oauth/disconnect', { token: first.token, body: { connection_id: firstConnection.id } });
+			expect(stillNeeded.status, JSON.stringify(stillNeeded.body)).toBe(200);
+			expect(stillNeeded.body).toMatchObject({ page_unsubscribed: false, connection: { status: 'revoked' } });
+			expect(stillNeeded.body).not.toHaveProperty('page_error');
+			expect(simulator.requests({ path: '/subscribed_apps' })).toEqual([]);
+			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+
+			const last = await call('meta-oauth/disconnect', { token: second.token, body: { connection_id: secondConnection.id } });
+			expect(last.status, JSON.stringify(last.body)).toBe(200);
+			expect(last.body).toMatchObject({ page_unsubscribed: true, revoked_at_meta: true, connection: { status: 'revoked' } });
+			expect(subscribedFields(account.page.id)).toEqual([]);
+			// The Page goes before the grant: revoking first would have ended the Page token.
+			expect(simulator.requests().filter((request) => request.method === 'DELETE').map((request) => request.path)).toEqual([`/${account.page.id}/subscribed_apps`, '/me/permissions']);
+
+			// Disconnecting again finds no token and nothing left to undo.
+			simulator.clearRequests();
+			const again = await call('meta-oauth/disconnect', { token: second.token, body: { connection_id: secondConnection.id } });
+			expect(again.status, JSON.stringify(again.body)).toBe(200);
+			expect(again.body).toMatchObject({ page_unsubscribed: false, revoked_at_meta: false });
+			expect(again.body).not.toHaveProperty('page_error');
+			expect(simulator.requests()).toEqual([]);
+		});
+	});
+
+	it('reports a failed unsubscribe on disconnect and disconnects all the same', async () => {
+		await withInstagramAccount('Stuck', async (account) => {
+			const seller = await newSeller();
+			const [connection] = await connect(seller, 'instagram');
+			simulator.injectServerErrors({ status: 500, path: '/subscribed_apps', calls: 1 });
+			const answer = await call('meta-oauth/disconnect', { token: seller.token, body: { connection_id: connection.id } });
+			expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+			expect(answer.body).toMatchObject({ page_unsubscribed: false, page_error: 'Meta error 1: An unknown error has occurred.', connection: { status: 'revoked' } });
+			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+			expect((await db.query('select 1 from private.social_connection_tokens where connection_id = $1', [connection.id])).rows).toEqual([]);
+		});
 	});
 
 	it('sends a cancelled sign-in back to the console with the error', async () => {

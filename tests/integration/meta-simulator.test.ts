@@ -286,6 +286,9 @@ describe('Instagram webhooks', () => {
 		await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 		callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/functions/v1/ig-webhook`;
 		sim.setWebhook({ callbackUrl, retryDelayMs: 50 });
+		// As a connecting app does: Meta delivers an account's webhooks once its Page has installed the app.
+		const subscribed = await graph(`/${sim.demo.page.id}/subscribed_apps`, { subscribed_fields: 'feed', access_token: await pageToken() }, { method: 'POST' });
+		expect(subscribed.body).toEqual({ success: true });
 	});
 
 	afterAll(async () => {
@@ -327,6 +330,46 @@ describe('Instagram webhooks', () => {
 				},
 			],
 		});
+		sim.endInstagramLive({ mediaId: media.id });
+	});
+
+	it('delivers nothing for accounts whose Page has not subscribed the app, and records what it dropped', async () => {
+		const account = sim.createAccount({ userName: 'Quiet Seller', pageName: 'Quiet Shop', instagramUsername: 'quiet.shop' });
+		const igUserId = account.instagram!.id;
+		const media = sim.startInstagramLive({ igUserId });
+		const subscriptions = async () => (await control<{ pageId: string; instagramId: string; subscribedFields: string[] }[]>('pageSubscriptions')).body.find((page) => page.pageId === account.page.id);
+		expect(await subscriptions()).toEqual({ pageId: account.page.id, instagramId: igUserId, subscribedFields: [] });
+
+		const unsent = sim.postComment({ liveId: media.id, text: 'sold 1' });
+		await sim.flushWebhooks();
+		expect(received).toEqual([]);
+		const dropped = await fetch(`${sim.url}/_control/droppedWebhooks`);
+		expect((await dropped.json()).recent).toContainEqual({ at: expect.any(String), igUserId, pageId: account.page.id, commentId: unsent.id, reason: 'page_not_subscribed' });
+
+		// Subscribing needs the Page token, pages_manage_metadata and a Page field; live_comments is an Instagram field.
+		const token = await pageToken(account.page.id);
+		const subscribe = (fields: string, accessToken = token) => graph(`/${account.page.id}/subscribed_apps`, { subscribed_fields: fields, access_token: accessToken }, { method: 'POST' });
+		expect((await subscribe('live_comments')).body.error).toMatchObject({ code: 100, message: expect.stringContaining('Param subscribed_fields[0] must be one of') });
+		const userToken = sim.issueUserToken({ userId: account.user.id, scopes: ['pages_show_list', 'pages_read_engagement', 'instagram_basic'] }).accessToken;
+		const withoutMetadata = ((await graph('/me/accounts', { access_token: userToken })).body.data as { access_token: string }[])[0].access_token;
+		expect((await subscribe('feed', withoutMetadata)).body.error).toMatchObject({ code: 200, message: '(#200) To subscribe to the feed field, one of these permissions is needed: pages_manage_metadata' });
+		expect((await subscribe('feed', userToken)).body.error?.code).toBe(210);
+		expect(await subscriptions()).toMatchObject({ subscribedFields: [] });
+
+		expect((await subscribe('feed')).body).toEqual({ success: true });
+		expect((await graph(`/${account.page.id}/subscribed_apps`, { access_token: token })).body).toEqual({ data: [expect.objectContaining({ id: appId, subscribed_fields: ['feed'] })] });
+		const sent = sim.postComment({ liveId: media.id, text: 'sold 2' });
+		await sim.flushWebhooks();
+		expect(commentIds()).toEqual([sent.id]);
+		expect(payloads()[0].entry[0].id).toBe(igUserId);
+
+		expect((await graph(`/${account.page.id}/subscribed_apps`, { access_token: token }, { method: 'DELETE' })).body).toEqual({ success: true });
+		const unsentAgain = sim.postComment({ liveId: media.id, text: 'sold 3' });
+		await sim.flushWebhooks();
+		expect(commentIds()).toEqual([sent.id]);
+		expect(sim.droppedWebhooks().recent.map((change) => change.commentId)).toEqual(expect.arrayContaining([unsent.id, unsentAgain.id]));
+		expect(sim.droppedWebhooks().recent.map((change) => change.commentId)).not.toContain(sent.id);
+		expect(sim.droppedWebhooks().total).toBe(sim.droppedWebhooks().recent.length);
 		sim.endInstagramLive({ mediaId: media.id });
 	});
 

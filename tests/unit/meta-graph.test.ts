@@ -113,6 +113,23 @@ describe('GraphClient', () => {
 		await expect(notJson.client.get('/me', {}, 'T')).rejects.toMatchObject({ kind: 'transient' });
 	});
 
+	it('sends POST and DELETE with their parameters in the query string, as Meta documents them', async () => {
+		const sent: { method: string | undefined; url: URL }[] = [];
+		const client = new GraphClient({
+			baseUrl: 'https://graph.example.test/v24.0',
+			fetch: async (input, init) => {
+				sent.push({ method: init?.method, url: new URL(String(input)) });
+				return Response.json({ success: true });
+			},
+		});
+		expect((await client.post('/100064000000001/subscribed_apps', { subscribed_fields: 'feed' }, 'PAGE-TOKEN')).body).toEqual({ success: true });
+		await client.delete('/100064000000001/subscribed_apps', {}, 'PAGE-TOKEN');
+		expect(sent.map(({ method, url }) => [method, url.pathname, url.searchParams.get('subscribed_fields'), url.searchParams.get('access_token')])).toEqual([
+			['POST', '/v24.0/100064000000001/subscribed_apps', 'feed', 'PAGE-TOKEN'],
+			['DELETE', '/v24.0/100064000000001/subscribed_apps', null, 'PAGE-TOKEN'],
+		]);
+	});
+
 	it('follows paging.next only on the Graph origin, and refuses paths that are not Graph paths', async () => {
 		const { client, calls } = recordingClient(() => Response.json({ data: [] }));
 		await client.next('https://graph.example.test/v24.0/123/comments?after=QQ&access_token=OLD', 'NEW');

@@ -37,8 +37,17 @@ export type DetectedLive = z.infer<typeof liveSchema>;
 const answers = {
 	start: z.object({ url: z.url() }),
 	pending: pendingSignInSchema,
-	connect: z.object({ connections: z.array(socialConnectionSchema) }),
-	disconnect: z.object({ connection: socialConnectionSchema, revoked_at_meta: z.boolean(), meta_error: z.string().optional() }),
+	connect: z.object({
+		connections: z.array(socialConnectionSchema),
+		// Instagram: whether the account's Page now sends its comments to the app.
+		webhooks: z.array(z.object({ connection_id: z.uuid(), subscribed: z.boolean(), error: z.string().optional() })),
+	}),
+	disconnect: z.object({
+		connection: socialConnectionSchema,
+		revoked_at_meta: z.boolean(),
+		meta_error: z.string().optional(),
+		page_error: z.string().optional(),
+	}),
 	health: z.object({ valid: z.boolean(), status: z.string(), detail: z.string().optional() }),
 	lives: z.object({ lives: z.array(liveSchema) }),
 	live: z.object({ live: liveSchema }),
@@ -86,8 +95,7 @@ export function pendingSignIn(supabase: SupabaseClient, pendingId: string): Prom
 }
 
 export async function connectAccounts(supabase: SupabaseClient, pendingId: string, accounts: { platform: 'facebook' | 'instagram'; external_account_id: string }[]) {
-	const { connections } = await call(supabase, 'meta-oauth/connect', answers.connect, { method: 'POST', body: { pending_id: pendingId, accounts } });
-	return connections;
+	return call(supabase, 'meta-oauth/connect', answers.connect, { method: 'POST', body: { pending_id: pendingId, accounts } });
 }
 
 export function disconnect(supabase: SupabaseClient, connectionId: string) {

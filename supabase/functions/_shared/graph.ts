@@ -166,6 +166,11 @@ export class GraphClient {
 		return this.send<T>('GET', this.url(path, params), accessToken);
 	}
 
+	/** Parameters go in the query string, as Meta's own examples send them. */
+	post<T>(path: string, params: GraphParams, accessToken?: string): Promise<GraphResponse<T>> {
+		return this.send<T>('POST', this.url(path, params), accessToken);
+	}
+
 	delete<T>(path: string, params: GraphParams, accessToken?: string): Promise<GraphResponse<T>> {
 		return this.send<T>('DELETE', this.url(path, params), accessToken);
 	}

@@ -4,8 +4,10 @@
 //   POST start               {workspace_id, platform, return_to?}  → {url} of Meta's login dialog
 //   GET  callback            Meta's redirect → 303 to <console>/connections?pending=<id> (or ?error=)
 //   GET  pending?id=         the accounts that sign-in found (no tokens)
-//   POST connect             {pending_id, accounts: [{platform, external_account_id}]} → {connections}
-//   POST disconnect          {connection_id} → revokes at Meta, deletes the token
+//   POST connect             {pending_id, accounts: [{platform, external_account_id}]} → {connections, webhooks}
+//                            (Instagram: subscribes the linked Page to the app's webhooks)
+//   POST disconnect          {connection_id} → unsubscribes an Instagram account's Page no other
+//                            connection needs, revokes at Meta, deletes the token
 //   POST health              {connection_id} → asks Meta whether the token still works
 //   POST deauthorize         Meta's deauthorize callback (signed_request)
 //   POST data-deletion       Meta's data deletion callback (signed_request) → {url, confirmation_code}
@@ -13,17 +15,20 @@
 import { config } from '../_shared/config.ts';
 import { GraphApiError, type GraphClient } from '../_shared/graph.ts';
 import { actionOf, handle, HttpError, json, readBody, readJsonObject, requireMethod, uuidParam } from '../_shared/http.ts';
-import { accessToken, connectionCredentials, graphClient, graphFailure, recordTokenProblem, tokenCipher } from '../_shared/meta.ts';
+import { accessToken, connectionCredentials, graphClient, graphFailure, recordTokenProblem, tokenCipher, type ConnectionCredentials } from '../_shared/meta.ts';
 import { signState, verifyState, OAuthStateError, type OAuthState } from '../_shared/oauth-state.ts';
 import { parseSignedRequest, SignedRequestError } from '../_shared/signatures.ts';
 import { requireUser, requireWorkspaceRole, rpc, serviceClient } from '../_shared/supabase.ts';
 
 const FUNCTION = 'meta-oauth';
 
-/** PRD 000 sections 5.1, 6.5 and 10.2; pages_read_engagement also reads a Page's linked Instagram account. */
+/**
+ * PRD 000 sections 5.1, 6.5 and 10.2; pages_read_engagement also reads a Page's linked Instagram
+ * account, and pages_manage_metadata lets Instagram subscribe that Page to the app's webhooks.
+ */
 export const SCOPES = {
 	facebook: ['pages_show_list', 'pages_read_engagement', 'pages_read_user_content', 'pages_manage_metadata'],
-	instagram: ['instagram_basic', 'instagram_manage_comments', 'pages_show_list', 'pages_read_engagement'],
+	instagram: ['instagram_basic', 'instagram_manage_comments', 'pages_show_list', 'pages_read_engagement', 'pages_manage_metadata'],
 } as const;
 
 type Platform = keyof typeof SCOPES;
@@ -105,6 +110,8 @@ interface PendingAccount {
 	display_name: string;
 	token_expires_at: string | null;
 	encrypted_access_token: string;
+	/** Instagram: the Facebook Page the account is linked to, whose token the account uses. */
+	page_id?: string;
 }
 
 async function allPages<T>(graph: GraphClient, path: string, params: Record<string, string>, token: string): Promise<T[]> {
@@ -148,6 +155,7 @@ async function collectAccounts(code: string, state: OAuthState): Promise<string>
 				display_name: instagram.username ? `@${instagram.username}` : `${page.name ?? page.id} (Instagram)`,
 				token_expires_at: dataAccessExpiresAt,
 				encrypted_access_token: encrypted,
+				page_id: page.id,
 			});
 		}
 	}
@@ -203,6 +211,54 @@ async function pending(req: Request): Promise<Response> {
 	return json(await rpc(caller.client, 'meta_pending_accounts', { pending_id: pendingId }));
 }
 
+/**
+ * Instagram delivers an account's `live_comments` webhooks only when the app subscribed to the
+ * field at app level (App Dashboard) and the account's Facebook Page has installed the app. Meta:
+ * "Your app must enable Page subscriptions on the Page connected to the app user's account by
+ * sending a POST request to the Page Subscribed Apps edge and subscribing to any Page field"
+ * (developers.facebook.com/docs/graph-api/webhooks/getting-started/webhooks-for-instagram, and
+ * step 3 of docs/instagram-platform/webhooks). `subscribed_fields` is required and takes Page
+ * fields only; `feed` is Meta's example. A Page field without an app-level subscription sends
+ * nothing ("only fields with subscriptions at both the page and app levels will get Webhooks",
+ * docs/graph-api/reference/page/subscribed_apps), so this brings no Page events. The call needs
+ * the Page token with pages_manage_metadata, answers {"success": true} and is idempotent, so a
+ * reconnect simply repeats it. Facebook comments are polled, so Facebook Pages need no subscription.
+ */
+const PAGE_SUBSCRIPTION_FIELDS = 'feed';
+
+type WebhookSubscription = { connection_id: string; page_id: string; subscribed: true } | { connection_id: string; page_id: string | null; subscribed: false; error: string };
+
+interface Connection {
+	id: string;
+	platform: Platform;
+	external_account_id: string;
+	status_detail: string | null;
+}
+
+/** The Page a Page token belongs to (`/me` is the Page for a Page token). */
+async function tokenPageId(pageToken: string): Promise<string> {
+	return (await graphClient().get<{ id: string }>('/me', { fields: 'id' }, pageToken)).body.id;
+}
+
+/** Installs the app on the Instagram connection's Page; a failure is kept on the connection for the seller to see. */
+async function subscribePage(connection: Connection, pageId: string | undefined): Promise<{ result: WebhookSubscription; connection: Connection }> {
+	const credentials = await connectionCredentials(connection.id);
+	let knownPageId = pageId ?? null;
+	try {
+		const pageToken = await accessToken(credentials);
+		knownPageId ??= await tokenPageId(pageToken);
+		const answer = (await graphClient().post<{ success?: boolean }>(`/${knownPageId}/subscribed_apps`, { subscribed_fields: PAGE_SUBSCRIPTION_FIELDS }, pageToken)).body;
+		if (answer.success !== true) throw new GraphApiError('request', `Meta did not confirm the subscription: ${JSON.stringify(answer)}`, 200);
+		return { result: { connection_id: connection.id, page_id: knownPageId, subscribed: true }, connection };
+	} catch (error) {
+		if (!(error instanceof GraphApiError || error instanceof HttpError)) throw error;
+		console.error(`${FUNCTION}: subscribing Page ${knownPageId ?? '(unknown)'} of connection ${connection.id} to webhooks failed:`, error);
+		const detail = `Instagram comments will not arrive: Meta did not subscribe the linked Facebook Page to the app's webhooks (${error.message}). Reconnect to try again.`;
+		const marked = await rpc<Connection>(serviceClient(), 'meta_set_connection_status', { connection_id: connection.id, status: credentials.status, detail });
+		return { result: { connection_id: connection.id, page_id: knownPageId, subscribed: false, error: error.message }, connection: marked };
+	}
+}
+
 async function connect(req: Request): Promise<Response> {
 	requireMethod(req, 'POST');
 	const caller = await requireUser(req);
@@ -216,7 +272,54 @@ async function connect(req: Request): Promise<Response> {
 		if (typeof account?.external_account_id !== 'string') throw new HttpError(400, 'invalid_parameter', 'each account needs an external_account_id');
 		return { platform: platformParam(account.platform), external_account_id: account.external_account_id };
 	});
-	return json({ connections: await rpc(caller.client, 'meta_connect_accounts', { pending_id: pendingId, choices }) });
+	// Connecting uses up the pending sign-in, so the Pages linked to its Instagram accounts are read first.
+	const offered = await rpc<{ accounts: Omit<PendingAccount, 'encrypted_access_token'>[] }>(caller.client, 'meta_pending_accounts', { pending_id: pendingId });
+	const linkedPages = new Map(offered.accounts.filter((account) => account.platform === 'instagram' && account.page_id).map((account) => [account.external_account_id, account.page_id]));
+	const connected = await rpc<Connection[]>(caller.client, 'meta_connect_accounts', { pending_id: pendingId, choices });
+	const connections: Connection[] = [];
+	const webhooks: WebhookSubscription[] = [];
+	for (const connection of connected) {
+		if (connection.platform !== 'instagram') {
+			connections.push(connection);
+			continue;
+		}
+		const subscribed = await subscribePage(connection, linkedPages.get(connection.external_account_id));
+		connections.push(subscribed.connection);
+		webhooks.push(subscribed.result);
+	}
+	return json({ connections, webhooks });
+}
+
+/** Whether another active Instagram connection (in any workspace) takes this account's webhooks. */
+async function pageStillNeeded(connection: ConnectionCredentials): Promise<boolean> {
+	const { count, error } = await serviceClient()
+		.from('social_connections')
+		.select('id', { count: 'exact', head: true })
+		.eq('platform', 'instagram')
+		.eq('external_account_id', connection.external_account_id)
+		.eq('status', 'active')
+		.neq('id', connection.id);
+	if (error) throw new HttpError(500, 'database_error', `reading the other Instagram connections failed: ${error.message}`);
+	return (count ?? 0) > 0;
+}
+
+/**
+ * Removes the app from an Instagram connection's Page unless another connection still takes the
+ * account's webhooks. Runs before the grant is revoked, which would end the Page token too.
+ */
+async function unsubscribePage(connection: ConnectionCredentials): Promise<{ page_unsubscribed: boolean; page_error?: string }> {
+	// A revoked connection has no token left; it was revoked by an earlier disconnect or by Meta removing the app.
+	if (connection.status === 'revoked' || (await pageStillNeeded(connection))) return { page_unsubscribed: false };
+	try {
+		const pageToken = await accessToken(connection);
+		const pageId = await tokenPageId(pageToken);
+		await graphClient().delete(`/${pageId}/subscribed_apps`, {}, pageToken);
+		return { page_unsubscribed: true };
+	} catch (error) {
+		if (!(error instanceof GraphApiError || error instanceof HttpError)) throw error;
+		console.error(`${FUNCTION}: unsubscribing the Page of connection ${connection.id} from webhooks failed:`, error);
+		return { page_unsubscribed: false, page_error: error.message };
+	}
 }
 
 async function disconnect(req: Request): Promise<Response> {
@@ -225,6 +328,7 @@ async function disconnect(req: Request): Promise<Response> {
 	const connectionId = uuidParam((await readJsonObject(req)).connection_id, 'connection_id');
 	const connection = await connectionCredentials(connectionId);
 	await requireWorkspaceRole(caller, connection.workspace_id, 'admin');
+	const page = connection.platform === 'instagram' ? await unsubscribePage(connection) : {};
 	// The grant at Meta is the user's, for the whole app: revoke it only when no other connection uses it.
 	let revokedAtMeta = false;
 	let metaError: string | undefined;
@@ -241,7 +345,7 @@ async function disconnect(req: Request): Promise<Response> {
 		}
 	}
 	const disconnected = await rpc(caller.client, 'meta_disconnect', { connection_id: connectionId });
-	return json({ connection: disconnected, revoked_at_meta: revokedAtMeta, ...(metaError ? { meta_error: metaError } : {}) });
+	return json({ connection: disconnected, revoked_at_meta: revokedAtMeta, ...(metaError ? { meta_error: metaError } : {}), ...page });
 }
 
 interface DebugTokenAnswer {

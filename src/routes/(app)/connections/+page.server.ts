@@ -79,8 +79,14 @@ export const actions: Actions = {
 		if (accounts.length === 0) return fail(400, { action: 'choose', message: 'Tick at least one account to connect.', failed: true });
 		let names: string;
 		try {
-			const connected = await connectAccounts(locals.supabase, pendingId.data, accounts);
-			names = connected.map((connection) => connection.display_name ?? connection.external_account_id).join(', ');
+			const { connections, webhooks } = await connectAccounts(locals.supabase, pendingId.data, accounts);
+			// A connection whose Page Meta did not subscribe says why on its own row (status_detail).
+			names = connections
+				.map((connection) => {
+					const name = connection.display_name ?? connection.external_account_id;
+					return webhooks.some((webhook) => webhook.connection_id === connection.id && !webhook.subscribed) ? `${name} (but its comments will not arrive yet: see below)` : name;
+				})
+				.join(', ');
 		} catch (error) {
 			return failure(error, 'choose');
 		}
@@ -107,12 +113,13 @@ export const actions: Actions = {
 		try {
 			const result = await disconnect(locals.supabase, connectionId.data);
 			const name = result.connection.display_name ?? result.connection.external_account_id;
+			const page = result.page_error ? ` Meta did not confirm removing the app from the Instagram account's Page (${result.page_error}).` : '';
 			const atMeta = result.revoked_at_meta
 				? ' Its permission at Meta is revoked.'
 				: result.meta_error
 					? ` Meta did not confirm revoking the permission (${result.meta_error}); remove the app in Facebook’s settings if it still shows.`
 					: ' Another connection still uses the same Meta sign-in, so the permission at Meta stays.';
-			return { action: 'disconnect', message: `Disconnected ${name}: its token is deleted.${atMeta}`, failed: false };
+			return { action: 'disconnect', message: `Disconnected ${name}: its token is deleted.${atMeta}${page}`, failed: false };
 		} catch (error) {
 			return failure(error, 'disconnect');
 		}
