@@ -21,17 +21,21 @@ async function screenshot(page: Page, name: string): Promise<void> {
 	await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
+async function signUp(page: Page, workspaceName: string): Promise<void> {
+	await page.goto('/signup');
+	await page.getByLabel('Email').fill(`meta-${randomUUID().slice(0, 8)}@example.test`);
+	await page.getByLabel('Password').fill('correct horse battery staple');
+	await page.getByLabel(/Shop or workspace name/).fill(workspaceName);
+	await page.getByRole('button', { name: 'Create account' }).click();
+	await expect(page).toHaveURL(/\/dashboard$/);
+}
+
 test('connect a Facebook Page, detect its live, and take claims from its comments', async ({ page }) => {
 	test.setTimeout(90_000);
 	const title = `Sunday drop ${randomUUID().slice(0, 6)}`;
 	const live = await control<{ id: string }>('startFacebookLive', { title, liveViews: 187 });
 
-	await page.goto('/signup');
-	await page.getByLabel('Email').fill(`meta-${randomUUID().slice(0, 8)}@example.test`);
-	await page.getByLabel('Password').fill('correct horse battery staple');
-	await page.getByLabel(/Shop or workspace name/).fill('Demo Boutique');
-	await page.getByRole('button', { name: 'Create account' }).click();
-	await expect(page).toHaveURL(/\/dashboard$/);
+	await signUp(page, 'Demo Boutique');
 
 	// Connect: Meta's dialog, "Continue as …", back with the Pages the sign-in found.
 	await page.getByRole('link', { name: 'Connections' }).click();
@@ -54,6 +58,11 @@ test('connect a Facebook Page, detect its live, and take claims from its comment
 	await page.getByLabel(/Show name/).fill(title);
 	await page.getByLabel('Facebook Live').check();
 	await expect(page.getByLabel('Connection')).toHaveValue(/[0-9a-f-]{36}/);
+	// A pasted id is checked with Meta through the connection: this Page has no such live.
+	await page.getByLabel('Live video address or id').fill('123456789');
+	await page.getByRole('button', { name: 'Create show' }).click();
+	await expect(page.getByText('Demo Boutique has no live video 123456789')).toBeVisible();
+	await page.getByLabel('Live video address or id').fill('');
 	await page.getByRole('button', { name: 'Detect active lives' }).click();
 	const detected = page.getByRole('radio', { name: new RegExp(title) });
 	await expect(detected).toBeChecked();
@@ -72,11 +81,13 @@ test('connect a Facebook Page, detect its live, and take claims from its comment
 	await expect(status).toContainText(/Comments:\s*Listening/, { timeout: 10_000 });
 
 	// Viewers comment on Facebook; fb-poll brings the comments, the engine makes the claims.
+	const commentedAt = Date.now();
 	await control('postComment', { liveId: live.id, text: 'sold 7', viewer: { name: 'Rosa Diaz' } });
 	await control('postComment', { liveId: live.id, text: '7 sold!!', viewer: { name: 'Kim Lee' } });
 	await control('postComment', { liveId: live.id, text: 'love this one', viewer: { name: 'Ana Ruiz' } });
 	const feed = page.getByRole('list', { name: 'Claims, newest first' });
 	await expect(feed.getByText('Rosa Diaz')).toBeVisible({ timeout: 10_000 });
+	console.log(`comment to claim on screen (fb-poll every 2 s): ${Date.now() - commentedAt} ms`);
 	await expect(feed.getByText('Kim Lee')).toBeVisible();
 	await expect(feed.getByText('Waitlist #1')).toBeVisible();
 	await expect(page.getByRole('list', { name: 'Comments, newest first' })).toContainText('love this one');
@@ -91,4 +102,62 @@ test('connect a Facebook Page, detect its live, and take claims from its comment
 	await expect(page.getByRole('link', { name: 'View summary' })).toBeVisible();
 	// Its ingestion stops with it: no banner about the ended live any more.
 	await expect(page.getByText(/The Facebook live has ended/)).toBeHidden();
+});
+
+test('a connection’s life: a cancelled sign-in, expiry found by Check, one-click reconnect, disconnect', async ({ page }) => {
+	test.setTimeout(60_000);
+	// A seller of their own, so revoking their grant at Meta touches no other test's tokens.
+	const suffix = randomUUID().slice(0, 6);
+	const account = await control<{ user: { id: string; name: string }; page: { name: string } }>('createAccount', {
+		userName: 'Rita Moreno',
+		pageName: `Rita's Closet ${suffix}`,
+		instagramUsername: null,
+	});
+	const { dialogUserId } = await control<{ dialogUserId: string }>('state');
+	await control('setDialogUser', { userId: account.user.id });
+	try {
+		await signUp(page, 'Rita’s Closet');
+		await page.goto('/connections');
+
+		// Cancelling in Meta's dialog comes back with Meta's reason.
+		await page.getByRole('button', { name: 'Connect Instagram account' }).click();
+		await page.getByRole('button', { name: 'Cancel' }).click();
+		const refusal = page.getByRole('alert').filter({ hasText: 'Meta sign-in did not finish' });
+		await expect(refusal).toContainText('Permissions error');
+		await expect(refusal).toContainText('access_denied');
+
+		await page.getByRole('button', { name: 'Connect Facebook Page' }).click();
+		await page.getByRole('button', { name: 'Continue as Rita Moreno' }).click();
+		await page.getByRole('button', { name: 'Connect', exact: true }).click();
+		await expect(page.getByText(`Connected ${account.page.name}.`)).toBeVisible();
+		const connection = page.getByRole('listitem').filter({ hasText: account.page.name });
+
+		// Meta ends the token; Check finds out and the connection offers a reconnect.
+		await control('invalidateTokens', { userId: account.user.id, reason: 'expired' });
+		await connection.getByRole('button', { name: 'Check' }).click();
+		await expect(page.getByRole('alert')).toContainText('Meta refuses this connection');
+		await expect(connection.getByText('Expired', { exact: true })).toBeVisible();
+		await expect(connection.getByRole('button', { name: 'Check' })).toBeHidden();
+		await screenshot(page, 'connections-expired');
+
+		await connection.getByRole('button', { name: 'Reconnect' }).click();
+		await page.getByRole('button', { name: 'Continue as Rita Moreno' }).click();
+		await expect(page.getByRole('checkbox', { name: /already connected \(expired\): this renews it/ })).toBeChecked();
+		await page.getByRole('button', { name: 'Connect', exact: true }).click();
+		await expect(page.getByText(`Connected ${account.page.name}.`)).toBeVisible();
+		await expect(connection.getByText('Connected', { exact: true })).toBeVisible();
+
+		// Disconnecting asks first; declining changes nothing.
+		page.once('dialog', (dialog) => void dialog.dismiss());
+		await connection.getByRole('button', { name: 'Disconnect' }).click();
+		await expect(connection.getByText('Connected', { exact: true })).toBeVisible();
+		page.once('dialog', (dialog) => void dialog.accept());
+		await connection.getByRole('button', { name: 'Disconnect' }).click();
+		await expect(page.getByRole('status').filter({ hasText: 'Done' })).toContainText(`Disconnected ${account.page.name}: its token is deleted. Its permission at Meta is revoked.`);
+		await expect(connection.getByText('Disconnected', { exact: true })).toBeVisible();
+		await expect(connection.getByRole('button', { name: 'Reconnect' })).toBeVisible();
+		await expect(connection.getByRole('button', { name: 'Disconnect' })).toBeHidden();
+	} finally {
+		await control('setDialogUser', { userId: dialogUserId });
+	}
 });

@@ -13,18 +13,21 @@ const platformSchema = z.enum(['facebook', 'instagram']);
 
 export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { workspace, user } = await parent();
-	if (!workspace) return { connections: [], canManage: false, pending: null, pendingError: null, signInError: null, connected: null };
+	if (!workspace || !user) return { connections: [], canManage: false, pending: null, pendingError: null, signInError: null, connected: null };
 	const [connections, membership] = await Promise.all([
 		locals.supabase.from('social_connections').select(columns.socialConnection).eq('workspace_id', workspace.id).order('created_at'),
-		locals.supabase.from('workspace_members').select('role').eq('workspace_id', workspace.id).eq('user_id', user?.id ?? '').maybeSingle(),
+		locals.supabase.from('workspace_members').select('role').eq('workspace_id', workspace.id).eq('user_id', user.id).maybeSingle(),
 	]);
 	if (connections.error) error(502, `Couldn’t load the connections: ${describeRpcError(connections.error, connections.status)}`);
+	if (membership.error) error(502, `Couldn’t read your role in the workspace: ${describeRpcError(membership.error, membership.status)}`);
 	const role = membership.data?.role;
 
 	// Back from Meta's dialog: the accounts the sign-in found, or why it did not finish.
 	let pending: PendingSignIn | null = null;
 	let pendingError: string | null = null;
-	const pendingId = z.uuid().safeParse(url.searchParams.get('pending'));
+	const pendingParam = url.searchParams.get('pending');
+	const pendingId = z.uuid().safeParse(pendingParam);
+	if (pendingParam !== null && !pendingId.success) pendingError = 'This address does not carry a valid Meta sign-in: connect again.';
 	if (pendingId.success) {
 		try {
 			pending = await pendingSignIn(locals.supabase, pendingId.data);
@@ -33,7 +36,8 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 			pendingError = failure.message;
 		}
 	}
-	const signInError = url.searchParams.get('error') ? (url.searchParams.get('message') ?? url.searchParams.get('error')) : null;
+	const signInErrorCode = url.searchParams.get('error');
+	const signInError = signInErrorCode ? { code: signInErrorCode, message: url.searchParams.get('message') || 'Meta did not say why.' } : null;
 
 	return {
 		connections: z.array(socialConnectionSchema).parse(connections.data),
@@ -100,7 +104,10 @@ export const actions: Actions = {
 		if (!connectionId.success) return fail(400, { action: 'check', message: 'There is no such connection.', failed: true });
 		try {
 			const health = await checkHealth(locals.supabase, connectionId.data);
-			return { action: 'check', message: health.valid ? 'Meta accepts this connection.' : `Meta refuses this connection: ${health.detail ?? health.status}. Reconnect it.`, failed: !health.valid };
+			if (health.valid) return { action: 'check', message: 'Meta accepts this connection.', failed: false };
+			// Meta's own wording often ends with a full stop already.
+			const reason = (health.detail ?? health.status).replace(/[.\s]+$/, '');
+			return { action: 'check', message: `Meta refuses this connection: ${reason}. Reconnect it.`, failed: true };
 		} catch (error) {
 			return failure(error, 'check');
 		}

@@ -13,7 +13,7 @@ import { currentWorkspace } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';
 
 type NewShowForm = { name: string; platform: string; connection: string; liveReference: string };
-type NewShowFailure = NewShowForm & { errors: FieldErrors<typeof newShowSchema>; message?: string };
+type NewShowFailure = NewShowForm & { errors: FieldErrors<typeof newShowSchema>; message?: string; failedAction?: 'detect' | 'create' };
 
 export const load: PageServerLoad = async ({ locals, parent }) => {
 	const { workspace } = await parent();
@@ -41,7 +41,7 @@ export const actions: Actions = {
 			return { ...fields, lives, detectedAt: new Date().toISOString() };
 		} catch (error) {
 			if (!(error instanceof MetaFunctionError)) throw error;
-			return fail<NewShowFailure>(error.status || 502, { ...fields, errors: {}, message: `Couldn’t ask Meta for the connection’s lives: ${error.message}` });
+			return fail<NewShowFailure>(error.status || 502, { ...fields, errors: {}, message: error.message, failedAction: 'detect' });
 		}
 	},
 
@@ -52,10 +52,18 @@ export const actions: Actions = {
 		if (!parsed.ok) return fail<NewShowFailure>(400, { ...fields, errors: parsed.errors });
 		const { name, platform, liveReference, connection } = parsed.data;
 
-		// A live picked from the detected list, else a pasted one.
+		// A live picked from the detected list (checked with Meta again: the form is the browser's),
+		// else a pasted one, checked with Meta through the connection or offline without one.
 		const picked = z.string().regex(/^\d{6,25}$/).safeParse(form.get('detectedLive'));
-		let live: { liveId: string; liveUrl: string | null } | null = picked.success ? { liveId: picked.data, liveUrl: null } : null;
-		if (!live && liveReference) {
+		let live: { liveId: string; liveUrl: string | null } | null = null;
+		if (picked.success && connection) {
+			try {
+				live = { liveId: (await checkLive(locals.supabase, connection, picked.data)).live_id, liveUrl: null };
+			} catch (error) {
+				if (!(error instanceof MetaFunctionError)) throw error;
+				return fail<NewShowFailure>(400, { ...fields, errors: {}, message: `The live you picked: ${error.message}` });
+			}
+		} else if (liveReference) {
 			const offline = parseLiveReference(liveReference, platform);
 			if (!offline.ok) return fail<NewShowFailure>(400, { ...fields, errors: { liveReference: offline.message } });
 			live = offline;
