@@ -18,7 +18,14 @@ export default defineConfig({
 		browserName: 'chromium',
 		launchOptions: {
 			executablePath: '/usr/bin/chromium',
-			args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+			args: [
+				'--headless',
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync',
+			],
 		},
 		viewport: { width: 1280, height: 800 },
 		trace: 'retain-on-failure',

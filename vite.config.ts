@@ -7,7 +7,10 @@ export default defineConfig({
 	plugins: [sveltekit()],
 	test: {
 		projects: [
-			{ extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+			{
+				extends: true,
+				test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+			},
 			{
 				extends: true,
 				test: {

@@ -17,7 +17,8 @@ const supabase: Handle = async ({ event, resolve }) => {
 			getAll: () => event.cookies.getAll(),
 			setAll: (cookiesToSet, headers) => {
 				// path '/' so the session is shared by every page, as SvelteKit requires a path.
-				for (const { name, value, options } of cookiesToSet) event.cookies.set(name, value, { ...options, path: '/' });
+				for (const { name, value, options } of cookiesToSet)
+					event.cookies.set(name, value, { ...options, path: '/' });
 				// Auth cookies must never be cached for another visitor.
 				event.setHeaders(headers);
 			},
@@ -40,7 +41,8 @@ const supabase: Handle = async ({ event, resolve }) => {
 
 	return resolve(event, {
 		// supabase-js reads these headers from responses fetched during server-side loads.
-		filterSerializedResponseHeaders: (name) => name === 'content-range' || name === 'x-supabase-api-version',
+		filterSerializedResponseHeaders: (name) =>
+			name === 'content-range' || name === 'x-supabase-api-version',
 	});
 };
 

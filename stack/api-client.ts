@@ -11,7 +11,11 @@ export function apiClient(apiUrl: string, key: string): SupabaseClient {
 }
 
 /** Calls a database function over /rest/v1/rpc; a PostgREST error becomes an exception. */
-export async function rpc<T>(supabase: SupabaseClient, fn: string, args: Record<string, unknown>): Promise<T> {
+export async function rpc<T>(
+	supabase: SupabaseClient,
+	fn: string,
+	args: Record<string, unknown>,
+): Promise<T> {
 	const { data, error } = await supabase.rpc(fn, args);
 	if (error) throw new Error(`${fn} failed: ${error.message}`);
 	return data as T;

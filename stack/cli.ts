@@ -19,14 +19,23 @@ const consoleUrl = `http://127.0.0.1:${process.env.CONSOLE_PORT ?? 5173}`;
 
 /** Runs the built console against this stack; its exit stops the stack. */
 function startConsole(config: StackConfig, onExit: (code: number | null) => void) {
-	const { child } = spawnConsole({ supabaseUrl: config.apiUrl, anonKey: config.anonKey, port: Number(new URL(consoleUrl).port), stdio: 'inherit' });
+	const { child } = spawnConsole({
+		supabaseUrl: config.apiUrl,
+		anonKey: config.anonKey,
+		port: Number(new URL(consoleUrl).port),
+		stdio: 'inherit',
+	});
 	child.once('exit', onExit);
 	return { stop: () => void child.kill('SIGTERM') };
 }
 
 async function start(): Promise<void> {
 	const startedAt = performance.now();
-	const { simulator, functionSecrets } = await startLocalMeta({ port: Number(process.env.META_SIMULATOR_PORT ?? 54330), consoleUrl, log: console.log });
+	const { simulator, functionSecrets } = await startLocalMeta({
+		port: Number(process.env.META_SIMULATOR_PORT ?? 54330),
+		consoleUrl,
+		log: console.log,
+	});
 	config.functionSecretDefaults = functionSecrets;
 	const stack = await startStack(config).catch(async (error: unknown) => {
 		await simulator.stop();
@@ -59,7 +68,8 @@ async function start(): Promise<void> {
 	printStatus(config);
 	console.log(`META_SIMULATOR_URL="${simulator.url}"`);
 	console.log(`stack: ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
-	if (flags.includes('--demo')) stopDemo = await startDemo(config, consoleUrl, simulator, console.log);
+	if (flags.includes('--demo'))
+		stopDemo = await startDemo(config, consoleUrl, simulator, console.log);
 	if (consoleApp) console.log(`console: ${consoleUrl}`);
 	console.log('Press Ctrl-C to stop.');
 }
@@ -70,7 +80,9 @@ switch (command) {
 		break;
 	case 'reset':
 		removeDatabase(config);
-		console.log('stack: local database removed; it is bootstrapped, migrated and seeded anew on start');
+		console.log(
+			'stack: local database removed; it is bootstrapped, migrated and seeded anew on start',
+		);
 		await start();
 		break;
 	case 'status':

@@ -51,7 +51,8 @@ function portFromEnv(name: string, fallback: number): number {
 	const value = process.env[name];
 	if (value === undefined || value === '') return fallback;
 	const port = Number(value);
-	if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a TCP port, got "${value}"`);
+	if (!Number.isInteger(port) || port < 1 || port > 65535)
+		throw new Error(`${name} must be a TCP port, got "${value}"`);
 	return port;
 }
 
@@ -60,7 +61,8 @@ export async function loadConfig(overrides: { dataDir?: string } = {}): Promise<
 	const apiPort = portFromEnv('SUPABASE_API_PORT', toml.api?.port ?? 54321);
 	const dbPort = portFromEnv('SUPABASE_DB_PORT', toml.db?.port ?? 54322);
 	const jwtSecret = process.env.SUPABASE_JWT_SECRET || LOCAL_JWT_SECRET;
-	const apiKey = (role: string) => signJwt({ iss: 'supabase-demo', role, exp: LOCAL_KEY_EXPIRY }, jwtSecret, { noIssuedAt: true });
+	const apiKey = (role: string) =>
+		signJwt({ iss: 'supabase-demo', role, exp: LOCAL_KEY_EXPIRY }, jwtSecret, { noIssuedAt: true });
 	const functions: Record<string, FunctionSettings> = {};
 	for (const [name, settings] of Object.entries(toml.functions ?? {})) {
 		functions[name] = { verifyJwt: settings.verify_jwt ?? true };
@@ -79,7 +81,9 @@ export async function loadConfig(overrides: { dataDir?: string } = {}): Promise<
 		maxRows: toml.api?.max_rows ?? 1000,
 		minimumPasswordLength: toml.auth?.minimum_password_length ?? 6,
 		siteUrl: toml.auth?.site_url ?? 'http://127.0.0.1:3000',
-		dataDir: resolve(overrides.dataDir ?? process.env.STACK_DATA_DIR ?? join(projectRoot, 'stack', '.data')),
+		dataDir: resolve(
+			overrides.dataDir ?? process.env.STACK_DATA_DIR ?? join(projectRoot, 'stack', '.data'),
+		),
 		functionsDir: join(supabaseDir, 'functions'),
 		functionsEnvFile: join(supabaseDir, 'functions', '.env'),
 		functionSecretDefaults: {},

@@ -4,9 +4,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from './config.ts';
 
-export function spawnConsole(options: { supabaseUrl: string; anonKey: string; port: number; stdio: StdioOptions }): { url: string; child: ChildProcess } {
+export function spawnConsole(options: {
+	supabaseUrl: string;
+	anonKey: string;
+	port: number;
+	stdio: StdioOptions;
+}): { url: string; child: ChildProcess } {
 	const entry = join(projectRoot, 'build', 'index.js');
-	if (!existsSync(entry)) throw new Error(`the console is not built (${entry} is missing): run \`npm run build\` first`);
+	if (!existsSync(entry))
+		throw new Error(`the console is not built (${entry} is missing): run \`npm run build\` first`);
 	const url = `http://127.0.0.1:${options.port}`;
 	const child = spawn(process.execPath, [entry], {
 		stdio: options.stdio,

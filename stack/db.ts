@@ -22,7 +22,10 @@ export function adminUrl(config: StackConfig): string {
 	return `postgresql://${SUPERUSER}:${PASSWORD}@127.0.0.1:${config.dbPort}/postgres`;
 }
 
-export async function startDatabase(config: StackConfig, log: (line: string) => void): Promise<Database> {
+export async function startDatabase(
+	config: StackConfig,
+	log: (line: string) => void,
+): Promise<Database> {
 	const dataDir = join(config.dataDir, 'db');
 	const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
 	const server = new EmbeddedPostgres({
@@ -35,11 +38,16 @@ export async function startDatabase(config: StackConfig, log: (line: string) => 
 		createPostgresUser: process.getuid?.() === 0,
 		initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
 		postgresFlags: [
-			'-c', 'listen_addresses=127.0.0.1',
-			'-c', 'wal_level=logical',
-			'-c', 'max_replication_slots=20',
-			'-c', 'max_wal_senders=20',
-			'-c', 'max_connections=200',
+			'-c',
+			'listen_addresses=127.0.0.1',
+			'-c',
+			'wal_level=logical',
+			'-c',
+			'max_replication_slots=20',
+			'-c',
+			'max_wal_senders=20',
+			'-c',
+			'max_connections=200',
 		],
 		onLog: () => {},
 		onError: (error) => log(`postgres: ${String(error).trim()}`),
@@ -47,7 +55,9 @@ export async function startDatabase(config: StackConfig, log: (line: string) => 
 	if (fresh) await server.initialise();
 	await server.start();
 	const child = Reflect.get(server, 'process') as ChildProcess;
-	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	const exited = new Promise<number | null>((resolve) =>
+		child.once('exit', (code) => resolve(code)),
+	);
 	const url = adminUrl(config);
 	try {
 		if (fresh) {
@@ -82,13 +92,25 @@ async function runSql(url: string, sql: string): Promise<void> {
  * Applies, as the postgres role (never the superuser, as on Supabase), each migration not yet
  * recorded in supabase_migrations.schema_migrations, each in its own transaction.
  */
-async function applyMigrations(config: StackConfig, log: (line: string) => void, options: { seed: boolean }): Promise<void> {
+async function applyMigrations(
+	config: StackConfig,
+	log: (line: string) => void,
+	options: { seed: boolean },
+): Promise<void> {
 	const migrationsDir = join(supabaseDir, 'migrations');
-	const files = readdirSync(migrationsDir).filter((file) => /^\d+_.+\.sql$/.test(file)).sort();
+	const files = readdirSync(migrationsDir)
+		.filter((file) => /^\d+_.+\.sql$/.test(file))
+		.sort();
 	const client = new pg.Client({ connectionString: config.dbUrl });
 	await client.connect();
 	try {
-		const applied = new Set((await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).rows.map((row) => row.version));
+		const applied = new Set(
+			(
+				await client.query<{ version: string }>(
+					'select version from supabase_migrations.schema_migrations',
+				)
+			).rows.map((row) => row.version),
+		);
 		for (const file of files) {
 			const [version, ...rest] = file.replace(/\.sql$/, '').split('_');
 			if (applied.has(version)) continue;
@@ -96,7 +118,10 @@ async function applyMigrations(config: StackConfig, log: (line: string) => void,
 			try {
 				await client.query('begin');
 				await client.query(sql);
-				await client.query('insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)', [version, rest.join('_'), [sql]]);
+				await client.query(
+					'insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)',
+					[version, rest.join('_'), [sql]],
+				);
 				await client.query('commit');
 			} catch (error) {
 				await client.query('rollback');

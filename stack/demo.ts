@@ -24,27 +24,51 @@ async function signedInSeller(config: StackConfig): Promise<SupabaseClient> {
 	return seller;
 }
 
-async function invoke<T>(seller: SupabaseClient, path: string, body: Record<string, unknown>): Promise<T> {
+async function invoke<T>(
+	seller: SupabaseClient,
+	path: string,
+	body: Record<string, unknown>,
+): Promise<T> {
 	const { data, error } = await seller.functions.invoke<T>(path, { body });
 	if (error) throw new Error(`demo: ${path} failed: ${error.message}`);
 	return data as T;
 }
 
 /** The seller's Facebook connection to the simulator's demo Page, made (or renewed) by Meta sign-in. */
-async function connectDemoPage(seller: SupabaseClient, workspaceId: string, consoleUrl: string, simulator: MetaSimulator): Promise<string> {
-	const { url } = await invoke<{ url: string }>(seller, 'meta-oauth/start', { workspace_id: workspaceId, platform: 'facebook', return_to: `${consoleUrl}/connections` });
+async function connectDemoPage(
+	seller: SupabaseClient,
+	workspaceId: string,
+	consoleUrl: string,
+	simulator: MetaSimulator,
+): Promise<string> {
+	const { url } = await invoke<{ url: string }>(seller, 'meta-oauth/start', {
+		workspace_id: workspaceId,
+		platform: 'facebook',
+		return_to: `${consoleUrl}/connections`,
+	});
 	const dialog = new URL(url);
 	const consent = new URLSearchParams(dialog.searchParams);
 	consent.set('decision', 'continue');
-	const confirmed = await fetch(`${dialog.origin}${dialog.pathname}/confirm`, { method: 'POST', body: consent, redirect: 'manual' });
+	const confirmed = await fetch(`${dialog.origin}${dialog.pathname}/confirm`, {
+		method: 'POST',
+		body: consent,
+		redirect: 'manual',
+	});
 	const callback = await fetch(confirmed.headers.get('location') ?? '', { redirect: 'manual' });
 	const back = new URL(callback.headers.get('location') ?? '', consoleUrl);
 	const pendingId = back.searchParams.get('pending');
-	if (!pendingId) throw new Error(`demo: Meta sign-in did not complete: ${back.searchParams.get('message') ?? callback.status}`);
-	const { connections } = await invoke<{ connections: { id: string }[] }>(seller, 'meta-oauth/connect', {
-		pending_id: pendingId,
-		accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }],
-	});
+	if (!pendingId)
+		throw new Error(
+			`demo: Meta sign-in did not complete: ${back.searchParams.get('message') ?? callback.status}`,
+		);
+	const { connections } = await invoke<{ connections: { id: string }[] }>(
+		seller,
+		'meta-oauth/connect',
+		{
+			pending_id: pendingId,
+			accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }],
+		},
+	);
 	return connections[0].id;
 }
 
@@ -52,14 +76,23 @@ async function connectDemoPage(seller: SupabaseClient, workspaceId: string, cons
  * Puts the simulator's demo Page on air with viewers and gives the demo seller a live show bound
  * to it. Returns a function that stops the viewers.
  */
-export async function startDemo(config: StackConfig, consoleUrl: string, simulator: MetaSimulator, log: (line: string) => void): Promise<() => void> {
+export async function startDemo(
+	config: StackConfig,
+	consoleUrl: string,
+	simulator: MetaSimulator,
+	log: (line: string) => void,
+): Promise<() => void> {
 	const seller = await signedInSeller(config);
 	const { data: workspace, error } = await seller.from('workspaces').select('id').limit(1).single();
 	if (error) throw new Error(`demo: reading the workspace failed: ${error.message}`);
 	const connectionId = await connectDemoPage(seller, workspace.id, consoleUrl, simulator);
 
 	// Each start has a new simulator, so a new live: shows of earlier demos end.
-	const { data: earlier } = await seller.from('shows').select('id').eq('connection_id', connectionId).in('status', ['active', 'paused']);
+	const { data: earlier } = await seller
+		.from('shows')
+		.select('id')
+		.eq('connection_id', connectionId)
+		.in('status', ['active', 'paused']);
 	for (const show of earlier ?? []) await rpc(seller, 'stop_show', { show_id: show.id });
 
 	const onAir = startSimulatorDemo(simulator);
@@ -71,9 +104,15 @@ export async function startDemo(config: StackConfig, consoleUrl: string, simulat
 	});
 	await rpc(seller, 'add_show_items', {
 		show_id: show.id,
-		items: Array.from({ length: itemCount }, (_, index) => ({ item_number: String(index + 1), title: `Look ${index + 1}`, quantity: index % 5 === 0 ? 3 : 1 })),
+		items: Array.from({ length: itemCount }, (_, index) => ({
+			item_number: String(index + 1),
+			title: `Look ${index + 1}`,
+			quantity: index % 5 === 0 ? 3 : 1,
+		})),
 	});
 	await rpc(seller, 'activate_show', { show_id: show.id, live_id: onAir.facebookLive.id });
-	log(`demo: log in as ${demoSeller.email} / ${demoSeller.password}; "Demo Boutique" is live on the Meta simulator and its viewers are commenting`);
+	log(
+		`demo: log in as ${demoSeller.email} / ${demoSeller.password}; "Demo Boutique" is live on the Meta simulator and its viewers are commenting`,
+	);
 	return onAir.stop;
 }

@@ -9,7 +9,9 @@ export interface GatewayServices {
 	auth: Service;
 	rest: Service;
 	functions: Service;
-	realtime: Service & { upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void };
+	realtime: Service & {
+		upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void;
+	};
 }
 
 const CORS_HEADERS = {
@@ -17,13 +19,15 @@ const CORS_HEADERS = {
 	'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
 	'access-control-allow-headers':
 		'authorization, x-client-info, apikey, content-type, prefer, range, range-unit, accept-profile, content-profile, x-supabase-api-version, x-region',
-	'access-control-expose-headers': 'content-range, content-location, content-profile, preference-applied, x-supabase-api-version, x-total-count, link',
+	'access-control-expose-headers':
+		'content-range, content-location, content-profile, preference-applied, x-supabase-api-version, x-total-count, link',
 	'access-control-max-age': '86400',
 };
 
 /** Kong's key-auth: `/auth/v1` and `/rest/v1` require the anon or the service-role key. */
 function checkApiKey(req: IncomingMessage, url: URL, config: StackConfig): string | undefined {
-	const key = (req.headers.apikey as string | undefined) ?? url.searchParams.get('apikey') ?? undefined;
+	const key =
+		(req.headers.apikey as string | undefined) ?? url.searchParams.get('apikey') ?? undefined;
 	if (!key) return 'No API key found in request';
 	if (key !== config.anonKey && key !== config.serviceRoleKey) return 'Invalid API key';
 	return undefined;
@@ -32,7 +36,11 @@ function checkApiKey(req: IncomingMessage, url: URL, config: StackConfig): strin
 /** Open GoTrue endpoints Kong lets through without a key (health checks, email links). */
 const OPEN_AUTH_PATHS = new Set(['/health', '/verify', '/callback', '/authorize']);
 
-export function startGateway(config: StackConfig, services: GatewayServices, log: (line: string) => void) {
+export function startGateway(
+	config: StackConfig,
+	services: GatewayServices,
+	log: (line: string) => void,
+) {
 	const routes: [prefix: string, service: Service, keyRequired: (path: string) => boolean][] = [
 		['/auth/v1', services.auth, (path) => !OPEN_AUTH_PATHS.has(path)],
 		['/rest/v1', services.rest, () => true],
@@ -73,7 +81,9 @@ export function startGateway(config: StackConfig, services: GatewayServices, log
 		if (url.pathname !== '/realtime/v1/websocket') return socket.destroy();
 		const problem = checkApiKey(req, url, config);
 		if (problem) {
-			socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ message: problem })}`);
+			socket.end(
+				`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ message: problem })}`,
+			);
 			return;
 		}
 		services.realtime.upgrade(req, socket, head, url);

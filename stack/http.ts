@@ -15,7 +15,12 @@ export async function readBody(req: IncomingMessage, limit = 10 * 1024 * 1024): 
 	return Buffer.concat(chunks);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+	res: ServerResponse,
+	status: number,
+	body: unknown,
+	headers: Record<string, string> = {},
+): void {
 	const text = body === undefined ? '' : JSON.stringify(body);
 	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
 	res.end(text);

@@ -26,7 +26,10 @@ export interface Stack {
 	stop(): Promise<void>;
 }
 
-export async function startStack(config: StackConfig, log: (line: string) => void = console.log): Promise<Stack> {
+export async function startStack(
+	config: StackConfig,
+	log: (line: string) => void = console.log,
+): Promise<Stack> {
 	let reportFailure: (reason: string) => void = () => {};
 	const failed = new Promise<string>((resolve) => (reportFailure = resolve));
 	const stoppers: (() => Promise<void>)[] = [];
@@ -40,9 +43,16 @@ export async function startStack(config: StackConfig, log: (line: string) => voi
 		stoppers.push(() => database.stop());
 		let stopping = false;
 		stoppers.push(async () => void (stopping = true));
-		void database.exited.then((code) => stopping || reportFailure(`postgres exited unexpectedly (code ${code})`));
+		void database.exited.then(
+			(code) => stopping || reportFailure(`postgres exited unexpectedly (code ${code})`),
+		);
 
-		const context: ServiceContext = { config, adminUrl: database.adminUrl, log, fail: reportFailure };
+		const context: ServiceContext = {
+			config,
+			adminUrl: database.adminUrl,
+			log,
+			fail: reportFailure,
+		};
 		const services = {
 			auth: createAuthService(context),
 			rest: createRestService(context),
@@ -74,7 +84,8 @@ async function waitUntilHealthy(config: StackConfig): Promise<void> {
 		for (;;) {
 			const response = await fetch(probe, { headers }).catch(() => undefined);
 			if (response?.ok) break;
-			if (Date.now() > deadline) throw new Error(`${probe} did not answer: ${response?.status ?? 'no connection'}`);
+			if (Date.now() > deadline)
+				throw new Error(`${probe} did not answer: ${response?.status ?? 'no connection'}`);
 			await new Promise((resolve) => setTimeout(resolve, 100));
 		}
 	}

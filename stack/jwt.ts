@@ -5,7 +5,11 @@ const encoder = new TextEncoder();
 
 export type Claims = JWTPayload & { role?: string; [claim: string]: unknown };
 
-export async function signJwt(claims: Claims, secret: string, options: { noIssuedAt?: boolean } = {}): Promise<string> {
+export async function signJwt(
+	claims: Claims,
+	secret: string,
+	options: { noIssuedAt?: boolean } = {},
+): Promise<string> {
 	const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' });
 	if (!options.noIssuedAt && claims.iat === undefined) jwt.setIssuedAt();
 	return jwt.sign(encoder.encode(secret));
@@ -27,6 +31,11 @@ export async function verifyJwt(token: string, secret: string): Promise<Claims> 
 		return payload as Claims;
 	} catch (error) {
 		if (error instanceof errors.JWTExpired) throw new InvalidJwtError('JWT expired', true);
-		throw new InvalidJwtError(error instanceof Error && error.message.includes('signature') ? 'JWSInvalidSignature' : 'JWSError JWSInvalid', false);
+		throw new InvalidJwtError(
+			error instanceof Error && error.message.includes('signature')
+				? 'JWSInvalidSignature'
+				: 'JWSError JWSInvalid',
+			false,
+		);
 	}
 }

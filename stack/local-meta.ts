@@ -7,7 +7,11 @@ import { startMetaSimulator, type MetaSimulator } from './meta-simulator/index.t
 const localApp = { appId: '1234567890123456', appSecret: 'local-meta-app-secret' };
 
 /** The simulator, and the function secrets that point at it (StackConfig.functionSecretDefaults). */
-export async function startLocalMeta(options: { port: number; consoleUrl: string; log: (line: string) => void }) {
+export async function startLocalMeta(options: {
+	port: number;
+	consoleUrl: string;
+	log: (line: string) => void;
+}) {
 	const simulator = await startMetaSimulator({
 		...localApp,
 		appName: 'Live Sale Listener (local)',

@@ -15,18 +15,25 @@ function run(title: string, [command, ...args]: string[]): boolean {
 	const startedAt = performance.now();
 	const result = spawnSync(command, args, { stdio: 'inherit' });
 	const ok = result.status === 0;
-	console.log(`=== ${title}: ${ok ? 'ok' : 'FAILED'} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+	console.log(
+		`=== ${title}: ${ok ? 'ok' : 'FAILED'} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
+	);
 	return ok;
 }
 
 function countVitest(file: string): void {
-	const report = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number };
+	const report = JSON.parse(readFileSync(file, 'utf8')) as {
+		numPassedTests: number;
+		numFailedTests: number;
+	};
 	passed += report.numPassedTests;
 	failed += report.numFailedTests;
 }
 
 function countPlaywright(file: string): void {
-	const report = JSON.parse(readFileSync(file, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number } };
+	const report = JSON.parse(readFileSync(file, 'utf8')) as {
+		stats: { expected: number; unexpected: number; flaky: number };
+	};
 	passed += report.stats.expected + report.stats.flaky;
 	failed += report.stats.unexpected;
 }
@@ -38,20 +45,33 @@ interface Step {
 	report?: { file: string; count: (file: string) => void };
 }
 
-const vitestJson = (name: string) => ['--reporter=default', '--reporter=json', `--outputFile=${join(reports, name)}`];
+const vitestJson = (name: string) => [
+	'--reporter=default',
+	'--reporter=json',
+	`--outputFile=${join(reports, name)}`,
+];
 process.env.PLAYWRIGHT_JSON_OUTPUT_NAME = join(reports, 'e2e.json');
 
 const steps: Step[] = [
 	{ title: 'type-check', command: ['npm', 'run', '--silent', 'check'] },
+	{ title: 'format', command: ['npm', 'run', '--silent', 'format:check'] },
 	{ title: 'lint', command: ['npm', 'run', '--silent', 'lint'] },
-	{ title: 'unit', command: ['npx', 'vitest', 'run', '--project', 'unit', ...vitestJson('unit.json')], report: { file: 'unit.json', count: countVitest } },
+	{
+		title: 'unit',
+		command: ['npx', 'vitest', 'run', '--project', 'unit', ...vitestJson('unit.json')],
+		report: { file: 'unit.json', count: countVitest },
+	},
 	{
 		title: 'database and integration',
 		command: ['npx', 'vitest', 'run', '--project', 'stack', ...vitestJson('stack.json')],
 		report: { file: 'stack.json', count: countVitest },
 	},
 	{ title: 'build', command: ['npm', 'run', '--silent', 'build'] },
-	{ title: 'end-to-end', command: ['npx', 'playwright', 'test', '--reporter=list,json'], report: { file: 'e2e.json', count: countPlaywright } },
+	{
+		title: 'end-to-end',
+		command: ['npx', 'playwright', 'test', '--reporter=list,json'],
+		report: { file: 'e2e.json', count: countPlaywright },
+	},
 ];
 
 let allOk = true;

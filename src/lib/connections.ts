@@ -2,10 +2,21 @@
 import type { SocialConnection } from '$lib/rows';
 import type { Tone } from '$lib/live/labels';
 
-export const accountKind: Record<SocialConnection['platform'], string> = { facebook: 'Facebook Page', instagram: 'Instagram account' };
+export const accountKind: Record<SocialConnection['platform'], string> = {
+	facebook: 'Facebook Page',
+	instagram: 'Instagram account',
+};
 
-export const connectionStatusLabel: Record<SocialConnection['status'], string> = { active: 'Connected', expired: 'Expired', revoked: 'Disconnected' };
-export const connectionStatusTone: Record<SocialConnection['status'], Tone> = { active: 'success', expired: 'danger', revoked: 'neutral' };
+export const connectionStatusLabel: Record<SocialConnection['status'], string> = {
+	active: 'Connected',
+	expired: 'Expired',
+	revoked: 'Disconnected',
+};
+export const connectionStatusTone: Record<SocialConnection['status'], Tone> = {
+	active: 'success',
+	expired: 'danger',
+	revoked: 'neutral',
+};
 
 const dayMs = 24 * 60 * 60 * 1000;
 

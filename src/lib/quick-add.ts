@@ -54,14 +54,20 @@ function parseNumbers(field: string): Parsed<number[]> {
 		return parsed.ok ? { ok: true, value: [parsed.value] } : parsed;
 	}
 	const range = rangePattern.exec(field);
-	if (!range) return { ok: false, message: `“${field}” is not an item number or a range like 101-150` };
+	if (!range)
+		return { ok: false, message: `“${field}” is not an item number or a range like 101-150` };
 	const first = canonicalItemNumber(range[1]);
 	if (!first.ok) return first;
 	const last = canonicalItemNumber(range[2]);
 	if (!last.ok) return last;
-	if (last.value < first.value) return { ok: false, message: `the range ${first.value}-${last.value} runs backwards` };
+	if (last.value < first.value)
+		return { ok: false, message: `the range ${first.value}-${last.value} runs backwards` };
 	const span = last.value - first.value + 1;
-	if (span > maxItemsPerAdd) return { ok: false, message: `the range ${first.value}-${last.value} holds ${span} items; add at most ${maxItemsPerAdd} at a time` };
+	if (span > maxItemsPerAdd)
+		return {
+			ok: false,
+			message: `the range ${first.value}-${last.value} holds ${span} items; add at most ${maxItemsPerAdd} at a time`,
+		};
 	return { ok: true, value: Array.from({ length: span }, (_, index) => first.value + index) };
 }
 
@@ -69,7 +75,8 @@ function parseQuantity(field: string): Parsed<number> | null {
 	const match = quantityPattern.exec(field);
 	if (!match) return null;
 	const quantity = Number(match[1]);
-	if (quantity < 1 || quantity > maxQuantity) return { ok: false, message: `quantity ${match[1]} is out of range: use 1 to ${maxQuantity}` };
+	if (quantity < 1 || quantity > maxQuantity)
+		return { ok: false, message: `quantity ${match[1]} is out of range: use 1 to ${maxQuantity}` };
 	return { ok: true, value: quantity };
 }
 
@@ -87,8 +94,13 @@ function parseLine(text: string): Parsed<QuickAddItem[]> {
 		rest = rest.slice(0, -1);
 	}
 	const title = rest.join(', ').trim() || undefined;
-	if (title && title.length > maxTitleLength) return { ok: false, message: `the title is ${title.length} characters; keep it to ${maxTitleLength}` };
-	if (title && numbers.value.length > 1) return { ok: false, message: 'a range cannot share one title: list its items one per line' };
+	if (title && title.length > maxTitleLength)
+		return {
+			ok: false,
+			message: `the title is ${title.length} characters; keep it to ${maxTitleLength}`,
+		};
+	if (title && numbers.value.length > 1)
+		return { ok: false, message: 'a range cannot share one title: list its items one per line' };
 
 	return {
 		ok: true,
@@ -117,7 +129,11 @@ export function parseQuickAdd(text: string): QuickAddResult {
 		}
 		const repeated = parsed.value.find((item) => lineOfNumber.has(item.item_number));
 		if (repeated) {
-			errors.push({ line, text: trimmed, message: `item ${repeated.item_number} is already on line ${lineOfNumber.get(repeated.item_number)}` });
+			errors.push({
+				line,
+				text: trimmed,
+				message: `item ${repeated.item_number} is already on line ${lineOfNumber.get(repeated.item_number)}`,
+			});
 			return;
 		}
 		for (const item of parsed.value) lineOfNumber.set(item.item_number, line);
@@ -125,7 +141,11 @@ export function parseQuickAdd(text: string): QuickAddResult {
 	});
 
 	if (items.length > maxItemsPerAdd) {
-		errors.push({ line: 0, text: '', message: `that is ${items.length} items; add at most ${maxItemsPerAdd} at a time` });
+		errors.push({
+			line: 0,
+			text: '',
+			message: `that is ${items.length} items; add at most ${maxItemsPerAdd} at a time`,
+		});
 	}
 	return { items, errors };
 }

@@ -39,11 +39,17 @@ export type Workspace = z.infer<typeof workspaceSchema>;
 
 export type FieldErrors<Schema extends z.ZodType> = Partial<Record<keyof z.input<Schema>, string>>;
 
-export type ParsedForm<Schema extends z.ZodType> = { ok: true; data: z.output<Schema> } | { ok: false; errors: FieldErrors<Schema> };
+export type ParsedForm<Schema extends z.ZodType> =
+	{ ok: true; data: z.output<Schema> } | { ok: false; errors: FieldErrors<Schema> };
 
 /** Parses submitted form fields; on failure, the first message for each field. */
-export function parseForm<Schema extends z.ZodType>(schema: Schema, form: FormData): ParsedForm<Schema> {
-	const fields = Object.fromEntries([...form.entries()].filter(([, value]) => typeof value === 'string'));
+export function parseForm<Schema extends z.ZodType>(
+	schema: Schema,
+	form: FormData,
+): ParsedForm<Schema> {
+	const fields = Object.fromEntries(
+		[...form.entries()].filter(([, value]) => typeof value === 'string'),
+	);
 	const result = schema.safeParse(fields);
 	if (result.success) return { ok: true, data: result.data };
 	const errors: Record<string, string> = {};
@@ -58,8 +64,17 @@ export function parseForm<Schema extends z.ZodType>(schema: Schema, form: FormDa
  * Where to go after signing in: only a path on this site, never another origin
  * (`//evil.example`, `/\evil.example` and absolute URLs are refused).
  */
-export function safeRedirectPath(requested: string | null | undefined, fallback = '/dashboard'): string {
-	if (!requested || !requested.startsWith('/') || requested.startsWith('//') || requested.includes('\\')) return fallback;
+export function safeRedirectPath(
+	requested: string | null | undefined,
+	fallback = '/dashboard',
+): string {
+	if (
+		!requested ||
+		!requested.startsWith('/') ||
+		requested.startsWith('//') ||
+		requested.includes('\\')
+	)
+		return fallback;
 	const resolved = new URL(requested, 'http://console.invalid');
 	if (resolved.origin !== 'http://console.invalid') return fallback;
 	return `${resolved.pathname}${resolved.search}${resolved.hash}`;
@@ -88,10 +103,20 @@ function wordList(kind: 'claim' | 'pass') {
 	return z
 		.string()
 		.optional()
-		.transform((text) => (text ?? '').split(',').map((word) => word.trim().toLowerCase()).filter(Boolean))
+		.transform((text) =>
+			(text ?? '')
+				.split(',')
+				.map((word) => word.trim().toLowerCase())
+				.filter(Boolean),
+		)
 		.pipe(
 			z
-				.array(z.string().max(40, `Keep each ${kind} word under 40 characters`).regex(/^\D*$/, `A ${kind} word cannot contain digits: they read as item numbers`))
+				.array(
+					z
+						.string()
+						.max(40, `Keep each ${kind} word under 40 characters`)
+						.regex(/^\D*$/, `A ${kind} word cannot contain digits: they read as item numbers`),
+				)
 				.max(10, `Use at most 10 ${kind} words`),
 		);
 }
@@ -100,9 +125,16 @@ export const newShowSchema = z.object({
 	name: showName,
 	platform: platformField,
 	/** A live id or address; checked against the platform by parseLiveReference. */
-	liveReference: z.string().trim().optional().transform((text) => text || undefined),
+	liveReference: z
+		.string()
+		.trim()
+		.optional()
+		.transform((text) => text || undefined),
 	/** The Meta connection the show listens through; none is allowed (a rehearsal, or connect later). */
-	connection: z.union([z.literal(''), z.uuid('Choose one of the listed connections')]).optional().transform((id) => id || undefined),
+	connection: z
+		.union([z.literal(''), z.uuid('Choose one of the listed connections')])
+		.optional()
+		.transform((id) => id || undefined),
 });
 
 /** The show's own words; an empty list means "use the workspace's". */
@@ -113,12 +145,18 @@ export const showWordsSchema = z.object({
 });
 
 export const workspaceSettingsSchema = z.object({
-	name: z.string({ error: 'Enter a workspace name' }).trim().min(1, 'Enter a workspace name').max(200, 'Keep the name under 200 characters'),
+	name: z
+		.string({ error: 'Enter a workspace name' })
+		.trim()
+		.min(1, 'Enter a workspace name')
+		.max(200, 'Keep the name under 200 characters'),
 	claimWords: wordList('claim').pipe(z.array(z.string()).min(1, 'Enter at least one claim word')),
 	passWords: wordList('pass').pipe(z.array(z.string()).min(1, 'Enter at least one pass word')),
 });
 
-export const itemIdSchema = z.object({ itemId: z.uuid({ error: 'That item is not on this show any more; reload the page' }) });
+export const itemIdSchema = z.object({
+	itemId: z.uuid({ error: 'That item is not on this show any more; reload the page' }),
+});
 
 export const itemEditSchema = itemIdSchema.extend({
 	title: z
@@ -135,5 +173,8 @@ export const itemEditSchema = itemIdSchema.extend({
 });
 
 export const activateSchema = z.object({
-	liveReference: z.string({ error: 'Paste the live’s address or id' }).trim().min(1, 'Paste the live’s address or id'),
+	liveReference: z
+		.string({ error: 'Paste the live’s address or id' })
+		.trim()
+		.min(1, 'Paste the live’s address or id'),
 });

@@ -10,7 +10,10 @@ export const load: LayoutLoad = async ({ data, depends, fetch }) => {
 	const { url, anonKey } = supabaseEnv();
 	const supabase = isBrowser()
 		? createBrowserClient(url, anonKey, { global: { fetch } })
-		: createServerClient(url, anonKey, { global: { fetch }, cookies: { getAll: () => data.cookies } });
+		: createServerClient(url, anonKey, {
+				global: { fetch },
+				cookies: { getAll: () => data.cookies },
+			});
 	// The client's own copy of the session (kept fresh by its token refreshes); the user is the one
 	// the server validated with Auth in hooks.server.ts.
 	const {

@@ -2,7 +2,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword, requireStrongPassword, validateEmail } from './credentials.ts';
 import { badRequest, notFound, unprocessable } from './errors.ts';
-import { booleanField, databaseStep, inTransaction, objectField, stringField, type AuthContext, type AuthRequest, type Reply } from './request.ts';
+import {
+	booleanField,
+	databaseStep,
+	inTransaction,
+	objectField,
+	stringField,
+	type AuthContext,
+	type AuthRequest,
+	type Reply,
+} from './request.ts';
 import { requireAdmin } from './sessions.ts';
 import {
 	AUDIENCE,
@@ -24,19 +33,36 @@ const DUPLICATE_EMAIL = 'A user with this email address has already been registe
 function pageParameter(url: URL, name: string, fallback: number): number {
 	const raw = url.searchParams.get(name);
 	if (raw === null || raw === '') return fallback;
-	if (!/^\d+$/.test(raw)) throw badRequest('validation_failed', `Bad Pagination Parameters: strconv.ParseUint: parsing ${JSON.stringify(raw)}: invalid syntax`);
+	if (!/^\d+$/.test(raw))
+		throw badRequest(
+			'validation_failed',
+			`Bad Pagination Parameters: strconv.ParseUint: parsing ${JSON.stringify(raw)}: invalid syntax`,
+		);
 	return Number(raw);
 }
 
 /** Go's time.ParseDuration for ban_duration ("24h", "1h30m", "none" lifts the ban). */
 function banUntil(duration: string): Date | null {
 	if (duration === 'none') return null;
-	const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+	const units: Record<string, number> = {
+		ns: 1e-6,
+		us: 1e-3,
+		µs: 1e-3,
+		ms: 1,
+		s: 1000,
+		m: 60_000,
+		h: 3_600_000,
+	};
 	const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
 	if (parts.length === 0 || parts.map((part) => part[0]).join('') !== duration) {
-		throw badRequest('validation_failed', `invalid format for ban duration: time: invalid duration ${JSON.stringify(duration)}`);
+		throw badRequest(
+			'validation_failed',
+			`invalid format for ban duration: time: invalid duration ${JSON.stringify(duration)}`,
+		);
 	}
-	return new Date(Date.now() + parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit], 0));
+	return new Date(
+		Date.now() + parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit], 0),
+	);
 }
 
 async function loadUser(context: AuthContext, request: AuthRequest): Promise<UserRow> {
@@ -51,13 +77,15 @@ export async function listUsers(context: AuthContext, request: AuthRequest): Pro
 	await requireAdmin(context.config, request.req);
 	const page = pageParameter(request.url, 'page', 1);
 	const perPage = pageParameter(request.url, 'per_page', 50);
-	const { rows: counted } = await context.pool.query<{ total: string }>('select count(*) as total from auth.users where aud = $1', [AUDIENCE]);
+	const { rows: counted } = await context.pool.query<{ total: string }>(
+		'select count(*) as total from auth.users where aud = $1',
+		[AUDIENCE],
+	);
 	const total = Number(counted[0].total);
-	const { rows } = await context.pool.query<UserRow>('select * from auth.users where aud = $1 order by created_at desc, id limit $2 offset $3', [
-		AUDIENCE,
-		perPage,
-		Math.max(page - 1, 0) * perPage,
-	]);
+	const { rows } = await context.pool.query<UserRow>(
+		'select * from auth.users where aud = $1 order by created_at desc, id limit $2 offset $3',
+		[AUDIENCE, perPage, Math.max(page - 1, 0) * perPage],
+	);
 	// GoTrue's addPaginationHeaders: next and last page links and the total count.
 	const links: string[] = [];
 	if (total > 0 && perPage > 0) {
@@ -82,10 +110,12 @@ export async function createUser(context: AuthContext, request: AuthRequest): Pr
 	await requireAdmin(context.config, request.req);
 	const body = await request.json();
 	const rawEmail = stringField(body, 'email');
-	if (!rawEmail && !stringField(body, 'phone')) throw badRequest('validation_failed', 'Cannot create a user without either an email or phone');
+	if (!rawEmail && !stringField(body, 'phone'))
+		throw badRequest('validation_failed', 'Cannot create a user without either an email or phone');
 	if (!rawEmail) throw unprocessable('phone_provider_disabled', 'Phone logins are disabled');
 	const email = validateEmail(rawEmail);
-	if (await findUserByEmail(context.pool, email)) throw unprocessable('email_exists', DUPLICATE_EMAIL);
+	if (await findUserByEmail(context.pool, email))
+		throw unprocessable('email_exists', DUPLICATE_EMAIL);
 	const password = stringField(body, 'password');
 	if (password) requireStrongPassword(password, context.config.minimumPasswordLength);
 	// Without a password the account gets an unusable random one, as GoTrue generates.
@@ -104,12 +134,19 @@ export async function createUser(context: AuthContext, request: AuthRequest): Pr
 					id: randomUUID(),
 					email,
 					passwordHash,
-					appMetadata: mergeMetadata({ provider: 'email', providers: ['email'] }, appMetadata ?? {}),
+					appMetadata: mergeMetadata(
+						{ provider: 'email', providers: ['email'] },
+						appMetadata ?? {},
+					),
 					userMetadata: objectField(body, 'user_metadata') ?? {},
 				});
 				await setRole(client, created, role);
 				if (booleanField(body, 'email_confirm')) await confirmEmail(client, created);
-				if (bannedUntil !== undefined) await client.query('update auth.users set banned_until = $2 where id = $1', [created, bannedUntil]);
+				if (bannedUntil !== undefined)
+					await client.query('update auth.users set banned_until = $2 where id = $1', [
+						created,
+						bannedUntil,
+					]);
 				return created;
 			})(),
 		);
@@ -150,22 +187,36 @@ export async function updateUserById(context: AuthContext, request: AuthRequest)
 				if (role) await setRole(client, user.id, role);
 				if (booleanField(body, 'email_confirm')) await confirmEmail(client, user.id);
 				if (passwordHash !== undefined) {
-					await client.query('update auth.users set encrypted_password = $2, updated_at = now() where id = $1', [user.id, passwordHash]);
+					await client.query(
+						'update auth.users set encrypted_password = $2, updated_at = now() where id = $1',
+						[user.id, passwordHash],
+					);
 					// An admin-set password ends every session of the user, as GoTrue's UpdatePassword(nil) does.
 					await client.query('delete from auth.sessions where user_id = $1', [user.id]);
 				}
-				if (email && email !== user.email) await client.query('update auth.users set email = $2, updated_at = now() where id = $1', [user.id, email]);
+				if (email && email !== user.email)
+					await client.query('update auth.users set email = $2, updated_at = now() where id = $1', [
+						user.id,
+						email,
+					]);
 				if (appMetadata) {
-					await client.query('update auth.users set raw_app_meta_data = $2, updated_at = now() where id = $1', [user.id, mergeMetadata(user.raw_app_meta_data, appMetadata)]);
+					await client.query(
+						'update auth.users set raw_app_meta_data = $2, updated_at = now() where id = $1',
+						[user.id, mergeMetadata(user.raw_app_meta_data, appMetadata)],
+					);
 				}
 				if (userMetadata) {
 					const current = await findUserById(client, user.id);
-					await client.query('update auth.users set raw_user_meta_data = $2, updated_at = now() where id = $1', [
-						user.id,
-						mergeMetadata(current?.raw_user_meta_data ?? null, userMetadata),
-					]);
+					await client.query(
+						'update auth.users set raw_user_meta_data = $2, updated_at = now() where id = $1',
+						[user.id, mergeMetadata(current?.raw_user_meta_data ?? null, userMetadata)],
+					);
 				}
-				if (bannedUntil !== undefined) await client.query('update auth.users set banned_until = $2, updated_at = now() where id = $1', [user.id, bannedUntil]);
+				if (bannedUntil !== undefined)
+					await client.query(
+						'update auth.users set banned_until = $2, updated_at = now() where id = $1',
+						[user.id, bannedUntil],
+					);
 				return findUserById(client, user.id);
 			})(),
 		),
@@ -196,7 +247,11 @@ export async function deleteUserById(context: AuthContext, request: AuthRequest)
 			),
 		);
 	} else {
-		await databaseStep(context, 'Database error deleting user', context.pool.query('delete from auth.users where id = $1', [user.id]));
+		await databaseStep(
+			context,
+			'Database error deleting user',
+			context.pool.query('delete from auth.users where id = $1', [user.id]),
+		);
 	}
 	return { status: 200, body: {} };
 }

@@ -17,10 +17,20 @@ export async function passwordMatches(password: string, hash: string | null): Pr
 }
 
 /** GoTrue's checkPasswordStrength with only a minimum length configured. */
-export function checkPasswordStrength(password: string, minimumLength: number): AuthError | undefined {
+export function checkPasswordStrength(
+	password: string,
+	minimumLength: number,
+): AuthError | undefined {
 	const bytes = Buffer.byteLength(password, 'utf8');
-	if (bytes > MAX_PASSWORD_BYTES) return badRequest('validation_failed', `Password cannot be longer than ${MAX_PASSWORD_BYTES} characters`);
-	if (bytes < minimumLength) return weakPasswordError(`Password should be at least ${minimumLength} characters.`, ['length']);
+	if (bytes > MAX_PASSWORD_BYTES)
+		return badRequest(
+			'validation_failed',
+			`Password cannot be longer than ${MAX_PASSWORD_BYTES} characters`,
+		);
+	if (bytes < minimumLength)
+		return weakPasswordError(`Password should be at least ${minimumLength} characters.`, [
+			'length',
+		]);
 	return undefined;
 }
 
@@ -37,7 +47,8 @@ const EMAIL_FORMAT =
 export function validateEmail(email: string | undefined): string {
 	if (!email) throw badRequest('validation_failed', 'An email address is required');
 	if (email.length > 255) throw badRequest('validation_failed', 'An email address is too long');
-	if (!EMAIL_FORMAT.test(email)) throw badRequest('validation_failed', 'Unable to validate email address: invalid format');
+	if (!EMAIL_FORMAT.test(email))
+		throw badRequest('validation_failed', 'Unable to validate email address: invalid format');
 	return email.toLowerCase();
 }
 
@@ -57,7 +68,10 @@ export function ensureDeliverable(email: string): void {
 }
 
 /** GoTrue's GenerateTokenHash: what is stored and put in links instead of the one-time code. */
-export const tokenHash = (emailOrPhone: string, otp: string) => createHash('sha224').update(emailOrPhone + otp).digest('hex');
+export const tokenHash = (emailOrPhone: string, otp: string) =>
+	createHash('sha224')
+		.update(emailOrPhone + otp)
+		.digest('hex');
 
 /** A six-digit one-time code, as GoTrue's default OTP length. */
 export const oneTimeCode = () => String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -69,4 +83,5 @@ export function secretsEqual(a: string, b: string): boolean {
 }
 
 /** A keyed digest for links whose state lives in the user row (the email change). */
-export const signedToken = (secret: string, ...parts: string[]) => createHmac('sha256', secret).update(parts.join('\n')).digest('hex');
+export const signedToken = (secret: string, ...parts: string[]) =>
+	createHmac('sha256', secret).update(parts.join('\n')).digest('hex');

@@ -42,19 +42,38 @@ export function weakPasswordError(message: string, reasons: string[]): AuthError
 function requestedApiVersion(req: IncomingMessage): string | undefined {
 	const header = req.headers['x-supabase-api-version'];
 	const value = Array.isArray(header) ? header[0] : header;
-	if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) return undefined;
+	if (
+		!value ||
+		!/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+		Number.isNaN(Date.parse(`${value}T00:00:00Z`))
+	)
+		return undefined;
 	return value >= API_VERSION_2024_01_01 ? API_VERSION_2024_01_01 : undefined;
 }
 
-export function sendAuthError(req: IncomingMessage, res: ServerResponse, error: AuthError | OAuthError): void {
+export function sendAuthError(
+	req: IncomingMessage,
+	res: ServerResponse,
+	error: AuthError | OAuthError,
+): void {
 	if (error instanceof OAuthError) {
 		sendJson(res, 400, { error: error.error, error_description: error.description });
 		return;
 	}
 	const version = requestedApiVersion(req);
 	if (version) {
-		sendJson(res, error.status, { code: error.code, message: error.message, ...error.extra }, { 'x-supabase-api-version': version });
+		sendJson(
+			res,
+			error.status,
+			{ code: error.code, message: error.message, ...error.extra },
+			{ 'x-supabase-api-version': version },
+		);
 	} else {
-		sendJson(res, error.status, { code: error.status, error_code: error.code, msg: error.message, ...error.extra });
+		sendJson(res, error.status, {
+			code: error.status,
+			error_code: error.code,
+			msg: error.message,
+			...error.extra,
+		});
 	}
 }

@@ -15,8 +15,23 @@ import { loadAuthSettings, type AuthSettings } from './settings.ts';
 type Handler = (context: AuthContext, request: AuthRequest) => Promise<Reply>;
 
 const routes: [method: string, pattern: RegExp, handler: Handler][] = [
-	['GET', /^\/health$/, async () => ({ status: 200, body: { version: 'local', name: 'GoTrue', description: 'GoTrue is a user registration and authentication API' } })],
-	['GET', /^\/settings$/, async (context) => ({ status: 200, body: publicSettings(context.settings) })],
+	[
+		'GET',
+		/^\/health$/,
+		async () => ({
+			status: 200,
+			body: {
+				version: 'local',
+				name: 'GoTrue',
+				description: 'GoTrue is a user registration and authentication API',
+			},
+		}),
+	],
+	[
+		'GET',
+		/^\/settings$/,
+		async (context) => ({ status: 200, body: publicSettings(context.settings) }),
+	],
 	['POST', /^\/signup$/, signup],
 	['POST', /^\/token$/, token],
 	['GET', /^\/user$/, getUser],
@@ -34,9 +49,37 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
 
 /** GET /settings: what GoTrue reports about enabled providers and confirmation. */
 function publicSettings(settings: AuthSettings) {
-	const disabled = ['anonymous_users', 'apple', 'azure', 'bitbucket', 'discord', 'facebook', 'figma', 'fly', 'github', 'gitlab', 'google', 'keycloak', 'kakao', 'linkedin', 'linkedin_oidc', 'notion', 'spotify', 'slack', 'slack_oidc', 'twitch', 'twitter', 'workos', 'zoom', 'phone'];
+	const disabled = [
+		'anonymous_users',
+		'apple',
+		'azure',
+		'bitbucket',
+		'discord',
+		'facebook',
+		'figma',
+		'fly',
+		'github',
+		'gitlab',
+		'google',
+		'keycloak',
+		'kakao',
+		'linkedin',
+		'linkedin_oidc',
+		'notion',
+		'spotify',
+		'slack',
+		'slack_oidc',
+		'twitch',
+		'twitter',
+		'workos',
+		'zoom',
+		'phone',
+	];
 	return {
-		external: { ...Object.fromEntries(disabled.map((provider) => [provider, false])), email: settings.emailProviderEnabled },
+		external: {
+			...Object.fromEntries(disabled.map((provider) => [provider, false])),
+			email: settings.emailProviderEnabled,
+		},
 		disable_signup: !settings.signupEnabled,
 		mailer_autoconfirm: settings.mailerAutoconfirm,
 		phone_autoconfirm: false,
@@ -56,7 +99,12 @@ export function createAuthService(serviceContext: ServiceContext): Service {
 	pool.on('error', (error) => log(`auth: idle database connection failed: ${error.message}`));
 	const context: AuthContext = { config, settings: loadAuthSettings(), pool, log };
 
-	async function handle(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> {
+	async function handle(
+		req: IncomingMessage,
+		res: ServerResponse,
+		path: string,
+		url: URL,
+	): Promise<void> {
 		const route = routes.find(([method, pattern]) => method === req.method && pattern.test(path));
 		if (!route) {
 			const known = routes.some(([, pattern]) => pattern.test(path));
@@ -71,9 +119,18 @@ export function createAuthService(serviceContext: ServiceContext): Service {
 			if (reply.body === undefined) res.writeHead(reply.status, reply.headers).end();
 			else sendJson(res, reply.status, reply.body, reply.headers);
 		} catch (error) {
-			if (error instanceof AuthError || error instanceof OAuthError) return sendAuthError(req, res, error);
+			if (error instanceof AuthError || error instanceof OAuthError)
+				return sendAuthError(req, res, error);
 			log(`auth: ${req.method} ${path} failed: ${(error as Error).stack ?? String(error)}`);
-			sendAuthError(req, res, new AuthError(500, 'unexpected_failure', 'Unexpected failure, please check server logs for more information'));
+			sendAuthError(
+				req,
+				res,
+				new AuthError(
+					500,
+					'unexpected_failure',
+					'Unexpected failure, please check server logs for more information',
+				),
+			);
 		}
 	}
 

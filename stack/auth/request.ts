@@ -33,7 +33,11 @@ export interface AuthRequest {
 	json(options?: { allowEmpty?: boolean }): Promise<JsonObject>;
 }
 
-export function createAuthRequest(req: IncomingMessage, url: URL, params: Record<string, string>): AuthRequest {
+export function createAuthRequest(
+	req: IncomingMessage,
+	url: URL,
+	params: Record<string, string>,
+): AuthRequest {
 	return {
 		req,
 		url,
@@ -43,7 +47,8 @@ export function createAuthRequest(req: IncomingMessage, url: URL, params: Record
 			try {
 				raw = await readBody(req, MAX_BODY_BYTES);
 			} catch (error) {
-				if (error instanceof PayloadTooLargeError) throw badRequest('bad_json', `Could not read request body: ${error.message}`);
+				if (error instanceof PayloadTooLargeError)
+					throw badRequest('bad_json', `Could not read request body: ${error.message}`);
 				throw error;
 			}
 			const text = raw.toString('utf8');
@@ -52,10 +57,16 @@ export function createAuthRequest(req: IncomingMessage, url: URL, params: Record
 			try {
 				parsed = JSON.parse(text);
 			} catch (error) {
-				throw badRequest('bad_json', `Could not parse request body as JSON: ${(error as Error).message}`);
+				throw badRequest(
+					'bad_json',
+					`Could not parse request body as JSON: ${(error as Error).message}`,
+				);
 			}
 			if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-				throw badRequest('bad_json', `Could not parse request body as JSON: cannot unmarshal ${Array.isArray(parsed) ? 'array' : typeof parsed} into an object`);
+				throw badRequest(
+					'bad_json',
+					`Could not parse request body as JSON: cannot unmarshal ${Array.isArray(parsed) ? 'array' : typeof parsed} into an object`,
+				);
 			}
 			return parsed as JsonObject;
 		},
@@ -63,7 +74,10 @@ export function createAuthRequest(req: IncomingMessage, url: URL, params: Record
 }
 
 function fieldTypeError(field: string, expected: string): AuthError {
-	return badRequest('bad_json', `Could not parse request body as JSON: field "${field}" must be ${expected}`);
+	return badRequest(
+		'bad_json',
+		`Could not parse request body as JSON: field "${field}" must be ${expected}`,
+	);
 }
 
 /** A string field; absent or null reads as undefined, any other type is a bad request. */
@@ -96,7 +110,10 @@ export class CommitThenFail extends Error {
 }
 
 /** Runs `work` in one transaction; the connection is discarded if even the rollback fails. */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+	pool: pg.Pool,
+	work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
 	const client = await pool.connect();
 	let broken: Error | undefined;
 	try {
@@ -117,7 +134,11 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
 }
 
 /** Runs one database step; a failure that is not already an Auth error becomes GoTrue's 500 `message`. */
-export async function databaseStep<T>(context: AuthContext, message: string, step: Promise<T>): Promise<T> {
+export async function databaseStep<T>(
+	context: AuthContext,
+	message: string,
+	step: Promise<T>,
+): Promise<T> {
 	try {
 		return await step;
 	} catch (error) {

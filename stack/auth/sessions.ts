@@ -7,7 +7,15 @@ import type { StackConfig } from '../config.ts';
 import { InvalidJwtError, signJwt, verifyJwt, type Claims } from '../jwt.ts';
 import { AuthError, badRequest, forbidden, internalError } from './errors.ts';
 import { CommitThenFail } from './request.ts';
-import { findUserById, isBanned, serializeUser, UUID_PATTERN, type Db, type JsonObject, type UserRow } from './users.ts';
+import {
+	findUserById,
+	isBanned,
+	serializeUser,
+	UUID_PATTERN,
+	type Db,
+	type JsonObject,
+	type UserRow,
+} from './users.ts';
 
 /** How a session was started: the `amr` method GoTrue records for it. */
 export type AuthMethod = 'password' | 'recovery' | 'email_change' | 'email/signup';
@@ -35,7 +43,12 @@ function clientInfo(req: IncomingMessage): { userAgent: string | null; ip: strin
 	return { userAgent: req.headers['user-agent'] ?? null, ip: req.socket.remoteAddress ?? null };
 }
 
-async function insertRefreshToken(db: Db, userId: string, sessionId: string, parent: string | null): Promise<string> {
+async function insertRefreshToken(
+	db: Db,
+	userId: string,
+	sessionId: string,
+	parent: string | null,
+): Promise<string> {
 	const token = newRefreshToken();
 	await db.query(
 		`insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
@@ -55,7 +68,12 @@ export interface SessionGrant {
 	weak_password?: { message: string; reasons: string[] };
 }
 
-async function signAccessToken(config: StackConfig, user: UserRow, session: SessionRow, method: AuthMethod): Promise<{ token: string; expiresAt: number }> {
+async function signAccessToken(
+	config: StackConfig,
+	user: UserRow,
+	session: SessionRow,
+	method: AuthMethod,
+): Promise<{ token: string; expiresAt: number }> {
 	const issuedAt = Math.floor(Date.now() / 1000);
 	const expiresAt = issuedAt + config.jwtExpiry;
 	const claims: Claims = {
@@ -77,7 +95,13 @@ async function signAccessToken(config: StackConfig, user: UserRow, session: Sess
 	return { token: await signJwt(claims, config.jwtSecret), expiresAt };
 }
 
-async function grant(config: StackConfig, user: UserRow, session: SessionRow, refreshToken: string, method: AuthMethod): Promise<SessionGrant> {
+async function grant(
+	config: StackConfig,
+	user: UserRow,
+	session: SessionRow,
+	refreshToken: string,
+	method: AuthMethod,
+): Promise<SessionGrant> {
 	const { token, expiresAt } = await signAccessToken(config, user, session, method);
 	return {
 		access_token: token,
@@ -90,7 +114,13 @@ async function grant(config: StackConfig, user: UserRow, session: SessionRow, re
 }
 
 /** GoTrue's issueRefreshToken: a new session with its first refresh token; records the sign-in. */
-export async function startSession(client: pg.PoolClient, config: StackConfig, req: IncomingMessage, userId: string, method: AuthMethod): Promise<SessionGrant> {
+export async function startSession(
+	client: pg.PoolClient,
+	config: StackConfig,
+	req: IncomingMessage,
+	userId: string,
+	method: AuthMethod,
+): Promise<SessionGrant> {
 	const { userAgent, ip } = clientInfo(req);
 	const { rows } = await client.query<SessionRow>(
 		`insert into auth.sessions (id, user_id, created_at, updated_at, aal, user_agent, ip)
@@ -98,7 +128,10 @@ export async function startSession(client: pg.PoolClient, config: StackConfig, r
 		[randomUUID(), userId, userAgent, ip],
 	);
 	const refreshToken = await insertRefreshToken(client, userId, rows[0].id, null);
-	await client.query('update auth.users set last_sign_in_at = now(), updated_at = now() where id = $1', [userId]);
+	await client.query(
+		'update auth.users set last_sign_in_at = now(), updated_at = now() where id = $1',
+		[userId],
+	);
 	const user = await findUserById(client, userId);
 	if (!user) throw internalError('Database error granting user');
 	return grant(config, user, rows[0], refreshToken, method);
@@ -115,21 +148,35 @@ export interface RefreshPolicy {
  * (the client lost the response: the active token is returned again) or within the reuse interval;
  * beyond it the whole session family is revoked (and stays revoked) and `refresh_token_already_used` is thrown.
  */
-export async function refreshSession(client: pg.PoolClient, config: StackConfig, req: IncomingMessage, presented: string, policy: RefreshPolicy): Promise<SessionGrant> {
+export async function refreshSession(
+	client: pg.PoolClient,
+	config: StackConfig,
+	req: IncomingMessage,
+	presented: string,
+	policy: RefreshPolicy,
+): Promise<SessionGrant> {
 	const { rows } = await client.query<RefreshTokenRow>(
 		'select id, token, revoked, updated_at, parent, session_id, user_id from auth.refresh_tokens where token = $1 for update',
 		[presented],
 	);
 	const token = rows[0];
 	const user = token && (await findUserById(client, token.user_id));
-	if (!token || !user) throw badRequest('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
+	if (!token || !user)
+		throw badRequest('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
 	if (isBanned(user)) throw badRequest('user_banned', 'Invalid Refresh Token: User Banned');
 	const session = token.session_id
-		? (await client.query<SessionRow>('select id, user_id, created_at from auth.sessions where id = $1 for update', [token.session_id])).rows[0]
+		? (
+				await client.query<SessionRow>(
+					'select id, user_id, created_at from auth.sessions where id = $1 for update',
+					[token.session_id],
+				)
+			).rows[0]
 		: undefined;
 	if (!session) {
 		await client.query('delete from auth.refresh_tokens where id = $1', [token.id]);
-		throw new CommitThenFail(badRequest('session_not_found', 'Invalid Refresh Token: No Valid Session Found'));
+		throw new CommitThenFail(
+			badRequest('session_not_found', 'Invalid Refresh Token: No Valid Session Found'),
+		);
 	}
 
 	let issued: string | undefined;
@@ -144,17 +191,28 @@ export async function refreshSession(client: pg.PoolClient, config: StackConfig,
 			issued = active.token;
 		} else if (Date.now() > token.updated_at.getTime() + policy.reuseIntervalSeconds * 1000) {
 			if (policy.rotation) {
-				await client.query('update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false', [session.id]);
+				await client.query(
+					'update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false',
+					[session.id],
+				);
 			}
-			throw new CommitThenFail(badRequest('refresh_token_already_used', 'Invalid Refresh Token: Already Used'));
+			throw new CommitThenFail(
+				badRequest('refresh_token_already_used', 'Invalid Refresh Token: Already Used'),
+			);
 		}
 	}
 	if (issued === undefined) {
-		await client.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1', [token.id]);
+		await client.query(
+			'update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1',
+			[token.id],
+		);
 		issued = await insertRefreshToken(client, user.id, session.id, token.token);
 	}
 	const { userAgent, ip } = clientInfo(req);
-	await client.query('update auth.sessions set refreshed_at = now(), updated_at = now(), user_agent = $2, ip = $3 where id = $1', [session.id, userAgent, ip]);
+	await client.query(
+		'update auth.sessions set refreshed_at = now(), updated_at = now(), user_agent = $2, ip = $3 where id = $1',
+		[session.id, userAgent, ip],
+	);
 	return grant(config, user, session, issued, 'password');
 }
 
@@ -170,7 +228,8 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** GoTrue's extractBearerToken. */
 export function requireBearer(req: IncomingMessage): string {
 	const match = /^(?:B|b)earer (\S+)$/.exec(req.headers.authorization ?? '');
-	if (!match) throw new AuthError(401, 'no_authorization', 'This endpoint requires a valid Bearer token');
+	if (!match)
+		throw new AuthError(401, 'no_authorization', 'This endpoint requires a valid Bearer token');
 	return match[1];
 }
 
@@ -190,18 +249,25 @@ export async function parseClaims(config: StackConfig, bearer: string): Promise<
 }
 
 /** GoTrue's requireAuthentication: a valid JWT whose user exists and whose session was not revoked. */
-export async function authenticate(db: Db, config: StackConfig, req: IncomingMessage): Promise<Authenticated> {
+export async function authenticate(
+	db: Db,
+	config: StackConfig,
+	req: IncomingMessage,
+): Promise<Authenticated> {
 	const claims = await parseClaims(config, requireBearer(req));
 	if (!claims.sub) throw forbidden('bad_jwt', 'invalid claim: missing sub claim');
-	if (!UUID_PATTERN.test(claims.sub)) throw badRequest('bad_jwt', 'invalid claim: sub claim must be a UUID');
+	if (!UUID_PATTERN.test(claims.sub))
+		throw badRequest('bad_jwt', 'invalid claim: sub claim must be a UUID');
 	const user = await findUserById(db, claims.sub);
 	if (!user) throw forbidden('user_not_found', 'User from sub claim in JWT does not exist');
 	let sessionId: string | undefined;
 	const claimed = claims.session_id;
 	if (typeof claimed === 'string' && claimed !== '' && claimed !== NIL_UUID) {
-		if (!UUID_PATTERN.test(claimed)) throw forbidden('bad_jwt', 'invalid claim: session_id claim must be a UUID');
+		if (!UUID_PATTERN.test(claimed))
+			throw forbidden('bad_jwt', 'invalid claim: session_id claim must be a UUID');
 		const { rowCount } = await db.query('select 1 from auth.sessions where id = $1', [claimed]);
-		if (!rowCount) throw forbidden('session_not_found', 'Session from session_id claim in JWT does not exist');
+		if (!rowCount)
+			throw forbidden('session_not_found', 'Session from session_id claim in JWT does not exist');
 		sessionId = claimed;
 	}
 	if (isBanned(user)) throw forbidden('user_banned', 'User is banned');
@@ -211,5 +277,6 @@ export async function authenticate(db: Db, config: StackConfig, req: IncomingMes
 /** GoTrue's requireAdminCredentials: a valid JWT whose role is an admin role. */
 export async function requireAdmin(config: StackConfig, req: IncomingMessage): Promise<void> {
 	const claims = await parseClaims(config, requireBearer(req));
-	if (claims.role !== 'service_role' && claims.role !== 'supabase_admin') throw forbidden('not_admin', 'User not allowed');
+	if (claims.role !== 'service_role' && claims.role !== 'supabase_admin')
+		throw forbidden('not_admin', 'User not allowed');
 }

@@ -38,14 +38,24 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 export const AUDIENCE = 'authenticated';
 export const DEFAULT_ROLE = 'authenticated';
 
-export async function findUserById(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
-	const { rows } = await db.query<UserRow>(`select * from auth.users where id = $1${options.forUpdate ? ' for update' : ''}`, [id]);
+export async function findUserById(
+	db: Db,
+	id: string,
+	options: { forUpdate?: boolean } = {},
+): Promise<UserRow | undefined> {
+	const { rows } = await db.query<UserRow>(
+		`select * from auth.users where id = $1${options.forUpdate ? ' for update' : ''}`,
+		[id],
+	);
 	return rows[0];
 }
 
 /** GoTrue's FindUserByEmailAndAudience: SSO users do not count. */
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
-	const { rows } = await db.query<UserRow>('select * from auth.users where lower(email) = lower($1) and aud = $2 and is_sso_user = false', [email, AUDIENCE]);
+	const { rows } = await db.query<UserRow>(
+		'select * from auth.users where lower(email) = lower($1) and aud = $2 and is_sso_user = false',
+		[email, AUDIENCE],
+	);
 	return rows[0];
 }
 
@@ -68,7 +78,12 @@ function emailIdentity(user: UserRow): JsonObject[] {
 			identity_id: identityId,
 			id: user.id,
 			user_id: user.id,
-			identity_data: { email: user.email, email_verified: user.email_confirmed_at !== null, phone_verified: false, sub: user.id },
+			identity_data: {
+				email: user.email,
+				email_verified: user.email_confirmed_at !== null,
+				phone_verified: false,
+				sub: user.id,
+			},
 			provider: 'email',
 			last_sign_in_at: iso(user.last_sign_in_at ?? user.created_at),
 			created_at: iso(user.created_at),
@@ -142,7 +157,10 @@ export async function insertUser(client: pg.PoolClient, user: NewUser): Promise<
 }
 
 export async function setRole(client: pg.PoolClient, userId: string, role: string): Promise<void> {
-	await client.query('update auth.users set role = $2, updated_at = now() where id = $1', [userId, role]);
+	await client.query('update auth.users set role = $2, updated_at = now() where id = $1', [
+		userId,
+		role,
+	]);
 }
 
 /** GoTrue's user.Confirm: the address is confirmed and user_metadata.email_verified set. */

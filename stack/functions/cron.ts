@@ -29,12 +29,15 @@ function parseField(text: string, field: (typeof FIELDS)[number]): Set<number> {
 		const match = /^(?:(\*)|(\d{1,2})(?:-(\d{1,2}))?)(?:\/(\d{1,2}))?$/.exec(item);
 		if (!match) throw new Error(`bad ${field.name} field "${text}"`);
 		const [, star, from, to, step] = match;
-		if (step !== undefined && !star && to === undefined) throw new Error(`bad ${field.name} field "${text}": a step needs * or a range`);
+		if (step !== undefined && !star && to === undefined)
+			throw new Error(`bad ${field.name} field "${text}": a step needs * or a range`);
 		const low = star ? field.min : Number(from);
 		const high = star ? field.max : to === undefined ? low : Number(to);
 		const stride = step === undefined ? 1 : Number(step);
 		if (low < field.min || high > field.max || low > high || stride < 1) {
-			throw new Error(`bad ${field.name} field "${text}": values run from ${field.min} to ${field.max}`);
+			throw new Error(
+				`bad ${field.name} field "${text}": values run from ${field.min} to ${field.max}`,
+			);
 		}
 		for (let value = low; value <= high; value += stride) values.add(value);
 	}
@@ -46,15 +49,29 @@ export function parseSchedule(text: string): Schedule {
 	const interval = /^([1-9]|[1-5][0-9]) seconds$/.exec(text);
 	if (interval) return { kind: 'interval', seconds: Number(interval[1]) };
 	const parts = text.trim().split(/\s+/);
-	if (parts.length !== 5) throw new Error(`"${text}" is neither '[1-59] seconds' nor five cron fields`);
-	const [minutes, hours, daysOfMonth, months, daysOfWeek] = parts.map((part, index) => parseField(part, FIELDS[index]));
+	if (parts.length !== 5)
+		throw new Error(`"${text}" is neither '[1-59] seconds' nor five cron fields`);
+	const [minutes, hours, daysOfMonth, months, daysOfWeek] = parts.map((part, index) =>
+		parseField(part, FIELDS[index]),
+	);
 	// Day of week 7 is Sunday, like 0.
 	if (daysOfWeek.delete(7)) daysOfWeek.add(0);
-	return { kind: 'cron', minutes, hours, daysOfMonth, months, daysOfWeek, dayFieldsStarred: parts[2].startsWith('*') || parts[4].startsWith('*') };
+	return {
+		kind: 'cron',
+		minutes,
+		hours,
+		daysOfMonth,
+		months,
+		daysOfWeek,
+		dayFieldsStarred: parts[2].startsWith('*') || parts[4].startsWith('*'),
+	};
 }
 
 /** The first minute strictly after `after` that a cron schedule matches; undefined if none within 5 years. */
-export function nextCronRun(schedule: Extract<Schedule, { kind: 'cron' }>, after: Date): Date | undefined {
+export function nextCronRun(
+	schedule: Extract<Schedule, { kind: 'cron' }>,
+	after: Date,
+): Date | undefined {
 	const time = new Date(after.getTime());
 	time.setUTCSeconds(0, 0);
 	time.setUTCMinutes(time.getUTCMinutes() + 1);

@@ -25,7 +25,8 @@ let served = false;
 
 // Whatever address the function asks for, it listens where the stack forwards requests to.
 Deno.serve = (first, second) => {
-	if (served) throw new Error('Deno.serve was called twice: an Edge Function serves exactly one handler');
+	if (served)
+		throw new Error('Deno.serve was called twice: an Edge Function serves exactly one handler');
 	served = true;
 	const options = typeof first === 'function' ? {} : { ...first };
 	const handler = typeof first === 'function' ? first : (second ?? options.handler);
@@ -43,7 +44,9 @@ Deno.serve = (first, second) => {
 // The edge runtime's global for work that outlives the response; this process stays up anyway.
 globalThis.EdgeRuntime = {
 	waitUntil(promise) {
-		return Promise.resolve(promise).catch((error) => console.error('EdgeRuntime.waitUntil task failed:', error));
+		return Promise.resolve(promise).catch((error) =>
+			console.error('EdgeRuntime.waitUntil task failed:', error),
+		);
 	},
 };
 
@@ -51,7 +54,9 @@ const module = await import(entrypoint);
 if (!served) {
 	const fetchHandler = module.default?.fetch;
 	if (typeof fetchHandler !== 'function') {
-		console.error('the function neither called Deno.serve(handler) nor exported a default { fetch } handler');
+		console.error(
+			'the function neither called Deno.serve(handler) nor exported a default { fetch } handler',
+		);
 		Deno.exit(1);
 	}
 	Deno.serve((request, info) => fetchHandler.call(module.default, request, info));

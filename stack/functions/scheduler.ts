@@ -46,15 +46,24 @@ export function startScheduler(context: ServiceContext): { stop(): Promise<void>
 			// The request of the pg_cron job's net.http_post, header for header.
 			const response = await fetch(url, {
 				method: 'POST',
-				headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${config.serviceRoleKey}` },
+				headers: {
+					'Content-Type': 'application/json',
+					Authorization: `Bearer ${config.serviceRoleKey}`,
+				},
 				body: JSON.stringify(body),
 				signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), cancelCalls.signal]),
 			});
 			const text = await response.text();
-			if (!response.ok) log(`scheduler: ${name}: ${functionName} answered ${response.status}: ${text.slice(0, 500)}`);
+			if (!response.ok)
+				log(
+					`scheduler: ${name}: ${functionName} answered ${response.status}: ${text.slice(0, 500)}`,
+				);
 		} catch (error) {
 			if (cancelCalls.signal.aborted) return;
-			const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms (timeout_milliseconds)` : String(error);
+			const reason =
+				(error as Error).name === 'TimeoutError'
+					? `no answer within ${timeoutMs} ms (timeout_milliseconds)`
+					: String(error);
 			log(`scheduler: ${name}: calling ${functionName} failed: ${reason}`);
 		}
 	}
@@ -62,7 +71,9 @@ export function startScheduler(context: ServiceContext): { stop(): Promise<void>
 	function fire(job: Job): void {
 		arm(job);
 		if (job.running) {
-			log(`scheduler: ${job.row.name}: skipped a run, the previous call of ${job.row.function_name} is still running`);
+			log(
+				`scheduler: ${job.row.name}: skipped a run, the previous call of ${job.row.function_name} is still running`,
+			);
 			return;
 		}
 		job.running = call(job).finally(() => (job.running = undefined));
@@ -77,13 +88,18 @@ export function startScheduler(context: ServiceContext): { stop(): Promise<void>
 			// From the run just due, not the clock: a timer a millisecond early must not run it twice.
 			const next = nextCronRun(job.schedule, new Date(Math.max(now, job.nextRun)));
 			if (!next) {
-				log(`scheduler: ${job.row.name}: "${job.row.schedule}" never matches a date; not scheduled`);
+				log(
+					`scheduler: ${job.row.name}: "${job.row.schedule}" never matches a date; not scheduled`,
+				);
 				return;
 			}
 			job.nextRun = next.getTime();
 		}
 		const delay = job.nextRun - now;
-		job.timer = delay > MAX_TIMER_MS ? setTimeout(() => arm(job), MAX_TIMER_MS) : setTimeout(() => fire(job), delay);
+		job.timer =
+			delay > MAX_TIMER_MS
+				? setTimeout(() => arm(job), MAX_TIMER_MS)
+				: setTimeout(() => fire(job), delay);
 	}
 
 	function unschedule(job: Job): void {
@@ -123,7 +139,9 @@ export function startScheduler(context: ServiceContext): { stop(): Promise<void>
 			return;
 		}
 		reloading = reload()
-			.catch((error: unknown) => log(`scheduler: reading private.function_schedules failed: ${(error as Error).message}`))
+			.catch((error: unknown) =>
+				log(`scheduler: reading private.function_schedules failed: ${(error as Error).message}`),
+			)
 			.finally(() => {
 				reloading = undefined;
 				if (reloadAgain && !stopped) {
@@ -142,7 +160,10 @@ export function startScheduler(context: ServiceContext): { stop(): Promise<void>
 	}
 
 	async function connect(): Promise<void> {
-		const connection = new pg.Client({ connectionString: context.adminUrl, application_name: 'function scheduler' });
+		const connection = new pg.Client({
+			connectionString: context.adminUrl,
+			application_name: 'function scheduler',
+		});
 		connection.on('notification', () => requestReload());
 		connection.on('error', (error) => {
 			log(`scheduler: database connection lost: ${error.message}; reconnecting`);

@@ -15,7 +15,14 @@ const BOOT_TIMEOUT_MS = 60_000;
 const MEMORY_LIMIT_MB = 256;
 const KILL_GRACE_MS = 2_000;
 /** A proxy the machine needs is the function's way out too. */
-const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+const PROXY_VARIABLES = [
+	'HTTP_PROXY',
+	'HTTPS_PROXY',
+	'NO_PROXY',
+	'http_proxy',
+	'https_proxy',
+	'no_proxy',
+];
 /** Where the machine names extra certificate authorities (e.g. of a TLS-inspecting proxy). */
 const CA_FILE_VARIABLES = ['DENO_CERT', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE'];
 
@@ -50,13 +57,17 @@ function denoEnvironment(denoDir: string): Record<string, string> {
 
 /** Trusted for npm downloads and the function's fetch(), as Node trusts it for the stack. */
 function caFileFlag(): string[] {
-	const file = CA_FILE_VARIABLES.map((name) => process.env[name]).find((value) => value && existsSync(value));
+	const file = CA_FILE_VARIABLES.map((name) => process.env[name]).find(
+		(value) => value && existsSync(value),
+	);
 	return file ? [`--cert=${file}`] : [];
 }
 
 function denoExecutable(): string {
 	// The deno npm package's own lookup of its platform binary.
-	const install = createRequire(import.meta.url)('deno/install_api.cjs') as { runInstall(): string };
+	const install = createRequire(import.meta.url)('deno/install_api.cjs') as {
+		runInstall(): string;
+	};
 	return install.runInstall();
 }
 
@@ -101,11 +112,15 @@ class DenoWorker implements Worker {
 		const prefix = `functions/${name}[${this.child.pid}]`;
 		const exited = new Promise<string>((resolve) => {
 			this.child.once('error', (error) => resolve(`could not be started: ${error.message}`));
-			this.child.once('exit', (code, signal) => resolve(signal ? `was killed by ${signal}` : `exited with code ${code}`));
+			this.child.once('exit', (code, signal) =>
+				resolve(signal ? `was killed by ${signal}` : `exited with code ${code}`),
+			);
 		});
 		this.ready = new Promise<void>((resolve, reject) => {
 			const timer = setTimeout(() => {
-				reject(new BootError(`${prefix}: did not start serving within ${BOOT_TIMEOUT_MS / 1000} s`));
+				reject(
+					new BootError(`${prefix}: did not start serving within ${BOOT_TIMEOUT_MS / 1000} s`),
+				);
 				this.stop();
 			}, BOOT_TIMEOUT_MS);
 			createInterface({ input: this.child.stdout! }).on('line', (line) => {
@@ -118,14 +133,22 @@ class DenoWorker implements Worker {
 			});
 			void exited.then((description) => {
 				clearTimeout(timer);
-				reject(new BootError(`${prefix}: failed to boot: it ${description} (its output is logged above)`));
+				reject(
+					new BootError(
+						`${prefix}: failed to boot: it ${description} (its output is logged above)`,
+					),
+				);
 			});
 		});
 		this.ready.catch(() => {});
-		createInterface({ input: this.child.stderr! }).on('line', (line) => options.log(`${prefix}: ${line}`));
+		createInterface({ input: this.child.stderr! }).on('line', (line) =>
+			options.log(`${prefix}: ${line}`),
+		);
 		this.exited = exited.then((description) => {
 			if (this.port !== 0 && !this.stopping) {
-				options.log(`${prefix}: ${description} unexpectedly; it is started again on its next request`);
+				options.log(
+					`${prefix}: ${description} unexpectedly; it is started again on its next request`,
+				);
 			}
 			onExit(this);
 		});
@@ -171,7 +194,9 @@ export class FunctionWorkers {
 		this.watcher = existsSync(options.functionsDir)
 			? watch(options.functionsDir, { recursive: true }, () => this.retireAll())
 			: undefined;
-		this.watcher?.on('error', (error) => options.log(`functions: watching ${options.functionsDir} failed: ${error.message}`));
+		this.watcher?.on('error', (error) =>
+			options.log(`functions: watching ${options.functionsDir} failed: ${error.message}`),
+		);
 	}
 
 	/** The running worker of a function, started if needed; rejects with BootError. */

@@ -8,7 +8,19 @@ import type { RequestLog } from './request-log.ts';
 import type { RateLimiter } from './limits.ts';
 import type { Crowds } from './viewers.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
-import { ConflictError, NotFoundError, type FacebookComment, type FacebookLive, type InstagramComment, type InstagramLive, type SimPage, type AccessToken, type World, longLivedSeconds, shortLivedSeconds } from './world.ts';
+import {
+	ConflictError,
+	NotFoundError,
+	type FacebookComment,
+	type FacebookLive,
+	type InstagramComment,
+	type InstagramLive,
+	type SimPage,
+	type AccessToken,
+	type World,
+	longLivedSeconds,
+	shortLivedSeconds,
+} from './world.ts';
 import { knownScopes } from './scopes.ts';
 
 /** What the control operations act on. */
@@ -26,7 +38,10 @@ export interface SimulatorCore {
 }
 
 const graphId = z.string().regex(/^[0-9]{1,32}$/, 'expected a numeric Graph id');
-const viewerInput = z.object({ id: graphId.optional(), name: z.string().trim().min(1).max(100).optional() });
+const viewerInput = z.object({
+	id: graphId.optional(),
+	name: z.string().trim().min(1).max(100).optional(),
+});
 const scopeList = z.array(z.enum(knownScopes));
 const faultScope = {
 	/** Only for requests whose path (after the version) contains this text, e.g. `/comments`. */
@@ -34,9 +49,21 @@ const faultScope = {
 	/** The next N matching calls; without `calls` or `forMs`, the next one. */
 	calls: z.number().int().positive().optional(),
 	/** Every matching call for this long. */
-	forMs: z.number().int().positive().max(24 * 60 * 60 * 1000).optional(),
+	forMs: z
+		.number()
+		.int()
+		.positive()
+		.max(24 * 60 * 60 * 1000)
+		.optional(),
 };
-const scriptLine = z.union([z.string().min(1).max(8000), z.object({ text: z.string().min(1).max(8000), viewer: viewerInput.optional(), hideFrom: z.boolean().optional() })]);
+const scriptLine = z.union([
+	z.string().min(1).max(8000),
+	z.object({
+		text: z.string().min(1).max(8000),
+		viewer: viewerInput.optional(),
+		hideFrom: z.boolean().optional(),
+	}),
+]);
 
 export const controlSchemas = {
 	state: z.object({}),
@@ -55,16 +82,25 @@ export const controlSchemas = {
 	/** null: any http(s) redirect_uri is accepted (Meta checks it against the app's Valid OAuth Redirect URIs). */
 	setAllowedRedirectUris: z.object({ uris: z.array(z.url()).nullable() }),
 	/** A user token without the dialog, as if the user had logged in granting `scopes`. */
-	issueUserToken: z.object({ userId: graphId, longLived: z.boolean().default(true), scopes: scopeList.optional() }),
+	issueUserToken: z.object({
+		userId: graphId,
+		longLived: z.boolean().default(true),
+		scopes: scopeList.optional(),
+	}),
 	/** The Page token a long-lived token of the Page's first manager yields (never expires). */
 	issuePageToken: z.object({ pageId: graphId }),
 	invalidateTokens: z
 		.object({
 			token: z.string().min(1).optional(),
 			userId: graphId.optional(),
-			reason: z.enum(['expired', 'app_removed', 'password_changed', 'logged_out']).default('expired'),
+			reason: z
+				.enum(['expired', 'app_removed', 'password_changed', 'logged_out'])
+				.default('expired'),
 		})
-		.refine((input) => (input.token === undefined) !== (input.userId === undefined), 'give exactly one of token or userId'),
+		.refine(
+			(input) => (input.token === undefined) !== (input.userId === undefined),
+			'give exactly one of token or userId',
+		),
 	startFacebookLive: z.object({
 		pageId: graphId.optional(),
 		title: z.string().max(255).default('Friday boutique drop'),
@@ -72,7 +108,10 @@ export const controlSchemas = {
 		liveViews: z.number().int().min(0).default(214),
 	}),
 	endFacebookLive: z.object({ liveId: graphId }),
-	startInstagramLive: z.object({ igUserId: graphId.optional(), caption: z.string().max(2200).default('') }),
+	startInstagramLive: z.object({
+		igUserId: graphId.optional(),
+		caption: z.string().max(2200).default(''),
+	}),
 	endInstagramLive: z.object({ mediaId: graphId }),
 	postComment: z.object({
 		liveId: graphId,
@@ -81,7 +120,9 @@ export const controlSchemas = {
 		/** Facebook: this comment comes without `from`. */
 		hideFrom: z.boolean().default(false),
 		/** Back-dating: ISO 8601 or unix seconds. */
-		createdTime: z.union([z.iso.datetime({ offset: true }), z.number().int().positive()]).optional(),
+		createdTime: z
+			.union([z.iso.datetime({ offset: true }), z.number().int().positive()])
+			.optional(),
 		/** Facebook: the comment shows up in listings only after this delay (late arrival). */
 		delayMs: z.number().int().min(0).max(600_000).default(0),
 	}),
@@ -127,17 +168,27 @@ export const controlSchemas = {
 		baselinePercent: z.number().min(0).max(1000).default(0),
 		/** Each call in the window adds this much; at 100 % Meta throttles (code 4, or 80001 for a Page). */
 		percentPerCall: z.number().min(0).max(100).default(0.02),
-		windowMs: z.number().int().positive().max(24 * 60 * 60 * 1000).default(60 * 60 * 1000),
+		windowMs: z
+			.number()
+			.int()
+			.positive()
+			.max(24 * 60 * 60 * 1000)
+			.default(60 * 60 * 1000),
 	}),
 	throttle: z.object({
-		code: z.union([z.literal(4), z.literal(17), z.literal(32), z.literal(613), z.literal(80001)]).default(80001),
+		code: z
+			.union([z.literal(4), z.literal(17), z.literal(32), z.literal(613), z.literal(80001)])
+			.default(80001),
 		/** Overrides Meta's usual status for the code (403, 400 for 613, 429 for 80001). */
 		httpStatus: z.number().int().min(400).max(599).optional(),
 		/** `estimated_time_to_regain_access` in the usage header, in minutes. */
 		regainMinutes: z.number().int().min(0).max(1440).default(1),
 		...faultScope,
 	}),
-	injectServerErrors: z.object({ status: z.union([z.literal(500), z.literal(502), z.literal(503)]).default(500), ...faultScope }),
+	injectServerErrors: z.object({
+		status: z.union([z.literal(500), z.literal(502), z.literal(503)]).default(500),
+		...faultScope,
+	}),
 	delayResponses: z.object({ ms: z.number().int().min(1).max(120_000), ...faultScope }),
 	clearFaults: z.object({}),
 	requests: z.object({ path: z.string().max(200).optional() }),
@@ -145,7 +196,9 @@ export const controlSchemas = {
 };
 
 export type ControlOperation = keyof typeof controlSchemas;
-export type ControlInput<Operation extends ControlOperation> = z.input<(typeof controlSchemas)[Operation]>;
+export type ControlInput<Operation extends ControlOperation> = z.input<
+	(typeof controlSchemas)[Operation]
+>;
 export type PostCommentInput = z.output<typeof controlSchemas.postComment>;
 
 export interface AccountInfo {
@@ -241,13 +294,23 @@ export function commentInfo(comment: FacebookComment | InstagramComment): Commen
 }
 
 function tokenInfo(token: AccessToken): TokenInfo {
-	return { accessToken: token.value, kind: token.kind, userId: token.userId, pageId: token.pageId, scopes: token.scopes, expiresAt: token.expiresAt?.toISOString() ?? null };
+	return {
+		accessToken: token.value,
+		kind: token.kind,
+		userId: token.userId,
+		pageId: token.pageId,
+		scopes: token.scopes,
+		expiresAt: token.expiresAt?.toISOString() ?? null,
+	};
 }
 
 /** The operations, in-process. Each validates its input as the HTTP route does. */
 export function createControl(core: SimulatorCore) {
 	const { world } = core;
-	const parse = <Operation extends ControlOperation>(operation: Operation, input: unknown): z.output<(typeof controlSchemas)[Operation]> =>
+	const parse = <Operation extends ControlOperation>(
+		operation: Operation,
+		input: unknown,
+	): z.output<(typeof controlSchemas)[Operation]> =>
 		controlSchemas[operation].parse(input ?? {}) as z.output<(typeof controlSchemas)[Operation]>;
 	const firstPage = () => {
 		const page = world.pages.values().next().value;
@@ -267,7 +330,9 @@ export function createControl(core: SimulatorCore) {
 				accounts: [...world.pages.values()].map((page) => accountInfo(world, page)),
 				dialogUserId: core.dialog.userId,
 				facebookLives: [...world.facebookLives.values()].map(facebookLiveInfo),
-				instagramLives: [...world.instagramLives.values()].map((live) => instagramLiveInfo(world, live)),
+				instagramLives: [...world.instagramLives.values()].map((live) =>
+					instagramLiveInfo(world, live),
+				),
 				webhook: core.webhooks.settings(),
 			};
 		},
@@ -275,14 +340,24 @@ export function createControl(core: SimulatorCore) {
 		createAccount(input: ControlInput<'createAccount'>): AccountInfo {
 			const { userName, pageName, pageCategory, instagramUsername } = parse('createAccount', input);
 			const user = world.createUser(userName);
-			return accountInfo(world, world.createPage({ name: pageName, category: pageCategory, managerId: user.id, instagramUsername }));
+			return accountInfo(
+				world,
+				world.createPage({
+					name: pageName,
+					category: pageCategory,
+					managerId: user.id,
+					instagramUsername,
+				}),
+			);
 		},
 		setDialogUser(input: ControlInput<'setDialogUser'>): { userId: string } {
 			const { userId } = parse('setDialogUser', input);
 			core.dialog.userId = world.user(userId).id;
 			return { userId };
 		},
-		setAllowedRedirectUris(input: ControlInput<'setAllowedRedirectUris'>): { uris: string[] | null } {
+		setAllowedRedirectUris(input: ControlInput<'setAllowedRedirectUris'>): {
+			uris: string[] | null;
+		} {
 			core.dialog.allowedRedirectUris = parse('setAllowedRedirectUris', input).uris;
 			return { uris: core.dialog.allowedRedirectUris };
 		},
@@ -290,13 +365,17 @@ export function createControl(core: SimulatorCore) {
 			const { userId, longLived, scopes = [...knownScopes] } = parse('issueUserToken', input);
 			const user = world.user(userId);
 			user.grantedScopes = [...new Set([...user.grantedScopes, ...scopes])];
-			return tokenInfo(world.issueUserToken(user, scopes, longLived ? longLivedSeconds : shortLivedSeconds));
+			return tokenInfo(
+				world.issueUserToken(user, scopes, longLived ? longLivedSeconds : shortLivedSeconds),
+			);
 		},
 		issuePageToken(input: ControlInput<'issuePageToken'>): TokenInfo {
 			const page = world.page(parse('issuePageToken', input).pageId);
 			const user = world.user(page.managerIds[0]);
 			user.grantedScopes = [...new Set([...user.grantedScopes, ...knownScopes])];
-			return tokenInfo(world.pageToken(world.issueUserToken(user, [...knownScopes], longLivedSeconds), page));
+			return tokenInfo(
+				world.pageToken(world.issueUserToken(user, [...knownScopes], longLivedSeconds), page),
+			);
 		},
 		/** Tokens stop working: 'expired' → 190/463, 'app_removed' → 190/458, 'password_changed' → 190/460, 'logged_out' → 190/467. */
 		invalidateTokens(input: ControlInput<'invalidateTokens'>): { invalidated: number } {
@@ -326,7 +405,10 @@ export function createControl(core: SimulatorCore) {
 			return core.postComment(parse('postComment', input));
 		},
 		/** Meta omits (visible: false) or shows `from` on this viewer's Facebook comments, past and future. */
-		setViewerVisibility(input: ControlInput<'setViewerVisibility'>): { viewerId: string; visible: boolean } {
+		setViewerVisibility(input: ControlInput<'setViewerVisibility'>): {
+			viewerId: string;
+			visible: boolean;
+		} {
 			const { viewerId, visible } = parse('setViewerVisibility', input);
 			const viewer = world.viewers.get(viewerId);
 			if (!viewer) throw new NotFoundError(`no viewer ${viewerId}`);
@@ -336,7 +418,8 @@ export function createControl(core: SimulatorCore) {
 		/** Simulated viewers commenting on a live at a steady rate; stop with stopViewers. */
 		startViewers(input: ControlInput<'startViewers'>): { viewersId: string } {
 			const options = parse('startViewers', input);
-			if (!world.facebookLives.has(options.liveId) && !world.instagramLives.has(options.liveId)) throw new NotFoundError(`no live ${options.liveId}`);
+			if (!world.facebookLives.has(options.liveId) && !world.instagramLives.has(options.liveId))
+				throw new NotFoundError(`no live ${options.liveId}`);
 			return { viewersId: core.crowds.start(options) };
 		},
 		/** Stops one crowd of viewers, or all of them. */
@@ -371,7 +454,11 @@ export function createControl(core: SimulatorCore) {
 		},
 		/** Each Page's webhook subscription of the app (`POST /{page-id}/subscribed_apps`), with its Instagram account. */
 		pageSubscriptions() {
-			return [...world.pages.values()].map((page) => ({ pageId: page.id, instagramId: page.instagramId, subscribedFields: [...page.subscribedFields] }));
+			return [...world.pages.values()].map((page) => ({
+				pageId: page.id,
+				instagramId: page.instagramId,
+				subscribedFields: [...page.subscribedFields],
+			}));
 		},
 		/** How usage headers rise with calls; counting starts afresh. */
 		setUsage(input: ControlInput<'setUsage'> = {}) {
@@ -380,7 +467,9 @@ export function createControl(core: SimulatorCore) {
 		/** Calls answer with a throttling error object (code 4, 17, 32, 613 or 80001) and usage at the limit. */
 		throttle(input: ControlInput<'throttle'> = {}): { faultId: string } {
 			const { code, httpStatus, regainMinutes, ...scope } = parse('throttle', input);
-			return { faultId: core.limits.addFault({ kind: 'throttle', code, httpStatus, regainMinutes }, scope) };
+			return {
+				faultId: core.limits.addFault({ kind: 'throttle', code, httpStatus, regainMinutes }, scope),
+			};
 		},
 		/** Calls answer 5xx with a transient error object (code 1, or 2 for 503). */
 		injectServerErrors(input: ControlInput<'injectServerErrors'> = {}): { faultId: string } {
@@ -408,28 +497,54 @@ export function createControl(core: SimulatorCore) {
 export type MetaControl = ReturnType<typeof createControl>;
 
 /** Operations that only read, and so also answer GET. */
-const readOperations = new Set<ControlOperation>(['state', 'webhookDeliveries', 'droppedWebhooks', 'pageSubscriptions', 'requests']);
+const readOperations = new Set<ControlOperation>([
+	'state',
+	'webhookDeliveries',
+	'droppedWebhooks',
+	'pageSubscriptions',
+	'requests',
+]);
 
 /** `<url>/_control/<operation>`: JSON in, JSON out; 400 for invalid input, 404/409 for unknown or conflicting objects. */
-export async function handleControlRequest(control: MetaControl, req: IncomingMessage, res: ServerResponse, operation: string, url: URL): Promise<void> {
+export async function handleControlRequest(
+	control: MetaControl,
+	req: IncomingMessage,
+	res: ServerResponse,
+	operation: string,
+	url: URL,
+): Promise<void> {
 	if (operation === '') return sendJson(res, 200, { operations: Object.keys(controlSchemas) });
-	if (!Object.hasOwn(controlSchemas, operation)) return sendJson(res, 404, { error: `unknown control operation '${operation}'`, operations: Object.keys(controlSchemas) });
+	if (!Object.hasOwn(controlSchemas, operation))
+		return sendJson(res, 404, {
+			error: `unknown control operation '${operation}'`,
+			operations: Object.keys(controlSchemas),
+		});
 	const name = operation as ControlOperation;
 	let input: unknown;
-	if (req.method === 'GET' && readOperations.has(name)) input = Object.fromEntries(url.searchParams);
+	if (req.method === 'GET' && readOperations.has(name))
+		input = Object.fromEntries(url.searchParams);
 	else if (req.method === 'POST') {
 		try {
 			const text = (await readBody(req, 1024 * 1024)).toString('utf8');
 			input = text.trim() === '' ? {} : JSON.parse(text);
 		} catch (error) {
-			return sendJson(res, error instanceof PayloadTooLargeError ? 413 : 400, { error: `invalid JSON body: ${(error as Error).message}` });
+			return sendJson(res, error instanceof PayloadTooLargeError ? 413 : 400, {
+				error: `invalid JSON body: ${(error as Error).message}`,
+			});
 		}
-	} else return sendJson(res, 405, { error: `use POST for ${operation}` }, { allow: readOperations.has(name) ? 'GET, POST' : 'POST' });
+	} else
+		return sendJson(
+			res,
+			405,
+			{ error: `use POST for ${operation}` },
+			{ allow: readOperations.has(name) ? 'GET, POST' : 'POST' },
+		);
 	try {
 		const run = control[name] as (input: unknown) => unknown;
 		sendJson(res, 200, await run(input));
 	} catch (error) {
-		if (error instanceof z.ZodError) return sendJson(res, 400, { error: z.prettifyError(error), issues: error.issues });
+		if (error instanceof z.ZodError)
+			return sendJson(res, 400, { error: z.prettifyError(error), issues: error.issues });
 		if (error instanceof NotFoundError) return sendJson(res, 404, { error: error.message });
 		if (error instanceof ConflictError) return sendJson(res, 409, { error: error.message });
 		throw error;

@@ -9,11 +9,23 @@ export interface SimulatorDemo {
 	stop(): void;
 }
 
-export function startSimulatorDemo(simulator: MetaSimulator, commentsPerSecond = 0.7): SimulatorDemo {
-	const facebookLive = simulator.startFacebookLive({ pageId: simulator.demo.page.id, title: 'Friday boutique drop' });
-	const instagramLive = simulator.demo.instagram ? simulator.startInstagramLive({ igUserId: simulator.demo.instagram.id, caption: 'Friday boutique drop' }) : null;
+export function startSimulatorDemo(
+	simulator: MetaSimulator,
+	commentsPerSecond = 0.7,
+): SimulatorDemo {
+	const facebookLive = simulator.startFacebookLive({
+		pageId: simulator.demo.page.id,
+		title: 'Friday boutique drop',
+	});
+	const instagramLive = simulator.demo.instagram
+		? simulator.startInstagramLive({
+				igUserId: simulator.demo.instagram.id,
+				caption: 'Friday boutique drop',
+			})
+		: null;
 	const crowds = [simulator.startViewers({ liveId: facebookLive.id, commentsPerSecond })];
-	if (instagramLive) crowds.push(simulator.startViewers({ liveId: instagramLive.id, commentsPerSecond }));
+	if (instagramLive)
+		crowds.push(simulator.startViewers({ liveId: instagramLive.id, commentsPerSecond }));
 	return {
 		facebookLive,
 		instagramLive,

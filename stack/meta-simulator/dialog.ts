@@ -28,7 +28,11 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${cha
 
 function validate(graph: GraphContext, params: URLSearchParams): DialogRequest {
 	const clientId = params.get('client_id') ?? '';
-	if (clientId !== graph.app.id) throw new DialogError('Invalid App ID', 'The provided app ID does not look like a valid app ID.');
+	if (clientId !== graph.app.id)
+		throw new DialogError(
+			'Invalid App ID',
+			'The provided app ID does not look like a valid app ID.',
+		);
 	const redirectUri = params.get('redirect_uri') ?? '';
 	let parsed: URL | undefined;
 	try {
@@ -37,14 +41,23 @@ function validate(graph: GraphContext, params: URLSearchParams): DialogRequest {
 		parsed = undefined;
 	}
 	const allowed = graph.core.dialog.allowedRedirectUris;
-	if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.hash !== '' || (allowed !== null && !allowed.includes(redirectUri))) {
+	if (
+		!parsed ||
+		!['http:', 'https:'].includes(parsed.protocol) ||
+		parsed.hash !== '' ||
+		(allowed !== null && !allowed.includes(redirectUri))
+	) {
 		throw new DialogError(
 			'URL blocked',
 			"This redirect failed because the redirect URI is not white-listed in the app's client OAuth settings. Make sure that the client and web OAuth logins are on and add all your app domains as valid OAuth redirect URIs.",
 		);
 	}
 	const responseType = params.get('response_type') ?? 'code';
-	if (responseType !== 'code') throw new DialogError('Unsupported response_type', `The simulator answers response_type=code only, got '${responseType}'.`);
+	if (responseType !== 'code')
+		throw new DialogError(
+			'Unsupported response_type',
+			`The simulator answers response_type=code only, got '${responseType}'.`,
+		);
 	const scopes = [...new Set((params.get('scope') ?? '').split(/[,\s]+/).filter(Boolean))];
 	const invalid = scopes.filter((scope) => !isKnownScope(scope));
 	if (invalid.length > 0) {
@@ -53,7 +66,13 @@ function validate(graph: GraphContext, params: URLSearchParams): DialogRequest {
 			`Invalid Scopes: ${invalid.join(', ')}. This message is only shown to developers. Users of your app will ignore these permissions if present. Please read the documentation for valid permissions at: https://developers.facebook.com/docs/facebook-login/permissions`,
 		);
 	}
-	return { clientId, redirectUri, state: params.get('state'), scopes: scopes.length > 0 ? scopes : ['public_profile'], responseType };
+	return {
+		clientId,
+		redirectUri,
+		state: params.get('state'),
+		scopes: scopes.length > 0 ? scopes : ['public_profile'],
+		responseType,
+	};
 }
 
 function page(title: string, body: string): string {
@@ -75,26 +94,39 @@ button:focus-visible { outline: 3px solid #1c1e21; outline-offset: 2px; }
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {
-	res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY' });
+	res.writeHead(status, {
+		'content-type': 'text/html; charset=utf-8',
+		'cache-control': 'no-store',
+		'x-frame-options': 'DENY',
+	});
 	res.end(html);
 }
 
 /** `redirect_uri` with these parameters added and Facebook's `#_=_` fragment. */
 function redirectTarget(redirectUri: string, parameters: Record<string, string | null>): string {
 	const target = new URL(redirectUri);
-	for (const [name, value] of Object.entries(parameters)) if (value !== null) target.searchParams.set(name, value);
+	for (const [name, value] of Object.entries(parameters))
+		if (value !== null) target.searchParams.set(name, value);
 	return `${target.toString()}#_=_`;
 }
 
-export async function handleDialog(graph: GraphContext, req: IncomingMessage, res: ServerResponse, url: URL, confirming: boolean): Promise<void> {
+export async function handleDialog(
+	graph: GraphContext,
+	req: IncomingMessage,
+	res: ServerResponse,
+	url: URL,
+	confirming: boolean,
+): Promise<void> {
 	const started = performance.now();
 	let status = 200;
 	let params = url.searchParams;
 	try {
 		if (confirming) {
-			if (req.method !== 'POST') throw new DialogError('Method not allowed', 'Use the buttons of the login dialog.');
+			if (req.method !== 'POST')
+				throw new DialogError('Method not allowed', 'Use the buttons of the login dialog.');
 			params = new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'));
-		} else if (req.method !== 'GET') throw new DialogError('Method not allowed', 'Open the login dialog with GET.');
+		} else if (req.method !== 'GET')
+			throw new DialogError('Method not allowed', 'Open the login dialog with GET.');
 		const request = validate(graph, params);
 		const { world, dialog } = graph.core;
 		const user = world.user(dialog.userId);
@@ -102,9 +134,23 @@ export async function handleDialog(graph: GraphContext, req: IncomingMessage, re
 			status = 302;
 			const location =
 				params.get('decision') === 'continue'
-					? redirectTarget(request.redirectUri, { code: world.issueCode({ userId: user.id, redirectUri: request.redirectUri, scopes: request.scopes }).value, state: request.state })
-					: redirectTarget(request.redirectUri, { error: 'access_denied', error_code: '200', error_description: 'Permissions error', error_reason: 'user_denied', state: request.state });
-			if (params.get('decision') === 'continue') user.grantedScopes = [...new Set([...user.grantedScopes, ...request.scopes])];
+					? redirectTarget(request.redirectUri, {
+							code: world.issueCode({
+								userId: user.id,
+								redirectUri: request.redirectUri,
+								scopes: request.scopes,
+							}).value,
+							state: request.state,
+						})
+					: redirectTarget(request.redirectUri, {
+							error: 'access_denied',
+							error_code: '200',
+							error_description: 'Permissions error',
+							error_reason: 'user_denied',
+							state: request.state,
+						});
+			if (params.get('decision') === 'continue')
+				user.grantedScopes = [...new Set([...user.grantedScopes, ...request.scopes])];
 			res.writeHead(302, { location, 'cache-control': 'no-store' });
 			res.end();
 			return;
@@ -131,12 +177,29 @@ export async function handleDialog(graph: GraphContext, req: IncomingMessage, re
 			),
 		);
 	} catch (error) {
-		const failure = error instanceof PayloadTooLargeError ? new DialogError('Request too large', error.message) : error;
+		const failure =
+			error instanceof PayloadTooLargeError
+				? new DialogError('Request too large', error.message)
+				: error;
 		if (!(failure instanceof DialogError)) throw failure;
 		status = 400;
-		sendHtml(res, status, page(failure.title, `<h1>${escapeHtml(failure.title)}</h1><p role="alert">${escapeHtml(failure.message)}</p>`));
+		sendHtml(
+			res,
+			status,
+			page(
+				failure.title,
+				`<h1>${escapeHtml(failure.title)}</h1><p role="alert">${escapeHtml(failure.message)}</p>`,
+			),
+		);
 	} finally {
 		const path = url.pathname.replace(/^\/v[0-9]+\.[0-9]+/, '');
-		graph.core.requestLog.add({ at: new Date().toISOString(), method: req.method ?? 'GET', path, query: Object.fromEntries(params), status, durationMs: Math.round(performance.now() - started) });
+		graph.core.requestLog.add({
+			at: new Date().toISOString(),
+			method: req.method ?? 'GET',
+			path,
+			query: Object.fromEntries(params),
+			status,
+			durationMs: Math.round(performance.now() - started),
+		});
 	}
 }

@@ -9,7 +9,10 @@ export interface NodeType<Node, Context> {
 	name: string;
 	defaults: string[];
 	/** undefined leaves the field out, as Meta does for values the token may not see. */
-	fields: Record<string, (node: Node, context: Context, selection: FieldSelection | null) => unknown>;
+	fields: Record<
+		string,
+		(node: Node, context: Context, selection: FieldSelection | null) => unknown
+	>;
 }
 
 function syntaxError(text: string, position: number, expected: string): GraphError {
@@ -28,7 +31,8 @@ export function parseFields(text: string): FieldSelection {
 		while (text[position] === ' ') position += 1;
 	};
 	const list = (closing: string | undefined, depth: number): FieldSelection => {
-		if (depth > maxDepth) throw syntaxError(text, position, `at most ${maxDepth} levels of nested fields`);
+		if (depth > maxDepth)
+			throw syntaxError(text, position, `at most ${maxDepth} levels of nested fields`);
 		const selection: FieldSelection = new Map();
 		for (;;) {
 			skipSpaces();
@@ -63,9 +67,15 @@ export function parseFields(text: string): FieldSelection {
 }
 
 /** The node as the selection asks for it; `id` comes back whenever the node has one. */
-export function project<Node, Context>(type: NodeType<Node, Context>, node: Node, context: Context, selection: FieldSelection | null): Record<string, unknown> {
+export function project<Node, Context>(
+	type: NodeType<Node, Context>,
+	node: Node,
+	context: Context,
+	selection: FieldSelection | null,
+): Record<string, unknown> {
 	const wanted: FieldSelection = selection ?? new Map(type.defaults.map((name) => [name, null]));
-	for (const name of wanted.keys()) if (!Object.hasOwn(type.fields, name)) throw graphErrors.nonexistingField(name, type.name);
+	for (const name of wanted.keys())
+		if (!Object.hasOwn(type.fields, name)) throw graphErrors.nonexistingField(name, type.name);
 	const result: Record<string, unknown> = {};
 	for (const [name, sub] of wanted) {
 		const value = type.fields[name](node, context, sub);

@@ -5,7 +5,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { sendJson } from '../http.ts';
-import { accountInfo, commentInfo, createControl, handleControlRequest, type AccountInfo, type CommentInfo, type MetaControl, type PostCommentInput, type SimulatorCore } from './control.ts';
+import {
+	accountInfo,
+	commentInfo,
+	createControl,
+	handleControlRequest,
+	type AccountInfo,
+	type CommentInfo,
+	type MetaControl,
+	type PostCommentInput,
+	type SimulatorCore,
+} from './control.ts';
 import { handleDialog } from './dialog.ts';
 import { handleGraphRequest } from './graph.ts';
 import { RateLimiter } from './limits.ts';
@@ -14,7 +24,16 @@ import { Crowds } from './viewers.ts';
 import { WebhookDispatcher, type WebhookChange } from './webhooks.ts';
 import { ConflictError, NotFoundError, World } from './world.ts';
 
-export type { AccountInfo, CommentInfo, ControlInput, ControlOperation, FacebookLiveInfo, InstagramLiveInfo, MetaControl, TokenInfo } from './control.ts';
+export type {
+	AccountInfo,
+	CommentInfo,
+	ControlInput,
+	ControlOperation,
+	FacebookLiveInfo,
+	InstagramLiveInfo,
+	MetaControl,
+	TokenInfo,
+} from './control.ts';
 export { controlSchemas } from './control.ts';
 export { knownScopes } from './scopes.ts';
 
@@ -48,16 +67,27 @@ export interface MetaSimulator extends MetaControl {
 export const defaultGraphVersion = 'v24.0';
 
 export async function startMetaSimulator(options: MetaSimulatorOptions): Promise<MetaSimulator> {
-	if (!/^[0-9]{1,32}$/.test(options.appId)) throw new Error(`appId must be numeric like Meta's app ids, got '${options.appId}'`);
+	if (!/^[0-9]{1,32}$/.test(options.appId))
+		throw new Error(`appId must be numeric like Meta's app ids, got '${options.appId}'`);
 	if (options.appSecret.length === 0) throw new Error('appSecret must not be empty');
 	const graphVersion = options.graphVersion ?? defaultGraphVersion;
-	if (!/^v[0-9]+\.[0-9]+$/.test(graphVersion)) throw new Error(`graphVersion must look like v24.0, got '${graphVersion}'`);
+	if (!/^v[0-9]+\.[0-9]+$/.test(graphVersion))
+		throw new Error(`graphVersion must look like v24.0, got '${graphVersion}'`);
 	const log = options.log ?? (() => {});
-	const app = { id: options.appId, secret: options.appSecret, name: options.appName ?? 'Live Sale Listener' };
+	const app = {
+		id: options.appId,
+		secret: options.appSecret,
+		name: options.appName ?? 'Live Sale Listener',
+	};
 
 	const world = new World();
 	const demoUser = world.createUser('Demo Seller');
-	const demoPage = world.createPage({ name: 'Demo Boutique', category: 'Clothing (Brand)', managerId: demoUser.id, instagramUsername: 'demo.boutique' });
+	const demoPage = world.createPage({
+		name: 'Demo Boutique',
+		category: 'Clothing (Brand)',
+		managerId: demoUser.id,
+		instagramUsername: 'demo.boutique',
+	});
 
 	const server = createServer();
 	const sockets = new Set<Socket>();
@@ -91,8 +121,18 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 
 	server.on('request', (req: IncomingMessage, res: ServerResponse) => {
 		handle(req, res).catch((error: unknown) => {
-			log(`meta-simulator: ${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-			if (!res.headersSent) sendJson(res, 500, { error: { message: 'An unknown error has occurred.', type: 'OAuthException', code: 1, is_transient: true } });
+			log(
+				`meta-simulator: ${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+			);
+			if (!res.headersSent)
+				sendJson(res, 500, {
+					error: {
+						message: 'An unknown error has occurred.',
+						type: 'OAuthException',
+						code: 1,
+						is_transient: true,
+					},
+				});
 			else res.destroy();
 		});
 	});
@@ -100,13 +140,16 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const requestUrl = new URL(req.url ?? '/', url);
 		const path = requestUrl.pathname;
-		if (path === '/_control' || path.startsWith('/_control/')) return handleControlRequest(control, req, res, path.slice('/_control/'.length), requestUrl);
+		if (path === '/_control' || path.startsWith('/_control/'))
+			return handleControlRequest(control, req, res, path.slice('/_control/'.length), requestUrl);
 		const dialogMatch = /^(?:\/v[0-9]+\.[0-9]+)?\/dialog\/oauth(\/confirm)?$/.exec(path);
 		if (dialogMatch) return handleDialog(context, req, res, requestUrl, Boolean(dialogMatch[1]));
 		return handleGraphRequest(context, req, res, requestUrl);
 	}
 
-	log(`meta-simulator: Graph API at ${graphUrl}, OAuth dialog at ${dialogUrl}, control at ${url}/_control`);
+	log(
+		`meta-simulator: Graph API at ${graphUrl}, OAuth dialog at ${dialogUrl}, control at ${url}/_control`,
+	);
 	let stopped: Promise<void> | undefined;
 	return {
 		...control,
@@ -129,17 +172,40 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 	};
 }
 
-function postComment(world: World, webhooks: WebhookDispatcher, input: PostCommentInput): CommentInfo {
+function postComment(
+	world: World,
+	webhooks: WebhookDispatcher,
+	input: PostCommentInput,
+): CommentInfo {
 	const viewer = world.viewer(input.viewer ?? {});
-	const createdTime = input.createdTime === undefined ? new Date() : new Date(typeof input.createdTime === 'number' ? input.createdTime * 1000 : input.createdTime);
+	const createdTime =
+		input.createdTime === undefined
+			? new Date()
+			: new Date(
+					typeof input.createdTime === 'number' ? input.createdTime * 1000 : input.createdTime,
+				);
 	const facebookLive = world.facebookLives.get(input.liveId);
 	if (facebookLive) {
-		return commentInfo(world.addFacebookComment({ live: facebookLive, message: input.text, viewer, hideFrom: input.hideFrom, createdTime, visibleAt: Date.now() + input.delayMs }));
+		return commentInfo(
+			world.addFacebookComment({
+				live: facebookLive,
+				message: input.text,
+				viewer,
+				hideFrom: input.hideFrom,
+				createdTime,
+				visibleAt: Date.now() + input.delayMs,
+			}),
+		);
 	}
 	const instagramLive = world.instagramLives.get(input.liveId);
 	if (!instagramLive) throw new NotFoundError(`no live ${input.liveId}`);
 	if (instagramLive.endedAt) throw new ConflictError(`live media ${input.liveId} has ended`);
-	const comment = world.addInstagramComment({ live: instagramLive, text: input.text, viewer, createdTime });
+	const comment = world.addInstagramComment({
+		live: instagramLive,
+		text: input.text,
+		viewer,
+		createdTime,
+	});
 	const change: WebhookChange = {
 		igUserId: instagramLive.igUserId,
 		time: Math.floor(createdTime.getTime() / 1000),

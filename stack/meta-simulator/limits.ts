@@ -60,7 +60,13 @@ export class RateLimiter {
 	addFault(effect: FaultEffect, scope: FaultScope): string {
 		const id = String(this.#nextFaultId++);
 		const remainingCalls = scope.calls ?? (scope.forMs === undefined ? 1 : null);
-		this.#faults.push({ id, effect, path: scope.path, remainingCalls, until: scope.forMs === undefined ? null : Date.now() + scope.forMs });
+		this.#faults.push({
+			id,
+			effect,
+			path: scope.path,
+			remainingCalls,
+			until: scope.forMs === undefined ? null : Date.now() + scope.forMs,
+		});
 		return id;
 	}
 
@@ -76,7 +82,9 @@ export class RateLimiter {
 		const now = Date.now();
 		this.#record(now, subject.pageId);
 		const effects = this.#takeEffects(subject.path, now);
-		const delay = effects.filter((effect) => effect.kind === 'delay').reduce((total, effect) => total + effect.ms, 0);
+		const delay = effects
+			.filter((effect) => effect.kind === 'delay')
+			.reduce((total, effect) => total + effect.ms, 0);
 		if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 		const throttle = effects.find((effect) => effect.kind === 'throttle');
 		if (throttle) {
@@ -87,7 +95,10 @@ export class RateLimiter {
 		if (serverError) throw graphErrors.serverError(serverError.status);
 		// Past the limit, Meta throttles on its own: the Page's business-use-case limit first.
 		const regainMinutes = Math.max(1, Math.ceil(this.#usage.windowMs / 60_000 / 10));
-		if (subject.pageId !== null && this.#percent(this.#pageCalls.get(subject.pageId) ?? [], now) >= 100) {
+		if (
+			subject.pageId !== null &&
+			this.#percent(this.#pageCalls.get(subject.pageId) ?? [], now) >= 100
+		) {
 			this.#activeThrottle.set(call, { code: 80001, regainMinutes });
 			throw graphErrors.throttled(80001);
 		}
@@ -102,12 +113,21 @@ export class RateLimiter {
 		const now = Date.now();
 		const throttle = this.#activeThrottle.get(call);
 		const appThrottled = throttle !== undefined && throttle.code !== 80001 && throttle.code !== 32;
-		const headers: Record<string, string> = { 'x-app-usage': JSON.stringify(this.#report(this.#appCalls, now, appThrottled)) };
+		const headers: Record<string, string> = {
+			'x-app-usage': JSON.stringify(this.#report(this.#appCalls, now, appThrottled)),
+		};
 		if (pageId !== null) {
-			const pageThrottled = throttle !== undefined && (throttle.code === 80001 || throttle.code === 32);
+			const pageThrottled =
+				throttle !== undefined && (throttle.code === 80001 || throttle.code === 32);
 			const usage = this.#report(this.#pageCalls.get(pageId) ?? [], now, pageThrottled);
 			headers['x-business-use-case-usage'] = JSON.stringify({
-				[pageId]: [{ type: 'pages', ...usage, estimated_time_to_regain_access: pageThrottled ? throttle.regainMinutes : 0 }],
+				[pageId]: [
+					{
+						type: 'pages',
+						...usage,
+						estimated_time_to_regain_access: pageThrottled ? throttle.regainMinutes : 0,
+					},
+				],
 			});
 		}
 		return headers;
@@ -140,11 +160,17 @@ export class RateLimiter {
 		const percent = this.#percent(calls, now);
 		const callCount = Math.floor(throttled ? Math.max(100, percent) : percent);
 		// CPU and wall time track the call count loosely, as they do at Meta for light reads.
-		return { call_count: callCount, total_cputime: Math.floor(callCount * 0.8), total_time: Math.floor(callCount * 0.9) };
+		return {
+			call_count: callCount,
+			total_cputime: Math.floor(callCount * 0.8),
+			total_time: Math.floor(callCount * 0.9),
+		};
 	}
 
 	#takeEffects(path: string, now: number): FaultEffect[] {
-		this.#faults = this.#faults.filter((fault) => (fault.until === null || fault.until > now) && fault.remainingCalls !== 0);
+		this.#faults = this.#faults.filter(
+			(fault) => (fault.until === null || fault.until > now) && fault.remainingCalls !== 0,
+		);
 		const effects: FaultEffect[] = [];
 		for (const fault of this.#faults) {
 			if (fault.path !== undefined && !path.includes(fault.path)) continue;

@@ -5,9 +5,15 @@ import { parseArgs } from 'node:util';
 import { startSimulatorDemo } from './demo.ts';
 import { startMetaSimulator } from './index.ts';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: process.env.META_SIMULATOR_PORT ?? '54330' }, demo: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+	options: {
+		port: { type: 'string', default: process.env.META_SIMULATOR_PORT ?? '54330' },
+		demo: { type: 'boolean', default: false },
+	},
+});
 const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port, got "${values.port}"`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+	throw new Error(`--port must be a TCP port, got "${values.port}"`);
 
 const simulator = await startMetaSimulator({
 	port,
@@ -18,7 +24,10 @@ const simulator = await startMetaSimulator({
 const demo = values.demo ? startSimulatorDemo(simulator) : undefined;
 console.log(`META_GRAPH_URL="${simulator.graphUrl}"`);
 console.log(`META_DIALOG_URL="${simulator.dialogUrl}"`);
-if (demo) console.log(`meta-simulator: Facebook live ${demo.facebookLive.id} and Instagram live ${demo.instagramLive?.id ?? '(none)'} on air with viewers commenting`);
+if (demo)
+	console.log(
+		`meta-simulator: Facebook live ${demo.facebookLive.id} and Instagram live ${demo.instagramLive?.id ?? '(none)'} on air with viewers commenting`,
+	);
 console.log('Press Ctrl-C to stop.');
 
 const shutdown = async () => {

@@ -3,9 +3,20 @@
 // see the Page; commenters appear in `from` only for a Page token with pages_read_user_content.
 import type { NodeType } from './fields.ts';
 import { project } from './fields.ts';
-import type { AccessToken, FacebookComment, FacebookLive, InstagramLive, SimInstagram, SimPage, SimUser, Viewer, World } from './world.ts';
+import type {
+	AccessToken,
+	FacebookComment,
+	FacebookLive,
+	InstagramLive,
+	SimInstagram,
+	SimPage,
+	SimUser,
+	Viewer,
+	World,
+} from './world.ts';
 
-export type Caller = { kind: 'user'; token: AccessToken } | { kind: 'page'; token: AccessToken } | { kind: 'app' };
+export type Caller =
+	{ kind: 'user'; token: AccessToken } | { kind: 'page'; token: AccessToken } | { kind: 'app' };
 
 export interface NodeContext {
 	world: World;
@@ -55,7 +66,8 @@ export const instagramUserNode: NodeType<SimInstagram, NodeContext> = {
 		id: (account) => account.id,
 		username: (account) => account.username,
 		name: (account) => account.name,
-		profile_picture_url: (account) => `https://scontent.cdninstagram.com/simulated/${account.id}.jpg`,
+		profile_picture_url: (account) =>
+			`https://scontent.cdninstagram.com/simulated/${account.id}.jpg`,
 	},
 };
 
@@ -70,17 +82,28 @@ export const pageNode: NodeType<SimPage, NodeContext> = {
 		link: (page) => `https://www.facebook.com/${page.id}`,
 		access_token: (page, { world, caller }) => {
 			if (isPage(caller, page.id) && caller.kind === 'page') return caller.token.value;
-			if (managesPage(caller, page) && caller.kind === 'user') return world.pageToken(caller.token, page).value;
+			if (managesPage(caller, page) && caller.kind === 'user')
+				return world.pageToken(caller.token, page).value;
 			return undefined;
 		},
 		tasks: (page, { caller }) => (managesPage(caller, page) ? pageTasks : undefined),
 		instagram_business_account: (page, context, selection) =>
-			page.instagramId === null ? undefined : project(instagramUserNode, context.world.instagramAccount(page.instagramId), context, selection),
+			page.instagramId === null
+				? undefined
+				: project(
+						instagramUserNode,
+						context.world.instagramAccount(page.instagramId),
+						context,
+						selection,
+					),
 	},
 };
 
 /** A Page as listed by /me/accounts. */
-export const accountNode: NodeType<SimPage, NodeContext> = { ...pageNode, defaults: ['access_token', 'category', 'category_list', 'name', 'id', 'tasks'] };
+export const accountNode: NodeType<SimPage, NodeContext> = {
+	...pageNode,
+	defaults: ['access_token', 'category', 'category_list', 'name', 'id', 'tasks'],
+};
 
 export const liveVideoNode: NodeType<FacebookLive, NodeContext> = {
 	name: 'LiveVideo',
@@ -96,7 +119,8 @@ export const liveVideoNode: NodeType<FacebookLive, NodeContext> = {
 		live_views: (live) => live.liveViews,
 		embed_html: (live) =>
 			`<iframe src="https://www.facebook.com/plugins/video.php?href=https%3A%2F%2Fwww.facebook.com%2F${live.pageId}%2Fvideos%2F${live.id}%2F&width=1280" width="1280" height="720" style="border:none;overflow:hidden" scrolling="no" frameborder="0" allowfullscreen="true" allow="autoplay; clipboard-write; encrypted-media; picture-in-picture; web-share" allowFullScreen="true"></iframe>`,
-		from: (live, context, selection) => project(pageNode, context.world.page(live.pageId), context, selection),
+		from: (live, context, selection) =>
+			project(pageNode, context.world.page(live.pageId), context, selection),
 	},
 };
 
@@ -108,7 +132,11 @@ export const commentNode: NodeType<FacebookComment, NodeContext> = {
 		message: (comment) => comment.message,
 		created_time: (comment) => graphTime(comment.createdTime),
 		from: (comment, context, selection) => {
-			const visible = context.caller.kind === 'page' && hasScope(context.caller, 'pages_read_user_content') && !comment.hideFrom && !comment.viewer.hidden;
+			const visible =
+				context.caller.kind === 'page' &&
+				hasScope(context.caller, 'pages_read_user_content') &&
+				!comment.hideFrom &&
+				!comment.viewer.hidden;
 			return visible ? project(viewerNode, comment.viewer, context, selection) : undefined;
 		},
 		like_count: () => 0,

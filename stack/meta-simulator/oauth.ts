@@ -27,13 +27,20 @@ export function tokenError(token: AccessToken, app: App, now = new Date()): Grap
 		case 'logged_out':
 			return graphErrors.loggedOut();
 		case null:
-			return token.expiresAt !== null && token.expiresAt <= now ? graphErrors.tokenExpired(token.expiresAt, now) : null;
+			return token.expiresAt !== null && token.expiresAt <= now
+				? graphErrors.tokenExpired(token.expiresAt, now)
+				: null;
 	}
 }
 
 function requireApp(params: URLSearchParams, app: App, secretRequired: boolean): void {
 	const clientId = params.get('client_id');
-	if (clientId === null || clientId === '') throw new GraphError(400, { message: 'Missing client_id parameter.', type: 'OAuthException', code: 101 });
+	if (clientId === null || clientId === '')
+		throw new GraphError(400, {
+			message: 'Missing client_id parameter.',
+			type: 'OAuthException',
+			code: 101,
+		});
 	if (clientId !== app.id) throw graphErrors.invalidClientId();
 	const secret = params.get('client_secret');
 	if (secret === null) {
@@ -44,11 +51,22 @@ function requireApp(params: URLSearchParams, app: App, secretRequired: boolean):
 }
 
 function tokenResponse(token: AccessToken) {
-	const expiresIn = token.expiresAt === null ? undefined : Math.max(0, Math.round((token.expiresAt.getTime() - Date.now()) / 1000));
-	return { access_token: token.value, token_type: 'bearer', ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) };
+	const expiresIn =
+		token.expiresAt === null
+			? undefined
+			: Math.max(0, Math.round((token.expiresAt.getTime() - Date.now()) / 1000));
+	return {
+		access_token: token.value,
+		token_type: 'bearer',
+		...(expiresIn === undefined ? {} : { expires_in: expiresIn }),
+	};
 }
 
-export function exchangeToken(world: World, app: App, params: URLSearchParams): Record<string, unknown> {
+export function exchangeToken(
+	world: World,
+	app: App,
+	params: URLSearchParams,
+): Record<string, unknown> {
 	const grantType = params.get('grant_type');
 	if (grantType === 'client_credentials') {
 		requireApp(params, app, true);
@@ -59,12 +77,20 @@ export function exchangeToken(world: World, app: App, params: URLSearchParams): 
 		const given = params.get('fb_exchange_token');
 		if (given === null || given === '') throw graphErrors.missingParameter('fb_exchange_token');
 		const token = world.tokens.get(given);
-		if (!token || token.kind !== 'user') throw new GraphError(400, { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 });
+		if (!token || token.kind !== 'user')
+			throw new GraphError(400, {
+				message: 'Invalid OAuth access token.',
+				type: 'OAuthException',
+				code: 190,
+			});
 		const problem = tokenError(token, app);
 		if (problem) throw problem;
-		return tokenResponse(world.issueUserToken(world.user(token.userId), token.scopes, longLivedSeconds));
+		return tokenResponse(
+			world.issueUserToken(world.user(token.userId), token.scopes, longLivedSeconds),
+		);
 	}
-	if (grantType !== null && grantType !== 'authorization_code') throw graphErrors.unsupportedGrantType();
+	if (grantType !== null && grantType !== 'authorization_code')
+		throw graphErrors.unsupportedGrantType();
 
 	requireApp(params, app, true);
 	const value = params.get('code');
@@ -80,36 +106,70 @@ export function exchangeToken(world: World, app: App, params: URLSearchParams): 
 }
 
 /** `GET /debug_token?input_token=…` — what Meta knows about a token; invalid ones are described, not refused. */
-export function debugToken(world: World, app: App, caller: Caller, params: URLSearchParams): Record<string, unknown> {
+export function debugToken(
+	world: World,
+	app: App,
+	caller: Caller,
+	params: URLSearchParams,
+): Record<string, unknown> {
 	if (caller.kind === 'page') throw graphErrors.permissionDenied('Provide valid app ID');
 	const input = params.get('input_token');
-	if (input === null || input === '') throw graphErrors.invalidParameter('The parameter input_token is required');
+	if (input === null || input === '')
+		throw graphErrors.invalidParameter('The parameter input_token is required');
 	if (input.includes('|')) {
 		const [appId, secret = ''] = input.split('|');
 		const valid = appId === app.id && secretsEqual(secret, app.secret);
-		return { data: { app_id: appId, type: 'APP', application: app.name, is_valid: valid, scopes: [] } };
+		return {
+			data: { app_id: appId, type: 'APP', application: app.name, is_valid: valid, scopes: [] },
+		};
 	}
 	const token = world.tokens.get(input);
-	if (!token) return { data: { error: { code: 190, message: 'Invalid OAuth access token.' }, is_valid: false, scopes: [] } };
+	if (!token)
+		return {
+			data: {
+				error: { code: 190, message: 'Invalid OAuth access token.' },
+				is_valid: false,
+				scopes: [],
+			},
+		};
 	const problem = tokenError(token, app);
 	const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 	// Page and Instagram permissions are granted per asset: the Pages the token reaches and their Instagram accounts.
-	const pages = token.kind === 'page' && token.pageId !== null ? [world.page(token.pageId)] : world.managedPages(token.userId);
+	const pages =
+		token.kind === 'page' && token.pageId !== null
+			? [world.page(token.pageId)]
+			: world.managedPages(token.userId);
 	const targets = (scope: string) =>
-		scope.startsWith('instagram_') ? pages.flatMap((page) => (page.instagramId === null ? [] : [page.instagramId])) : pages.map((page) => page.id);
+		scope.startsWith('instagram_')
+			? pages.flatMap((page) => (page.instagramId === null ? [] : [page.instagramId]))
+			: pages.map((page) => page.id);
 	return {
 		data: {
 			app_id: app.id,
 			type: token.kind === 'page' ? 'PAGE' : 'USER',
 			application: app.name,
 			data_access_expires_at: seconds(token.issuedAt) + 90 * 24 * 60 * 60,
-			...(problem ? { error: { code: problem.fields.code, message: problem.fields.message, subcode: problem.fields.error_subcode } } : {}),
+			...(problem
+				? {
+						error: {
+							code: problem.fields.code,
+							message: problem.fields.message,
+							subcode: problem.fields.error_subcode,
+						},
+					}
+				: {}),
 			expires_at: token.expiresAt === null ? 0 : seconds(token.expiresAt),
 			is_valid: problem === null,
 			issued_at: seconds(token.issuedAt),
 			...(token.kind === 'page' ? { profile_id: token.pageId } : {}),
 			scopes: problem ? [] : token.scopes,
-			granular_scopes: problem ? [] : token.scopes.map((scope) => (scope.startsWith('pages_') || scope.startsWith('instagram_') ? { scope, target_ids: targets(scope) } : { scope })),
+			granular_scopes: problem
+				? []
+				: token.scopes.map((scope) =>
+						scope.startsWith('pages_') || scope.startsWith('instagram_')
+							? { scope, target_ids: targets(scope) }
+							: { scope },
+					),
 			user_id: token.userId,
 		},
 	};

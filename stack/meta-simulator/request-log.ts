@@ -11,7 +11,13 @@ export interface RequestLogEntry {
 	durationMs: number;
 }
 
-const secretParameters = new Set(['access_token', 'client_secret', 'code', 'fb_exchange_token', 'input_token']);
+const secretParameters = new Set([
+	'access_token',
+	'client_secret',
+	'code',
+	'fb_exchange_token',
+	'input_token',
+]);
 const capacity = 10_000;
 
 export class RequestLog {
@@ -20,13 +26,20 @@ export class RequestLog {
 	add(entry: RequestLogEntry): void {
 		this.#entries.push({
 			...entry,
-			query: Object.fromEntries(Object.entries(entry.query).map(([name, value]) => [name, secretParameters.has(name) && value.length > 10 ? `${value.slice(0, 10)}…` : value])),
+			query: Object.fromEntries(
+				Object.entries(entry.query).map(([name, value]) => [
+					name,
+					secretParameters.has(name) && value.length > 10 ? `${value.slice(0, 10)}…` : value,
+				]),
+			),
 		});
 		if (this.#entries.length > capacity) this.#entries.splice(0, this.#entries.length - capacity);
 	}
 
 	list(pathContains?: string): RequestLogEntry[] {
-		return this.#entries.filter((entry) => pathContains === undefined || entry.path.includes(pathContains));
+		return this.#entries.filter(
+			(entry) => pathContains === undefined || entry.path.includes(pathContains),
+		);
 	}
 
 	clear(): number {

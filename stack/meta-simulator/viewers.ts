@@ -4,7 +4,8 @@
 import type { CommentInfo, PostCommentInput } from './control.ts';
 import type { Viewer, World } from './world.ts';
 
-type ScriptLine = string | { text: string; viewer?: { id?: string; name?: string }; hideFrom?: boolean };
+type ScriptLine =
+	string | { text: string; viewer?: { id?: string; name?: string }; hideFrom?: boolean };
 
 export interface CrowdOptions {
 	liveId: string;
@@ -15,11 +16,71 @@ export interface CrowdOptions {
 	hiddenShare: number;
 }
 
-const firstNames = ['Maria', 'Jen', 'Kayla', 'Dee', 'Sam', 'Lou', 'Priya', 'Bea', 'Tina', 'Ro', 'Nat', 'Claire', 'Dana', 'Kim', 'Ana', 'Tasha', 'Meg', 'Lena', 'Joy', 'Rosa'];
-const lastNames = ['Styles', 'Price', 'Lee', 'Brooks', 'Nguyen', 'Garcia', 'Patel', 'Okafor', 'Murphy', 'Silva', 'Kowalski', 'Haddad'];
-const chatter = ['hi everyone! 👋', 'love that color 😍', 'can you show the back?', 'so cute!!', 'is shipping free?', 'gorgeous 🔥', '😍😍😍', '❤️', '🔥🔥', 'hello from Texas!', 'omg yes', 'the lighting is great today'];
-const questions = (item: number) => [`what size is ${item}?`, `is ${item} sold out?`, `how much is ${item}`, `can you show ${item} again?`];
-const claims = (item: number) => [`sold ${item}`, `${item} sold`, `Sold #${item}!!`, `SOLD ${item} 💕`, `sold ${item} please`, `Sold${item}`, `sold ${item} 🙌`];
+const firstNames = [
+	'Maria',
+	'Jen',
+	'Kayla',
+	'Dee',
+	'Sam',
+	'Lou',
+	'Priya',
+	'Bea',
+	'Tina',
+	'Ro',
+	'Nat',
+	'Claire',
+	'Dana',
+	'Kim',
+	'Ana',
+	'Tasha',
+	'Meg',
+	'Lena',
+	'Joy',
+	'Rosa',
+];
+const lastNames = [
+	'Styles',
+	'Price',
+	'Lee',
+	'Brooks',
+	'Nguyen',
+	'Garcia',
+	'Patel',
+	'Okafor',
+	'Murphy',
+	'Silva',
+	'Kowalski',
+	'Haddad',
+];
+const chatter = [
+	'hi everyone! 👋',
+	'love that color 😍',
+	'can you show the back?',
+	'so cute!!',
+	'is shipping free?',
+	'gorgeous 🔥',
+	'😍😍😍',
+	'❤️',
+	'🔥🔥',
+	'hello from Texas!',
+	'omg yes',
+	'the lighting is great today',
+];
+const questions = (item: number) => [
+	`what size is ${item}?`,
+	`is ${item} sold out?`,
+	`how much is ${item}`,
+	`can you show ${item} again?`,
+];
+const claims = (item: number) => [
+	`sold ${item}`,
+	`${item} sold`,
+	`Sold #${item}!!`,
+	`SOLD ${item} 💕`,
+	`sold ${item} please`,
+	`Sold${item}`,
+	`sold ${item} 🙌`,
+];
 const passes = (item: number) => [`pass ${item}`, `pass on ${item} sorry`];
 const tickMs = 100;
 
@@ -54,13 +115,23 @@ export class Crowds {
 		const next = (): Omit<PostCommentInput, 'liveId'> | undefined => {
 			if (script) {
 				const line = script[position];
-				const viewer = typeof line !== 'string' && line?.viewer ? line.viewer : { id: viewers[position % viewers.length].id };
+				const viewer =
+					typeof line !== 'string' && line?.viewer
+						? line.viewer
+						: { id: viewers[position % viewers.length].id };
 				position += 1;
 				if (line === undefined) return undefined;
-				return typeof line === 'string' ? { text: line, viewer, hideFrom: false, delayMs: 0 } : { text: line.text, viewer, hideFrom: line.hideFrom ?? false, delayMs: 0 };
+				return typeof line === 'string'
+					? { text: line, viewer, hideFrom: false, delayMs: 0 }
+					: { text: line.text, viewer, hideFrom: line.hideFrom ?? false, delayMs: 0 };
 			}
 			const viewer = pick(viewers);
-			return { text: this.#comment(viewer, options.itemCount, lastClaim), viewer: { id: viewer.id }, hideFrom: false, delayMs: 0 };
+			return {
+				text: this.#comment(viewer, options.itemCount, lastClaim),
+				viewer: { id: viewer.id },
+				hideFrom: false,
+				delayMs: 0,
+			};
 		};
 
 		const tick = () => {
@@ -109,7 +180,8 @@ export class Crowds {
 			return this.world.viewer({ name: round === 0 ? name : `${name} ${round + 1}` });
 		});
 		const hiddenCount = Math.round(count * hiddenShare);
-		for (const [index, viewer] of viewers.entries()) if (index >= count - hiddenCount) viewer.hidden = true;
+		for (const [index, viewer] of viewers.entries())
+			if (index >= count - hiddenCount) viewer.hidden = true;
 		return viewers;
 	}
 

@@ -70,19 +70,37 @@ interface Delivery {
 /** Dropped changes kept for inspection; older ones are only counted. */
 const droppedCapacity = 1000;
 
-const noFaults: WebhookFaults = { duplicates: 0, outOfOrder: false, batchSize: 1, badSignature: false, holdMs: 0 };
+const noFaults: WebhookFaults = {
+	duplicates: 0,
+	outOfOrder: false,
+	batchSize: 1,
+	badSignature: false,
+	holdMs: 0,
+};
 
 /** Meta signs an escaped-unicode rendering of the payload: non-ASCII as \uXXXX with lowercase hex. */
 export function metaJson(payload: unknown): string {
-	return JSON.stringify(payload).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+	return JSON.stringify(payload).replace(
+		/[\u007f-\uffff]/g,
+		(char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+	);
 }
 
-export function signatureHeader(body: string, secret: string, algorithm: 'sha256' | 'sha1' = 'sha256'): string {
+export function signatureHeader(
+	body: string,
+	secret: string,
+	algorithm: 'sha256' | 'sha1' = 'sha256',
+): string {
 	return `${algorithm}=${createHmac(algorithm, secret).update(body, 'utf8').digest('hex')}`;
 }
 
 export class WebhookDispatcher {
-	#settings: WebhookSettings = { callbackUrl: null, retryDelayMs: 1000, maxAttempts: 5, timeoutMs: 20_000 };
+	#settings: WebhookSettings = {
+		callbackUrl: null,
+		retryDelayMs: 1000,
+		maxAttempts: 5,
+		timeoutMs: 20_000,
+	};
 	#faults: WebhookFaults = { ...noFaults };
 	#held: WebhookChange[] = [];
 	#holdTimer: NodeJS.Timeout | undefined;
@@ -128,22 +146,39 @@ export class WebhookDispatcher {
 	/** Records a change Meta would not deliver because the account's Page has not subscribed the app. */
 	drop(change: WebhookChange, pageId: string): void {
 		this.#droppedTotal += 1;
-		this.#dropped.push({ at: new Date().toISOString(), igUserId: change.igUserId, pageId, commentId: String(change.value.id), reason: 'page_not_subscribed' });
-		if (this.#dropped.length > droppedCapacity) this.#dropped.splice(0, this.#dropped.length - droppedCapacity);
+		this.#dropped.push({
+			at: new Date().toISOString(),
+			igUserId: change.igUserId,
+			pageId,
+			commentId: String(change.value.id),
+			reason: 'page_not_subscribed',
+		});
+		if (this.#dropped.length > droppedCapacity)
+			this.#dropped.splice(0, this.#dropped.length - droppedCapacity);
 		if (this.#reportedUnsubscribed.has(change.igUserId)) return;
 		this.#reportedUnsubscribed.add(change.igUserId);
-		this.log(`meta-simulator: live_comments of Instagram account ${change.igUserId} are not delivered while its Page ${pageId} has not subscribed the app (POST /${pageId}/subscribed_apps)`);
+		this.log(
+			`meta-simulator: live_comments of Instagram account ${change.igUserId} are not delivered while its Page ${pageId} has not subscribed the app (POST /${pageId}/subscribed_apps)`,
+		);
 	}
 
 	enqueue(change: WebhookChange): void {
 		if (this.#closed) return;
 		if (this.#settings.callbackUrl === null) {
-			if (!this.#reportedNoCallback) this.log('meta-simulator: live_comments changes are not delivered until a webhook callback URL is set (setWebhook)');
+			if (!this.#reportedNoCallback)
+				this.log(
+					'meta-simulator: live_comments changes are not delivered until a webhook callback URL is set (setWebhook)',
+				);
 			this.#reportedNoCallback = true;
 			return;
 		}
 		this.#held.push(change);
-		if (this.#held.length >= this.#faults.batchSize && this.#faults.holdMs === 0 && !this.#faults.outOfOrder) return this.#release();
+		if (
+			this.#held.length >= this.#faults.batchSize &&
+			this.#faults.holdMs === 0 &&
+			!this.#faults.outOfOrder
+		)
+			return this.#release();
 		// Changes made in the same tick (or within holdMs) are batched and reordered together.
 		this.#holdTimer ??= setTimeout(() => this.#release(), this.#faults.holdMs);
 	}
@@ -158,18 +193,43 @@ export class WebhookDispatcher {
 	async verify(input: { callbackUrl?: string; verifyToken: string }): Promise<VerificationResult> {
 		const callbackUrl = input.callbackUrl ?? this.#settings.callbackUrl;
 		const challenge = String(randomInt(1_000_000_000, 2_000_000_000));
-		if (callbackUrl === null) return { ok: false, callbackUrl: '', challenge, status: null, body: '', error: 'no callback URL given or set' };
+		if (callbackUrl === null)
+			return {
+				ok: false,
+				callbackUrl: '',
+				challenge,
+				status: null,
+				body: '',
+				error: 'no callback URL given or set',
+			};
 		const url = new URL(callbackUrl);
 		url.searchParams.set('hub.mode', 'subscribe');
 		url.searchParams.set('hub.challenge', challenge);
 		url.searchParams.set('hub.verify_token', input.verifyToken);
 		try {
-			const response = await fetch(url, { headers: { 'user-agent': 'facebookplatform/1.0 (+http://developers.facebook.com)' }, signal: AbortSignal.timeout(this.#settings.timeoutMs) });
+			const response = await fetch(url, {
+				headers: { 'user-agent': 'facebookplatform/1.0 (+http://developers.facebook.com)' },
+				signal: AbortSignal.timeout(this.#settings.timeoutMs),
+			});
 			const body = (await response.text()).slice(0, 1000);
 			const ok = response.status === 200 && body === challenge;
-			return { ok, callbackUrl, challenge, status: response.status, body, error: ok ? null : 'the callback must answer 200 with exactly the hub.challenge value' };
+			return {
+				ok,
+				callbackUrl,
+				challenge,
+				status: response.status,
+				body,
+				error: ok ? null : 'the callback must answer 200 with exactly the hub.challenge value',
+			};
 		} catch (error) {
-			return { ok: false, callbackUrl, challenge, status: null, body: '', error: (error as Error).message };
+			return {
+				ok: false,
+				callbackUrl,
+				challenge,
+				status: null,
+				body: '',
+				error: (error as Error).message,
+			};
 		}
 	}
 
@@ -195,21 +255,35 @@ export class WebhookDispatcher {
 		}
 		if (this.#faults.outOfOrder) deliveries.reverse();
 		for (const delivery of deliveries) {
-			for (let copy = 0; copy <= this.#faults.duplicates; copy += 1) this.#queue = this.#queue.then(() => this.#track(this.#attempt(delivery, 1)));
+			for (let copy = 0; copy <= this.#faults.duplicates; copy += 1)
+				this.#queue = this.#queue.then(() => this.#track(this.#attempt(delivery, 1)));
 		}
 	}
 
 	#delivery(changes: WebhookChange[]): Delivery {
-		const entries = new Map<string, { id: string; time: number; changes: { field: string; value: Record<string, unknown> }[] }>();
+		const entries = new Map<
+			string,
+			{ id: string; time: number; changes: { field: string; value: Record<string, unknown> }[] }
+		>();
 		for (const change of changes) {
-			const entry = entries.get(change.igUserId) ?? { id: change.igUserId, time: change.time, changes: [] };
+			const entry = entries.get(change.igUserId) ?? {
+				id: change.igUserId,
+				time: change.time,
+				changes: [],
+			};
 			entry.time = Math.max(entry.time, change.time);
 			entry.changes.push({ field: 'live_comments', value: change.value });
 			entries.set(change.igUserId, entry);
 		}
 		const body = metaJson({ object: 'instagram', entry: [...entries.values()] });
 		const secret = this.#faults.badSignature ? `not-${this.appSecret}` : this.appSecret;
-		return { id: this.#nextDeliveryId++, body, signature: signatureHeader(body, secret), sha1Signature: signatureHeader(body, secret, 'sha1'), changeCount: changes.length };
+		return {
+			id: this.#nextDeliveryId++,
+			body,
+			signature: signatureHeader(body, secret),
+			sha1Signature: signatureHeader(body, secret, 'sha1'),
+			changeCount: changes.length,
+		};
 	}
 
 	#track(attempt: Promise<void>): Promise<void> {
@@ -252,13 +326,18 @@ export class WebhookDispatcher {
 			record.error = (error as Error).message;
 		}
 		if (attempt >= this.#settings.maxAttempts || this.#closed) {
-			this.log(`meta-simulator: webhook delivery ${delivery.id} failed ${attempt} times; giving up (${record.error})`);
+			this.log(
+				`meta-simulator: webhook delivery ${delivery.id} failed ${attempt} times; giving up (${record.error})`,
+			);
 			return;
 		}
-		const timer = setTimeout(() => {
-			this.#retryTimers.delete(timer);
-			void this.#track(this.#attempt(delivery, attempt + 1));
-		}, this.#settings.retryDelayMs * 2 ** (attempt - 1));
+		const timer = setTimeout(
+			() => {
+				this.#retryTimers.delete(timer);
+				void this.#track(this.#attempt(delivery, attempt + 1));
+			},
+			this.#settings.retryDelayMs * 2 ** (attempt - 1),
+		);
 		this.#retryTimers.add(timer);
 	}
 }

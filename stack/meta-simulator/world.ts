@@ -164,7 +164,12 @@ export class World {
 		return user;
 	}
 
-	createPage(input: { name: string; category: string; managerId: string; instagramUsername: string | null }): SimPage {
+	createPage(input: {
+		name: string;
+		category: string;
+		managerId: string;
+		instagramUsername: string | null;
+	}): SimPage {
 		const page: SimPage = {
 			id: this.#ids.page.next(),
 			name: input.name,
@@ -176,7 +181,12 @@ export class World {
 		};
 		this.pages.set(page.id, page);
 		if (input.instagramUsername !== null) {
-			const account: SimInstagram = { id: this.#ids.instagram.next(), username: input.instagramUsername, name: input.name, pageId: page.id };
+			const account: SimInstagram = {
+				id: this.#ids.instagram.next(),
+				username: input.instagramUsername,
+				name: input.name,
+				pageId: page.id,
+			};
 			this.instagram.set(account.id, account);
 			page.instagramId = account.id;
 		}
@@ -212,20 +222,33 @@ export class World {
 			if (known) return known;
 		}
 		const name = input.name ?? `Viewer ${this.viewers.size + 1}`;
-		const byName = input.id === undefined ? [...this.viewers.values()].find((viewer) => viewer.name === name) : undefined;
+		const byName =
+			input.id === undefined
+				? [...this.viewers.values()].find((viewer) => viewer.name === name)
+				: undefined;
 		if (byName) return byName;
 		const viewer: Viewer = {
 			id: input.id ?? this.#ids.viewer.next(),
 			name,
 			instagramId: this.#ids.instagramViewer.next(),
-			username: name.toLowerCase().replace(/[^a-z0-9._]+/g, '.').replace(/^\.+|\.+$/g, '').slice(0, 30) || 'viewer',
+			username:
+				name
+					.toLowerCase()
+					.replace(/[^a-z0-9._]+/g, '.')
+					.replace(/^\.+|\.+$/g, '')
+					.slice(0, 30) || 'viewer',
 			hidden: false,
 		};
 		this.viewers.set(viewer.id, viewer);
 		return viewer;
 	}
 
-	startFacebookLive(input: { pageId: string; title: string; description: string; liveViews: number }): FacebookLive {
+	startFacebookLive(input: {
+		pageId: string;
+		title: string;
+		description: string;
+		liveViews: number;
+	}): FacebookLive {
 		this.page(input.pageId);
 		const live: FacebookLive = {
 			id: this.#ids.facebookLive.next(),
@@ -258,7 +281,14 @@ export class World {
 
 	startInstagramLive(input: { igUserId: string; caption: string }): InstagramLive {
 		this.instagramAccount(input.igUserId);
-		const live: InstagramLive = { id: this.#ids.instagramLive.next(), igUserId: input.igUserId, caption: input.caption, startedAt: new Date(), endedAt: null, comments: [] };
+		const live: InstagramLive = {
+			id: this.#ids.instagramLive.next(),
+			igUserId: input.igUserId,
+			caption: input.caption,
+			startedAt: new Date(),
+			endedAt: null,
+			comments: [],
+		};
 		this.instagramLives.set(live.id, live);
 		return live;
 	}
@@ -276,7 +306,14 @@ export class World {
 		return live;
 	}
 
-	addFacebookComment(input: { live: FacebookLive; message: string; viewer: Viewer; hideFrom: boolean; createdTime: Date; visibleAt: number }): FacebookComment {
+	addFacebookComment(input: {
+		live: FacebookLive;
+		message: string;
+		viewer: Viewer;
+		hideFrom: boolean;
+		createdTime: Date;
+		visibleAt: number;
+	}): FacebookComment {
 		const comment: FacebookComment = {
 			id: `${input.live.id}_${this.#ids.facebookComment.next()}`,
 			liveId: input.live.id,
@@ -294,9 +331,20 @@ export class World {
 		return comment;
 	}
 
-	addInstagramComment(input: { live: InstagramLive; text: string; viewer: Viewer; createdTime: Date }): InstagramComment {
+	addInstagramComment(input: {
+		live: InstagramLive;
+		text: string;
+		viewer: Viewer;
+		createdTime: Date;
+	}): InstagramComment {
 		if (input.live.endedAt) throw new ConflictError(`live media ${input.live.id} has ended`);
-		const comment: InstagramComment = { id: this.#ids.instagramComment.next(), mediaId: input.live.id, text: input.text, createdTime: input.createdTime, viewer: input.viewer };
+		const comment: InstagramComment = {
+			id: this.#ids.instagramComment.next(),
+			mediaId: input.live.id,
+			text: input.text,
+			createdTime: input.createdTime,
+			viewer: input.viewer,
+		};
 		input.live.comments.push(comment);
 		return comment;
 	}
@@ -321,7 +369,9 @@ export class World {
 		const key = `${userToken.value}:${page.id}`;
 		const existing = this.tokens.get(this.#derivedPageTokens.get(key) ?? '');
 		if (existing) return existing;
-		const longLived = userToken.expiresAt === null || userToken.expiresAt.getTime() - userToken.issuedAt.getTime() > shortLivedSeconds * 1000;
+		const longLived =
+			userToken.expiresAt === null ||
+			userToken.expiresAt.getTime() - userToken.issuedAt.getTime() > shortLivedSeconds * 1000;
 		const token: AccessToken = {
 			value: `EAAG${randomAlphanumeric(140)}`,
 			kind: 'page',
@@ -338,7 +388,12 @@ export class World {
 	}
 
 	issueCode(input: { userId: string; redirectUri: string; scopes: string[] }): AuthorizationCode {
-		const code: AuthorizationCode = { value: `AQ${randomAlphanumeric(200)}`, ...input, expiresAt: new Date(Date.now() + codeLifetimeMs), used: false };
+		const code: AuthorizationCode = {
+			value: `AQ${randomAlphanumeric(200)}`,
+			...input,
+			expiresAt: new Date(Date.now() + codeLifetimeMs),
+			used: false,
+		};
 		this.codes.set(code.value, code);
 		return code;
 	}
@@ -346,16 +401,26 @@ export class World {
 	/** The user removes the app: every token they hold stops working and their grants are gone. */
 	revokeApp(userId: string): void {
 		this.user(userId).grantedScopes = [];
-		for (const token of this.tokens.values()) if (token.userId === userId) token.invalidated ??= 'app_removed';
+		for (const token of this.tokens.values())
+			if (token.userId === userId) token.invalidated ??= 'app_removed';
 	}
 
 	/** Tokens chosen by value or by user; 'expired' moves their expiry to now. */
-	invalidateTokens(target: { token?: string; userId?: string }, reason: TokenInvalidation | 'expired'): AccessToken[] {
-		const matches = [...this.tokens.values()].filter((token) => token.value === target.token || token.userId === target.userId);
-		if (matches.length === 0) throw new NotFoundError(target.token ? 'no such access token' : `no tokens for user ${target.userId}`);
+	invalidateTokens(
+		target: { token?: string; userId?: string },
+		reason: TokenInvalidation | 'expired',
+	): AccessToken[] {
+		const matches = [...this.tokens.values()].filter(
+			(token) => token.value === target.token || token.userId === target.userId,
+		);
+		if (matches.length === 0)
+			throw new NotFoundError(
+				target.token ? 'no such access token' : `no tokens for user ${target.userId}`,
+			);
 		const now = new Date(Date.now() - 1000);
 		for (const token of matches) {
-			if (reason === 'expired') token.expiresAt = token.expiresAt && token.expiresAt < now ? token.expiresAt : now;
+			if (reason === 'expired')
+				token.expiresAt = token.expiresAt && token.expiresAt < now ? token.expiresAt : now;
 			else token.invalidated = reason;
 		}
 		return matches;

@@ -5,9 +5,24 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import WebSocket from 'ws';
-import type { ChangeData, Dispatcher, Subscriber, SubscriberAuth, Subscription } from './dispatcher.ts';
+import type {
+	ChangeData,
+	Dispatcher,
+	Subscriber,
+	SubscriberAuth,
+	Subscription,
+} from './dispatcher.ts';
 import { parseSubscriptionParams, type SubscriptionParams } from './filters.ts';
-import { decodeBinary, decodeText, encode, encodeBroadcast, ProtocolError, type Message, type UserBroadcast, type Vsn } from './protocol.ts';
+import {
+	decodeBinary,
+	decodeText,
+	encode,
+	encodeBroadcast,
+	ProtocolError,
+	type Message,
+	type UserBroadcast,
+	type Vsn,
+} from './protocol.ts';
 import { resolveSubscriptions } from './subscriptions.ts';
 import { confirmToken } from './tokens.ts';
 
@@ -29,7 +44,9 @@ export interface ConnectionContext {
 type Json = Record<string, unknown>;
 
 function asObject(value: unknown): Json {
-	return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
+	return value !== null && typeof value === 'object' && !Array.isArray(value)
+		? (value as Json)
+		: {};
 }
 
 /** Keys sorted, so equal parameters give equal ids however the client ordered them. */
@@ -74,7 +91,13 @@ class Channel implements Subscriber {
 
 	deliver(ids: number[], data: ChangeData): void {
 		if (!this.active) return;
-		this.connection.send({ joinRef: null, ref: null, topic: this.topic, event: 'postgres_changes', payload: { ids, data } });
+		this.connection.send({
+			joinRef: null,
+			ref: null,
+			topic: this.topic,
+			event: 'postgres_changes',
+			payload: { ids, data },
+		});
 	}
 
 	push(event: string, payload: unknown): void {
@@ -111,8 +134,16 @@ export class Connection {
 				return;
 			}
 			this.work = this.work
-				.then(() => (message ? this.handle(message) : this.broadcast(broadcast!.topic, broadcast!.ref, broadcast!.broadcast)))
-				.catch((error: unknown) => this.context.log(`realtime: handling a frame failed: ${(error as Error).stack ?? String(error)}`));
+				.then(() =>
+					message
+						? this.handle(message)
+						: this.broadcast(broadcast!.topic, broadcast!.ref, broadcast!.broadcast),
+				)
+				.catch((error: unknown) =>
+					this.context.log(
+						`realtime: handling a frame failed: ${(error as Error).stack ?? String(error)}`,
+					),
+				);
 		});
 		ws.on('close', () => {
 			for (const channel of this.channels.values()) this.dispose(channel);
@@ -133,12 +164,24 @@ export class Connection {
 		this.ws.terminate();
 	}
 
-	private reply(message: Message, status: 'ok' | 'error', response: unknown, joinRef = message.joinRef): void {
-		this.send({ joinRef, ref: message.ref, topic: message.topic, event: 'phx_reply', payload: { status, response } });
+	private reply(
+		message: Message,
+		status: 'ok' | 'error',
+		response: unknown,
+		joinRef = message.joinRef,
+	): void {
+		this.send({
+			joinRef,
+			ref: message.ref,
+			topic: message.topic,
+			event: 'phx_reply',
+			payload: { status, response },
+		});
 	}
 
 	private async handle(message: Message): Promise<void> {
-		if (message.topic === 'phoenix' && message.event === 'heartbeat') return this.reply(message, 'ok', {});
+		if (message.topic === 'phoenix' && message.event === 'heartbeat')
+			return this.reply(message, 'ok', {});
 		if (message.event === 'phx_join') return this.join(message);
 		const channel = this.channels.get(message.topic);
 		if (!channel) return this.reply(message, 'error', { reason: 'unmatched topic' });
@@ -151,16 +194,26 @@ export class Connection {
 			case 'broadcast': {
 				const payload = asObject(message.payload);
 				if (typeof payload.event !== 'string') return;
-				return this.broadcast(message.topic, message.ref, { event: payload.event, payload: payload.payload, binary: false });
+				return this.broadcast(message.topic, message.ref, {
+					event: payload.event,
+					payload: payload.payload,
+					binary: false,
+				});
 			}
 			case 'presence':
-				return this.reply(message, 'error', { reason: 'Presence is not supported by the local Realtime' }, channel.joinRef);
+				return this.reply(
+					message,
+					'error',
+					{ reason: 'Presence is not supported by the local Realtime' },
+					channel.joinRef,
+				);
 		}
 	}
 
 	private async join(message: Message): Promise<void> {
 		const { topic } = message;
-		if (!topic.startsWith(TOPIC_PREFIX)) return this.reply(message, 'error', { reason: 'unmatched topic' });
+		if (!topic.startsWith(TOPIC_PREFIX))
+			return this.reply(message, 'error', { reason: 'unmatched topic' });
 		// A second join of a topic replaces the first, as in Phoenix.
 		const previous = this.channels.get(topic);
 		if (previous) this.dispose(previous);
@@ -169,20 +222,37 @@ export class Connection {
 
 		const payload = asObject(message.payload);
 		const config = asObject(payload.config);
-		const given = typeof payload.access_token === 'string' ? payload.access_token : payload.user_token;
+		const given =
+			typeof payload.access_token === 'string' ? payload.access_token : payload.user_token;
 		// New-style `sb_` keys are not JWTs: the socket's key stands in for them.
 		const token = typeof given === 'string' && !given.startsWith('sb_') ? given : this.tenantToken;
 		const check = await confirmToken(token, this.context.jwtSecret);
 		if (!check.ok) return fail(`${check.code}: ${check.message}`);
 		if (config.private === true) {
 			// Private channels need realtime.messages policies, which this stack does not provide.
-			return fail(`Unauthorized: You do not have permissions to read from this Channel topic: ${topic.slice(TOPIC_PREFIX.length)}`);
+			return fail(
+				`Unauthorized: You do not have permissions to read from this Channel topic: ${topic.slice(TOPIC_PREFIX.length)}`,
+			);
 		}
 
-		const rawBindings = Array.isArray(config.postgres_changes) ? config.postgres_changes.filter((item) => item !== null && item !== undefined) : [];
-		const bindings = rawBindings.map((raw) => ({ raw: asObject(raw), id: bindingId(asObject(raw)) }));
+		const rawBindings = Array.isArray(config.postgres_changes)
+			? config.postgres_changes.filter((item) => item !== null && item !== undefined)
+			: [];
+		const bindings = rawBindings.map((raw) => ({
+			raw: asObject(raw),
+			id: bindingId(asObject(raw)),
+		}));
 		const broadcastConfig = asObject(config.broadcast);
-		const channel = new Channel(this, topic, message.joinRef, token, check.claims, bindings, broadcastConfig.self === true, broadcastConfig.ack === true);
+		const channel = new Channel(
+			this,
+			topic,
+			message.joinRef,
+			token,
+			check.claims,
+			bindings,
+			broadcastConfig.self === true,
+			broadcastConfig.ack === true,
+		);
 		this.channels.set(topic, channel);
 		this.scheduleTokenCheck(channel, check.claims.exp);
 		let hub = this.context.broadcasts.get(channel.subTopic);
@@ -204,7 +274,11 @@ export class Connection {
 		}
 		this.reply(message, 'ok', joinReply);
 		const error = await this.subscribe(channel);
-		channel.system('postgres_changes', error === undefined ? 'ok' : 'error', error ?? 'Subscribed to PostgreSQL');
+		channel.system(
+			'postgres_changes',
+			error === undefined ? 'ok' : 'error',
+			error ?? 'Subscribed to PostgreSQL',
+		);
 	}
 
 	/** (Re)creates the channel's subscriptions under its current role; the error, if any. */
@@ -217,11 +291,20 @@ export class Connection {
 		}
 		const resolution = await resolveSubscriptions(this.context.db, channel.auth.role, params);
 		if (!resolution.ok) return this.replaceSubscriptions(channel, [], resolution.error);
-		const subscriptions = params.map((item, index) => ({ id: channel.bindings[index].id, subscriber: channel, params: item, relations: resolution.relations[index] }));
+		const subscriptions = params.map((item, index) => ({
+			id: channel.bindings[index].id,
+			subscriber: channel,
+			params: item,
+			relations: resolution.relations[index],
+		}));
 		return this.replaceSubscriptions(channel, subscriptions);
 	}
 
-	private replaceSubscriptions(channel: Channel, subscriptions: Subscription[], error?: string): string | undefined {
+	private replaceSubscriptions(
+		channel: Channel,
+		subscriptions: Subscription[],
+		error?: string,
+	): string | undefined {
 		this.context.dispatcher.remove(channel.subscriptions);
 		channel.subscriptions = [];
 		// The channel may have been left while the database was asked.
@@ -232,7 +315,8 @@ export class Connection {
 	}
 
 	private async refreshToken(channel: Channel, token: unknown): Promise<void> {
-		if (typeof token !== 'string' || token.startsWith('sb_') || token === channel.accessToken) return;
+		if (typeof token !== 'string' || token.startsWith('sb_') || token === channel.accessToken)
+			return;
 		const check = await confirmToken(token, this.context.jwtSecret);
 		if (!check.ok) return this.shutdown(channel, check.refreshMessage);
 		channel.accessToken = token;
@@ -240,7 +324,11 @@ export class Connection {
 		this.scheduleTokenCheck(channel, check.claims.exp);
 		if (channel.bindings.length === 0) return;
 		const error = await this.subscribe(channel);
-		channel.system('postgres_changes', error === undefined ? 'ok' : 'error', error ?? 'Subscribed to PostgreSQL');
+		channel.system(
+			'postgres_changes',
+			error === undefined ? 'ok' : 'error',
+			error ?? 'Subscribed to PostgreSQL',
+		);
 	}
 
 	private scheduleTokenCheck(channel: Channel, exp: number): void {
@@ -260,9 +348,17 @@ export class Connection {
 		const channel = this.channels.get(topic);
 		if (!channel) return;
 		for (const member of this.context.broadcasts.get(channel.subTopic) ?? []) {
-			if (member !== channel || channel.broadcastSelf) member.connection.sendBroadcast(member.topic, broadcast);
+			if (member !== channel || channel.broadcastSelf)
+				member.connection.sendBroadcast(member.topic, broadcast);
 		}
-		if (channel.broadcastAck) this.send({ joinRef: channel.joinRef, ref, topic, event: 'phx_reply', payload: { status: 'ok', response: {} } });
+		if (channel.broadcastAck)
+			this.send({
+				joinRef: channel.joinRef,
+				ref,
+				topic,
+				event: 'phx_reply',
+				payload: { status: 'ok', response: {} },
+			});
 	}
 
 	/** Realtime's shutdown_response: a system error, then the channel closes. */
@@ -273,7 +369,13 @@ export class Connection {
 
 	private closeChannel(channel: Channel): void {
 		this.dispose(channel);
-		this.send({ joinRef: channel.joinRef, ref: channel.joinRef, topic: channel.topic, event: 'phx_close', payload: {} });
+		this.send({
+			joinRef: channel.joinRef,
+			ref: channel.joinRef,
+			topic: channel.topic,
+			event: 'phx_close',
+			payload: {},
+		});
 	}
 
 	/** Forgets a channel without telling the client. */

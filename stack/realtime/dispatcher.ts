@@ -126,7 +126,9 @@ export class Dispatcher {
 			try {
 				await this.dispatch(batch);
 			} catch (error) {
-				this.log(`realtime: ${batch.length} changes were not delivered: ${(error as Error).stack ?? String(error)}`);
+				this.log(
+					`realtime: ${batch.length} changes were not delivered: ${(error as Error).stack ?? String(error)}`,
+				);
 			}
 		}
 		this.draining = undefined;
@@ -148,7 +150,8 @@ export class Dispatcher {
 					indexes.map((index) => batch[index]),
 					(position, subscription, data) => {
 						const forSubscriber = deliveries[indexes[position]];
-						const byData = forSubscriber.get(subscription.subscriber) ?? new Map<ChangeData, number[]>();
+						const byData =
+							forSubscriber.get(subscription.subscriber) ?? new Map<ChangeData, number[]>();
 						forSubscriber.set(subscription.subscriber, byData);
 						byData.set(data, [...(byData.get(data) ?? []), subscription.id]);
 					},
@@ -157,7 +160,8 @@ export class Dispatcher {
 		);
 		// Sent only once the whole batch is decided, in commit order.
 		for (const forChange of deliveries) {
-			for (const [subscriber, byData] of forChange) for (const [data, ids] of byData) subscriber.deliver(ids, data);
+			for (const [subscriber, byData] of forChange)
+				for (const [data, ids] of byData) subscriber.deliver(ids, data);
 		}
 	}
 
@@ -166,9 +170,15 @@ export class Dispatcher {
 		changes: RowChange[],
 		deliver: (position: number, subscription: Subscription, data: ChangeData) => void,
 	): Promise<void> {
-		const subscriptions = [...(this.byRelation.get(relation) ?? [])].map((subscription) => ({ subscription, auth: subscription.subscriber.auth }));
+		const subscriptions = [...(this.byRelation.get(relation) ?? [])].map((subscription) => ({
+			subscription,
+			auth: subscription.subscriber.auth,
+		}));
 		const interested = changes.map((change) =>
-			subscriptions.filter(({ subscription }) => subscription.params.action === '*' || subscription.params.action === change.type),
+			subscriptions.filter(
+				({ subscription }) =>
+					subscription.params.action === '*' || subscription.params.action === change.type,
+			),
 		);
 		if (interested.every((list) => list.length === 0)) return;
 		const roles = [...new Set(subscriptions.map(({ auth }) => auth.role))];
@@ -178,29 +188,56 @@ export class Dispatcher {
 		const primaryKey = info.columns.filter((column) => column.primaryKey);
 
 		const payloads = new Map<string, ChangeData>();
-		const payload = (position: number, role: string, select: string[] | null, error?: string): ChangeData => {
+		const payload = (
+			position: number,
+			role: string,
+			select: string[] | null,
+			error?: string,
+		): ChangeData => {
 			const key = JSON.stringify([position, role, select, error]);
 			let data = payloads.get(key);
-			if (!data) payloads.set(key, (data = error ? errorData(changes[position], error) : changeData(changes[position], info, role, select)));
+			if (!data)
+				payloads.set(
+					key,
+					(data = error
+						? errorData(changes[position], error)
+						: changeData(changes[position], info, role, select)),
+				);
 			return data;
 		};
 
 		// Rows an RLS check must clear first, per claims; the rest are decided now.
-		const pendingRls = new Map<string, { auth: SubscriberAuth; positions: Set<number>; waiting: [number, Subscription][] }>();
+		const pendingRls = new Map<
+			string,
+			{ auth: SubscriberAuth; positions: Set<number>; waiting: [number, Subscription][] }
+		>();
 		changes.forEach((change, position) => {
 			for (const { subscription, auth } of interested[position]) {
 				const select = subscription.params.select;
 				if (change.type !== 'DELETE') {
 					if (primaryKey.length === 0) {
-						deliver(position, subscription, payload(position, auth.role, select, ERROR_NO_PRIMARY_KEY));
+						deliver(
+							position,
+							subscription,
+							payload(position, auth.role, select, ERROR_NO_PRIMARY_KEY),
+						);
 						continue;
 					}
 					if (!primaryKey.every((column) => column.readers.includes(auth.role))) {
-						deliver(position, subscription, payload(position, auth.role, select, ERROR_UNAUTHORIZED));
+						deliver(
+							position,
+							subscription,
+							payload(position, auth.role, select, ERROR_UNAUTHORIZED),
+						);
 						continue;
 					}
 				}
-				if (!subscription.params.filters.every((filter) => passed.has(`${filterKey(filter)}#${position}`))) continue;
+				if (
+					!subscription.params.filters.every((filter) =>
+						passed.has(`${filterKey(filter)}#${position}`),
+					)
+				)
+					continue;
 				if (info.rowSecurity && change.type !== 'DELETE') {
 					const key = JSON.stringify([auth.role, auth.claims]);
 					const group = pendingRls.get(key) ?? { auth, positions: new Set<number>(), waiting: [] };
@@ -215,11 +252,15 @@ export class Dispatcher {
 
 		await Promise.all(
 			[...pendingRls.values()].map(async ({ auth, positions, waiting }) => {
-				const { visible, failed } = await this.checkRowSecurity(info, primaryKey, auth, changes, [...positions]);
+				const { visible, failed } = await this.checkRowSecurity(info, primaryKey, auth, changes, [
+					...positions,
+				]);
 				for (const [position, subscription] of waiting) {
 					const select = subscription.params.select;
-					if (visible.has(position)) deliver(position, subscription, payload(position, auth.role, select));
-					else if (failed.has(position)) deliver(position, subscription, payload(position, auth.role, select, ERROR_RLS_FAILED));
+					if (visible.has(position))
+						deliver(position, subscription, payload(position, auth.role, select));
+					else if (failed.has(position))
+						deliver(position, subscription, payload(position, auth.role, select, ERROR_RLS_FAILED));
 				}
 			}),
 		);
@@ -234,7 +275,9 @@ export class Dispatcher {
 		const deadline = Date.now() + VISIBILITY_TIMEOUT_MS;
 		for (;;) {
 			await client.query('begin isolation level repeatable read read only');
-			const { rows } = await client.query<{ snapshot: string }>('select pg_current_snapshot()::text as snapshot');
+			const { rows } = await client.query<{ snapshot: string }>(
+				'select pg_current_snapshot()::text as snapshot',
+			);
 			// xmin:xmax:xip,... in 64-bit xids; pgoutput's are their low 32 bits.
 			const running = (rows[0].snapshot.split(':')[2] ?? '').split(',').filter(Boolean);
 			if (!running.some((xid8) => xids.has(Number(BigInt(xid8) & 0xffffffffn)))) return;
@@ -274,9 +317,15 @@ export class Dispatcher {
 	}
 
 	/** `filterKey#position` for every (filter, change) that matches, in one query. */
-	private async evaluateFilters(info: RelationInfo, changes: RowChange[], interested: { subscription: Subscription }[][]): Promise<Set<string>> {
+	private async evaluateFilters(
+		info: RelationInfo,
+		changes: RowChange[],
+		interested: { subscription: Subscription }[][],
+	): Promise<Set<string>> {
 		const filters = new Map<string, ColumnFilter>();
-		for (const list of interested) for (const { subscription } of list) for (const filter of subscription.params.filters) filters.set(filterKey(filter), filter);
+		for (const list of interested)
+			for (const { subscription } of list)
+				for (const filter of subscription.params.filters) filters.set(filterKey(filter), filter);
 		const passed = new Set<string>();
 		const parts: string[] = [];
 		const values: unknown[] = [];
@@ -303,7 +352,10 @@ export class Dispatcher {
 			);
 		}
 		if (parts.length === 0) return passed;
-		const { rows } = await this.db.query<{ filter: number; position: number }>(parts.join('\nunion all\n'), values);
+		const { rows } = await this.db.query<{ filter: number; position: number }>(
+			parts.join('\nunion all\n'),
+			values,
+		);
 		for (const row of rows) passed.add(`${keys[row.filter]}#${row.position}`);
 		return passed;
 	}
@@ -324,19 +376,26 @@ export class Dispatcher {
 		const sql = `select u.position from unnest($1::int[], ${primaryKey.map((_, index) => `$${index + 2}::text[]`).join(', ')})
 			as u(position, ${primaryKey.map((_, index) => `key${index}`).join(', ')})
 			where exists (select 1 from ${info.qualifiedName} as t where ${primaryKey
-				.map((column, index) => `t.${pg.escapeIdentifier(column.name)} = u.key${index}::${column.castType}`)
+				.map(
+					(column, index) =>
+						`t.${pg.escapeIdentifier(column.name)} = u.key${index}::${column.castType}`,
+				)
 				.join(' and ')})`;
 		const check = async (subset: number[]): Promise<void> => {
 			const client = await this.db.connect();
 			let failure: unknown;
 			try {
-				await this.beginOnceVisible(client, new Set(subset.map((position) => changes[position].xid)));
-				await client.query("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('statement_timeout', $3, true)", [
-					auth.role,
-					auth.claims,
-					RLS_STATEMENT_TIMEOUT,
-				]);
-				const keys = primaryKey.map((column) => subset.map((position) => changes[position].record?.[column.name] ?? null));
+				await this.beginOnceVisible(
+					client,
+					new Set(subset.map((position) => changes[position].xid)),
+				);
+				await client.query(
+					"select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('statement_timeout', $3, true)",
+					[auth.role, auth.claims, RLS_STATEMENT_TIMEOUT],
+				);
+				const keys = primaryKey.map((column) =>
+					subset.map((position) => changes[position].record?.[column.name] ?? null),
+				);
 				const { rows } = await client.query<{ position: number }>(sql, [subset, ...keys]);
 				for (const row of rows) visible.add(row.position);
 			} catch (error) {
@@ -352,7 +411,9 @@ export class Dispatcher {
 				for (const position of subset) await check([position]);
 				return;
 			}
-			this.log(`realtime: RLS check on ${info.qualifiedName} as ${auth.role} failed: ${(failure as Error).message}`);
+			this.log(
+				`realtime: RLS check on ${info.qualifiedName} as ${auth.role} failed: ${(failure as Error).message}`,
+			);
 			failed.add(subset[0]);
 		};
 		await check(positions);
@@ -372,8 +433,17 @@ function tupleObject(tuple: Tuple | null, columns: ColumnInfo[]): Record<string,
 }
 
 /** The change as `role` may see it: readable columns only, narrowed to `select` plus the primary key. */
-function changeData(change: RowChange, info: RelationInfo, role: string, select: string[] | null): ChangeData {
-	const columns = info.columns.filter((column) => column.readers.includes(role) && (!select || select.includes(column.name) || column.primaryKey));
+function changeData(
+	change: RowChange,
+	info: RelationInfo,
+	role: string,
+	select: string[] | null,
+): ChangeData {
+	const columns = info.columns.filter(
+		(column) =>
+			column.readers.includes(role) &&
+			(!select || select.includes(column.name) || column.primaryKey),
+	);
 	const data: ChangeData = {
 		schema: change.schema,
 		table: change.table,
@@ -386,18 +456,30 @@ function changeData(change: RowChange, info: RelationInfo, role: string, select:
 	if (change.type === 'UPDATE') {
 		// Without an old tuple (identity unchanged, not FULL) the old identity is the new row's key.
 		const keyColumns = columns.filter((column) => column.primaryKey);
-		data.old_record = change.old ? tupleObject(change.old, columns) : tupleObject(change.record, keyColumns);
+		data.old_record = change.old
+			? tupleObject(change.old, columns)
+			: tupleObject(change.record, keyColumns);
 	}
 	if (change.type === 'DELETE') {
 		// With RLS on, a deleted row cannot be checked: only its primary key goes out.
-		data.old_record = tupleObject(change.old, info.rowSecurity ? columns.filter((column) => column.primaryKey) : columns);
+		data.old_record = tupleObject(
+			change.old,
+			info.rowSecurity ? columns.filter((column) => column.primaryKey) : columns,
+		);
 	}
 	return data;
 }
 
 /** An error in place of the change: which table and what kind of change, no row data. */
 function errorData(change: RowChange, error: string): ChangeData {
-	const data: ChangeData = { schema: change.schema, table: change.table, type: change.type, commit_timestamp: null, columns: [], errors: [error] };
+	const data: ChangeData = {
+		schema: change.schema,
+		table: change.table,
+		type: change.type,
+		commit_timestamp: null,
+		columns: [],
+		errors: [error],
+	};
 	if (change.type !== 'DELETE') data.record = {};
 	if (change.type !== 'INSERT') data.old_record = {};
 	return data;

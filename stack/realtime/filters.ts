@@ -1,7 +1,21 @@
 // The `postgres_changes` parameters of a channel join, parsed as Supabase Realtime parses them
 // (Extensions.PostgresCdcRls.Subscriptions.parse_subscription_params), with its error messages.
 
-export const FILTER_OPERATORS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'like', 'ilike', 'is', 'match', 'imatch', 'isdistinct'] as const;
+export const FILTER_OPERATORS = [
+	'eq',
+	'neq',
+	'lt',
+	'lte',
+	'gt',
+	'gte',
+	'in',
+	'like',
+	'ilike',
+	'is',
+	'match',
+	'imatch',
+	'isdistinct',
+] as const;
 export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 
 export type ActionFilter = '*' | 'INSERT' | 'UPDATE' | 'DELETE';
@@ -90,9 +104,12 @@ function unquote(value: string): string {
 	return value;
 }
 
-function parseSegment(segment: string): { ok: true; filter: ColumnFilter } | { ok: false; error: string } {
+function parseSegment(
+	segment: string,
+): { ok: true; filter: ColumnFilter } | { ok: false; error: string } {
 	const trimmed = segment.trim();
-	if (trimmed === '') return { ok: false, error: 'filter must not contain empty segments (check for extra commas)' };
+	if (trimmed === '')
+		return { ok: false, error: 'filter must not contain empty segments (check for extra commas)' };
 	const equals = trimmed.indexOf('=');
 	if (equals < 0) return { ok: false, error: inspectList([trimmed]) };
 	const column = trimmed.slice(0, equals);
@@ -103,7 +120,8 @@ function parseSegment(segment: string): { ok: true; filter: ColumnFilter } | { o
 	if (dot < 0) return { ok: false, error: inspectList([rest]) };
 	const op = rest.slice(0, dot);
 	const value = rest.slice(dot + 1);
-	if (!(FILTER_OPERATORS as readonly string[]).includes(op)) return { ok: false, error: inspectList([op, value]) };
+	if (!(FILTER_OPERATORS as readonly string[]).includes(op))
+		return { ok: false, error: inspectList([op, value]) };
 	if (op === 'in') {
 		if (value.length < 2 || !value.startsWith('(') || !value.endsWith(')')) {
 			return { ok: false, error: '`in` filter value must be wrapped by parentheses' };
@@ -113,7 +131,9 @@ function parseSegment(segment: string): { ok: true; filter: ColumnFilter } | { o
 	return { ok: true, filter: { column, op: op as FilterOperator, value: unquote(value), negate } };
 }
 
-function parseFilters(filter: string): { ok: true; filters: ColumnFilter[] } | { ok: false; error: string } {
+function parseFilters(
+	filter: string,
+): { ok: true; filters: ColumnFilter[] } | { ok: false; error: string } {
 	if (filter.trim() === '') return { ok: true, filters: [] };
 	const filters: ColumnFilter[] = [];
 	for (const segment of splitTopLevel(filter.trim())) {
@@ -124,9 +144,15 @@ function parseFilters(filter: string): { ok: true; filters: ColumnFilter[] } | {
 	return { ok: true, filters };
 }
 
-function parseSelect(select: unknown): { ok: true; select: string[] | null } | { ok: false; error: string } {
+function parseSelect(
+	select: unknown,
+): { ok: true; select: string[] | null } | { ok: false; error: string } {
 	if (typeof select === 'string') {
-		return { ok: false, error: 'Error parsing `select` params: expected a list of column name strings, e.g. select: ["col1", "col2"]' };
+		return {
+			ok: false,
+			error:
+				'Error parsing `select` params: expected a list of column name strings, e.g. select: ["col1", "col2"]',
+		};
 	}
 	if (!Array.isArray(select)) return { ok: true, select: null };
 	const columns = select.filter((column): column is string => typeof column === 'string');
@@ -134,7 +160,10 @@ function parseSelect(select: unknown): { ok: true; select: string[] | null } | {
 }
 
 export function parseSubscriptionParams(raw: unknown): ParseResult {
-	const params = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+	const params =
+		raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+			? (raw as Record<string, unknown>)
+			: {};
 	const action = actionFilter(params.event);
 	const selected = parseSelect(params.select);
 	if (!selected.ok) return selected;
@@ -160,7 +189,11 @@ export function parseSubscriptionParams(raw: unknown): ParseResult {
 		};
 	}
 	if (selected.select && (target.schema === '*' || target.table === '*')) {
-		return { ok: false, error: 'Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.' };
+		return {
+			ok: false,
+			error:
+				'Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.',
+		};
 	}
 	return { ok: true, params: { action, ...target, select: selected.select } };
 }

@@ -19,14 +19,23 @@ const MAX_FRAME_BYTES = 3 * 1024 * 1024;
 const SLOT_RELEASE_TIMEOUT_MS = 5000;
 
 export async function createRealtimeService(context: ServiceContext) {
-	const db = new pg.Pool({ connectionString: context.adminUrl, max: 4, application_name: 'realtime' });
-	db.on('error', (error) => context.log(`realtime: idle database connection failed: ${error.message}`));
+	const db = new pg.Pool({
+		connectionString: context.adminUrl,
+		max: 4,
+		application_name: 'realtime',
+	});
+	db.on('error', (error) =>
+		context.log(`realtime: idle database connection failed: ${error.message}`),
+	);
 	const dispatcher = new Dispatcher(db, context.log);
 	const feed = await startChangeFeed(
 		context.adminUrl,
 		PUBLICATION,
 		(changes) => dispatcher.enqueue(changes),
-		(error) => context.fail(`realtime: logical replication stopped: ${(error as Error).message ?? String(error)}`),
+		(error) =>
+			context.fail(
+				`realtime: logical replication stopped: ${(error as Error).message ?? String(error)}`,
+			),
 	).catch(async (error: unknown) => {
 		await db.end();
 		throw error;
@@ -52,7 +61,13 @@ export async function createRealtimeService(context: ServiceContext) {
 			}
 			const apiKey = url.searchParams.get('apikey') ?? (req.headers.apikey as string);
 			sockets.handleUpgrade(req, socket, head, (ws) => {
-				const connection = new Connection(ws, vsn as Vsn, apiKey, { jwtSecret: context.config.jwtSecret, db, dispatcher, broadcasts, log: context.log });
+				const connection = new Connection(ws, vsn as Vsn, apiKey, {
+					jwtSecret: context.config.jwtSecret,
+					db,
+					dispatcher,
+					broadcasts,
+					log: context.log,
+				});
 				connections.add(connection);
 				ws.on('close', () => connections.delete(connection));
 			});
@@ -66,7 +81,11 @@ export async function createRealtimeService(context: ServiceContext) {
 			await dispatcher.idle();
 			// PostgreSQL drops the temporary slot as the walsender exits; wait for it.
 			const deadline = Date.now() + SLOT_RELEASE_TIMEOUT_MS;
-			while ((await db.query('select 1 from pg_replication_slots where slot_name = $1', [feed.slotName])).rowCount && Date.now() < deadline) {
+			while (
+				(await db.query('select 1 from pg_replication_slots where slot_name = $1', [feed.slotName]))
+					.rowCount &&
+				Date.now() < deadline
+			) {
 				await new Promise((resolve) => setTimeout(resolve, 50));
 			}
 			await db.end();

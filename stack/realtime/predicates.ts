@@ -23,11 +23,17 @@ export const IS_KEYWORDS = ['null', 'true', 'false', 'unknown'];
  * A boolean SQL expression. `columnType` is the column's `regtype` text from the catalog (never a
  * client's input); `valueSql` and `filterSql` are bound-parameter expressions yielding text.
  */
-export function filterPredicate(filter: ColumnFilter, columnType: string, valueSql: string, filterSql: string): string {
+export function filterPredicate(
+	filter: ColumnFilter,
+	columnType: string,
+	valueSql: string,
+	filterSql: string,
+): string {
 	const value = `(${valueSql})::${columnType}`;
 	let condition: string;
 	if (filter.op === 'is') {
-		if (!IS_KEYWORDS.includes(filter.value)) throw new Error('invalid value for is filter: must be null, true, false, or unknown');
+		if (!IS_KEYWORDS.includes(filter.value))
+			throw new Error('invalid value for is filter: must be null, true, false, or unknown');
 		condition = `${value} is ${filter.value}`;
 	} else if (filter.op === 'isdistinct') {
 		condition = `${value} is distinct from (${filterSql})::${columnType}`;

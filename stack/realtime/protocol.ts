@@ -43,8 +43,15 @@ function asRef(value: unknown): string | null {
 	throw new ProtocolError('ref and join_ref must be strings');
 }
 
-function checkedMessage(joinRef: unknown, ref: unknown, topic: unknown, event: unknown, payload: unknown): Message {
-	if (typeof topic !== 'string' || typeof event !== 'string') throw new ProtocolError('topic and event must be strings');
+function checkedMessage(
+	joinRef: unknown,
+	ref: unknown,
+	topic: unknown,
+	event: unknown,
+	payload: unknown,
+): Message {
+	if (typeof topic !== 'string' || typeof event !== 'string')
+		throw new ProtocolError('topic and event must be strings');
 	return { joinRef: asRef(joinRef), ref: asRef(ref), topic, event, payload: payload ?? {} };
 }
 
@@ -56,18 +63,21 @@ export function decodeText(vsn: Vsn, text: string): Message {
 		throw new ProtocolError('frame is not JSON');
 	}
 	if (vsn === '2.0.0') {
-		if (!Array.isArray(parsed) || parsed.length !== 5) throw new ProtocolError('a vsn 2.0.0 frame is a JSON array of 5 elements');
+		if (!Array.isArray(parsed) || parsed.length !== 5)
+			throw new ProtocolError('a vsn 2.0.0 frame is a JSON array of 5 elements');
 		const [joinRef, ref, topic, event, payload] = parsed as unknown[];
 		return checkedMessage(joinRef, ref, topic, event, payload);
 	}
-	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ProtocolError('a vsn 1.0.0 frame is a JSON object');
+	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+		throw new ProtocolError('a vsn 1.0.0 frame is a JSON object');
 	const { join_ref, ref, topic, event, payload } = parsed as Record<string, unknown>;
 	return checkedMessage(join_ref, ref, topic, event, payload);
 }
 
 /** Decodes realtime-js's binary user broadcast push (its metadata only matters to stored broadcasts). */
 export function decodeBinary(frame: Buffer): BroadcastPush {
-	if (frame.length < 7 || frame[0] !== KIND_USER_BROADCAST_PUSH) throw new ProtocolError('unknown binary frame kind');
+	if (frame.length < 7 || frame[0] !== KIND_USER_BROADCAST_PUSH)
+		throw new ProtocolError('unknown binary frame kind');
 	const lengths = [frame[1], frame[2], frame[3], frame[4], frame[5]];
 	const encoding = frame[6];
 	let offset = 7;
@@ -97,16 +107,32 @@ export function decodeBinary(frame: Buffer): BroadcastPush {
 }
 
 export function encode(vsn: Vsn, message: Message): string {
-	if (vsn === '2.0.0') return JSON.stringify([message.joinRef, message.ref, message.topic, message.event, message.payload]);
+	if (vsn === '2.0.0')
+		return JSON.stringify([
+			message.joinRef,
+			message.ref,
+			message.topic,
+			message.event,
+			message.payload,
+		]);
 	// Phoenix's V1 serializer has no join_ref.
-	return JSON.stringify({ topic: message.topic, event: message.event, payload: message.payload, ref: message.ref });
+	return JSON.stringify({
+		topic: message.topic,
+		event: message.event,
+		payload: message.payload,
+		ref: message.ref,
+	});
 }
 
 /**
  * A user broadcast for one subscriber: a binary kind-4 frame on vsn 2.0.0, a JSON `broadcast`
  * message on vsn 1.0.0 (which cannot carry binary payloads: those are not delivered, as on Supabase).
  */
-export function encodeBroadcast(vsn: Vsn, topic: string, broadcast: UserBroadcast): string | Buffer | undefined {
+export function encodeBroadcast(
+	vsn: Vsn,
+	topic: string,
+	broadcast: UserBroadcast,
+): string | Buffer | undefined {
 	if (vsn === '1.0.0') {
 		if (broadcast.binary) return undefined;
 		const payload = { type: 'broadcast', event: broadcast.event, payload: broadcast.payload };
@@ -115,7 +141,9 @@ export function encodeBroadcast(vsn: Vsn, topic: string, broadcast: UserBroadcas
 	const topicBytes = Buffer.from(topic, 'utf8');
 	const eventBytes = Buffer.from(broadcast.event, 'utf8');
 	if (topicBytes.length > 255 || eventBytes.length > 255) return undefined;
-	const body = broadcast.binary ? (broadcast.payload as Buffer) : Buffer.from(JSON.stringify(broadcast.payload), 'utf8');
+	const body = broadcast.binary
+		? (broadcast.payload as Buffer)
+		: Buffer.from(JSON.stringify(broadcast.payload), 'utf8');
 	const header = Buffer.from([
 		KIND_USER_BROADCAST,
 		topicBytes.length,

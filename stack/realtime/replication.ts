@@ -67,7 +67,9 @@ export async function startChangeFeed(
 	service.on('data', (_lsn: string, message: Pgoutput.Message) => {
 		switch (message.tag) {
 			case 'begin':
-				commitTimestamp = new Date(Number(BigInt(message.commitTime as bigint) / 1000n)).toISOString();
+				commitTimestamp = new Date(
+					Number(BigInt(message.commitTime as bigint) / 1000n),
+				).toISOString();
 				xid = message.xid;
 				pending = [];
 				return;
@@ -79,7 +81,8 @@ export async function startChangeFeed(
 					relation: relation.relationOid,
 					schema: relation.schema,
 					table: relation.name,
-					type: message.tag === 'insert' ? 'INSERT' : message.tag === 'update' ? 'UPDATE' : 'DELETE',
+					type:
+						message.tag === 'insert' ? 'INSERT' : message.tag === 'update' ? 'UPDATE' : 'DELETE',
 					xid,
 					commitTimestamp,
 					record: message.tag === 'delete' ? null : (message.new as Tuple),

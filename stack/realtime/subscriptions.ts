@@ -39,7 +39,9 @@ class CheckFailure extends Error {
 function asCheckFailure(error: unknown, wrap?: (message: string) => string): CheckFailure {
 	const pgError = error as { code?: string; message?: string };
 	const message = pgError.message ?? String(error);
-	return wrap ? new CheckFailure(wrap(message)) : new CheckFailure(message, pgError.code ?? 'XX000');
+	return wrap
+		? new CheckFailure(wrap(message))
+		: new CheckFailure(message, pgError.code ?? 'XX000');
 }
 
 interface FilterColumn {
@@ -47,7 +49,12 @@ interface FilterColumn {
 	readable: boolean;
 }
 
-async function filterColumn(db: pg.Pool, relation: number, role: string, column: string): Promise<FilterColumn | undefined> {
+async function filterColumn(
+	db: pg.Pool,
+	relation: number,
+	role: string,
+	column: string,
+): Promise<FilterColumn | undefined> {
 	const { rows } = await db.query<FilterColumn>(
 		`select a.atttypid::regtype::text as type, has_column_privilege($2, a.attrelid, a.attnum, 'SELECT') as readable
 		 from pg_attribute a where a.attrelid = $1 and a.attname = $3 and a.attnum > 0 and not a.attisdropped`,
@@ -56,26 +63,42 @@ async function filterColumn(db: pg.Pool, relation: number, role: string, column:
 	return rows[0];
 }
 
-async function checkFilter(db: pg.Pool, relation: number, role: string, filter: ColumnFilter): Promise<void> {
+async function checkFilter(
+	db: pg.Pool,
+	relation: number,
+	role: string,
+	filter: ColumnFilter,
+): Promise<void> {
 	const column = await filterColumn(db, relation, role, filter.column);
 	if (!column?.readable) throw new CheckFailure(`invalid column for filter ${filter.column}`);
 	if (filter.op === 'in') {
-		const { rows } = await db.query<{ count: number | null }>(`select cardinality($1::${column.type}[]) as count`, [filter.value]).catch((error: unknown) => {
-			throw asCheckFailure(error);
-		});
-		if ((rows[0].count ?? 0) > MAX_IN_VALUES) throw new CheckFailure(`too many values for \`in\` filter. Maximum ${MAX_IN_VALUES}`);
+		const { rows } = await db
+			.query<{ count: number | null }>(`select cardinality($1::${column.type}[]) as count`, [
+				filter.value,
+			])
+			.catch((error: unknown) => {
+				throw asCheckFailure(error);
+			});
+		if ((rows[0].count ?? 0) > MAX_IN_VALUES)
+			throw new CheckFailure(`too many values for \`in\` filter. Maximum ${MAX_IN_VALUES}`);
 		return;
 	}
 	if (filter.op === 'is') {
-		if (!IS_KEYWORDS.includes(filter.value)) throw new CheckFailure('invalid value for is filter: must be null, true, false, or unknown');
+		if (!IS_KEYWORDS.includes(filter.value))
+			throw new CheckFailure('invalid value for is filter: must be null, true, false, or unknown');
 		if (filter.value !== 'null' && column.type !== 'boolean') {
-			throw new CheckFailure(`is ${filter.value} filter requires a boolean column, got ${column.type}`);
+			throw new CheckFailure(
+				`is ${filter.value} filter requires a boolean column, got ${column.type}`,
+			);
 		}
 		return;
 	}
 	if (filter.op === 'match' || filter.op === 'imatch') {
 		await db.query(`select '' ~ $1`, [filter.value]).catch((error: unknown) => {
-			throw asCheckFailure(error, (message) => `invalid regular expression for ${filter.op} filter: ${message}`);
+			throw asCheckFailure(
+				error,
+				(message) => `invalid regular expression for ${filter.op} filter: ${message}`,
+			);
 		});
 	} else if (filter.op !== 'like' && filter.op !== 'ilike') {
 		await db.query(`select $1::${column.type}`, [filter.value]).catch((error: unknown) => {
@@ -83,12 +106,23 @@ async function checkFilter(db: pg.Pool, relation: number, role: string, filter: 
 		});
 	}
 	// Evaluating the operator itself catches what the catalog cannot tell (e.g. `eq` on json).
-	await db.query(`select ${filterPredicate(filter, column.type, '$1', '$1')}`, [filter.value]).catch((error: unknown) => {
-		throw asCheckFailure(error, (message) => `operator ${filter.op} is not supported on column ${filter.column} of type ${column.type}: ${message}`);
-	});
+	await db
+		.query(`select ${filterPredicate(filter, column.type, '$1', '$1')}`, [filter.value])
+		.catch((error: unknown) => {
+			throw asCheckFailure(
+				error,
+				(message) =>
+					`operator ${filter.op} is not supported on column ${filter.column} of type ${column.type}: ${message}`,
+			);
+		});
 }
 
-async function checkSelect(db: pg.Pool, relation: number, role: string, select: string[]): Promise<void> {
+async function checkSelect(
+	db: pg.Pool,
+	relation: number,
+	role: string,
+	select: string[],
+): Promise<void> {
 	for (const column of select) {
 		const found = await filterColumn(db, relation, role, column);
 		if (!found?.readable) throw new CheckFailure(`invalid column for select ${column}`);
@@ -111,7 +145,11 @@ async function publishedRelations(db: pg.Pool, params: SubscriptionParams): Prom
 export type Resolution = { ok: true; relations: number[][] } | { ok: false; error: string };
 
 /** Resolves each subscription to the tables it covers, or says why one cannot be made (all or none). */
-export async function resolveSubscriptions(db: pg.Pool, role: string, list: SubscriptionParams[]): Promise<Resolution> {
+export async function resolveSubscriptions(
+	db: pg.Pool,
+	role: string,
+	list: SubscriptionParams[],
+): Promise<Resolution> {
 	const relations: number[][] = [];
 	for (const params of list) {
 		const tables = await publishedRelations(db, params);
@@ -122,7 +160,10 @@ export async function resolveSubscriptions(db: pg.Pool, role: string, list: Subs
 			};
 		}
 		try {
-			const { rows } = await db.query<{ exists: boolean }>('select to_regrole($1) is not null as exists', [role]);
+			const { rows } = await db.query<{ exists: boolean }>(
+				'select to_regrole($1) is not null as exists',
+				[role],
+			);
 			if (!rows[0].exists) throw new CheckFailure(`role "${role}" does not exist`, '42704');
 			for (const relation of tables) {
 				for (const filter of params.filters) await checkFilter(db, relation, role, filter);

@@ -23,7 +23,8 @@ export async function confirmToken(token: string, jwtSecret: string): Promise<To
 			const seconds = Math.floor(Date.now() / 1000) - (exp ?? 0);
 			return failure('InvalidJWTToken', `Token has expired ${seconds} seconds ago`);
 		}
-		if (error.message === 'JWSInvalidSignature') return failure('JwtSignatureError', 'Failed to validate JWT signature', ':signature_error');
+		if (error.message === 'JWSInvalidSignature')
+			return failure('JwtSignatureError', 'Failed to validate JWT signature', ':signature_error');
 		return failure('MalformedJWT', 'The token provided is not a valid JWT');
 	}
 	if (typeof claims.role !== 'string' || typeof claims.exp !== 'number') {

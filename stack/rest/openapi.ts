@@ -17,17 +17,30 @@ function property(column: Column): Record<string, unknown> {
 		jsonb: ['object', 'jsonb'],
 	};
 	const [type, format] = types[base] ?? ['string', column.type];
-	if (column.typeName.startsWith('_')) return { type: 'array', items: { type }, format: column.type };
+	if (column.typeName.startsWith('_'))
+		return { type: 'array', items: { type }, format: column.type };
 	return { type, format: format ?? column.type };
 }
 
 export function openApi(cache: SchemaCache, schema: string, config: StackConfig): unknown {
-	const paths: Record<string, unknown> = { '/': { get: { produces: ['application/openapi+json', 'application/json'], responses: { 200: { description: 'OK' } }, summary: 'OpenAPI description (this document)', tags: ['Introspection'] } } };
+	const paths: Record<string, unknown> = {
+		'/': {
+			get: {
+				produces: ['application/openapi+json', 'application/json'],
+				responses: { 200: { description: 'OK' } },
+				summary: 'OpenAPI description (this document)',
+				tags: ['Introspection'],
+			},
+		},
+	};
 	const definitions: Record<string, unknown> = {};
 	for (const relation of cache.relations.values()) {
 		if (relation.schema !== schema) continue;
 		const ref = { $ref: `#/definitions/${relation.name}` };
-		const ok = { 200: { description: 'OK', schema: { type: 'array', items: ref } }, 206: { description: 'Partial Content' } };
+		const ok = {
+			200: { description: 'OK', schema: { type: 'array', items: ref } },
+			206: { description: 'Partial Content' },
+		};
 		paths[`/${relation.name}`] = {
 			get: { tags: [relation.name], summary: relation.description ?? undefined, responses: ok },
 			post: { tags: [relation.name], responses: { 201: { description: 'Created' } } },
@@ -37,29 +50,54 @@ export function openApi(cache: SchemaCache, schema: string, config: StackConfig)
 		definitions[relation.name] = {
 			type: 'object',
 			description: relation.description ?? undefined,
-			required: [...relation.columns.values()].filter((column) => !column.nullable && !column.hasDefault).map((column) => column.name),
-			properties: Object.fromEntries([...relation.columns.values()].map((column) => [column.name, property(column)])),
+			required: [...relation.columns.values()]
+				.filter((column) => !column.nullable && !column.hasDefault)
+				.map((column) => column.name),
+			properties: Object.fromEntries(
+				[...relation.columns.values()].map((column) => [column.name, property(column)]),
+			),
 		};
 	}
 	for (const overloads of cache.routines.values()) {
 		const routine = overloads[0];
 		if (routine.schema !== schema) continue;
 		const parameters = routine.params.filter((param) => param.name !== '');
-		const operation = { tags: ['(rpc) ' + routine.name], summary: routine.description ?? undefined, responses: { 200: { description: 'OK' } } };
+		const operation = {
+			tags: ['(rpc) ' + routine.name],
+			summary: routine.description ?? undefined,
+			responses: { 200: { description: 'OK' } },
+		};
 		paths[`/rpc/${routine.name}`] = {
-			...(routine.volatility === 'volatile' ? {} : { get: { ...operation, parameters: parameters.map((param) => ({ name: param.name, in: 'query', required: !param.hasDefault, type: 'string', format: param.type })) } }),
+			...(routine.volatility === 'volatile'
+				? {}
+				: {
+						get: {
+							...operation,
+							parameters: parameters.map((param) => ({
+								name: param.name,
+								in: 'query',
+								required: !param.hasDefault,
+								type: 'string',
+								format: param.type,
+							})),
+						},
+					}),
 			post: {
 				...operation,
-				parameters: [{
-					name: 'args',
-					in: 'body',
-					required: true,
-					schema: {
-						type: 'object',
-						required: parameters.filter((param) => !param.hasDefault).map((param) => param.name),
-						properties: Object.fromEntries(parameters.map((param) => [param.name, { format: param.type, type: 'string' }])),
+				parameters: [
+					{
+						name: 'args',
+						in: 'body',
+						required: true,
+						schema: {
+							type: 'object',
+							required: parameters.filter((param) => !param.hasDefault).map((param) => param.name),
+							properties: Object.fromEntries(
+								parameters.map((param) => [param.name, { format: param.type, type: 'string' }]),
+							),
+						},
 					},
-				}],
+				],
 			},
 		};
 	}

@@ -15,7 +15,14 @@ export interface Field {
 export type SelectItem =
 	| { kind: 'star' }
 	| { kind: 'column'; field: Field; alias?: string; cast?: string }
-	| { kind: 'embed'; name: string; alias?: string; hint?: string; joinType?: 'inner' | 'left'; items: SelectItem[] };
+	| {
+			kind: 'embed';
+			name: string;
+			alias?: string;
+			hint?: string;
+			joinType?: 'inner' | 'left';
+			items: SelectItem[];
+	  };
 
 export interface Filter {
 	kind: 'filter';
@@ -44,10 +51,41 @@ export interface OrderTerm {
 	nulls?: 'first' | 'last';
 }
 
-export const notImplemented = (details: string) => new ApiError(400, 'PGRST127', 'Feature not implemented', details);
+export const notImplemented = (details: string) =>
+	new ApiError(400, 'PGRST127', 'Feature not implemented', details);
 
-const COMPARISON_OPERATORS = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'isdistinct', 'cs', 'cd', 'ov', 'sl', 'sr', 'nxr', 'nxl', 'adj']);
-const QUANTIFIABLE_OPERATORS = new Set(['eq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch']);
+const COMPARISON_OPERATORS = new Set([
+	'eq',
+	'neq',
+	'gt',
+	'gte',
+	'lt',
+	'lte',
+	'like',
+	'ilike',
+	'match',
+	'imatch',
+	'isdistinct',
+	'cs',
+	'cd',
+	'ov',
+	'sl',
+	'sr',
+	'nxr',
+	'nxl',
+	'adj',
+]);
+const QUANTIFIABLE_OPERATORS = new Set([
+	'eq',
+	'gt',
+	'gte',
+	'lt',
+	'lte',
+	'like',
+	'ilike',
+	'match',
+	'imatch',
+]);
 const TEXT_SEARCH_OPERATORS = new Set(['fts', 'plfts', 'phfts', 'wfts']);
 const IS_VALUES = new Set(['null', 'not_null', 'true', 'false', 'unknown']);
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
@@ -92,7 +130,8 @@ function balanced(text: string): boolean {
 }
 
 function unquote(text: string): string {
-	if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) return text.slice(1, -1).replace(/\\(.)/g, '$1');
+	if (text.length >= 2 && text.startsWith('"') && text.endsWith('"'))
+		return text.slice(1, -1).replace(/\\(.)/g, '$1');
 	return text;
 }
 
@@ -103,7 +142,8 @@ export function parseField(text: string): Field | undefined {
 	const name = unquote(match[1]);
 	if (name === '' || (!match[1].startsWith('"') && /[.,:()!]/.test(name))) return undefined;
 	const path: JsonStep[] = [];
-	for (const step of match[2].matchAll(/(->>?)("[^"]*"|[^"\->]+)/gu)) path.push({ arrow: step[1] as JsonStep['arrow'], key: unquote(step[2]) });
+	for (const step of match[2].matchAll(/(->>?)("[^"]*"|[^"\->]+)/gu))
+		path.push({ arrow: step[1] as JsonStep['arrow'], key: unquote(step[2]) });
 	return { name, path };
 }
 
@@ -113,14 +153,16 @@ export function outputName(field: Field, alias: string | undefined): string {
 }
 
 export function parseSelect(text: string): SelectItem[] {
-	const fail = (details: string) => queryParamError(`failed to parse select parameter (${text})`, details);
+	const fail = (details: string) =>
+		queryParamError(`failed to parse select parameter (${text})`, details);
 	if (text === '') return [];
 	return splitTopLevel(text).map((item) => parseSelectItem(item, fail));
 }
 
 function parseSelectItem(item: string, fail: (details: string) => ApiError): SelectItem {
 	if (item === '*') return { kind: 'star' };
-	if (item.startsWith('...')) throw notImplemented('Spread embedding (...relation) is not supported by the local stack');
+	if (item.startsWith('...'))
+		throw notImplemented('Spread embedding (...relation) is not supported by the local stack');
 	let rest = item;
 	let alias: string | undefined;
 	const aliasMatch = /^("[^"]*"|[^":()]+):(?!:)/u.exec(rest);
@@ -138,7 +180,8 @@ function parseSelectItem(item: string, fail: (details: string) => ApiError): Sel
 		if ((name.includes('.') && AGGREGATES.has(aggregate)) || (name === 'count' && inner === '')) {
 			throw new ApiError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
 		}
-		if (name === '' || /[.,:]/.test(unquote(name))) throw fail(`unexpected "${head}" expecting field name`);
+		if (name === '' || /[.,:]/.test(unquote(name)))
+			throw fail(`unexpected "${head}" expecting field name`);
 		let hint: string | undefined;
 		let joinType: 'inner' | 'left' | undefined;
 		for (const mark of marks) {
@@ -153,7 +196,8 @@ function parseSelectItem(item: string, fail: (details: string) => ApiError): Sel
 	if (castIndex >= 0) {
 		cast = rest.slice(castIndex + 2).toLowerCase();
 		rest = rest.slice(0, castIndex);
-		if (!/^[a-z_][a-z0-9_ ]*(\[\])?$/.test(cast)) throw fail(`unexpected "${cast}" expecting a type name`);
+		if (!/^[a-z_][a-z0-9_ ]*(\[\])?$/.test(cast))
+			throw fail(`unexpected "${cast}" expecting a type name`);
 	}
 	const field = parseField(rest);
 	if (!field) throw fail(`unexpected "${rest}" expecting field name`);
@@ -172,7 +216,12 @@ function parseList(text: string, open: string, close: string): string[] | undefi
  * `[not.]op[(any|all)|(config)].value`. Inside a logic tree a quoted value is unquoted, as
  * PostgREST does; a top-level value is taken verbatim.
  */
-export function parseOperation(field: Field, text: string, insideLogicTree: boolean, fail: (details: string) => ApiError): Filter {
+export function parseOperation(
+	field: Field,
+	text: string,
+	insideLogicTree: boolean,
+	fail: (details: string) => ApiError,
+): Filter {
 	let rest = text;
 	let negate = false;
 	if (rest.startsWith('not.')) {
@@ -190,7 +239,8 @@ export function parseOperation(field: Field, text: string, insideLogicTree: bool
 		return { kind: 'filter', field, negate, operator, value: list };
 	}
 	if (operator === 'is') {
-		if (modifier !== undefined || !IS_VALUES.has(value.toLowerCase())) throw fail(`unexpected "${value}" expecting null, not_null, true, false or unknown`);
+		if (modifier !== undefined || !IS_VALUES.has(value.toLowerCase()))
+			throw fail(`unexpected "${value}" expecting null, not_null, true, false or unknown`);
 		return { kind: 'filter', field, negate, operator, value: value.toLowerCase() };
 	}
 	if (TEXT_SEARCH_OPERATORS.has(operator)) {
@@ -198,7 +248,8 @@ export function parseOperation(field: Field, text: string, insideLogicTree: bool
 	}
 	if (!COMPARISON_OPERATORS.has(operator)) throw fail(`unknown operator "${operator}"`);
 	if (modifier !== undefined) {
-		if ((modifier !== 'any' && modifier !== 'all') || !QUANTIFIABLE_OPERATORS.has(operator)) throw fail(`unexpected "(${modifier})"`);
+		if ((modifier !== 'any' && modifier !== 'all') || !QUANTIFIABLE_OPERATORS.has(operator))
+			throw fail(`unexpected "(${modifier})"`);
 		const list = parseList(rawValue, '{', '}');
 		if (!list) throw fail(`unexpected "${rawValue}" expecting a list "{a,b,...}"`);
 		return { kind: 'filter', field, negate, operator, quantifier: modifier, value: list };
@@ -215,16 +266,24 @@ export function parseFilter(fieldText: string, text: string): Filter {
 
 /** `(a.eq.1,or(b.gt.2,c.is.null))` as the value of `or=` / `and=` / `not.or=`. */
 export function parseLogicTree(operator: 'and' | 'or', negate: boolean, text: string): LogicTree {
-	const fail = (details: string) => queryParamError(`failed to parse logic tree (${text})`, details);
+	const fail = (details: string) =>
+		queryParamError(`failed to parse logic tree (${text})`, details);
 	return parseLogicBody(operator, negate, text, fail);
 }
 
-function parseLogicBody(operator: 'and' | 'or', negate: boolean, text: string, fail: (details: string) => ApiError): LogicTree {
-	if (!text.startsWith('(') || !text.endsWith(')')) throw fail(`unexpected "${text[0] ?? ''}" expecting "("`);
+function parseLogicBody(
+	operator: 'and' | 'or',
+	negate: boolean,
+	text: string,
+	fail: (details: string) => ApiError,
+): LogicTree {
+	if (!text.startsWith('(') || !text.endsWith(')'))
+		throw fail(`unexpected "${text[0] ?? ''}" expecting "("`);
 	if (!balanced(text)) throw fail('unbalanced parentheses: quote values that contain "(" or ")"');
 	const conditions = splitTopLevel(text.slice(1, -1)).map((item): Condition => {
 		const nested = /^(not\.)?(and|or)(\([\s\S]*\))$/.exec(item);
-		if (nested) return parseLogicBody(nested[2] as 'and' | 'or', nested[1] !== undefined, nested[3], fail);
+		if (nested)
+			return parseLogicBody(nested[2] as 'and' | 'or', nested[1] !== undefined, nested[3], fail);
 		const dot = item.search(/\.(?:not\.)?[a-z]+(?:\([^)]*\))?\./);
 		if (dot <= 0) throw fail(`unexpected "${item}" expecting a filter "field.operator.value"`);
 		const field = parseField(item.slice(0, dot));
@@ -237,7 +296,8 @@ function parseLogicBody(operator: 'and' | 'or', negate: boolean, text: string, f
 export function parseOrder(text: string): OrderTerm[] {
 	const fail = (details: string) => queryParamError(`failed to parse order (${text})`, details);
 	return splitTopLevel(text).map((term) => {
-		if (term.includes('(')) throw notImplemented('Ordering by an embedded resource is not supported by the local stack');
+		if (term.includes('('))
+			throw notImplemented('Ordering by an embedded resource is not supported by the local stack');
 		const parts = splitTopLevel(term, '.');
 		let descending = false;
 		let nulls: 'first' | 'last' | undefined;
@@ -252,21 +312,32 @@ export function parseOrder(text: string): OrderTerm[] {
 			parts.pop();
 		}
 		const field = parts.length === 1 ? parseField(parts[0]) : undefined;
-		if (!field) throw fail(`unexpected "${term}" expecting field name, ".asc", ".desc", ".nullsfirst" or ".nullslast"`);
+		if (!field)
+			throw fail(
+				`unexpected "${term}" expecting field name, ".asc", ".desc", ".nullsfirst" or ".nullslast"`,
+			);
 		return { field, descending, nulls };
 	});
 }
 
 /** A non-negative integer query parameter (`limit`, `offset`). */
 export function parseCount(name: string, text: string): number {
-	if (!/^\d{1,15}$/.test(text)) throw queryParamError(`failed to parse ${name} parameter (${text})`, `unexpected "${text}" expecting a non-negative integer`);
+	if (!/^\d{1,15}$/.test(text))
+		throw queryParamError(
+			`failed to parse ${name} parameter (${text})`,
+			`unexpected "${text}" expecting a non-negative integer`,
+		);
 	return Number(text);
 }
 
 /** The column names of `columns=` and `on_conflict=`. */
 export function parseNameList(name: string, text: string): string[] {
 	const names = splitTopLevel(text).map((item) => unquote(item.trim()));
-	if (names.some((item) => item === '')) throw queryParamError(`failed to parse ${name} parameter (${text})`, 'unexpected empty column name');
+	if (names.some((item) => item === ''))
+		throw queryParamError(
+			`failed to parse ${name} parameter (${text})`,
+			'unexpected empty column name',
+		);
 	return names;
 }
 

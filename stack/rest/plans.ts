@@ -1,9 +1,23 @@
 // The statements behind reads, writes and RPC, shaped like PostgREST's: one statement whose CTE
 // `pgrst_source` yields the rows, aggregated into the response body by PostgreSQL itself.
 import { ApiError, closest, invalidBody } from './errors.ts';
-import { notImplemented, parseFilter, parseLogicTree, parseNameList, parseOrder, parseCount, parseSelect } from './parse.ts';
+import {
+	notImplemented,
+	parseFilter,
+	parseLogicTree,
+	parseNameList,
+	parseOrder,
+	parseCount,
+	parseSelect,
+} from './parse.ts';
 import { QueryBuilder, type ReadNode, type Source } from './query.ts';
-import { qualifiedName, quoteIdent, type Relation, type Routine, type SchemaCache } from './schema-cache.ts';
+import {
+	qualifiedName,
+	quoteIdent,
+	type Relation,
+	type Routine,
+	type SchemaCache,
+} from './schema-cache.ts';
 
 export type Media = 'json' | 'object' | 'csv';
 
@@ -39,7 +53,18 @@ export interface Plan {
 	applied: string[];
 }
 
-const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict', 'and', 'or', 'not.and', 'not.or']);
+const RESERVED = new Set([
+	'select',
+	'order',
+	'limit',
+	'offset',
+	'columns',
+	'on_conflict',
+	'and',
+	'or',
+	'not.and',
+	'not.or',
+]);
 
 function relationSource(relation: Relation): Source {
 	return { label: relation.name, columns: relation.columns, relation };
@@ -48,10 +73,17 @@ function relationSource(relation: Relation): Source {
 export function findRelation(cache: SchemaCache, schema: string, name: string): Relation {
 	const relation = cache.relations.get(qualifiedName(schema, name));
 	if (relation) return relation;
-	const names = [...cache.relations.values()].filter((candidate) => candidate.schema === schema).map((candidate) => candidate.name);
+	const names = [...cache.relations.values()]
+		.filter((candidate) => candidate.schema === schema)
+		.map((candidate) => candidate.name);
 	const suggestion = closest(name, names, 0.75);
-	throw new ApiError(404, 'PGRST205', `Could not find the table '${schema}.${name}' in the schema cache`, null,
-		suggestion === undefined ? null : `Perhaps you meant the table '${schema}.${suggestion}'`);
+	throw new ApiError(
+		404,
+		'PGRST205',
+		`Could not find the table '${schema}.${name}' in the schema cache`,
+		null,
+		suggestion === undefined ? null : `Perhaps you meant the table '${schema}.${suggestion}'`,
+	);
 }
 
 /** Splits `a.b.col` into the embed path and the field text, leaving JSON arrows alone. */
@@ -68,14 +100,22 @@ function splitKey(key: string): { path: string[]; last: string } {
  * Applies the query string's filters, logic trees, order, limit and offset to the node tree.
  * `skip` names parameters that are not filters (RPC arguments of a GET call).
  */
-function applyQuery(builder: QueryBuilder, root: ReadNode, url: URL, skip: Set<string>): { limit?: number; offset?: number } {
+function applyQuery(
+	builder: QueryBuilder,
+	root: ReadNode,
+	url: URL,
+	skip: Set<string>,
+): { limit?: number; offset?: number } {
 	const top: { limit?: number; offset?: number } = {};
 	for (const [key, value] of url.searchParams) {
 		if (key === 'select' || key === 'columns' || key === 'on_conflict' || skip.has(key)) continue;
 		const logic = /^(?:(.+)\.)?(not\.)?(and|or)$/.exec(key);
 		if (logic) {
 			const node = builder.embedAt(root, logic[1] ? logic[1].split('.') : []);
-			builder.addCondition(node, parseLogicTree(logic[3] as 'and' | 'or', logic[2] !== undefined, value));
+			builder.addCondition(
+				node,
+				parseLogicTree(logic[3] as 'and' | 'or', logic[2] !== undefined, value),
+			);
 			continue;
 		}
 		const { path, last } = splitKey(key);
@@ -92,7 +132,10 @@ function applyQuery(builder: QueryBuilder, root: ReadNode, url: URL, skip: Set<s
 }
 
 /** PostgREST's row window: the Range header narrowed by limit/offset, capped at max_rows. */
-function rowWindow(shape: RequestShape, query: { limit?: number; offset?: number }): { offset: number; limit?: number } {
+function rowWindow(
+	shape: RequestShape,
+	query: { limit?: number; offset?: number },
+): { offset: number; limit?: number } {
 	let start = shape.range.offset;
 	let end = shape.range.limit === undefined ? Infinity : shape.range.offset + shape.range.limit;
 	if (query.offset !== undefined) start = Math.max(start, query.offset);
@@ -103,20 +146,31 @@ function rowWindow(shape: RequestShape, query: { limit?: number; offset?: number
 }
 
 /** The final SELECT over `pgrst_source`, turning rows into the body PostgREST sends. */
-function aggregate(shape: RequestShape, options: { scalar?: 'single' | 'set'; singleRow?: boolean }): string {
-	const row = options.scalar ? '_pgrst_t.pgrst_scalar' : shape.stripNulls ? 'json_strip_nulls(row_to_json(_pgrst_t))' : '_pgrst_t';
+function aggregate(
+	shape: RequestShape,
+	options: { scalar?: 'single' | 'set'; singleRow?: boolean },
+): string {
+	const row = options.scalar
+		? '_pgrst_t.pgrst_scalar'
+		: shape.stripNulls
+			? 'json_strip_nulls(row_to_json(_pgrst_t))'
+			: '_pgrst_t';
 	if (shape.media === 'csv' && !options.scalar) {
 		return `coalesce((select string_agg(k, ',') from (select json_object_keys(row_to_json(h)) as k from (select * from pgrst_source limit 1) h) header), '')
 			|| chr(10) || coalesce(string_agg(substring(_pgrst_t::text, 2, length(_pgrst_t::text) - 2), chr(10)), '')`;
 	}
-	if (shape.media === 'object' || options.scalar === 'single' || options.singleRow) return `coalesce((json_agg(${row})->0)::text, 'null')`;
+	if (shape.media === 'object' || options.scalar === 'single' || options.singleRow)
+		return `coalesce((json_agg(${row})->0)::text, 'null')`;
 	return `coalesce(json_agg(${row}), '[]')::text`;
 }
 
 export function planRead(shape: RequestShape, relationName: string): Plan {
 	const relation = findRelation(shape.cache, shape.schema, relationName);
 	const builder = new QueryBuilder(shape.cache, shape.schema);
-	const root = builder.readNode(relationSource(relation), parseSelect(shape.url.searchParams.get('select') ?? '*'));
+	const root = builder.readNode(
+		relationSource(relation),
+		parseSelect(shape.url.searchParams.get('select') ?? '*'),
+	);
 	const { offset, limit } = rowWindow(shape, applyQuery(builder, root, shape.url, new Set()));
 	const counted = shape.preferences.has('count');
 	const from = `${builder.relationSql(relation)} as ${quoteIdent(root.alias)}`;
@@ -146,19 +200,32 @@ function returnPreference(shape: RequestShape): 'minimal' | 'representation' | '
 /** The rows of a POST body: one object or an array of objects. */
 function bodyRows(body: unknown): Record<string, unknown>[] {
 	const rows = Array.isArray(body) ? body : [body];
-	if (body === undefined || rows.some((row) => row === null || typeof row !== 'object' || Array.isArray(row))) throw invalidBody();
+	if (
+		body === undefined ||
+		rows.some((row) => row === null || typeof row !== 'object' || Array.isArray(row))
+	)
+		throw invalidBody();
 	return rows as Record<string, unknown>[];
 }
 
 /** The representation of written rows: `select=` over the mutated rows, as PostgREST returns them. */
-function mutationResult(shape: RequestShape, builder: QueryBuilder, root: ReadNode, mutation: string, kind: Plan['kind'], relation: Relation, extra: string): Plan {
+function mutationResult(
+	shape: RequestShape,
+	builder: QueryBuilder,
+	root: ReadNode,
+	mutation: string,
+	kind: Plan['kind'],
+	relation: Relation,
+	extra: string,
+): Plan {
 	const returning = returnPreference(shape);
 	const counted = shape.preferences.has('count');
 	const select = `select ${builder.selectList(root)} from pgrst_mutation as ${quoteIdent(root.alias)}${builder.orderBy(root)}`;
 	const locationColumns = relation.primaryKey.map((column) => quoteIdent(column)).join(', ');
-	const location = kind === 'insert' && relation.primaryKey.length > 0
-		? `(select row_to_json(l)::text from (select ${locationColumns} from pgrst_mutation limit 1) l)`
-		: 'null';
+	const location =
+		kind === 'insert' && relation.primaryKey.length > 0
+			? `(select row_to_json(l)::text from (select ${locationColumns} from pgrst_mutation limit 1) l)`
+			: 'null';
 	const applied = [`return=${returning}`];
 	if (counted) applied.unshift(`count=${shape.preferences.get('count')}`);
 	return {
@@ -181,9 +248,13 @@ function mutationResult(shape: RequestShape, builder: QueryBuilder, root: ReadNo
 export function planInsert(shape: RequestShape, relationName: string): Plan {
 	const relation = findRelation(shape.cache, shape.schema, relationName);
 	const builder = new QueryBuilder(shape.cache, shape.schema);
-	const root = builder.readNode(relationSource(relation), parseSelect(shape.url.searchParams.get('select') ?? '*'));
+	const root = builder.readNode(
+		relationSource(relation),
+		parseSelect(shape.url.searchParams.get('select') ?? '*'),
+	);
 	applyQuery(builder, root, shape.url, new Set());
-	if (shape.preferences.get('missing') === 'default') throw notImplemented('Prefer: missing=default is not supported by the local stack');
+	if (shape.preferences.get('missing') === 'default')
+		throw notImplemented('Prefer: missing=default is not supported by the local stack');
 	const rows = bodyRows(shape.body);
 	const columnsParam = shape.url.searchParams.get('columns');
 	let names: string[];
@@ -202,44 +273,77 @@ export function planInsert(shape: RequestShape, relationName: string): Plan {
 	let insert: string;
 	if (columns.length === 0) {
 		// Objects without keys insert rows of defaults, one per object.
-		if (rows.length !== 1) throw notImplemented('Inserting several rows of only default values is not supported by the local stack');
+		if (rows.length !== 1)
+			throw notImplemented(
+				'Inserting several rows of only default values is not supported by the local stack',
+			);
 		insert = `insert into ${target} default values`;
 	} else {
 		const list = columns.map((column) => quoteIdent(column.name)).join(', ');
-		const definitions = columns.map((column) => `${quoteIdent(column.name)} ${column.type}`).join(', ');
+		const definitions = columns
+			.map((column) => `${quoteIdent(column.name)} ${column.type}`)
+			.join(', ');
 		insert = `insert into ${target} (${list}) select ${list} from json_to_recordset(${body}::json) as _pgrst_body(${definitions})`;
 	}
 	const resolution = shape.preferences.get('resolution');
 	const applied: string[] = [];
 	if (resolution === 'merge-duplicates' || resolution === 'ignore-duplicates') {
 		const onConflictParam = shape.url.searchParams.get('on_conflict');
-		const conflictColumns = onConflictParam === null ? relation.primaryKey : parseNameList('on_conflict', onConflictParam);
+		const conflictColumns =
+			onConflictParam === null
+				? relation.primaryKey
+				: parseNameList('on_conflict', onConflictParam);
 		for (const name of conflictColumns) builder.writeColumn(relation, name);
-		if (conflictColumns.length === 0) throw new ApiError(400, '42P10', 'there is no unique or exclusion constraint matching the ON CONFLICT specification');
+		if (conflictColumns.length === 0)
+			throw new ApiError(
+				400,
+				'42P10',
+				'there is no unique or exclusion constraint matching the ON CONFLICT specification',
+			);
 		const conflict = conflictColumns.map((name) => quoteIdent(name)).join(', ');
-		const updates = columns.map((column) => `${quoteIdent(column.name)} = excluded.${quoteIdent(column.name)}`).join(', ');
-		insert += resolution === 'ignore-duplicates' || updates === '' ? ` on conflict (${conflict}) do nothing` : ` on conflict (${conflict}) do update set ${updates}`;
+		const updates = columns
+			.map((column) => `${quoteIdent(column.name)} = excluded.${quoteIdent(column.name)}`)
+			.join(', ');
+		insert +=
+			resolution === 'ignore-duplicates' || updates === ''
+				? ` on conflict (${conflict}) do nothing`
+				: ` on conflict (${conflict}) do update set ${updates}`;
 		applied.push(`resolution=${resolution}`);
 	}
 	// xmax = 0 marks a row this statement inserted rather than updated; views have no xmax.
 	const inserted = relation.kind === 'table' ? `(${quoteIdent(root.alias)}.xmax = 0)` : 'true';
 	insert += ` returning ${quoteIdent(root.alias)}.*, ${inserted} as pgrst_inserted`;
-	const plan = mutationResult(shape, builder, root, insert, 'insert', relation, ', (select count(*) from pgrst_mutation where pgrst_inserted)::text as inserted');
+	const plan = mutationResult(
+		shape,
+		builder,
+		root,
+		insert,
+		'insert',
+		relation,
+		', (select count(*) from pgrst_mutation where pgrst_inserted)::text as inserted',
+	);
 	plan.applied.unshift(...applied);
 	return plan;
 }
 
 /** PATCH and DELETE without any filter are refused, as Supabase's safeupdate extension does. */
 function requireWhere(root: ReadNode, command: 'UPDATE' | 'DELETE'): void {
-	if (root.conditions.length === 0 && root.embedPresence.length === 0) throw new ApiError(400, '21000', `${command} requires a WHERE clause`);
+	if (root.conditions.length === 0 && root.embedPresence.length === 0)
+		throw new ApiError(400, '21000', `${command} requires a WHERE clause`);
 }
 
 export function planUpdate(shape: RequestShape, relationName: string): Plan {
 	const relation = findRelation(shape.cache, shape.schema, relationName);
 	const builder = new QueryBuilder(shape.cache, shape.schema);
-	const root = builder.readNode(relationSource(relation), parseSelect(shape.url.searchParams.get('select') ?? '*'));
+	const root = builder.readNode(
+		relationSource(relation),
+		parseSelect(shape.url.searchParams.get('select') ?? '*'),
+	);
 	const limits = applyQuery(builder, root, shape.url, new Set());
-	if (limits.limit !== undefined || limits.offset !== undefined) throw notImplemented('limit/offset on PATCH is not supported (PostgREST 13 dropped limited updates)');
+	if (limits.limit !== undefined || limits.offset !== undefined)
+		throw notImplemented(
+			'limit/offset on PATCH is not supported (PostgREST 13 dropped limited updates)',
+		);
 	const body = shape.body;
 	if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidBody();
 	const columns = Object.keys(body).map((name) => builder.writeColumn(relation, name));
@@ -251,8 +355,12 @@ export function planUpdate(shape: RequestShape, relationName: string): Plan {
 		update = `select ${quoteIdent(root.alias)}.* from ${target} where false`;
 	} else {
 		const json = builder.params.add(JSON.stringify(body));
-		const definitions = columns.map((column) => `${quoteIdent(column.name)} ${column.type}`).join(', ');
-		const assignments = columns.map((column) => `${quoteIdent(column.name)} = _pgrst_body.${quoteIdent(column.name)}`).join(', ');
+		const definitions = columns
+			.map((column) => `${quoteIdent(column.name)} ${column.type}`)
+			.join(', ');
+		const assignments = columns
+			.map((column) => `${quoteIdent(column.name)} = _pgrst_body.${quoteIdent(column.name)}`)
+			.join(', ');
 		update = `update ${target} set ${assignments} from json_to_record(${json}::json) as _pgrst_body(${definitions})${builder.where(root)} returning ${quoteIdent(root.alias)}.*`;
 	}
 	return mutationResult(shape, builder, root, update, 'update', relation, '');
@@ -261,9 +369,15 @@ export function planUpdate(shape: RequestShape, relationName: string): Plan {
 export function planDelete(shape: RequestShape, relationName: string): Plan {
 	const relation = findRelation(shape.cache, shape.schema, relationName);
 	const builder = new QueryBuilder(shape.cache, shape.schema);
-	const root = builder.readNode(relationSource(relation), parseSelect(shape.url.searchParams.get('select') ?? '*'));
+	const root = builder.readNode(
+		relationSource(relation),
+		parseSelect(shape.url.searchParams.get('select') ?? '*'),
+	);
 	const limits = applyQuery(builder, root, shape.url, new Set());
-	if (limits.limit !== undefined || limits.offset !== undefined) throw notImplemented('limit/offset on DELETE is not supported (PostgREST 13 dropped limited deletes)');
+	if (limits.limit !== undefined || limits.offset !== undefined)
+		throw notImplemented(
+			'limit/offset on DELETE is not supported (PostgREST 13 dropped limited deletes)',
+		);
 	requireWhere(root, 'DELETE');
 	const target = `${builder.relationSql(relation)} as ${quoteIdent(root.alias)}`;
 	const remove = `delete from ${target}${builder.where(root)} returning ${quoteIdent(root.alias)}.*`;
@@ -274,14 +388,18 @@ export function planDelete(shape: RequestShape, relationName: string): Plan {
  * The arguments of an RPC call: the JSON body of a POST, or the query parameters of a GET.
  * Undefined for a body that is no object, which only a single unnamed json parameter can take.
  */
-function callArguments(shape: RequestShape): { args: Record<string, unknown> | undefined; fromBody: boolean } {
+function callArguments(shape: RequestShape): {
+	args: Record<string, unknown> | undefined;
+	fromBody: boolean;
+} {
 	if (shape.method === 'GET' || shape.method === 'HEAD') {
 		const args: Record<string, unknown> = {};
 		for (const [key, value] of shape.url.searchParams) if (!RESERVED.has(key)) args[key] = value;
 		return { args, fromBody: false };
 	}
 	const body = shape.body ?? {};
-	if (body === null || typeof body !== 'object' || Array.isArray(body)) return { args: undefined, fromBody: true };
+	if (body === null || typeof body !== 'object' || Array.isArray(body))
+		return { args: undefined, fromBody: true };
 	return { args: body as Record<string, unknown>, fromBody: true };
 }
 
@@ -292,7 +410,12 @@ interface Call {
 }
 
 /** PostgREST's overload choice: the function whose parameters fit the given argument names. */
-function resolveRoutine(shape: RequestShape, name: string, args: Record<string, unknown> | undefined, fromBody: boolean): Call {
+function resolveRoutine(
+	shape: RequestShape,
+	name: string,
+	args: Record<string, unknown> | undefined,
+	fromBody: boolean,
+): Call {
 	const argNames = Object.keys(args ?? {});
 	const overloads = shape.cache.routines.get(qualifiedName(shape.schema, name)) ?? [];
 	const fits = (routine: Routine, given: string[]) =>
@@ -300,40 +423,80 @@ function resolveRoutine(shape: RequestShape, name: string, args: Record<string, 
 		routine.params.every((param) => param.hasDefault || given.includes(param.name));
 	if (args) {
 		// On GET, query parameters that are not arguments are filters on the result.
-		const candidates = overloads.filter((routine) => fits(routine, fromBody ? argNames : argNames.filter((arg) => routine.params.some((param) => param.name === arg))));
+		const candidates = overloads.filter((routine) =>
+			fits(
+				routine,
+				fromBody
+					? argNames
+					: argNames.filter((arg) => routine.params.some((param) => param.name === arg)),
+			),
+		);
 		if (candidates.length === 1) {
 			const routine = candidates[0];
-			return { routine, named: argNames.filter((arg) => routine.params.some((param) => param.name === arg)) };
+			return {
+				routine,
+				named: argNames.filter((arg) => routine.params.some((param) => param.name === arg)),
+			};
 		}
 		if (candidates.length > 1) {
 			const best = candidates.filter((routine) => routine.params.length === argNames.length);
 			if (best.length === 1) return { routine: best[0], named: argNames };
-			throw new ApiError(300, 'PGRST203', `Could not choose the best candidate function between: ${candidates
-				.map((routine) => `${routine.schema}.${routine.name}(${routine.params.map((param) => `${param.name} => ${param.type}`).join(', ')})`)
-				.join(', ')}`, null, 'Try renaming the parameters or the function itself in the database so function overloading can be resolved');
+			throw new ApiError(
+				300,
+				'PGRST203',
+				`Could not choose the best candidate function between: ${candidates
+					.map(
+						(routine) =>
+							`${routine.schema}.${routine.name}(${routine.params.map((param) => `${param.name} => ${param.type}`).join(', ')})`,
+					)
+					.join(', ')}`,
+				null,
+				'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
+			);
 		}
 	}
 	if (fromBody) {
-		const single = overloads.find((routine) => routine.params.length === 1 && routine.params[0].name === '' && (routine.params[0].typeName === 'json' || routine.params[0].typeName === 'jsonb'));
+		const single = overloads.find(
+			(routine) =>
+				routine.params.length === 1 &&
+				routine.params[0].name === '' &&
+				(routine.params[0].typeName === 'json' || routine.params[0].typeName === 'jsonb'),
+		);
 		if (single) return { routine: single, named: undefined };
 	}
 	const sorted = [...argNames].sort();
 	const signature = sorted.length === 0 ? ' without parameters' : `(${sorted.join(', ')})`;
-	const detailParams = sorted.length === 0 ? ' without parameters' : ` with parameter${sorted.length > 1 ? 's' : ''} ${sorted.join(', ')}`;
+	const detailParams =
+		sorted.length === 0
+			? ' without parameters'
+			: ` with parameter${sorted.length > 1 ? 's' : ''} ${sorted.join(', ')}`;
 	const qualified = `${shape.schema}.${name}`;
 	let hint: string | null = null;
 	if (overloads.length > 0) {
-		const options = overloads.map((routine) => `(${routine.params.map((param) => param.name).sort().join(', ')})`);
+		const options = overloads.map(
+			(routine) =>
+				`(${routine.params
+					.map((param) => param.name)
+					.sort()
+					.join(', ')})`,
+		);
 		const suggestion = closest(`(${sorted.join(', ')})`, options, 0.33);
 		if (suggestion) hint = `Perhaps you meant to call the function ${qualified}${suggestion}`;
 	} else {
-		const names = [...shape.cache.routines.values()].flat().filter((routine) => routine.schema === shape.schema).map((routine) => routine.name);
+		const names = [...shape.cache.routines.values()]
+			.flat()
+			.filter((routine) => routine.schema === shape.schema)
+			.map((routine) => routine.name);
 		const suggestion = closest(name, names, 0.75);
 		if (suggestion) hint = `Perhaps you meant to call the function ${shape.schema}.${suggestion}`;
 	}
-	throw new ApiError(404, 'PGRST202', `Could not find the function ${qualified}${signature} in the schema cache`,
+	throw new ApiError(
+		404,
+		'PGRST202',
+		`Could not find the function ${qualified}${signature} in the schema cache`,
 		`Searched for the function ${qualified}${detailParams}${fromBody ? ' or with a single unnamed json/jsonb parameter' : ''}, but no matches were found in the schema cache.`,
-		hint);
+		hint,
+	);
 }
 
 export function planRpc(shape: RequestShape, name: string): Plan {
@@ -354,14 +517,28 @@ export function planRpc(shape: RequestShape, name: string): Plan {
 		argsFrom = `json_to_record(${builder.params.add(JSON.stringify(values))}::json) as _pgrst_args(${params.map((param) => `${quoteIdent(param.name)} ${param.type}`).join(', ')})`;
 		call = `${fn}(${params.map((param) => `${quoteIdent(param.name)} := _pgrst_args.${quoteIdent(param.name)}`).join(', ')})`;
 	}
-	const readOnly = shape.method === 'GET' || shape.method === 'HEAD' || routine.volatility !== 'volatile';
+	const readOnly =
+		shape.method === 'GET' || shape.method === 'HEAD' || routine.volatility !== 'volatile';
 	const counted = shape.preferences.has('count');
-	const base = { values: builder.params.values, readOnly, kind: 'rpc' as const, counted, relation: undefined, applied: counted ? [`count=${shape.preferences.get('count')}`] : [] };
-	const argumentKeys = new Set(fromBody ? [] : named ?? []);
+	const base = {
+		values: builder.params.values,
+		readOnly,
+		kind: 'rpc' as const,
+		counted,
+		relation: undefined,
+		applied: counted ? [`count=${shape.preferences.get('count')}`] : [],
+	};
+	const argumentKeys = new Set(fromBody ? [] : (named ?? []));
 
 	if (routine.returnKind === 'void') {
 		const sql = `select ${call}${argsFrom ? ` from ${argsFrom}` : ''}`;
-		return { ...base, sql: `with pgrst_source as (${sql}) select null as total, count(*)::text as page_total, '' as body from pgrst_source`, returnsVoid: true, returnsBody: false, offset: 0 };
+		return {
+			...base,
+			sql: `with pgrst_source as (${sql}) select null as total, count(*)::text as page_total, '' as body from pgrst_source`,
+			returnsVoid: true,
+			returnsBody: false,
+			offset: 0,
+		};
 	}
 	if (routine.returnKind === 'scalar') {
 		const source: Source = { label: routine.name, columns: new Map(), relation: undefined };
@@ -385,7 +562,10 @@ export function planRpc(shape: RequestShape, name: string): Plan {
 	const source: Source = routine.returnRelation
 		? relationSource(routine.returnRelation)
 		: { label: routine.name, columns: routine.columns, relation: undefined };
-	const root = builder.readNode({ ...source, label: routine.name }, parseSelect(shape.url.searchParams.get('select') ?? '*'));
+	const root = builder.readNode(
+		{ ...source, label: routine.name },
+		parseSelect(shape.url.searchParams.get('select') ?? '*'),
+	);
 	const limits = rowWindow(shape, applyQuery(builder, root, shape.url, argumentKeys));
 	const from = `${argsFrom ? `${argsFrom}, lateral ` : ''}${call} as ${quoteIdent(root.alias)}`;
 	const where = builder.where(root);
@@ -400,4 +580,3 @@ export function planRpc(shape: RequestShape, name: string): Plan {
 		offset: limits.offset,
 	};
 }
-

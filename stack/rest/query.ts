@@ -9,7 +9,13 @@ import {
 	type OrderTerm,
 	type SelectItem,
 } from './parse.ts';
-import { quoteIdent, type Column, type ForeignKey, type Relation, type SchemaCache } from './schema-cache.ts';
+import {
+	quoteIdent,
+	type Column,
+	type ForeignKey,
+	type Relation,
+	type SchemaCache,
+} from './schema-cache.ts';
 
 /** Collects bound values and hands out their placeholders. */
 export class Params {
@@ -90,7 +96,13 @@ const TEXT_SEARCH_SQL: Record<string, string> = {
 	wfts: 'websearch_to_tsquery',
 };
 
-const IS_SQL: Record<string, string> = { null: 'is null', not_null: 'is not null', true: 'is true', false: 'is false', unknown: 'is unknown' };
+const IS_SQL: Record<string, string> = {
+	null: 'is null',
+	not_null: 'is not null',
+	true: 'is true',
+	false: 'is false',
+	unknown: 'is unknown',
+};
 
 export class QueryBuilder {
 	private aliasCount = 0;
@@ -107,11 +119,23 @@ export class QueryBuilder {
 
 	/** The node tree of a select list, resolving every embedded resource to a relationship. */
 	readNode(source: Source, items: SelectItem[]): ReadNode {
-		const node: ReadNode = { source, alias: this.nextAlias(), items, embeds: [], conditions: [], embedPresence: [], order: [] };
+		const node: ReadNode = {
+			source,
+			alias: this.nextAlias(),
+			items,
+			embeds: [],
+			conditions: [],
+			embedPresence: [],
+			order: [],
+		};
 		for (const item of items) {
 			if (item.kind !== 'embed') continue;
 			const relationship = this.relationship(source, item.name, item.hint);
-			const target: Source = { label: relationship.target.name, columns: relationship.target.columns, relation: relationship.target };
+			const target: Source = {
+				label: relationship.target.name,
+				columns: relationship.target.columns,
+				relation: relationship.target,
+			};
 			node.embeds.push({
 				key: item.alias ?? item.name,
 				name: item.name,
@@ -127,10 +151,17 @@ export class QueryBuilder {
 	embedAt(node: ReadNode, path: string[]): ReadNode {
 		let current = node;
 		for (const segment of path) {
-			const embed = current.embeds.find((candidate) => candidate.key === segment) ?? current.embeds.find((candidate) => candidate.name === segment);
+			const embed =
+				current.embeds.find((candidate) => candidate.key === segment) ??
+				current.embeds.find((candidate) => candidate.name === segment);
 			if (!embed) {
-				throw new ApiError(400, 'PGRST108', `'${segment}' is not an embedded resource in this request`, null,
-					`Verify that '${segment}' is included in the 'select' query parameter.`);
+				throw new ApiError(
+					400,
+					'PGRST108',
+					`'${segment}' is not an embedded resource in this request`,
+					null,
+					`Verify that '${segment}' is included in the 'select' query parameter.`,
+				);
 			}
 			current = embed.node;
 		}
@@ -140,12 +171,25 @@ export class QueryBuilder {
 	/** Adds a filter to `node`; `embed=is.null` on an embedded resource filters the parent rows. */
 	addCondition(node: ReadNode, condition: Condition): void {
 		if (condition.kind === 'filter' && condition.field.path.length === 0) {
-			const embed = node.embeds.find((candidate) => candidate.key === condition.field.name) ?? node.embeds.find((candidate) => candidate.name === condition.field.name);
+			const embed =
+				node.embeds.find((candidate) => candidate.key === condition.field.name) ??
+				node.embeds.find((candidate) => candidate.name === condition.field.name);
 			if (embed) {
-				if (condition.operator !== 'is' || (condition.value !== 'null' && condition.value !== 'not_null')) {
-					throw new ApiError(400, 'PGRST120', `Bad operator on the '${condition.field.name}' embedded resource`, 'Only is null or not is null filters are allowed on embedded resources');
+				if (
+					condition.operator !== 'is' ||
+					(condition.value !== 'null' && condition.value !== 'not_null')
+				) {
+					throw new ApiError(
+						400,
+						'PGRST120',
+						`Bad operator on the '${condition.field.name}' embedded resource`,
+						'Only is null or not is null filters are allowed on embedded resources',
+					);
 				}
-				node.embedPresence.push({ embed, present: (condition.value === 'not_null') !== condition.negate });
+				node.embedPresence.push({
+					embed,
+					present: (condition.value === 'not_null') !== condition.negate,
+				});
 				return;
 			}
 		}
@@ -157,15 +201,33 @@ export class QueryBuilder {
 		const candidates: Relationship[] = [];
 		if (parent) {
 			for (const foreignKey of this.cache.foreignKeys) {
-				const pairs = (from: string[], to: string[]) => from.map((column, index): [string, string] => [column, to[index]]);
+				const pairs = (from: string[], to: string[]) =>
+					from.map((column, index): [string, string] => [column, to[index]]);
 				// many-to-one: the parent references the target (by target name, or by the FK column's name)
-				if (foreignKey.table === parent && (foreignKey.referencedTable.name === name || (foreignKey.columns.length === 1 && foreignKey.columns[0] === name))) {
-					candidates.push({ foreignKey, target: foreignKey.referencedTable, pairs: pairs(foreignKey.columns, foreignKey.referencedColumns), toOne: true, cardinality: 'many-to-one' });
+				if (
+					foreignKey.table === parent &&
+					(foreignKey.referencedTable.name === name ||
+						(foreignKey.columns.length === 1 && foreignKey.columns[0] === name))
+				) {
+					candidates.push({
+						foreignKey,
+						target: foreignKey.referencedTable,
+						pairs: pairs(foreignKey.columns, foreignKey.referencedColumns),
+						toOne: true,
+						cardinality: 'many-to-one',
+					});
 				}
 				// one-to-many (one-to-one when the referencing columns are unique): the target references the parent
-				if (foreignKey.referencedTable === parent && foreignKey.table.name === name && foreignKey.table.schema === this.schema) {
+				if (
+					foreignKey.referencedTable === parent &&
+					foreignKey.table.name === name &&
+					foreignKey.table.schema === this.schema
+				) {
 					const unique = [foreignKey.table.primaryKey, ...foreignKey.table.uniqueKeys].some(
-						(key) => key.length > 0 && key.length === foreignKey.columns.length && key.every((column) => foreignKey.columns.includes(column)),
+						(key) =>
+							key.length > 0 &&
+							key.length === foreignKey.columns.length &&
+							key.every((column) => foreignKey.columns.includes(column)),
 					);
 					candidates.push({
 						foreignKey,
@@ -177,20 +239,46 @@ export class QueryBuilder {
 				}
 			}
 		}
-		const matching = hint === undefined ? candidates : candidates.filter((candidate) => candidate.foreignKey.name === hint || candidate.foreignKey.columns.includes(hint) || candidate.foreignKey.referencedColumns.includes(hint));
+		const matching =
+			hint === undefined
+				? candidates
+				: candidates.filter(
+						(candidate) =>
+							candidate.foreignKey.name === hint ||
+							candidate.foreignKey.columns.includes(hint) ||
+							candidate.foreignKey.referencedColumns.includes(hint),
+					);
 		if (matching.length === 1) return matching[0];
 		if (matching.length === 0) {
 			const parentName = source.label;
 			const targets = this.cache.foreignKeys.flatMap((foreignKey) =>
-				foreignKey.table === parent ? [foreignKey.referencedTable.name] : foreignKey.referencedTable === parent ? [foreignKey.table.name] : [],
+				foreignKey.table === parent
+					? [foreignKey.referencedTable.name]
+					: foreignKey.referencedTable === parent
+						? [foreignKey.table.name]
+						: [],
 			);
-			const suggestion = parent && hint === undefined ? closest(name, targets.filter((target) => target !== name), 0.33) : undefined;
-			throw new ApiError(400, 'PGRST200', `Could not find a relationship between '${parentName}' and '${name}' in the schema cache`,
+			const suggestion =
+				parent && hint === undefined
+					? closest(
+							name,
+							targets.filter((target) => target !== name),
+							0.33,
+						)
+					: undefined;
+			throw new ApiError(
+				400,
+				'PGRST200',
+				`Could not find a relationship between '${parentName}' and '${name}' in the schema cache`,
 				`Searched for a foreign key relationship between '${parentName}' and '${name}'${hint === undefined ? '' : `' using the hint '${hint}`}' in the schema '${this.schema}', but no matches were found.`,
-				suggestion === undefined ? null : `Perhaps you meant '${suggestion}' instead of '${name}'.`);
+				suggestion === undefined ? null : `Perhaps you meant '${suggestion}' instead of '${name}'.`,
+			);
 		}
 		const describe = (candidate: Relationship) => {
-			const own = candidate.cardinality === 'many-to-one' ? candidate.foreignKey.table : candidate.foreignKey.referencedTable;
+			const own =
+				candidate.cardinality === 'many-to-one'
+					? candidate.foreignKey.table
+					: candidate.foreignKey.referencedTable;
 			const other = candidate.target;
 			const ownColumns = candidate.pairs.map(([column]) => column).join(', ');
 			const otherColumns = candidate.pairs.map(([, column]) => column).join(', ');
@@ -200,9 +288,13 @@ export class QueryBuilder {
 				relationship: `${candidate.foreignKey.name} using ${own.name}(${ownColumns}) and ${other.name}(${otherColumns})`,
 			};
 		};
-		throw new ApiError(300, 'PGRST201', `Could not embed because more than one relationship was found for '${source.label}' and '${name}'`,
+		throw new ApiError(
+			300,
+			'PGRST201',
+			`Could not embed because more than one relationship was found for '${source.label}' and '${name}'`,
 			matching.map(describe),
-			`Try changing '${name}' to one of the following: ${matching.map((candidate) => `'${name}!${candidate.foreignKey.name}'`).join(', ')}. Find the desired relationship in the 'details' key.`);
+			`Try changing '${name}' to one of the following: ${matching.map((candidate) => `'${name}!${candidate.foreignKey.name}'`).join(', ')}. Find the desired relationship in the 'details' key.`,
+		);
 	}
 
 	/** A column of `node`'s source, with its JSON path; unknown columns fail as PostgreSQL would. */
@@ -211,8 +303,15 @@ export class QueryBuilder {
 		// A result of unknown shape (a function returning `record`) has no columns a request may name.
 		if (!columns?.has(field.name)) {
 			const suggestion = columns && closest(field.name, columns.keys(), 0.5);
-			throw new ApiError(400, '42703', `column ${label}.${field.name} does not exist`, null,
-				suggestion === undefined ? null : `Perhaps you meant to reference the column "${label}.${suggestion}".`);
+			throw new ApiError(
+				400,
+				'42703',
+				`column ${label}.${field.name} does not exist`,
+				null,
+				suggestion === undefined
+					? null
+					: `Perhaps you meant to reference the column "${label}.${suggestion}".`,
+			);
 		}
 		let sql = `${quoteIdent(node.alias)}.${quoteIdent(field.name)}`;
 		for (const step of field.path) {
@@ -238,7 +337,10 @@ export class QueryBuilder {
 		for (const item of items) {
 			if (item.kind === 'star') {
 				if (node.source.columns) {
-					for (const column of node.source.columns.keys()) entries.push(`${quoteIdent(node.alias)}.${quoteIdent(column)} as ${quoteIdent(column)}`);
+					for (const column of node.source.columns.keys())
+						entries.push(
+							`${quoteIdent(node.alias)}.${quoteIdent(column)} as ${quoteIdent(column)}`,
+						);
 				} else entries.push(`${quoteIdent(node.alias)}.*`);
 			} else if (item.kind === 'column') {
 				const expression = this.columnRef(node, item.field);
@@ -246,13 +348,17 @@ export class QueryBuilder {
 				entries.push(`${typed} as ${quoteIdent(outputName(item.field, item.alias))}`);
 			}
 		}
-		for (const embed of node.embeds) entries.push(`${this.embedValue(node, embed)} as ${quoteIdent(embed.key)}`);
+		for (const embed of node.embeds)
+			entries.push(`${this.embedValue(node, embed)} as ${quoteIdent(embed.key)}`);
 		return entries.join(', ');
 	}
 
 	private joinCondition(parent: ReadNode, embed: Embed): string {
 		return embed.relationship.pairs
-			.map(([parentColumn, childColumn]) => `${quoteIdent(embed.node.alias)}.${quoteIdent(childColumn)} = ${quoteIdent(parent.alias)}.${quoteIdent(parentColumn)}`)
+			.map(
+				([parentColumn, childColumn]) =>
+					`${quoteIdent(embed.node.alias)}.${quoteIdent(childColumn)} = ${quoteIdent(parent.alias)}.${quoteIdent(parentColumn)}`,
+			)
 			.join(' and ');
 	}
 
@@ -265,7 +371,8 @@ export class QueryBuilder {
 		const where = [this.joinCondition(parent, embed), ...this.whereConditions(child)].join(' and ');
 		const rows = `select ${this.selectList(child)} from ${this.relationFrom(embed.relationship.target, child.alias)} where ${where}${this.orderBy(child)}${this.limitOffset(child.limit, child.offset)}`;
 		const row = quoteIdent(`${child.alias}_row`);
-		if (embed.relationship.toOne) return `(select row_to_json(${row}) from (${rows}) as ${row} limit 1)`;
+		if (embed.relationship.toOne)
+			return `(select row_to_json(${row}) from (${rows}) as ${row} limit 1)`;
 		return `coalesce((select json_agg(${row}) from (${rows}) as ${row}), '[]'::json)`;
 	}
 
@@ -278,8 +385,10 @@ export class QueryBuilder {
 	/** The node's filters, `!inner` embeds and embed presence filters, as SQL conditions. */
 	whereConditions(node: ReadNode): string[] {
 		const conditions = node.conditions.map((condition) => this.condition(node, condition));
-		for (const embed of node.embeds) if (embed.inner) conditions.push(this.existsEmbed(node, embed));
-		for (const { embed, present } of node.embedPresence) conditions.push(`${present ? '' : 'not '}${this.existsEmbed(node, embed)}`);
+		for (const embed of node.embeds)
+			if (embed.inner) conditions.push(this.existsEmbed(node, embed));
+		for (const { embed, present } of node.embedPresence)
+			conditions.push(`${present ? '' : 'not '}${this.existsEmbed(node, embed)}`);
 		return conditions;
 	}
 
@@ -304,16 +413,23 @@ export class QueryBuilder {
 		if (operator === 'is') return `${column} ${IS_SQL[value as string]}`;
 		if (operator === 'in') {
 			const list = value as string[];
-			return list.length === 0 ? 'false' : `${column} in (${list.map((item) => this.params.add(item)).join(', ')})`;
+			return list.length === 0
+				? 'false'
+				: `${column} in (${list.map((item) => this.params.add(item)).join(', ')})`;
 		}
 		if (operator in TEXT_SEARCH_SQL) {
-			const typeName = filter.field.path.length === 0 ? node.source.columns?.get(filter.field.name)?.typeName : undefined;
-			const config = filter.config === undefined ? '' : `${this.params.add(filter.config)}::regconfig, `;
+			const typeName =
+				filter.field.path.length === 0
+					? node.source.columns?.get(filter.field.name)?.typeName
+					: undefined;
+			const config =
+				filter.config === undefined ? '' : `${this.params.add(filter.config)}::regconfig, `;
 			const document = typeName === 'tsvector' ? column : `to_tsvector(${config}${column})`;
 			return `${document} @@ ${TEXT_SEARCH_SQL[operator]}(${config}${this.params.add(value)})`;
 		}
 		const sqlOperator = COMPARISON_SQL[operator];
-		const pattern = (text: string) => (operator === 'like' || operator === 'ilike' ? text.replaceAll('*', '%') : text);
+		const pattern = (text: string) =>
+			operator === 'like' || operator === 'ilike' ? text.replaceAll('*', '%') : text;
 		if (filter.quantifier) {
 			const list = (value as string[]).map(pattern);
 			return `${column} ${sqlOperator} ${filter.quantifier}(${this.params.add(list)})`;
@@ -338,7 +454,12 @@ export class QueryBuilder {
 	/** A column of the relation a write targets, or PGRST204. */
 	writeColumn(relation: Relation, name: string): Column {
 		const column = relation.columns.get(name);
-		if (!column) throw new ApiError(400, 'PGRST204', `Could not find the '${name}' column of '${relation.name}' in the schema cache`);
+		if (!column)
+			throw new ApiError(
+				400,
+				'PGRST204',
+				`Could not find the '${name}' column of '${relation.name}' in the schema cache`,
+			);
 		return column;
 	}
 
@@ -346,4 +467,3 @@ export class QueryBuilder {
 		return `${quoteIdent(relation.schema)}.${quoteIdent(relation.name)}`;
 	}
 }
-

@@ -76,7 +76,11 @@ const RELATION_KINDS: Record<string, Relation['kind']> = {
 	c: 'composite type',
 };
 
-const VOLATILITY: Record<string, Routine['volatility']> = { v: 'volatile', s: 'stable', i: 'immutable' };
+const VOLATILITY: Record<string, Routine['volatility']> = {
+	v: 'volatile',
+	s: 'stable',
+	i: 'immutable',
+};
 
 /** SQL spellings PostgREST accepts for casts that are not pg_type names. */
 const TYPE_ALIASES: Record<string, string> = {
@@ -98,8 +102,17 @@ const TYPE_ALIASES: Record<string, string> = {
 	'time without time zone': 'time',
 };
 
-export async function loadSchemaCache(db: pg.Pool | pg.ClientBase, schemas: string[]): Promise<SchemaCache> {
-	const relationRows = await db.query<{ oid: number; schema: string; name: string; relkind: string; description: string | null }>(
+export async function loadSchemaCache(
+	db: pg.Pool | pg.ClientBase,
+	schemas: string[],
+): Promise<SchemaCache> {
+	const relationRows = await db.query<{
+		oid: number;
+		schema: string;
+		name: string;
+		relkind: string;
+		description: string | null;
+	}>(
 		`select c.oid, n.nspname as schema, c.relname as name, c.relkind, obj_description(c.oid, 'pg_class') as description
 		 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 		 where c.relkind in ('r', 'p', 'v', 'm', 'f')
@@ -128,11 +141,19 @@ export async function loadSchemaCache(db: pg.Pool | pg.ClientBase, schemas: stri
 			description: row.description,
 		};
 		byOid.set(row.oid, relation);
-		if (schemas.includes(row.schema) && row.relkind !== 'c') relations.set(qualifiedName(row.schema, row.name), relation);
+		if (schemas.includes(row.schema) && row.relkind !== 'c')
+			relations.set(qualifiedName(row.schema, row.name), relation);
 	}
 	const oids = [...byOid.keys()];
 
-	const columnRows = await db.query<{ relid: number; name: string; type: string; type_name: string; not_null: boolean; has_default: boolean }>(
+	const columnRows = await db.query<{
+		relid: number;
+		name: string;
+		type: string;
+		type_name: string;
+		not_null: boolean;
+		has_default: boolean;
+	}>(
 		`select a.attrelid as relid, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, t.typname as type_name,
 		        a.attnotnull as not_null, (a.atthasdef or a.attidentity <> '' or a.attgenerated <> '') as has_default
 		 from pg_attribute a join pg_type t on t.oid = a.atttypid
@@ -150,7 +171,14 @@ export async function loadSchemaCache(db: pg.Pool | pg.ClientBase, schemas: stri
 		});
 	}
 
-	const constraintRows = await db.query<{ name: string; type: string; relid: number; columns: string[]; frelid: number; fcolumns: string[] }>(
+	const constraintRows = await db.query<{
+		name: string;
+		type: string;
+		relid: number;
+		columns: string[];
+		frelid: number;
+		fcolumns: string[];
+	}>(
 		`select con.conname as name, con.contype as type, con.conrelid as relid, con.confrelid as frelid,
 		        array(select a.attname from unnest(con.conkey) with ordinality k(attnum, i)
 		              join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.i)::text[] as columns,
@@ -171,7 +199,13 @@ export async function loadSchemaCache(db: pg.Pool | pg.ClientBase, schemas: stri
 			const referenced = byOid.get(row.frelid);
 			// Only relationships between exposed relations can be embedded.
 			if (referenced && relations.has(qualifiedName(referenced.schema, referenced.name))) {
-				foreignKeys.push({ name: row.name, table: relation, columns: row.columns, referencedTable: referenced, referencedColumns: row.fcolumns });
+				foreignKeys.push({
+					name: row.name,
+					table: relation,
+					columns: row.columns,
+					referencedTable: referenced,
+					referencedColumns: row.fcolumns,
+				});
 			}
 		}
 	}
@@ -215,8 +249,10 @@ export async function loadSchemaCache(db: pg.Pool | pg.ClientBase, schemas: stri
 			const mode = row.arg_modes?.[index] ?? 'i';
 			const name = row.arg_names?.[index] ?? '';
 			const typeName = row.arg_type_names[index];
-			if (mode === 'i' || mode === 'b' || mode === 'v') params.push({ name, type, typeName, hasDefault: false });
-			if (mode === 'o' || mode === 'b' || mode === 't') outputs.set(name, { name, type, typeName, nullable: true, hasDefault: false });
+			if (mode === 'i' || mode === 'b' || mode === 'v')
+				params.push({ name, type, typeName, hasDefault: false });
+			if (mode === 'o' || mode === 'b' || mode === 't')
+				outputs.set(name, { name, type, typeName, nullable: true, hasDefault: false });
 		});
 		params.slice(params.length - row.default_count).forEach((param) => (param.hasDefault = true));
 		const returnRelation = byOid.get(row.return_relid);
@@ -241,7 +277,10 @@ export async function loadSchemaCache(db: pg.Pool | pg.ClientBase, schemas: stri
 			returnKind,
 			returnType: row.return_type,
 			columns,
-			returnRelation: returnRelation && relations.has(qualifiedName(returnRelation.schema, returnRelation.name)) ? returnRelation : undefined,
+			returnRelation:
+				returnRelation && relations.has(qualifiedName(returnRelation.schema, returnRelation.name))
+					? returnRelation
+					: undefined,
 			description: row.description,
 		});
 		routines.set(key, list);
@@ -256,7 +295,8 @@ export async function loadSchemaCache(db: pg.Pool | pg.ClientBase, schemas: stri
 	);
 	const castTypes = new Map<string, string>();
 	for (const row of typeRows.rows) {
-		if (!castTypes.has(row.name)) castTypes.set(row.name, `${quoteIdent(row.schema)}.${quoteIdent(row.name)}`);
+		if (!castTypes.has(row.name))
+			castTypes.set(row.name, `${quoteIdent(row.schema)}.${quoteIdent(row.name)}`);
 	}
 	for (const [alias, name] of Object.entries(TYPE_ALIASES)) {
 		const target = castTypes.get(name);

@@ -25,7 +25,12 @@ export class SchemaCacheHolder {
 	async current(): Promise<SchemaCache> {
 		if (!this.loaded && !this.loading) this.reload();
 		await this.loading;
-		if (!this.loaded) throw new ApiError(503, 'PGRST002', 'Could not query the database for the schema cache. Retrying.');
+		if (!this.loaded)
+			throw new ApiError(
+				503,
+				'PGRST002',
+				'Could not query the database for the schema cache. Retrying.',
+			);
 		return this.loaded;
 	}
 
@@ -54,7 +59,13 @@ export class SchemaCacheHolder {
 		const client = new pg.Client({ connectionString: this.url });
 		this.listener = client;
 		client.on('notification', (message) => {
-			if (message.channel === 'pgrst' && (message.payload === 'reload schema' || message.payload === '' || message.payload === undefined)) this.reload();
+			if (
+				message.channel === 'pgrst' &&
+				(message.payload === 'reload schema' ||
+					message.payload === '' ||
+					message.payload === undefined)
+			)
+				this.reload();
 		});
 		client.on('error', (error) => {
 			if (this.closed) return;

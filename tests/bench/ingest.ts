@@ -28,12 +28,22 @@ interface StackEnv {
 }
 
 /** A signed-up seller's active show with the given items. */
-async function liveShow(env: StackEnv, items: string): Promise<{ id: string; platform: string; live_id: string }> {
+async function liveShow(
+	env: StackEnv,
+	items: string,
+): Promise<{ id: string; platform: string; live_id: string }> {
 	const seller = apiClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY);
-	const { error } = await seller.auth.signUp({ email: `bench-${randomUUID()}@example.test`, password: 'bench password 1' });
+	const { error } = await seller.auth.signUp({
+		email: `bench-${randomUUID()}@example.test`,
+		password: 'bench password 1',
+	});
 	if (error) throw error;
 	const { data: workspace } = await seller.from('workspaces').select('id').single();
-	const show = await rpc<{ id: string }>(seller, 'create_show', { workspace_id: workspace!.id, platform: 'facebook', name: 'Bench' });
+	const show = await rpc<{ id: string }>(seller, 'create_show', {
+		workspace_id: workspace!.id,
+		platform: 'facebook',
+		name: 'Bench',
+	});
 	await rpc(seller, 'add_show_items', { show_id: show.id, items: [items] });
 	return rpc(seller, 'activate_show', { show_id: show.id, live_id: `bench-${randomUUID()}` });
 }
@@ -84,7 +94,12 @@ async function startStackProcess() {
 	const dataDir = mkdtempSync(join(tmpdir(), 'lsl-bench-'));
 	chmodSync(dataDir, 0o755);
 	const child = spawn(process.execPath, ['--import', 'tsx', 'stack/cli.ts', 'start'], {
-		env: { ...process.env, STACK_DATA_DIR: dataDir, SUPABASE_API_PORT: String(await freePort()), SUPABASE_DB_PORT: String(await freePort()) },
+		env: {
+			...process.env,
+			STACK_DATA_DIR: dataDir,
+			SUPABASE_API_PORT: String(await freePort()),
+			SUPABASE_DB_PORT: String(await freePort()),
+		},
 		stdio: ['ignore', 'pipe', 'inherit'],
 	});
 	const status = new Map<string, string>();
@@ -94,7 +109,11 @@ async function startStackProcess() {
 		if (line.startsWith('stack: ready')) break;
 	}
 	if (!status.has('API_URL')) throw new Error('the stack exited before it was ready');
-	const env: StackEnv = { SUPABASE_URL: status.get('API_URL')!, SUPABASE_ANON_KEY: status.get('ANON_KEY')!, SUPABASE_SERVICE_ROLE_KEY: status.get('SERVICE_ROLE_KEY')! };
+	const env: StackEnv = {
+		SUPABASE_URL: status.get('API_URL')!,
+		SUPABASE_ANON_KEY: status.get('ANON_KEY')!,
+		SUPABASE_SERVICE_ROLE_KEY: status.get('SERVICE_ROLE_KEY')!,
+	};
 	return {
 		env,
 		async stop() {

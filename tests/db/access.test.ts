@@ -3,7 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { ownerPool } from '../support/clients.ts';
-import { anon, asUser, authenticatorPool, createUser, queryAs, rpc, serviceRole, type TestUser } from '../support/db.ts';
+import {
+	anon,
+	asUser,
+	authenticatorPool,
+	createUser,
+	queryAs,
+	rpc,
+	serviceRole,
+	type TestUser,
+} from '../support/db.ts';
 import { commentOn, createShow, ingest, type LiveShow } from './fixtures.ts';
 
 let owner: pg.Pool;
@@ -14,7 +23,17 @@ let aliceShow: LiveShow;
 let claimId: string;
 let connectionId: string;
 
-const tables = ['workspaces', 'workspace_members', 'social_connections', 'shows', 'show_items', 'claims', 'comments', 'audit_log', 'buyer_rollups'];
+const tables = [
+	'workspaces',
+	'workspace_members',
+	'social_connections',
+	'shows',
+	'show_items',
+	'claims',
+	'comments',
+	'audit_log',
+	'buyer_rollups',
+];
 
 beforeAll(async () => {
 	owner = ownerPool();
@@ -28,7 +47,10 @@ beforeAll(async () => {
 		[alice.workspaceId],
 	);
 	connectionId = rows[0].id;
-	await owner.query(`insert into private.social_connection_tokens (connection_id, encrypted_access_token) values ($1, 'ciphertext')`, [connectionId]);
+	await owner.query(
+		`insert into private.social_connection_tokens (connection_id, encrypted_access_token) values ($1, 'ciphertext')`,
+		[connectionId],
+	);
 });
 
 afterAll(async () => {
@@ -38,9 +60,24 @@ afterAll(async () => {
 
 describe('sign-up', () => {
 	it('gives every new user a workspace of their own, as its owner', async () => {
-		const workspaces = await queryAs(api, asUser(alice), 'select name, owner_user_id, claim_words, pass_words from public.workspaces');
-		expect(workspaces).toEqual([{ name: 'Alice Boutique', owner_user_id: alice.id, claim_words: ['sold'], pass_words: ['pass'] }]);
-		const members = await queryAs(api, asUser(mallory), 'select user_id, role from public.workspace_members');
+		const workspaces = await queryAs(
+			api,
+			asUser(alice),
+			'select name, owner_user_id, claim_words, pass_words from public.workspaces',
+		);
+		expect(workspaces).toEqual([
+			{
+				name: 'Alice Boutique',
+				owner_user_id: alice.id,
+				claim_words: ['sold'],
+				pass_words: ['pass'],
+			},
+		]);
+		const members = await queryAs(
+			api,
+			asUser(mallory),
+			'select user_id, role from public.workspace_members',
+		);
 		expect(members).toEqual([{ user_id: mallory.id, role: 'owner' }]);
 		const named = await queryAs(api, asUser(mallory), 'select name from public.workspaces');
 		expect(named).toEqual([{ name: `${mallory.email.split('@')[0]}'s workspace` }]);
@@ -52,7 +89,12 @@ describe('tenant isolation', () => {
 		for (const table of tables) {
 			const mine = await queryAs(api, asUser(alice), `select * from public.${table}`);
 			expect(mine.length, `alice reads ${table}`).toBeGreaterThan(0);
-			const theirs = await queryAs(api, asUser(mallory), `select * from public.${table} where to_jsonb(${table}) ->> 'workspace_id' = $1 or to_jsonb(${table}) ->> 'show_id' = $2 or to_jsonb(${table}) ->> 'id' = $1`, [alice.workspaceId, aliceShow.show.id]);
+			const theirs = await queryAs(
+				api,
+				asUser(mallory),
+				`select * from public.${table} where to_jsonb(${table}) ->> 'workspace_id' = $1 or to_jsonb(${table}) ->> 'show_id' = $2 or to_jsonb(${table}) ->> 'id' = $1`,
+				[alice.workspaceId, aliceShow.show.id],
+			);
 			expect(theirs, `mallory reads ${table}`).toEqual([]);
 		}
 	});
@@ -60,27 +102,73 @@ describe('tenant isolation', () => {
 	it('lets nobody write the engine tables directly, whatever their workspace', async () => {
 		for (const actor of [asUser(alice), asUser(mallory)]) {
 			for (const table of ['shows', 'show_items', 'claims', 'comments', 'audit_log']) {
-				await expect(queryAs(api, actor, `delete from public.${table}`), `delete ${table}`).rejects.toMatchObject({ code: '42501' });
+				await expect(
+					queryAs(api, actor, `delete from public.${table}`),
+					`delete ${table}`,
+				).rejects.toMatchObject({ code: '42501' });
 			}
-			await expect(queryAs(api, actor, `update public.show_items set claimed_count = 0`)).rejects.toMatchObject({ code: '42501' });
+			await expect(
+				queryAs(api, actor, `update public.show_items set claimed_count = 0`),
+			).rejects.toMatchObject({ code: '42501' });
 		}
 	});
 
 	it('keeps other tenants from changing workspaces, members and connections', async () => {
 		const mine = asUser(mallory);
-		expect(await queryAs(api, mine, `update public.workspaces set name = 'pwned' where id = $1 returning id`, [alice.workspaceId])).toEqual([]);
-		expect(await queryAs(api, mine, 'delete from public.workspaces where id = $1 returning id', [alice.workspaceId])).toEqual([]);
-		expect(await queryAs(api, mine, 'delete from public.workspace_members where workspace_id = $1 returning id', [alice.workspaceId])).toEqual([]);
-		expect(await queryAs(api, mine, 'update public.social_connections set status = $2 where id = $1 returning id', [connectionId, 'revoked'])).toEqual([]);
-		await expect(queryAs(api, mine, `insert into public.workspace_members (workspace_id, user_id, role) values ($1, $2, 'owner')`, [alice.workspaceId, mallory.id]))
-			.rejects.toMatchObject({ code: '42501' });
-		await expect(queryAs(api, mine, `insert into public.social_connections (workspace_id, platform, external_account_id) values ($1, 'facebook', 'x')`, [alice.workspaceId]))
-			.rejects.toMatchObject({ code: '42501' });
-		await expect(queryAs(api, mine, 'update public.workspaces set owner_user_id = $2 where id = $1', [mallory.workspaceId, alice.id]))
-			.rejects.toMatchObject({ code: '42501' });
+		expect(
+			await queryAs(
+				api,
+				mine,
+				`update public.workspaces set name = 'pwned' where id = $1 returning id`,
+				[alice.workspaceId],
+			),
+		).toEqual([]);
+		expect(
+			await queryAs(api, mine, 'delete from public.workspaces where id = $1 returning id', [
+				alice.workspaceId,
+			]),
+		).toEqual([]);
+		expect(
+			await queryAs(
+				api,
+				mine,
+				'delete from public.workspace_members where workspace_id = $1 returning id',
+				[alice.workspaceId],
+			),
+		).toEqual([]);
+		expect(
+			await queryAs(
+				api,
+				mine,
+				'update public.social_connections set status = $2 where id = $1 returning id',
+				[connectionId, 'revoked'],
+			),
+		).toEqual([]);
+		await expect(
+			queryAs(
+				api,
+				mine,
+				`insert into public.workspace_members (workspace_id, user_id, role) values ($1, $2, 'owner')`,
+				[alice.workspaceId, mallory.id],
+			),
+		).rejects.toMatchObject({ code: '42501' });
+		await expect(
+			queryAs(
+				api,
+				mine,
+				`insert into public.social_connections (workspace_id, platform, external_account_id) values ($1, 'facebook', 'x')`,
+				[alice.workspaceId],
+			),
+		).rejects.toMatchObject({ code: '42501' });
+		await expect(
+			queryAs(api, mine, 'update public.workspaces set owner_user_id = $2 where id = $1', [
+				mallory.workspaceId,
+				alice.id,
+			]),
+		).rejects.toMatchObject({ code: '42501' });
 	});
 
-	it('answers every API function called on another tenant\'s rows as not found', async () => {
+	it("answers every API function called on another tenant's rows as not found", async () => {
 		const show = aliceShow.show.id;
 		const item = aliceShow.items.get('2')!;
 		const calls: [string, Record<string, unknown>][] = [
@@ -100,8 +188,13 @@ describe('tenant isolation', () => {
 			['emit_test_comment', { show_id: show, text: 'sold 2' }],
 		];
 		for (const [fn, args] of calls) {
-			await expect(rpc(api, asUser(mallory), fn, args), fn).rejects.toMatchObject({ code: 'PT404', message: expect.stringMatching(/not found$/) });
-			await expect(rpc(api, anon, fn, args), `${fn} as anon`).rejects.toMatchObject({ code: '42501' });
+			await expect(rpc(api, asUser(mallory), fn, args), fn).rejects.toMatchObject({
+				code: 'PT404',
+				message: expect.stringMatching(/not found$/),
+			});
+			await expect(rpc(api, anon, fn, args), `${fn} as anon`).rejects.toMatchObject({
+				code: '42501',
+			});
 		}
 		const { rows } = await owner.query('select status from public.shows where id = $1', [show]);
 		expect(rows).toEqual([{ status: 'active' }]);
@@ -120,8 +213,22 @@ describe('function privileges', () => {
 		const callers = Object.fromEntries(rows.map((row) => [row.fn, row.roles ?? []]));
 		expect(callers['public.ingest_comment']).toEqual(['service_role']);
 		expect(callers['public.ingest_comments']).toEqual(['service_role']);
-		for (const fn of ['create_show', 'update_show', 'delete_show', 'add_show_items', 'update_show_item', 'remove_show_item', 'activate_show',
-			'pause_show', 'resume_show', 'stop_show', 'release_claim', 'award_item', 'move_waiter_to_front', 'emit_test_comment']) {
+		for (const fn of [
+			'create_show',
+			'update_show',
+			'delete_show',
+			'add_show_items',
+			'update_show_item',
+			'remove_show_item',
+			'activate_show',
+			'pause_show',
+			'resume_show',
+			'stop_show',
+			'release_claim',
+			'award_item',
+			'move_waiter_to_front',
+			'emit_test_comment',
+		]) {
 			expect(callers[`public.${fn}`], fn).toEqual(['authenticated']);
 		}
 		expect(callers['private.allocate_comment']).toEqual([]);
@@ -133,7 +240,10 @@ describe('function privileges', () => {
 describe('anon', () => {
 	it('is refused every table', async () => {
 		for (const table of tables) {
-			await expect(queryAs(api, anon, `select * from public.${table}`), table).rejects.toMatchObject({ code: '42501' });
+			await expect(
+				queryAs(api, anon, `select * from public.${table}`),
+				table,
+			).rejects.toMatchObject({ code: '42501' });
 		}
 	});
 });
@@ -141,18 +251,34 @@ describe('anon', () => {
 describe('connection tokens', () => {
 	it('are out of reach of anon and authenticated, even for the workspace owner', async () => {
 		for (const actor of [anon, asUser(alice)]) {
-			await expect(queryAs(api, actor, 'select * from private.social_connection_tokens')).rejects.toMatchObject({ code: '42501' });
+			await expect(
+				queryAs(api, actor, 'select * from private.social_connection_tokens'),
+			).rejects.toMatchObject({ code: '42501' });
 		}
 		const visible = await queryAs(api, asUser(alice), 'select * from public.social_connections');
-		expect(Object.keys(visible[0]).some((column) => column.includes('token') && !column.includes('expires'))).toBe(false);
-		expect(await queryAs(api, serviceRole, 'select encrypted_access_token from private.social_connection_tokens where connection_id = $1', [connectionId]))
-			.toEqual([{ encrypted_access_token: 'ciphertext' }]);
+		expect(
+			Object.keys(visible[0]).some(
+				(column) => column.includes('token') && !column.includes('expires'),
+			),
+		).toBe(false);
+		expect(
+			await queryAs(
+				api,
+				serviceRole,
+				'select encrypted_access_token from private.social_connection_tokens where connection_id = $1',
+				[connectionId],
+			),
+		).toEqual([{ encrypted_access_token: 'ciphertext' }]);
 	});
 });
 
 describe('realtime', () => {
 	it('publishes claims, show items and comments', async () => {
-		const { rows } = await owner.query(`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by tablename`);
-		expect(rows.map((row) => row.tablename)).toEqual(expect.arrayContaining(['claims', 'comments', 'show_items']));
+		const { rows } = await owner.query(
+			`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by tablename`,
+		);
+		expect(rows.map((row) => row.tablename)).toEqual(
+			expect.arrayContaining(['claims', 'comments', 'show_items']),
+		);
 	});
 });

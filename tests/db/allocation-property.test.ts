@@ -12,8 +12,22 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type pg from 'pg';
 import { ownerPool } from '../support/clients.ts';
-import { actAs, asUser, authenticatorPool, createUser, serviceRole, type Actor, type TestUser } from '../support/db.ts';
-import { commentOn, createShow, type ClaimRow, type IngestResult, type ShowRow } from './fixtures.ts';
+import {
+	actAs,
+	asUser,
+	authenticatorPool,
+	createUser,
+	serviceRole,
+	type Actor,
+	type TestUser,
+} from '../support/db.ts';
+import {
+	commentOn,
+	createShow,
+	type ClaimRow,
+	type IngestResult,
+	type ShowRow,
+} from './fixtures.ts';
 
 const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
 const itemNumbers = ['1', '2'];
@@ -58,7 +72,8 @@ class ItemModel {
 	}
 
 	claim(user: string): Effect {
-		if (this.winners.has(user) || this.waitlist.includes(user)) return { kind: 'comment', outcome: 'duplicate', promoted: null };
+		if (this.winners.has(user) || this.waitlist.includes(user))
+			return { kind: 'comment', outcome: 'duplicate', promoted: null };
 		if (this.winners.size < this.quantity) {
 			this.winners.add(user);
 			return { kind: 'comment', outcome: 'winner', promoted: null };
@@ -77,7 +92,12 @@ class ItemModel {
 	}
 
 	award(user: string): Effect | null {
-		if (this.winners.size >= this.quantity || this.winners.has(user) || this.waitlist.includes(user)) return null;
+		if (
+			this.winners.size >= this.quantity ||
+			this.winners.has(user) ||
+			this.waitlist.includes(user)
+		)
+			return null;
 		this.winners.add(user);
 		return { kind: 'award' };
 	}
@@ -98,7 +118,11 @@ function expectedEffect(model: ItemModel, op: Operation): Effect | null {
 			return model.claim(op.user);
 		case 'pass': {
 			const ended = model.end(op.user);
-			return { kind: 'comment', outcome: ended ? 'passed' : 'ignored', promoted: ended?.promoted ?? null };
+			return {
+				kind: 'comment',
+				outcome: ended ? 'passed' : 'ignored',
+				promoted: ended?.promoted ?? null,
+			};
 		}
 		case 'release': {
 			const ended = model.end(op.user);
@@ -132,11 +156,17 @@ afterAll(async () => {
 });
 
 /** Runs one operation in its own transaction; null when the database refused it. */
-async function perform(show: ShowRow, items: Map<string, string>, operation: Operation): Promise<Done | null> {
+async function perform(
+	show: ShowRow,
+	items: Map<string, string>,
+	operation: Operation,
+): Promise<Done | null> {
 	const run = async (actor: Actor, sql: string, params: unknown[]) =>
 		actAs(api, actor, async (client) => {
 			const { rows } = await client.query(sql, params);
-			const order = await client.query<{ n: string }>(`select nextval('test_support.operation_order') as n`);
+			const order = await client.query<{ n: string }>(
+				`select nextval('test_support.operation_order') as n`,
+			);
 			return { result: rows[0].result, order: Number(order.rows[0].n) };
 		});
 	const itemId = items.get(operation.item)!;
@@ -144,10 +174,26 @@ async function perform(show: ShowRow, items: Map<string, string>, operation: Ope
 		switch (operation.kind) {
 			case 'claim':
 			case 'pass': {
-				const comment = commentOn(show, operation.user, `${operation.kind === 'claim' ? 'sold' : 'pass'} ${operation.item}`);
-				const { result, order } = await run(serviceRole, 'select public.ingest_comment($1) as result', [comment]);
+				const comment = commentOn(
+					show,
+					operation.user,
+					`${operation.kind === 'claim' ? 'sold' : 'pass'} ${operation.item}`,
+				);
+				const { result, order } = await run(
+					serviceRole,
+					'select public.ingest_comment($1) as result',
+					[comment],
+				);
 				const intent = (result as IngestResult).results[0];
-				return { operation, order, effect: { kind: 'comment', outcome: intent.outcome, promoted: intent.promoted && buyerOf(intent.promoted) } };
+				return {
+					operation,
+					order,
+					effect: {
+						kind: 'comment',
+						outcome: intent.outcome,
+						promoted: intent.promoted && buyerOf(intent.promoted),
+					},
+				};
 			}
 			case 'release': {
 				const { rows } = await owner.query<{ id: string }>(
@@ -156,20 +202,40 @@ async function perform(show: ShowRow, items: Map<string, string>, operation: Ope
 					[itemId, operation.user, handleOf(operation.user)],
 				);
 				if (rows.length === 0) return null;
-				const { result, order } = await run(asUser(operator), 'select public.release_claim($1) as result', [rows[0].id]);
+				const { result, order } = await run(
+					asUser(operator),
+					'select public.release_claim($1) as result',
+					[rows[0].id],
+				);
 				const promoted = (result as { promoted: ClaimRow | null }).promoted;
-				return { operation, order, effect: { kind: 'release', promoted: promoted && buyerOf(promoted) } };
+				return {
+					operation,
+					order,
+					effect: { kind: 'release', promoted: promoted && buyerOf(promoted) },
+				};
 			}
 			case 'award': {
-				const { order } = await run(asUser(operator), 'select public.award_item($1, $2) as result', [itemId, handleOf(operation.user)]);
+				const { order } = await run(
+					asUser(operator),
+					'select public.award_item($1, $2) as result',
+					[itemId, handleOf(operation.user)],
+				);
 				return { operation, order, effect: { kind: 'award' } };
 			}
 			case 'quantity': {
-				const { result, order } = await run(asUser(operator), 'select public.update_show_item($1, $2) as result', [
-					itemId,
-					JSON.stringify({ quantity: operation.quantity }),
-				]);
-				return { operation, order, effect: { kind: 'quantity', promoted: (result as { promoted: ClaimRow[] }).promoted.map(buyerOf) } };
+				const { result, order } = await run(
+					asUser(operator),
+					'select public.update_show_item($1, $2) as result',
+					[itemId, JSON.stringify({ quantity: operation.quantity })],
+				);
+				return {
+					operation,
+					order,
+					effect: {
+						kind: 'quantity',
+						promoted: (result as { promoted: ClaimRow[] }).promoted.map(buyerOf),
+					},
+				};
 			}
 		}
 	} catch (error) {
@@ -180,20 +246,62 @@ async function perform(show: ShowRow, items: Map<string, string>, operation: Ope
 }
 
 const operation: fc.Arbitrary<Operation> = fc.oneof(
-	{ weight: 5, arbitrary: fc.record({ kind: fc.constant('claim' as const), user: fc.constantFrom(...users), item: fc.constantFrom(...itemNumbers) }) },
-	{ weight: 2, arbitrary: fc.record({ kind: fc.constant('pass' as const), user: fc.constantFrom(...users), item: fc.constantFrom(...itemNumbers) }) },
-	{ weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), user: fc.constantFrom(...users), item: fc.constantFrom(...itemNumbers) }) },
-	{ weight: 1, arbitrary: fc.record({ kind: fc.constant('award' as const), user: fc.constantFrom(...users), item: fc.constantFrom(...itemNumbers) }) },
-	{ weight: 1, arbitrary: fc.record({ kind: fc.constant('quantity' as const), item: fc.constantFrom(...itemNumbers), quantity: fc.integer({ min: 1, max: 4 }) }) },
+	{
+		weight: 5,
+		arbitrary: fc.record({
+			kind: fc.constant('claim' as const),
+			user: fc.constantFrom(...users),
+			item: fc.constantFrom(...itemNumbers),
+		}),
+	},
+	{
+		weight: 2,
+		arbitrary: fc.record({
+			kind: fc.constant('pass' as const),
+			user: fc.constantFrom(...users),
+			item: fc.constantFrom(...itemNumbers),
+		}),
+	},
+	{
+		weight: 2,
+		arbitrary: fc.record({
+			kind: fc.constant('release' as const),
+			user: fc.constantFrom(...users),
+			item: fc.constantFrom(...itemNumbers),
+		}),
+	},
+	{
+		weight: 1,
+		arbitrary: fc.record({
+			kind: fc.constant('award' as const),
+			user: fc.constantFrom(...users),
+			item: fc.constantFrom(...itemNumbers),
+		}),
+	},
+	{
+		weight: 1,
+		arbitrary: fc.record({
+			kind: fc.constant('quantity' as const),
+			item: fc.constantFrom(...itemNumbers),
+			quantity: fc.integer({ min: 1, max: 4 }),
+		}),
+	},
 );
 
 it('matches a sequential model and keeps the invariants under concurrent operations', async () => {
 	await fc.assert(
 		fc.asyncProperty(
-			fc.array(fc.integer({ min: 1, max: 3 }), { minLength: itemNumbers.length, maxLength: itemNumbers.length }),
+			fc.array(fc.integer({ min: 1, max: 3 }), {
+				minLength: itemNumbers.length,
+				maxLength: itemNumbers.length,
+			}),
 			fc.array(fc.array(operation, { maxLength: 12 }), { minLength: lanes, maxLength: lanes }),
 			async (quantities, laneOperations) => {
-				const { show, items } = await createShow(api, operator, itemNumbers.map((item_number, index) => ({ item_number, quantity: quantities[index] })));
+				const { show, items } = await createShow(
+					api,
+					operator,
+					itemNumbers.map((item_number, index) => ({ item_number, quantity: quantities[index] })),
+				);
 				const done = (
 					await Promise.all(
 						laneOperations.map(async (lane) => {
@@ -202,9 +310,14 @@ it('matches a sequential model and keeps the invariants under concurrent operati
 							return finished;
 						}),
 					)
-				).flat().filter((each): each is Done => each !== null).sort((a, b) => a.order - b.order);
+				)
+					.flat()
+					.filter((each): each is Done => each !== null)
+					.sort((a, b) => a.order - b.order);
 
-				const models = new Map(itemNumbers.map((item, index) => [item, new ItemModel(quantities[index])]));
+				const models = new Map(
+					itemNumbers.map((item, index) => [item, new ItemModel(quantities[index])]),
+				);
 				for (const { operation: op, effect } of done) {
 					expect(effect, JSON.stringify(op)).toEqual(expectedEffect(models.get(op.item)!, op));
 				}
@@ -212,17 +325,33 @@ it('matches a sequential model and keeps the invariants under concurrent operati
 				for (const [itemNumber, model] of models) {
 					const itemId = items.get(itemNumber)!;
 					const { rows: claims } = await owner.query<ClaimRow>(
-						`select * from public.claims where show_item_id = $1 and status in ('winner', 'waitlist') order by waitlist_position nulls first`, [itemId]);
-					expect(new Set(claims.filter((claim) => claim.status === 'winner').map(buyerOf))).toEqual(model.winners);
+						`select * from public.claims where show_item_id = $1 and status in ('winner', 'waitlist') order by waitlist_position nulls first`,
+						[itemId],
+					);
+					expect(new Set(claims.filter((claim) => claim.status === 'winner').map(buyerOf))).toEqual(
+						model.winners,
+					);
 					const waiters = claims.filter((claim) => claim.status === 'waitlist');
 					expect(waiters.map(buyerOf)).toEqual(model.waitlist);
-					expect(waiters.map((claim) => claim.waitlist_position)).toEqual(model.waitlist.map((_, index) => index + 1));
-					const { rows: [item] } = await owner.query('select quantity, claimed_count, waitlist_count, status from public.show_items where id = $1', [itemId]);
+					expect(waiters.map((claim) => claim.waitlist_position)).toEqual(
+						model.waitlist.map((_, index) => index + 1),
+					);
+					const {
+						rows: [item],
+					} = await owner.query(
+						'select quantity, claimed_count, waitlist_count, status from public.show_items where id = $1',
+						[itemId],
+					);
 					expect(item).toEqual({
 						quantity: model.quantity,
 						claimed_count: model.winners.size,
 						waitlist_count: model.waitlist.length,
-						status: model.winners.size === 0 ? 'unclaimed' : model.winners.size < model.quantity ? 'partial' : 'sold_out',
+						status:
+							model.winners.size === 0
+								? 'unclaimed'
+								: model.winners.size < model.quantity
+									? 'partial'
+									: 'sold_out',
 					});
 				}
 			},

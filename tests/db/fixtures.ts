@@ -74,15 +74,27 @@ export async function createShow(
 		platform: options.platform ?? 'facebook',
 		name: 'Test show',
 	});
-	const added = await rpc<{ added: ItemRow[] }>(db, actor, 'add_show_items', { show_id: show.id, items });
-	if (!options.draft) show = await rpc<ShowRow>(db, actor, 'activate_show', { show_id: show.id, live_id: `live-${randomUUID()}` });
+	const added = await rpc<{ added: ItemRow[] }>(db, actor, 'add_show_items', {
+		show_id: show.id,
+		items,
+	});
+	if (!options.draft)
+		show = await rpc<ShowRow>(db, actor, 'activate_show', {
+			show_id: show.id,
+			live_id: `live-${randomUUID()}`,
+		});
 	return { show, items: new Map(added.added.map((item) => [item.item_number, item.id])) };
 }
 
 let commentSequence = 0;
 
 /** A platform comment on the show's live, from user (a platform user id), with a fresh comment id. */
-export function commentOn(show: ShowRow, user: string, text: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function commentOn(
+	show: ShowRow,
+	user: string,
+	text: string,
+	overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
 	commentSequence += 1;
 	return {
 		show_id: show.id,
@@ -102,18 +114,26 @@ export function ingest(db: pg.Pool, comment: Record<string, unknown>): Promise<I
 	return rpc<IngestResult>(db, serviceRole, 'ingest_comment', { comment });
 }
 
-export function ingestBatch(db: pg.Pool, comments: Record<string, unknown>[]): Promise<IngestResult[]> {
+export function ingestBatch(
+	db: pg.Pool,
+	comments: Record<string, unknown>[],
+): Promise<IngestResult[]> {
 	return rpc<IngestResult[]>(db, serviceRole, 'ingest_comments', { comments });
 }
 
 /** The item's claims as stored, in claim order. */
 export async function claimsOf(owner: pg.Pool, itemId: string): Promise<ClaimRow[]> {
-	const { rows } = await owner.query<ClaimRow>('select * from public.claims where show_item_id = $1 order by created_at, id', [itemId]);
+	const { rows } = await owner.query<ClaimRow>(
+		'select * from public.claims where show_item_id = $1 order by created_at, id',
+		[itemId],
+	);
 	return rows;
 }
 
 export async function itemRow(owner: pg.Pool, itemId: string): Promise<ItemRow> {
-	const { rows } = await owner.query<ItemRow>('select * from public.show_items where id = $1', [itemId]);
+	const { rows } = await owner.query<ItemRow>('select * from public.show_items where id = $1', [
+		itemId,
+	]);
 	return rows[0];
 }
 

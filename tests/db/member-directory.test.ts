@@ -19,7 +19,7 @@ afterAll(async () => {
 
 const directory = 'select user_id, email, role from public.workspace_member_directory($1)';
 
-it('lists a workspace\'s members with their emails, highest role first, to its members only', async () => {
+it("lists a workspace's members with their emails, highest role first, to its members only", async () => {
 	const seller = await createUser(owner);
 	const assistant = await createUser(owner);
 	const stranger = await createUser(owner);
@@ -31,6 +31,10 @@ it('lists a workspace\'s members with their emails, highest role first, to its m
 	];
 	expect(await queryAs(api, asUser(seller), directory, [seller.workspaceId])).toEqual(expected);
 	expect(await queryAs(api, asUser(assistant), directory, [seller.workspaceId])).toEqual(expected);
-	await expect(queryAs(api, asUser(stranger), directory, [seller.workspaceId])).rejects.toMatchObject({ code: 'PT404' });
-	await expect(queryAs(api, anon, directory, [seller.workspaceId])).rejects.toMatchObject({ code: '42501' });
+	await expect(
+		queryAs(api, asUser(stranger), directory, [seller.workspaceId]),
+	).rejects.toMatchObject({ code: 'PT404' });
+	await expect(queryAs(api, anon, directory, [seller.workspaceId])).rejects.toMatchObject({
+		code: '42501',
+	});
 });

@@ -57,7 +57,9 @@ describe('the case table', () => {
 
 	it('returns what the rules say for every case', () => {
 		const mismatches = parseCases.flatMap((testCase, index) =>
-			JSON.stringify(parsed[index]) === JSON.stringify(testCase.expected) ? [] : [{ ...testCase, actual: parsed[index] }],
+			JSON.stringify(parsed[index]) === JSON.stringify(testCase.expected)
+				? []
+				: [{ ...testCase, actual: parsed[index] }],
 		);
 		expect(mismatches).toEqual([]);
 	});
@@ -109,7 +111,9 @@ describe('parse_comment', () => {
 		);
 		const known = rows.filter((row) => row.assigned);
 		expect(known.length).toBeGreaterThanOrEqual(60);
-		expect(known.filter((row) => JSON.stringify(row.intents) !== '["claim 12","pass 7"]')).toEqual([]);
+		expect(known.filter((row) => JSON.stringify(row.intents) !== '["claim 12","pass 7"]')).toEqual(
+			[],
+		);
 	});
 
 	it('returns nothing for a null comment or null words, and keeps intents in order of appearance', async () => {
@@ -134,7 +138,9 @@ describe('parse_comment', () => {
 
 	it('finds an intent anywhere in a long comment', async () => {
 		const text = `${'what a lovely dress, '.repeat(300)}sold 12`;
-		const { rows } = await owner.query('select intent, item_number from public.parse_comment($1)', [text]);
+		const { rows } = await owner.query('select intent, item_number from public.parse_comment($1)', [
+			text,
+		]);
 		expect(rows).toEqual([{ intent: 'claim', item_number: '12' }]);
 	});
 
@@ -143,7 +149,9 @@ describe('parse_comment', () => {
 			select provolatile, proparallel, prosecdef, proconfig
 			from pg_proc
 			where oid = 'public.parse_comment(text, text[], text[])'::regprocedure`);
-		expect(rows).toEqual([{ provolatile: 'i', proparallel: 's', prosecdef: false, proconfig: ['search_path=""'] }]);
+		expect(rows).toEqual([
+			{ provolatile: 'i', proparallel: 's', prosecdef: false, proconfig: ['search_path=""'] },
+		]);
 	});
 });
 
@@ -167,7 +175,10 @@ describe('who may call parse_comment', () => {
 
 	it('previews parsing through the API for a signed-in user, and refuses anon', async () => {
 		const { client } = await signedInUser();
-		const { data, error } = await client.rpc('parse_comment', { text: 'sold 12 pass 3', claim_words: ['mine', 'sold'] });
+		const { data, error } = await client.rpc('parse_comment', {
+			text: 'sold 12 pass 3',
+			claim_words: ['mine', 'sold'],
+		});
 		expect(error).toBeNull();
 		expect(data).toEqual([
 			{ intent: 'claim', item_number: '12' },
@@ -197,8 +208,10 @@ describe('cost', () => {
 			5000,
 		);
 		const worst = await callsPerSecond(`repeat('12 sold ', 1000) || n`, 5);
-		console.log(`parse_comment: ${withClaim} calls/s with a claim, ${withoutNumber} calls/s without a number, ` +
-			`${(1000 / worst).toFixed(1)} ms a call for 8,000 characters of "12 sold 12 sold ..."`);
+		console.log(
+			`parse_comment: ${withClaim} calls/s with a claim, ${withoutNumber} calls/s without a number, ` +
+				`${(1000 / worst).toFixed(1)} ms a call for 8,000 characters of "12 sold 12 sold ..."`,
+		);
 		expect(withClaim).toBeGreaterThan(1000);
 		expect(withoutNumber).toBeGreaterThan(1000);
 		expect(worst).toBeGreaterThan(1);

@@ -15,8 +15,16 @@ export interface ParseCase {
 type Words = Pick<ParseCase, 'claimWords' | 'passWords'>;
 
 /** Cases in a compact form: [text, expected intents, meant intents?]. */
-function table(words: Words, rows: [text: string, expected: string[], meant?: string[]][]): ParseCase[] {
-	return rows.map(([text, expected, meant]) => ({ ...words, text, expected, ...(meant ? { meant } : {}) }));
+function table(
+	words: Words,
+	rows: [text: string, expected: string[], meant?: string[]][],
+): ParseCase[] {
+	return rows.map(([text, expected, meant]) => ({
+		...words,
+		text,
+		expected,
+		...(meant ? { meant } : {}),
+	}));
 }
 
 const defaults: Words = {};
@@ -337,8 +345,14 @@ const multiple = table(defaults, [
 	['12sold 15sold', ['claim 12', 'claim 15']],
 	['🔥sold 1🔥sold 2🔥', ['claim 1', 'claim 2']],
 	// At most 10 intents a comment (the product's limit, not a miss); duplicates collapse first.
-	['sold 1 sold 2 sold 3 sold 4 sold 5 sold 6 sold 7 sold 8 sold 9 sold 10 sold 11 sold 12', firstTen],
-	['sold 1 sold 1 sold 2 sold 3 sold 4 sold 5 sold 6 sold 7 sold 8 sold 9 sold 10 sold 2 sold 11', firstTen],
+	[
+		'sold 1 sold 2 sold 3 sold 4 sold 5 sold 6 sold 7 sold 8 sold 9 sold 10 sold 11 sold 12',
+		firstTen,
+	],
+	[
+		'sold 1 sold 1 sold 2 sold 3 sold 4 sold 5 sold 6 sold 7 sold 8 sold 9 sold 10 sold 2 sold 11',
+		firstTen,
+	],
 	['sold 12 15', ['claim 12']],
 	['sold 12 and 15', ['claim 12'], ['claim 12', 'claim 15']],
 	['sold 12, 15', ['claim 12'], ['claim 12', 'claim 15']],
@@ -384,15 +398,18 @@ const customWords: ParseCase[] = [
 		['7buy', ['claim 7']],
 		['buying 7', none],
 	]),
-	...table({ claimWords: ['mine', 'claim', 'buy', 'sold'], passWords: ['pass', 'skip', 'cancel'] }, [
-		['mine 1', ['claim 1']],
-		['claim 2', ['claim 2']],
-		['buy 3', ['claim 3']],
-		['sold 4', ['claim 4']],
-		['skip 5', ['pass 5']],
-		['cancel 6', ['pass 6']],
-		['mine 1 buy 2 skip 3', ['claim 1', 'claim 2', 'pass 3']],
-	]),
+	...table(
+		{ claimWords: ['mine', 'claim', 'buy', 'sold'], passWords: ['pass', 'skip', 'cancel'] },
+		[
+			['mine 1', ['claim 1']],
+			['claim 2', ['claim 2']],
+			['buy 3', ['claim 3']],
+			['sold 4', ['claim 4']],
+			['skip 5', ['pass 5']],
+			['cancel 6', ['pass 6']],
+			['mine 1 buy 2 skip 3', ['claim 1', 'claim 2', 'pass 3']],
+		],
+	),
 	...table({ passWords: ['skip', 'cancel'] }, [
 		['skip 3', ['pass 3']],
 		['CANCEL3', ['pass 3']],
@@ -416,23 +433,56 @@ const customWords: ParseCase[] = [
 	...table({ claimWords: [' Mine! '] }, [['mine 3', ['claim 3']]]),
 	...table({ claimWords: ['sold'], passWords: ['sold'] }, [['sold 3', ['claim 3']]]),
 	...table({ claimWords: [], passWords: [] }, [['sold 12', none]]),
-	...table({ claimWords: ['b2b', ''], passWords: ['   '] }, [['b2b 12', none], ['sold 12', none]]),
+	...table({ claimWords: ['b2b', ''], passWords: ['   '] }, [
+		['b2b 12', none],
+		['sold 12', none],
+	]),
 	...table({ claimWords: ['b2b', 'mine'] }, [['mine 12', ['claim 12']]]),
 ];
 
 // Words are matched literally: normalisation leaves no regular-expression syntax in them.
 const literalWords: ParseCase[] = [
-	...table({ claimWords: ['.*'] }, [['anything 12', none], ['.* 12', none]]),
-	...table({ claimWords: ['a+'] }, [['a 12', ['claim 12']], ['aa 12', none], ['a+ 12', ['claim 12']]]),
-	...table({ claimWords: ['so.d'] }, [['sold 12', none], ['so.d 12', ['claim 12']], ['so d 12', ['claim 12']]]),
+	...table({ claimWords: ['.*'] }, [
+		['anything 12', none],
+		['.* 12', none],
+	]),
+	...table({ claimWords: ['a+'] }, [
+		['a 12', ['claim 12']],
+		['aa 12', none],
+		['a+ 12', ['claim 12']],
+	]),
+	...table({ claimWords: ['so.d'] }, [
+		['sold 12', none],
+		['so.d 12', ['claim 12']],
+		['so d 12', ['claim 12']],
+	]),
 	...table({ claimWords: ['(sold)'] }, [['sold 12', ['claim 12']]]),
-	...table({ claimWords: ['sold|mine'] }, [['sold 12', none], ['mine 12', none], ['sold|mine 12', ['claim 12']]]),
-	...table({ claimWords: ['[a-z]+'] }, [['sold 12', none], ['a-z 12', ['claim 12']]]),
-	...table({ claimWords: ['\\d'] }, [['d 12', ['claim 12']], ['5 12', none]]),
-	...table({ claimWords: ['$^', ')(', '(?:', '\\'] }, [['sold 12', none], [')( 12', none]]),
+	...table({ claimWords: ['sold|mine'] }, [
+		['sold 12', none],
+		['mine 12', none],
+		['sold|mine 12', ['claim 12']],
+	]),
+	...table({ claimWords: ['[a-z]+'] }, [
+		['sold 12', none],
+		['a-z 12', ['claim 12']],
+	]),
+	...table({ claimWords: ['\\d'] }, [
+		['d 12', ['claim 12']],
+		['5 12', none],
+	]),
+	...table({ claimWords: ['$^', ')(', '(?:', '\\'] }, [
+		['sold 12', none],
+		[')( 12', none],
+	]),
 	...table({ claimWords: ['***:sold'] }, [['sold 12', ['claim 12']]]),
-	...table({ claimWords: ['%1$s'] }, [['%s 12', ['claim 12']], ['1 s 12', ['claim 12']]]),
-	...table({ claimWords: ['%d1'] }, [['d1 12', none], ['sold 12', none]]),
+	...table({ claimWords: ['%1$s'] }, [
+		['%s 12', ['claim 12']],
+		['1 s 12', ['claim 12']],
+	]),
+	...table({ claimWords: ['%d1'] }, [
+		['d1 12', none],
+		['sold 12', none],
+	]),
 	...table({ claimWords: ["'; drop table x; --"] }, [['drop table x 12', ['claim 12']]]),
 ];
 
@@ -467,7 +517,10 @@ const generated: ParseCase[] = forms.flatMap(([, render]) =>
 	spellings.flatMap(([word, intent]) =>
 		decorations.map(([before, after], index) => {
 			const number = ['1', '42', '305', '0099', '12345', '999999', '7', '18', '640', '0002'][index];
-			return { text: `${before}${render(word, number)}${after}`, expected: [`${intent} ${number.replace(/^0+/, '')}`] };
+			return {
+				text: `${before}${render(word, number)}${after}`,
+				expected: [`${intent} ${number.replace(/^0+/, '')}`],
+			};
 		}),
 	),
 );

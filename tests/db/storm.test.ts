@@ -28,17 +28,25 @@ afterAll(async () => {
 it('gives 3 units to 3 viewers and places the other 997 at 1..997, without an error', async () => {
 	const operator = await createUser(owner);
 	const { show, items } = await createShow(api, operator, [{ item_number: '42', quantity: 3 }]);
-	const comments = Array.from({ length: viewers }, (_, index) => commentOn(show, `viewer-${index}`, 'sold 42'));
+	const comments = Array.from({ length: viewers }, (_, index) =>
+		commentOn(show, `viewer-${index}`, 'sold 42'),
+	);
 
 	const started = performance.now();
-	const results: IngestResult[] = await Promise.all(comments.map((comment) => ingest(api, comment)));
+	const results: IngestResult[] = await Promise.all(
+		comments.map((comment) => ingest(api, comment)),
+	);
 	const elapsed = performance.now() - started;
-	console.log(`storm: ${viewers} claims over ${connections} connections in ${elapsed.toFixed(0)} ms (${((viewers / elapsed) * 1000).toFixed(0)} claims/s)`);
+	console.log(
+		`storm: ${viewers} claims over ${connections} connections in ${elapsed.toFixed(0)} ms (${((viewers / elapsed) * 1000).toFixed(0)} claims/s)`,
+	);
 
 	const outcomes = results.map((result) => result.results[0].outcome);
 	expect(outcomes.filter((outcome) => outcome === 'winner')).toHaveLength(3);
 	expect(outcomes.filter((outcome) => outcome === 'waitlist')).toHaveLength(997);
-	const reportedPlaces = results.flatMap((result) => result.results[0].claim?.waitlist_position ?? []).sort((a, b) => a - b);
+	const reportedPlaces = results
+		.flatMap((result) => result.results[0].claim?.waitlist_position ?? [])
+		.sort((a, b) => a - b);
 	expect(reportedPlaces).toEqual(Array.from({ length: 997 }, (_, index) => index + 1));
 
 	const { rows: stored } = await owner.query<{ status: string; places: number[]; users: string }>(
@@ -47,9 +55,16 @@ it('gives 3 units to 3 viewers and places the other 997 at 1..997, without an er
 		[items.get('42')],
 	);
 	expect(stored).toEqual([
-		{ status: 'waitlist', places: Array.from({ length: 997 }, (_, index) => index + 1), users: '997' },
+		{
+			status: 'waitlist',
+			places: Array.from({ length: 997 }, (_, index) => index + 1),
+			users: '997',
+		},
 		{ status: 'winner', places: [null, null, null], users: '3' },
 	]);
-	const { rows: item } = await owner.query('select claimed_count, waitlist_count, status from public.show_items where id = $1', [items.get('42')]);
+	const { rows: item } = await owner.query(
+		'select claimed_count, waitlist_count, status from public.show_items where id = $1',
+		[items.get('42')],
+	);
 	expect(item).toEqual([{ claimed_count: 3, waitlist_count: 997, status: 'sold_out' }]);
 });

@@ -81,7 +81,9 @@ test('the console shows the workspace sign-up created, named from the form', asy
 	await screenshot(page, 'dashboard-desktop');
 });
 
-test('a wrong password is explained next to the form and nothing typed is lost', async ({ page }) => {
+test('a wrong password is explained next to the form and nothing typed is lost', async ({
+	page,
+}) => {
 	const email = newEmail();
 	await signUp(page, email);
 	await logOut(page);
@@ -112,7 +114,9 @@ test('an account that already exists is refused with a clear message', async ({ 
 	await expect(page.getByLabel('Email')).toHaveValue(email);
 });
 
-test('form input is checked before it reaches Auth, with the error next to its field', async ({ page }) => {
+test('form input is checked before it reaches Auth, with the error next to its field', async ({
+	page,
+}) => {
 	await page.goto('/signup');
 	await page.getByLabel('Email').fill(newEmail());
 	const passwordField = page.getByLabel('Password');
@@ -125,7 +129,9 @@ test('form input is checked before it reaches Auth, with the error next to its f
 	await screenshot(page, 'signup-field-error-desktop');
 });
 
-test('a signed-out visit to the console redirects to log in, and back after it', async ({ page }) => {
+test('a signed-out visit to the console redirects to log in, and back after it', async ({
+	page,
+}) => {
 	const email = newEmail();
 	await signUp(page, email);
 	await logOut(page);
@@ -154,13 +160,25 @@ test('a password reset can be requested', async ({ page }) => {
 });
 
 test.describe('on a 390 × 844 phone', () => {
-	test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+	test.use({
+		viewport: { width: 390, height: 844 },
+		isMobile: true,
+		hasTouch: true,
+		deviceScaleFactor: 2,
+	});
 
 	test('the login page fits and its controls are easy to tap', async ({ page }) => {
 		await page.goto('/login');
-		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		const overflow = await page.evaluate(
+			() => document.documentElement.scrollWidth - window.innerWidth,
+		);
 		expect(overflow).toBe(0);
-		for (const control of [page.getByLabel('Email'), page.getByLabel('Password', { exact: true }), page.getByRole('button', { name: 'Log in' }), page.getByRole('link', { name: 'Forgot password?' })]) {
+		for (const control of [
+			page.getByLabel('Email'),
+			page.getByLabel('Password', { exact: true }),
+			page.getByRole('button', { name: 'Log in' }),
+			page.getByRole('link', { name: 'Forgot password?' }),
+		]) {
 			const box = await control.boundingBox();
 			expect(box?.height).toBeGreaterThanOrEqual(44);
 		}
@@ -172,7 +190,9 @@ test.describe('on a 390 × 844 phone', () => {
 	test('the console shell works on a phone', async ({ page }) => {
 		const email = newEmail();
 		await signUp(page, email, 'Maple & Thread Boutique');
-		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		const overflow = await page.evaluate(
+			() => document.documentElement.scrollWidth - window.innerWidth,
+		);
 		expect(overflow).toBe(0);
 		await expect(page.getByRole('main')).toContainText(`Signed in as ${email}`);
 		await screenshot(page, 'dashboard-mobile');
@@ -193,7 +213,9 @@ test.describe('without JavaScript', () => {
 		await logOut(page);
 
 		await logIn(page, email, 'not the password');
-		await expect(page.getByRole('alert')).toContainText('That email and password don’t match an account');
+		await expect(page.getByRole('alert')).toContainText(
+			'That email and password don’t match an account',
+		);
 		await expect(page.getByLabel('Email')).toHaveValue(email);
 		await page.getByLabel('Password', { exact: true }).fill(password);
 		await page.getByRole('button', { name: 'Log in' }).click();

@@ -24,11 +24,17 @@ async function stackClients(): Promise<{ url: string; anonKey: string; service: 
 		auth: { persistSession: false, autoRefreshToken: false },
 		realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
 	};
-	return { url: config.apiUrl, anonKey: config.anonKey, service: createClient(config.apiUrl, config.serviceRoleKey, options) };
+	return {
+		url: config.apiUrl,
+		anonKey: config.anonKey,
+		service: createClient(config.apiUrl, config.serviceRoleKey, options),
+	};
 }
 
 /** Signs up in the browser (the console creates the workspace), then signs the same user in from Node. */
-async function signUpSeller(page: Page): Promise<{ operator: SupabaseClient; workspaceId: string }> {
+async function signUpSeller(
+	page: Page,
+): Promise<{ operator: SupabaseClient; workspaceId: string }> {
 	const email = `live-${randomUUID().slice(0, 8)}@example.test`;
 	await page.goto('/signup');
 	await page.getByLabel('Email').fill(email);
@@ -44,20 +50,36 @@ async function signUpSeller(page: Page): Promise<{ operator: SupabaseClient; wor
 	});
 	const { error } = await operator.auth.signInWithPassword({ email, password });
 	if (error) throw error;
-	const { data: workspace, error: workspaceError } = await operator.from('workspaces').select('id').single();
+	const { data: workspace, error: workspaceError } = await operator
+		.from('workspaces')
+		.select('id')
+		.single();
 	if (workspaceError) throw workspaceError;
 	return { operator, workspaceId: workspace.id as string };
 }
 
-async function rpc<T = unknown>(client: SupabaseClient, name: string, args: Record<string, unknown>): Promise<T> {
+async function rpc<T = unknown>(
+	client: SupabaseClient,
+	name: string,
+	args: Record<string, unknown>,
+): Promise<T> {
 	const { data, error } = await client.rpc(name, args);
 	if (error) throw new Error(`${name} failed: ${error.message}`);
 	return data as T;
 }
 
 /** A show with items, activated on a pasted live id. */
-async function liveShow(operator: SupabaseClient, workspaceId: string, name: string, items: unknown[]): Promise<{ showId: string; liveId: string }> {
-	const show = await rpc<{ id: string }>(operator, 'create_show', { workspace_id: workspaceId, platform: 'facebook', name });
+async function liveShow(
+	operator: SupabaseClient,
+	workspaceId: string,
+	name: string,
+	items: unknown[],
+): Promise<{ showId: string; liveId: string }> {
+	const show = await rpc<{ id: string }>(operator, 'create_show', {
+		workspace_id: workspaceId,
+		platform: 'facebook',
+		name,
+	});
 	await rpc(operator, 'add_show_items', { show_id: show.id, items });
 	const liveId = `live-${randomUUID()}`;
 	await rpc(operator, 'activate_show', { show_id: show.id, live_id: liveId });
@@ -88,7 +110,9 @@ async function watchFor(page: Page, selector: string, text: string): Promise<voi
 			const seen = ((window as unknown as { __seen?: Record<string, number> }).__seen ??= {});
 			const check = () => {
 				if (seen[text] !== undefined) return true;
-				const found = [...document.querySelectorAll(selector)].some((element) => element.textContent?.includes(text));
+				const found = [...document.querySelectorAll(selector)].some((element) =>
+					element.textContent?.includes(text),
+				);
 				if (found) seen[text] = Date.now();
 				return found;
 			};
@@ -101,8 +125,18 @@ async function watchFor(page: Page, selector: string, text: string): Promise<voi
 }
 
 async function seenAt(page: Page, text: string): Promise<number> {
-	await expect.poll(() => page.evaluate((text) => (window as unknown as { __seen?: Record<string, number> }).__seen?.[text], text)).toBeDefined();
-	return page.evaluate((text) => (window as unknown as { __seen: Record<string, number> }).__seen[text], text);
+	await expect
+		.poll(() =>
+			page.evaluate(
+				(text) => (window as unknown as { __seen?: Record<string, number> }).__seen?.[text],
+				text,
+			),
+		)
+		.toBeDefined();
+	return page.evaluate(
+		(text) => (window as unknown as { __seen: Record<string, number> }).__seen[text],
+		text,
+	);
 }
 
 function claimFeed(page: Page) {
@@ -110,7 +144,9 @@ function claimFeed(page: Page) {
 }
 
 function itemButton(page: Page, number: number) {
-	return page.getByRole('list', { name: 'Items' }).getByRole('button', { name: new RegExp(`^#${number}\\b`) });
+	return page
+		.getByRole('list', { name: 'Items' })
+		.getByRole('button', { name: new RegExp(`^#${number}\\b`) });
 }
 
 /** The console logs what it could not apply or reach; any of that fails the test, with the text. */
@@ -118,14 +154,17 @@ function collectConsoleErrors(page: Page): string[] {
 	const errors: string[] = [];
 	page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
 	page.on('console', (message) => {
-		if (message.type() === 'error' || message.type() === 'warning') errors.push(`console ${message.type()}: ${message.text()}`);
+		if (message.type() === 'error' || message.type() === 'warning')
+			errors.push(`console ${message.type()}: ${message.text()}`);
 	});
 	return errors;
 }
 
 async function openLive(page: Page, showId: string): Promise<void> {
 	await page.goto(`/shows/${showId}/live`);
-	await expect(page.getByRole('status').filter({ hasText: 'Connection:' })).toContainText('Live', { timeout: 10_000 });
+	await expect(page.getByRole('status').filter({ hasText: 'Connection:' })).toContainText('Live', {
+		timeout: 10_000,
+	});
 }
 
 /** Shortcuts are ignored while typing, so leave any field first. */
@@ -143,7 +182,10 @@ async function phoneContext(browser: Browser, page: Page) {
 	return context.newPage();
 }
 
-test('a live show: claims, waitlist promotion, operator actions and a second console on a phone', async ({ page, browser }) => {
+test('a live show: claims, waitlist promotion, operator actions and a second console on a phone', async ({
+	page,
+	browser,
+}) => {
 	test.setTimeout(120_000);
 	const { service } = await stackClients();
 	const { operator, workspaceId } = await signUpSeller(page);
@@ -154,7 +196,12 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 		[5, 'Levi’s 501, 32×30'],
 		[8, 'Leather belt'],
 	] as const) {
-		const { data: item } = await operator.from('show_items').select('id').eq('show_id', showId).eq('item_number', String(number)).single();
+		const { data: item } = await operator
+			.from('show_items')
+			.select('id')
+			.eq('show_id', showId)
+			.eq('item_number', String(number))
+			.single();
 		await rpc(operator, 'update_show_item', { item_id: item?.id, changes: { title } });
 	}
 
@@ -170,11 +217,15 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 		await watchFor(page, '[aria-label="Claims, newest first"] li', `@${handle}`);
 		await watchFor(page, '[aria-label="Items"] li', `@${handle}`);
 		const sentAt = Date.now();
-		await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, handle, `sold ${number}`) });
+		await rpc(service, 'ingest_comment', {
+			comment: comment(showId, liveId, handle, `sold ${number}`),
+		});
 		const inFeed = (await seenAt(page, `@${handle}`)) - sentAt;
 		latencies.push(inFeed);
 	}
-	console.log(`comment-to-screen latency (ms): ${latencies.join(', ')}; max ${Math.max(...latencies)}`);
+	console.log(
+		`comment-to-screen latency (ms): ${latencies.join(', ')}; max ${Math.max(...latencies)}`,
+	);
 	expect(Math.max(...latencies)).toBeLessThan(1000);
 	await expect(itemButton(page, 5)).toContainText('@alice');
 	await expect(itemButton(page, 5)).toContainText('Sold out');
@@ -182,12 +233,20 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 
 	// A second buyer waits; the winner passes; the waiter is promoted.
 	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'bob', 'sold 5') });
-	await expect(claimFeed(page).getByRole('listitem').filter({ hasText: '@bob' })).toContainText('Waitlist #1');
+	await expect(claimFeed(page).getByRole('listitem').filter({ hasText: '@bob' })).toContainText(
+		'Waitlist #1',
+	);
 	await expect(itemButton(page, 5)).toContainText('1 waiting');
-	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'chatty', 'love this one!! 😍') });
+	await rpc(service, 'ingest_comment', {
+		comment: comment(showId, liveId, 'chatty', 'love this one!! 😍'),
+	});
 	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'alice', 'pass 5') });
-	await expect(claimFeed(page).getByRole('listitem').filter({ hasText: '@bob' })).toContainText('Promoted to winner');
-	await expect(claimFeed(page).getByRole('listitem').filter({ hasText: '@alice' }).filter({ hasText: '#5' })).toContainText('Passed');
+	await expect(claimFeed(page).getByRole('listitem').filter({ hasText: '@bob' })).toContainText(
+		'Promoted to winner',
+	);
+	await expect(
+		claimFeed(page).getByRole('listitem').filter({ hasText: '@alice' }).filter({ hasText: '#5' }),
+	).toContainText('Passed');
 	await expect(itemButton(page, 5)).toContainText('@bob');
 	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'dave', 'sold 5') });
 	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'erin', 'sold 5') });
@@ -223,14 +282,18 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	// Manual award needs a free unit: refused while sold out, in the engine's words, where it was asked.
 	await drawer.getByLabel('Buyer handle').fill('@carol');
 	await drawer.getByRole('button', { name: 'Award' }).click();
-	await expect(drawer.getByRole('alert')).toContainText('Item 5 is sold out (1 of 1): release a claim before awarding it.');
+	await expect(drawer.getByRole('alert')).toContainText(
+		'Item 5 is sold out (1 of 1): release a claim before awarding it.',
+	);
 	// Raising the quantity promotes the waiter; the next raise leaves a unit for the manual award.
 	await drawer.getByLabel('Quantity (1 to 30)').fill('3');
 	await drawer.getByRole('button', { name: 'Save quantity' }).click();
 	await expect(drawer).toContainText('Quantity is now 3; promoted @dave.');
 	await drawer.getByRole('button', { name: 'Award' }).click();
 	await expect(drawer).toContainText('Awarded #5 Levi’s 501, 32×30 to @carol.');
-	await expect(claimFeed(page).getByRole('listitem').filter({ hasText: '@carol' })).toContainText('Manual');
+	await expect(claimFeed(page).getByRole('listitem').filter({ hasText: '@carol' })).toContainText(
+		'Manual',
+	);
 	await expect(itemButton(page, 5)).toContainText('@erin, @dave, @carol');
 	await page.keyboard.press('Escape');
 	await expect(drawer).toBeHidden();
@@ -241,8 +304,12 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	await phone.getByLabel('Test buyer handle').fill('rehearsal');
 	await phone.getByLabel('Test comment text').fill('sold 7');
 	await phone.getByRole('button', { name: 'Send test' }).click();
-	await expect(phone.getByRole('status').filter({ hasText: 'Test comment:' })).toContainText('@rehearsal won #7');
-	await expect(claimFeed(page).getByRole('listitem').filter({ hasText: '@rehearsal' })).toContainText('Test');
+	await expect(phone.getByRole('status').filter({ hasText: 'Test comment:' })).toContainText(
+		'@rehearsal won #7',
+	);
+	await expect(
+		claimFeed(page).getByRole('listitem').filter({ hasText: '@rehearsal' }),
+	).toContainText('Test');
 	await expect(itemButton(page, 7)).toContainText('@rehearsal');
 	await screenshot(phone, 'live-phone-comments');
 	await phone.getByRole('tab', { name: /Items/ }).click();
@@ -280,7 +347,9 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	await page.getByRole('button', { name: 'Pause' }).click();
 	await expect(page.getByRole('status').filter({ hasText: /^Paused/ })).toBeVisible();
 	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'late', 'sold 9') });
-	await expect(page.getByRole('list', { name: 'Comments, newest first' })).toContainText('Ignored: Show was not taking claims');
+	await expect(page.getByRole('list', { name: 'Comments, newest first' })).toContainText(
+		'Ignored: Show was not taking claims',
+	);
 	await expect(phone.getByText('Paused', { exact: true })).toBeVisible({ timeout: 10_000 });
 	await page.getByRole('button', { name: 'Resume' }).click();
 	await page.getByRole('button', { name: 'Stop show' }).click();
@@ -288,7 +357,10 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	await expect(confirm.getByRole('button', { name: 'Keep going' })).toBeFocused();
 	await confirm.getByRole('button', { name: 'Stop show' }).click();
 	await expect(page.getByText('Ended', { exact: true })).toBeVisible();
-	await expect(page.getByRole('link', { name: 'View summary' })).toHaveAttribute('href', `/shows/${showId}/summary`);
+	await expect(page.getByRole('link', { name: 'View summary' })).toHaveAttribute(
+		'href',
+		`/shows/${showId}/summary`,
+	);
 	await screenshot(page, 'live-ended-desktop');
 	await phone.context().close();
 	// Chrome logs the refused award's HTTP 409; anything else the console logged is a failure.
@@ -296,11 +368,15 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	expect(phoneErrors).toEqual([]);
 });
 
-test('a show with 500 items and 5,000 claims opens in under a second and stays smooth under a comment storm', async ({ page }) => {
+test('a show with 500 items and 5,000 claims opens in under a second and stays smooth under a comment storm', async ({
+	page,
+}) => {
 	test.setTimeout(240_000);
 	const { service } = await stackClients();
 	const { operator, workspaceId } = await signUpSeller(page);
-	const { showId, liveId } = await liveShow(operator, workspaceId, 'Warehouse clear-out', ['1-500']);
+	const { showId, liveId } = await liveShow(operator, workspaceId, 'Warehouse clear-out', [
+		'1-500',
+	]);
 	// Ten buyers per item: one winner and nine waiting, 5,000 claims.
 	for (let batch = 0; batch < 5; batch++) {
 		const comments = Array.from({ length: 1000 }, (_, index) => {
@@ -316,14 +392,23 @@ test('a show with 500 items and 5,000 claims opens in under a second and stays s
 		const response = await page.goto(`/shows/${showId}/live`);
 		const htmlBytes = (await response?.body())?.length ?? 0;
 		await expect(itemButton(page, 1)).toBeVisible();
-		await expect(page.getByRole('status').filter({ hasText: 'Connection:' })).toContainText('Live', { timeout: 10_000 });
+		await expect(page.getByRole('status').filter({ hasText: 'Connection:' })).toContainText(
+			'Live',
+			{ timeout: 10_000 },
+		);
 		// Navigation timing from the browser itself: when the first response byte came, when the
 		// server-rendered items were first painted, and when the console was interactive.
 		const timing = await page.evaluate(() => {
-			const [navigation] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+			const [navigation] = performance.getEntriesByType(
+				'navigation',
+			) as PerformanceNavigationTiming[];
 			const paint = performance.getEntriesByName('first-contentful-paint')[0];
 			const ready = performance.getEntriesByName('live-console-ready')[0];
-			return { firstByte: Math.round(navigation.responseStart), painted: Math.round(paint?.startTime ?? NaN), interactive: Math.round(ready?.startTime ?? NaN) };
+			return {
+				firstByte: Math.round(navigation.responseStart),
+				painted: Math.round(paint?.startTime ?? NaN),
+				interactive: Math.round(ready?.startTime ?? NaN),
+			};
 		});
 		console.log(
 			`show open (500 items, 5,000 claims, ${Math.round(htmlBytes / 1024)} KiB of HTML): first byte ${timing.firstByte} ms, items painted ${timing.painted} ms, interactive ${timing.interactive} ms`,
@@ -356,7 +441,12 @@ test('a show with 500 items and 5,000 claims opens in under a second and stays s
 		for (let tenth = 0; tenth < 10; tenth++) {
 			const comments = Array.from({ length: perSecond / 10 }, () => {
 				sent++;
-				return comment(showId, liveId, `storm${sent}`, sent % 2 === 0 ? `sold ${(sent % 500) + 1}` : 'what size is this one?');
+				return comment(
+					showId,
+					liveId,
+					`storm${sent}`,
+					sent % 2 === 0 ? `sold ${(sent % 500) + 1}` : 'what size is this one?',
+				);
 			});
 			await rpc(service, 'ingest_comments', { comments });
 			const due = stormStarted + (second * 10 + tenth + 1) * 100;
@@ -366,15 +456,23 @@ test('a show with 500 items and 5,000 claims opens in under a second and stays s
 	await watchFor(page, '[aria-label="Comments, newest first"] li', `@storm${sent}`);
 	await seenAt(page, `@storm${sent}`);
 	const frames = await page.evaluate(() => {
-		const state = (window as unknown as { __frames: { gaps: number[]; running: boolean } }).__frames;
+		const state = (window as unknown as { __frames: { gaps: number[]; running: boolean } })
+			.__frames;
 		state.running = false;
 		const sorted = [...state.gaps].sort((a, b) => a - b);
-		return { count: sorted.length, p95: sorted[Math.floor(sorted.length * 0.95)], max: sorted[sorted.length - 1], over100: sorted.filter((gap) => gap > 100).length };
+		return {
+			count: sorted.length,
+			p95: sorted[Math.floor(sorted.length * 0.95)],
+			max: sorted[sorted.length - 1],
+			over100: sorted.filter((gap) => gap > 100).length,
+		};
 	});
 	console.log(
 		`storm: ${sent} comments in ${Math.round((Date.now() - stormStarted) / 1000)} s; frames ${frames.count}, p95 gap ${Math.round(frames.p95)} ms, max gap ${Math.round(frames.max)} ms, gaps over 100 ms ${frames.over100}`,
 	);
 	expect(frames.p95).toBeLessThan(50);
-	await expect(page.getByRole('heading', { name: /Claims/ })).toContainText(`${(5000 + sent / 2).toLocaleString('en-US')}`);
+	await expect(page.getByRole('heading', { name: /Claims/ })).toContainText(
+		`${(5000 + sent / 2).toLocaleString('en-US')}`,
+	);
 	await screenshot(page, 'live-storm-desktop');
 });

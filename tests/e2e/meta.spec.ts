@@ -10,10 +10,18 @@ const screenshotDir = join(import.meta.dirname, 'screenshots');
 /** The simulator's control API (stack/meta-simulator/README.md). */
 async function control<T>(operation: string, input: Record<string, unknown> = {}): Promise<T> {
 	const base = process.env.META_SIMULATOR_URL;
-	if (!base) throw new Error('META_SIMULATOR_URL is not set: tests/support/e2e-setup.ts starts the simulator');
-	const response = await fetch(`${base}/_control/${operation}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+	if (!base)
+		throw new Error(
+			'META_SIMULATOR_URL is not set: tests/support/e2e-setup.ts starts the simulator',
+		);
+	const response = await fetch(`${base}/_control/${operation}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(input),
+	});
 	const body = await response.json();
-	if (!response.ok) throw new Error(`simulator ${operation}: ${response.status} ${JSON.stringify(body)}`);
+	if (!response.ok)
+		throw new Error(`simulator ${operation}: ${response.status} ${JSON.stringify(body)}`);
 	return body as T;
 }
 
@@ -30,7 +38,9 @@ async function signUp(page: Page, workspaceName: string): Promise<void> {
 	await expect(page).toHaveURL(/\/dashboard$/);
 }
 
-test('connect a Facebook Page, detect its live, and take claims from its comments', async ({ page }) => {
+test('connect a Facebook Page, detect its live, and take claims from its comments', async ({
+	page,
+}) => {
 	test.setTimeout(90_000);
 	const title = `Sunday drop ${randomUUID().slice(0, 6)}`;
 	const live = await control<{ id: string }>('startFacebookLive', { title, liveViews: 187 });
@@ -84,35 +94,51 @@ test('connect a Facebook Page, detect its live, and take claims from its comment
 	const commentedAt = Date.now();
 	await control('postComment', { liveId: live.id, text: 'sold 7', viewer: { name: 'Rosa Diaz' } });
 	await control('postComment', { liveId: live.id, text: '7 sold!!', viewer: { name: 'Kim Lee' } });
-	await control('postComment', { liveId: live.id, text: 'love this one', viewer: { name: 'Ana Ruiz' } });
+	await control('postComment', {
+		liveId: live.id,
+		text: 'love this one',
+		viewer: { name: 'Ana Ruiz' },
+	});
 	const feed = page.getByRole('list', { name: 'Claims, newest first' });
 	await expect(feed.getByText('Rosa Diaz')).toBeVisible({ timeout: 10_000 });
 	console.log(`comment to claim on screen (fb-poll every 2 s): ${Date.now() - commentedAt} ms`);
 	await expect(feed.getByText('Kim Lee')).toBeVisible();
 	await expect(feed.getByText('Waitlist #1')).toBeVisible();
-	await expect(page.getByRole('list', { name: 'Comments, newest first' })).toContainText('love this one');
+	await expect(page.getByRole('list', { name: 'Comments, newest first' })).toContainText(
+		'love this one',
+	);
 	await screenshot(page, 'live-from-facebook');
 
 	// The live ends on Facebook: the console says so; the seller stops the show.
 	await control('endFacebookLive', { liveId: live.id });
-	await expect(status.getByRole('alert')).toContainText('The Facebook live has ended', { timeout: 15_000 });
+	await expect(status.getByRole('alert')).toContainText('The Facebook live has ended', {
+		timeout: 15_000,
+	});
 	await expect(status).toContainText(/Comments:\s*Live ended/);
 	await page.getByRole('button', { name: 'Stop show' }).click();
-	await page.getByRole('dialog', { name: 'Stop the show?' }).getByRole('button', { name: 'Stop show' }).click();
+	await page
+		.getByRole('dialog', { name: 'Stop the show?' })
+		.getByRole('button', { name: 'Stop show' })
+		.click();
 	await expect(page.getByRole('link', { name: 'View summary' })).toBeVisible();
 	// Its ingestion stops with it: no banner about the ended live any more.
 	await expect(page.getByText(/The Facebook live has ended/)).toBeHidden();
 });
 
-test('a connection’s life: a cancelled sign-in, expiry found by Check, one-click reconnect, disconnect', async ({ page }) => {
+test('a connection’s life: a cancelled sign-in, expiry found by Check, one-click reconnect, disconnect', async ({
+	page,
+}) => {
 	test.setTimeout(60_000);
 	// A seller of their own, so revoking their grant at Meta touches no other test's tokens.
 	const suffix = randomUUID().slice(0, 6);
-	const account = await control<{ user: { id: string; name: string }; page: { name: string } }>('createAccount', {
-		userName: 'Rita Moreno',
-		pageName: `Rita's Closet ${suffix}`,
-		instagramUsername: null,
-	});
+	const account = await control<{ user: { id: string; name: string }; page: { name: string } }>(
+		'createAccount',
+		{
+			userName: 'Rita Moreno',
+			pageName: `Rita's Closet ${suffix}`,
+			instagramUsername: null,
+		},
+	);
 	const { dialogUserId } = await control<{ dialogUserId: string }>('state');
 	await control('setDialogUser', { userId: account.user.id });
 	try {
@@ -142,7 +168,9 @@ test('a connection’s life: a cancelled sign-in, expiry found by Check, one-cli
 
 		await connection.getByRole('button', { name: 'Reconnect' }).click();
 		await page.getByRole('button', { name: 'Continue as Rita Moreno' }).click();
-		await expect(page.getByRole('checkbox', { name: /already connected \(expired\): this renews it/ })).toBeChecked();
+		await expect(
+			page.getByRole('checkbox', { name: /already connected \(expired\): this renews it/ }),
+		).toBeChecked();
 		await page.getByRole('button', { name: 'Connect', exact: true }).click();
 		await expect(page.getByText(`Connected ${account.page.name}.`)).toBeVisible();
 		await expect(connection.getByText('Connected', { exact: true })).toBeVisible();
@@ -153,7 +181,9 @@ test('a connection’s life: a cancelled sign-in, expiry found by Check, one-cli
 		await expect(connection.getByText('Connected', { exact: true })).toBeVisible();
 		page.once('dialog', (dialog) => void dialog.accept());
 		await connection.getByRole('button', { name: 'Disconnect' }).click();
-		await expect(page.getByRole('status').filter({ hasText: 'Done' })).toContainText(`Disconnected ${account.page.name}: its token is deleted. Its permission at Meta is revoked.`);
+		await expect(page.getByRole('status').filter({ hasText: 'Done' })).toContainText(
+			`Disconnected ${account.page.name}: its token is deleted. Its permission at Meta is revoked.`,
+		);
 		await expect(connection.getByText('Disconnected', { exact: true })).toBeVisible();
 		await expect(connection.getByRole('button', { name: 'Reconnect' })).toBeVisible();
 		await expect(connection.getByRole('button', { name: 'Disconnect' })).toBeHidden();

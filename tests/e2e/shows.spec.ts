@@ -14,7 +14,10 @@ const password = 'correct horse battery staple';
 
 function env(name: 'SUPABASE_URL' | 'SUPABASE_ANON_KEY' | 'SUPABASE_SERVICE_ROLE_KEY'): string {
 	const value = process.env[name];
-	if (!value) throw new Error(`${name} is not set: tests/support/e2e-setup.ts exports it from the test stack`);
+	if (!value)
+		throw new Error(
+			`${name} is not set: tests/support/e2e-setup.ts exports it from the test stack`,
+		);
 	return value;
 }
 
@@ -42,7 +45,13 @@ async function signUp(page: Page): Promise<{ email: string }> {
 }
 
 /** A comment from a Facebook viewer, through the engine as the Facebook poller sends it. */
-async function comment(service: SupabaseClient, show: { id: string; liveId: string }, handle: string, text: string, displayName = handle): Promise<unknown> {
+async function comment(
+	service: SupabaseClient,
+	show: { id: string; liveId: string },
+	handle: string,
+	text: string,
+	displayName = handle,
+): Promise<unknown> {
 	const { data, error } = await service.rpc('ingest_comment', {
 		comment: {
 			show_id: show.id,
@@ -61,11 +70,19 @@ async function comment(service: SupabaseClient, show: { id: string; liveId: stri
 }
 
 function itemRow(page: Page, itemNumber: string) {
-	return page.getByRole('listitem').filter({ has: page.getByLabel(`Quantity of item ${itemNumber}`, { exact: true }) });
+	return page
+		.getByRole('listitem')
+		.filter({ has: page.getByLabel(`Quantity of item ${itemNumber}`, { exact: true }) });
 }
 
-async function download(page: Page, linkName: string): Promise<{ fileName: string; bytes: Buffer }> {
-	const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: linkName }).click()]);
+async function download(
+	page: Page,
+	linkName: string,
+): Promise<{ fileName: string; bytes: Buffer }> {
+	const [file] = await Promise.all([
+		page.waitForEvent('download'),
+		page.getByRole('link', { name: linkName }).click(),
+	]);
 	const path = await file.path();
 	return { fileName: file.suggestedFilename(), bytes: await readFile(path) };
 }
@@ -102,10 +119,14 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 	await expect(quickAdd).toHaveValue('');
 
 	await quickAdd.fill('21, Red wrap dress, 2\nabc\n22, =HYPERLINK("http://evil.example"), 1');
-	await expect(page.getByText('Line 2: “abc” is not an item number or a range like 101-150')).toBeVisible();
+	await expect(
+		page.getByText('Line 2: “abc” is not an item number or a range like 101-150'),
+	).toBeVisible();
 	await expect(page.getByRole('button', { name: 'Add items' })).toBeDisabled();
 	await screenshot(page, 'setup-quick-add-error-desktop');
-	await quickAdd.fill('21, Red wrap dress, 2\n22, =HYPERLINK("http://evil.example"), 1\n23, Denim jacket');
+	await quickAdd.fill(
+		'21, Red wrap dress, 2\n22, =HYPERLINK("http://evil.example"), 1\n23, Denim jacket',
+	);
 	await page.getByRole('button', { name: 'Add items' }).click();
 	await expect(page.getByText('Added 3 items')).toBeVisible();
 	await expect(page.getByLabel('Title of item 21', { exact: true })).toHaveValue('Red wrap dress');
@@ -125,7 +146,9 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 
 	// Activate with a pasted Facebook address: straight to the live console.
 	const liveId = `10${randomInt(10 ** 12, 10 ** 13)}`;
-	await page.getByLabel('Live video address or id').fill(`https://www.facebook.com/vintagevault/videos/${liveId}/`);
+	await page
+		.getByLabel('Live video address or id')
+		.fill(`https://www.facebook.com/vintagevault/videos/${liveId}/`);
 	await page.getByRole('button', { name: 'Activate show' }).click();
 	await expect(page).toHaveURL(new RegExp(`/shows/${showId}/live$`));
 
@@ -150,7 +173,9 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 	await page.goto(`/shows/${showId}`);
 	await page.getByLabel('Quantity of item 5', { exact: true }).fill('1');
 	await page.getByRole('button', { name: 'Save item 5' }).click();
-	await expect(itemRow(page, '5').getByRole('alert')).toHaveText('Item 5 has 2 winners: release claims before lowering its quantity to 1.');
+	await expect(itemRow(page, '5').getByRole('alert')).toHaveText(
+		'Item 5 has 2 winners: release claims before lowering its quantity to 1.',
+	);
 	await screenshot(page, 'setup-live-refusal-desktop');
 
 	// Stop, as the live console's Stop does, then the summary.
@@ -161,15 +186,20 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 	expect(stopped.error).toBeNull();
 
 	await page.goto(`/shows/${showId}/summary`);
-	const stat = (label: string) => page.getByRole('term').filter({ hasText: label }).locator('xpath=following-sibling::dd[1]');
+	const stat = (label: string) =>
+		page.getByRole('term').filter({ hasText: label }).locator('xpath=following-sibling::dd[1]');
 	// Items 1-19 (item 5 holds 3) + 21 (2) + 22 + 23: 25 units; ana and ben hold 5, cara 21, ana 22, dan 1.
 	await expect(stat('Items sold')).toHaveText('5 of 25');
 	await expect(stat('Unique buyers')).toHaveText('4');
 	await expect(stat('Claims')).toHaveText('7');
 	await expect(stat('Waitlisted')).toHaveText('1');
 	const buyers = page.getByRole('region', { name: 'Buyers' });
-	await expect(buyers.getByRole('row', { name: /@ana/ })).toContainText('#5, #22 =HYPERLINK("http://evil.example")');
-	await expect(page.getByRole('region', { name: 'Items' }).getByRole('row', { name: /#22/ })).toContainText('1. @eve');
+	await expect(buyers.getByRole('row', { name: /@ana/ })).toContainText(
+		'#5, #22 =HYPERLINK("http://evil.example")',
+	);
+	await expect(
+		page.getByRole('region', { name: 'Items' }).getByRole('row', { name: /#22/ }),
+	).toContainText('1. @eve');
 	await screenshot(page, 'summary-desktop');
 
 	// The claim log: BOM, CRLF, every claim, formulas neutralised.
@@ -180,10 +210,24 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 	expect(claimsText.startsWith(byteOrderMark)).toBe(true);
 	expect(claimsText.endsWith('\r\n')).toBe(true);
 	const [claimsHeader, ...claimRows] = parseCsv(claimsText);
-	expect(claimsHeader.slice(0, 8)).toEqual(['claimed_at_utc', 'item_number', 'item_title', 'buyer_handle', 'buyer_name', 'platform_user_id', 'platform', 'status']);
+	expect(claimsHeader.slice(0, 8)).toEqual([
+		'claimed_at_utc',
+		'item_number',
+		'item_title',
+		'buyer_handle',
+		'buyer_name',
+		'platform_user_id',
+		'platform',
+		'status',
+	]);
 	expect(claimRows).toHaveLength(7);
 	const column = (row: string[], name: string) => row[claimsHeader.indexOf(name)];
-	expect(claimRows.map((row) => `${column(row, 'item_number')} ${column(row, 'buyer_handle')} ${column(row, 'status')}`)).toEqual([
+	expect(
+		claimRows.map(
+			(row) =>
+				`${column(row, 'item_number')} ${column(row, 'buyer_handle')} ${column(row, 'status')}`,
+		),
+	).toEqual([
 		'5 ana winner',
 		'5 ben winner',
 		'21 cara winner',
@@ -205,7 +249,9 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 	const byHandle = new Map(buyerRows.map((row) => [buyerColumn(row, 'buyer_handle'), row]));
 	expect([...byHandle.keys()].sort()).toEqual(['ana', 'ben', 'cara', 'dan', 'eve']);
 	expect(buyerColumn(byHandle.get('ana')!, 'won_items')).toBe('5; 22');
-	expect(buyerColumn(byHandle.get('ana')!, 'won_items_with_titles')).toBe('5; 22 =HYPERLINK("http://evil.example")');
+	expect(buyerColumn(byHandle.get('ana')!, 'won_items_with_titles')).toBe(
+		'5; 22 =HYPERLINK("http://evil.example")',
+	);
 	expect(buyerColumn(byHandle.get('dan')!, 'buyer_name')).toBe("'=Dan Smith");
 	expect(buyerColumn(byHandle.get('eve')!, 'items_won')).toBe('0');
 	expect(buyerColumn(byHandle.get('eve')!, 'waiting_for')).toBe('22');
@@ -215,8 +261,12 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 	await expect(page.getByRole('link', { name: 'Summary: Friday Boutique Drop' })).toBeVisible();
 	await screenshot(page, 'shows-ended-desktop');
 	await page.goto('/dashboard');
-	await expect(page.getByRole('term').filter({ hasText: 'Claims' }).locator('xpath=following-sibling::dd[1]')).toHaveText('7');
-	await expect(page.getByRole('term').filter({ hasText: 'Buyers' }).locator('xpath=following-sibling::dd[1]')).toHaveText('5');
+	await expect(
+		page.getByRole('term').filter({ hasText: 'Claims' }).locator('xpath=following-sibling::dd[1]'),
+	).toHaveText('7');
+	await expect(
+		page.getByRole('term').filter({ hasText: 'Buyers' }).locator('xpath=following-sibling::dd[1]'),
+	).toHaveText('5');
 	await screenshot(page, 'dashboard-desktop-shows');
 
 	// At phone width the same pages fit, without sideways scrolling of the page.
@@ -227,12 +277,16 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 		['/dashboard', 'dashboard-mobile-shows'],
 	] as const) {
 		await page.goto(path);
-		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			390,
+		);
 		await screenshot(page, name);
 	}
 });
 
-test('settings change the workspace name and its default words; members are listed', async ({ page }) => {
+test('settings change the workspace name and its default words; members are listed', async ({
+	page,
+}) => {
 	await signUp(page);
 	await page.getByRole('link', { name: 'Settings' }).click();
 	await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
@@ -240,7 +294,9 @@ test('settings change the workspace name and its default words; members are list
 
 	await page.getByLabel('Claim words').fill('sold, 12 mine');
 	await page.getByRole('button', { name: 'Save settings' }).click();
-	await expect(page.getByText('A claim word cannot contain digits: they read as item numbers')).toBeVisible();
+	await expect(
+		page.getByText('A claim word cannot contain digits: they read as item numbers'),
+	).toBeVisible();
 
 	await page.getByLabel('Workspace name').fill('Vintage Vault Co.');
 	await page.getByLabel('Claim words').fill('Sold, mine, I’ll take');
@@ -255,17 +311,27 @@ test('settings change the workspace name and its default words; members are list
 	await screenshot(page, 'settings-mobile');
 });
 
-test('a show of 500 items and 5,000 claims opens its summary in under a second and its setup in under two', async ({ page }) => {
+test('a show of 500 items and 5,000 claims opens its summary in under a second and its setup in under two', async ({
+	page,
+}) => {
 	test.setTimeout(180_000);
 	const { email } = await signUp(page);
 	const seller = client(env('SUPABASE_ANON_KEY'));
 	expect((await seller.auth.signInWithPassword({ email, password })).error).toBeNull();
 	const workspace = await seller.from('workspaces').select('id').single();
-	const created = await seller.rpc('create_show', { workspace_id: workspace.data!.id, platform: 'facebook', name: 'Big Sunday sale' });
+	const created = await seller.rpc('create_show', {
+		workspace_id: workspace.data!.id,
+		platform: 'facebook',
+		name: 'Big Sunday sale',
+	});
 	const showId: string = created.data.id;
-	expect((await seller.rpc('add_show_items', { show_id: showId, items: ['1-500'] })).error).toBeNull();
+	expect(
+		(await seller.rpc('add_show_items', { show_id: showId, items: ['1-500'] })).error,
+	).toBeNull();
 	const liveId = `20${randomInt(10 ** 12, 10 ** 13)}`;
-	expect((await seller.rpc('activate_show', { show_id: showId, live_id: liveId })).error).toBeNull();
+	expect(
+		(await seller.rpc('activate_show', { show_id: showId, live_id: liveId })).error,
+	).toBeNull();
 
 	// 1,000 viewers claim 5 items each: every item gets a winner and nine on its waitlist.
 	const service = client(env('SUPABASE_SERVICE_ROLE_KEY'));
@@ -277,11 +343,13 @@ test('a show of 500 items and 5,000 claims opens its summary in under a second a
 		platform_user_id: `viewer-${index % 1000}`,
 		user_handle: `viewer${index % 1000}`,
 		// Viewer v's k-th claim is item (v + 100k) mod 500: five different items each, ten claimants an item.
-		text: `sold ${((index % 1000) + 100 * Math.floor(index / 1000)) % 500 + 1}`,
+		text: `sold ${(((index % 1000) + 100 * Math.floor(index / 1000)) % 500) + 1}`,
 		created_at: new Date(Date.now() + index).toISOString(),
 	}));
 	for (let start = 0; start < comments.length; start += 500) {
-		const { error } = await service.rpc('ingest_comments', { comments: comments.slice(start, start + 500) });
+		const { error } = await service.rpc('ingest_comments', {
+			comments: comments.slice(start, start + 500),
+		});
 		expect(error).toBeNull();
 	}
 	expect((await seller.rpc('stop_show', { show_id: showId })).error).toBeNull();
@@ -300,16 +368,24 @@ test('a show of 500 items and 5,000 claims opens its summary in under a second a
 			expect(response?.ok()).toBe(true);
 			// From the request to the page loaded and hydrated, as the browser measured it.
 			const timing = await page.evaluate(() => {
-				const [navigation] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
-				return { document: Math.round(navigation.responseEnd), load: Math.round(navigation.loadEventEnd) };
+				const [navigation] = performance.getEntriesByType(
+					'navigation',
+				) as PerformanceNavigationTiming[];
+				return {
+					document: Math.round(navigation.responseEnd),
+					load: Math.round(navigation.loadEventEnd),
+				};
 			});
-			console.log(`show-open ${name}: document ${timing.document} ms, loaded ${timing.load} ms (server timing: ${response?.headers()['server-timing'] ?? 'n/a'})`);
+			console.log(
+				`show-open ${name}: document ${timing.document} ms, loaded ${timing.load} ms (server timing: ${response?.headers()['server-timing'] ?? 'n/a'})`,
+			);
 			loads.push(timing.load);
 		}
 		expect(Math.min(...loads)).toBeLessThan(budgetMs);
 	}
 	await page.goto(`/shows/${showId}/summary`);
-	const stat = (label: string) => page.getByRole('term').filter({ hasText: label }).locator('xpath=following-sibling::dd[1]');
+	const stat = (label: string) =>
+		page.getByRole('term').filter({ hasText: label }).locator('xpath=following-sibling::dd[1]');
 	await expect(stat('Claims')).toHaveText('5,000');
 	await expect(stat('Items sold')).toHaveText('500 of 500');
 	await expect(stat('Waitlisted')).toHaveText('4,500');

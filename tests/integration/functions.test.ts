@@ -77,7 +77,10 @@ beforeAll(async () => {
 		mkdirSync(join(functionsDir, path, '..'), { recursive: true });
 		writeFileSync(join(functionsDir, path), source);
 	}
-	writeFileSync(join(functionsDir, '.env'), 'FIXTURE_SECRET="s3cret value"\n# a comment\nSUPABASE_URL=http://not-allowed.example\n');
+	writeFileSync(
+		join(functionsDir, '.env'),
+		'FIXTURE_SECRET="s3cret value"\n# a comment\nSUPABASE_URL=http://not-allowed.example\n',
+	);
 	// Something of the test runner's environment that must not reach a function.
 	process.env.LSL_LEAK_CANARY = 'leaked';
 	process.env.FUNCTIONS_WALL_CLOCK_LIMIT_SEC = '3';
@@ -85,7 +88,10 @@ beforeAll(async () => {
 		stack = await startTestStack((line) => stackLog.push(line), {
 			functionsDir,
 			functionsEnvFile: join(functionsDir, '.env'),
-			functionSecretDefaults: { FIXTURE_DEFAULT: 'from the stack', FIXTURE_SECRET: 'overridden by the env file' },
+			functionSecretDefaults: {
+				FIXTURE_DEFAULT: 'from the stack',
+				FIXTURE_SECRET: 'overridden by the env file',
+			},
 			functions: {
 				'public-echo': { verifyJwt: false },
 				html: { verifyJwt: false },
@@ -137,7 +143,10 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
 
 describe('invoking functions', () => {
 	it('runs the function under Deno with the request as Supabase passes it', async () => {
-		const { data, error } = await anon.functions.invoke<Echo>('echo', { body: { item: 'blue mug' }, headers: { 'x-custom': 'kept' } });
+		const { data, error } = await anon.functions.invoke<Echo>('echo', {
+			body: { item: 'blue mug' },
+			headers: { 'x-custom': 'kept' },
+		});
 		expect(error).toBeNull();
 		expect(data!.greeting).toBe('hello from _shared');
 		expect(data!.method).toBe('POST');
@@ -157,7 +166,9 @@ describe('invoking functions', () => {
 			headers: { authorization: `Bearer ${stack.env.SUPABASE_ANON_KEY}` },
 		});
 		expect(response.status).toBe(200);
-		expect(((await response.json()) as Echo).url).toBe(`${stack.env.SUPABASE_URL}/echo/orders/7?expand=items&x=%20`);
+		expect(((await response.json()) as Echo).url).toBe(
+			`${stack.env.SUPABASE_URL}/echo/orders/7?expand=items&x=%20`,
+		);
 		for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
 			const { data, error } = await anon.functions.invoke<Echo>('echo', { method });
 			expect(error).toBeNull();
@@ -166,7 +177,10 @@ describe('invoking functions', () => {
 	});
 
 	it('answers methods the hosted runtime does not serve with 405', async () => {
-		const response = await fetch(functionUrl('echo'), { method: 'HEAD', headers: { authorization: `Bearer ${stack.env.SUPABASE_ANON_KEY}` } });
+		const response = await fetch(functionUrl('echo'), {
+			method: 'HEAD',
+			headers: { authorization: `Bearer ${stack.env.SUPABASE_ANON_KEY}` },
+		});
 		expect(response.status).toBe(405);
 	});
 
@@ -178,19 +192,24 @@ describe('invoking functions', () => {
 
 	it('streams request and response bodies', async () => {
 		const started = performance.now();
-		const response = await fetch(functionUrl('stream'), { headers: { authorization: `Bearer ${stack.env.SUPABASE_ANON_KEY}` } });
+		const response = await fetch(functionUrl('stream'), {
+			headers: { authorization: `Bearer ${stack.env.SUPABASE_ANON_KEY}` },
+		});
 		const reader = response.body!.getReader();
 		const first = await reader.read();
 		const firstAfter = performance.now() - started;
 		expect(new TextDecoder().decode(first.value)).toBe('first;');
 		let rest = '';
-		for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+		for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+			rest += new TextDecoder().decode(chunk.value);
 		expect(rest).toBe('second');
 		// The first chunk arrived before the function finished its one-second pause.
 		expect(performance.now() - started - firstAfter).toBeGreaterThan(700);
 
 		const upload = Buffer.alloc(5 * 1024 * 1024, 'live sale ');
-		const { data, error } = await anon.functions.invoke('stream', { body: new Blob([upload], { type: 'application/octet-stream' }) });
+		const { data, error } = await anon.functions.invoke('stream', {
+			body: new Blob([upload], { type: 'application/octet-stream' }),
+		});
 		expect(error).toBeNull();
 		// Buffer.equals: comparing megabytes element by element with toEqual takes many seconds.
 		expect(Buffer.from(await (data as Blob).arrayBuffer()).equals(upload)).toBe(true);
@@ -205,16 +224,26 @@ describe('invoking functions', () => {
 	it('leaves CORS headers to the function, as Supabase does', async () => {
 		const own = await fetch(functionUrl('cors'), { headers: { origin: 'https://shop.example' } });
 		expect(own.headers.get('access-control-allow-origin')).toBe('https://shop.example');
-		const none = await fetch(functionUrl('public-echo'), { headers: { origin: 'https://shop.example' } });
+		const none = await fetch(functionUrl('public-echo'), {
+			headers: { origin: 'https://shop.example' },
+		});
 		expect(none.status).toBe(200);
-		expect([...none.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+		expect([...none.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual(
+			[],
+		);
 	});
 
 	it('answers an unknown function, or a folder that is not one, with 404 NOT_FOUND', async () => {
 		for (const name of ['no-such-function', '_shared', '']) {
-			const response = await fetch(functionUrl(name), { method: 'POST', headers: { authorization: `Bearer ${stack.env.SUPABASE_ANON_KEY}` } });
+			const response = await fetch(functionUrl(name), {
+				method: 'POST',
+				headers: { authorization: `Bearer ${stack.env.SUPABASE_ANON_KEY}` },
+			});
 			expect(response.status).toBe(404);
-			expect(await response.json()).toEqual({ code: 'NOT_FOUND', message: 'Requested function was not found' });
+			expect(await response.json()).toEqual({
+				code: 'NOT_FOUND',
+				message: 'Requested function was not found',
+			});
 		}
 		const { error } = await anon.functions.invoke('no-such-function');
 		expect(error).toBeInstanceOf(FunctionsHttpError);
@@ -224,17 +253,34 @@ describe('invoking functions', () => {
 
 describe('verify_jwt', () => {
 	it('rejects a request without Authorization with the gateway’s 401', async () => {
-		const response = await fetch(functionUrl('echo'), { method: 'POST', headers: { apikey: stack.env.SUPABASE_ANON_KEY } });
+		const response = await fetch(functionUrl('echo'), {
+			method: 'POST',
+			headers: { apikey: stack.env.SUPABASE_ANON_KEY },
+		});
 		expect(response.status).toBe(401);
 		expect(await response.json()).toEqual({ code: 401, message: 'Missing authorization header' });
 	});
 
 	it('rejects a JWT not signed with the project secret, an expired one and a non-bearer header', async () => {
 		const now = Math.floor(Date.now() / 1000);
-		const forged = await signJwt({ role: 'service_role' }, 'another-secret-of-at-least-thirty-two-characters');
-		const expired = await signJwt({ role: 'authenticated', sub: crypto.randomUUID(), exp: now - 10 }, stack.env.SUPABASE_JWT_SECRET);
-		for (const authorization of [`Bearer ${forged}`, `Bearer ${expired}`, 'Bearer not-a-jwt', `Basic ${btoa('a:b')}`]) {
-			const response = await fetch(functionUrl('echo'), { method: 'POST', headers: { authorization } });
+		const forged = await signJwt(
+			{ role: 'service_role' },
+			'another-secret-of-at-least-thirty-two-characters',
+		);
+		const expired = await signJwt(
+			{ role: 'authenticated', sub: crypto.randomUUID(), exp: now - 10 },
+			stack.env.SUPABASE_JWT_SECRET,
+		);
+		for (const authorization of [
+			`Bearer ${forged}`,
+			`Bearer ${expired}`,
+			'Bearer not-a-jwt',
+			`Basic ${btoa('a:b')}`,
+		]) {
+			const response = await fetch(functionUrl('echo'), {
+				method: 'POST',
+				headers: { authorization },
+			});
 			expect(response.status, authorization).toBe(401);
 			expect(await response.json()).toEqual({ code: 401, message: 'Invalid JWT' });
 		}
@@ -254,7 +300,10 @@ describe('verify_jwt', () => {
 	});
 
 	it('lets anything through to a function with verify_jwt = false', async () => {
-		const response = await fetch(functionUrl('public-echo'), { method: 'POST', body: 'webhook payload' });
+		const response = await fetch(functionUrl('public-echo'), {
+			method: 'POST',
+			body: 'webhook payload',
+		});
 		expect(response.status).toBe(200);
 		expect(((await response.json()) as Echo).body).toBe('webhook payload');
 	});
@@ -288,8 +337,15 @@ describe('failures', () => {
 		const response = (error as FunctionsHttpError).context as Response;
 		expect(response.status).toBe(500);
 		expect(response.headers.get('sb-error-code')).toBe('EDGE_FUNCTION_ERROR');
-		expect(await response.json()).toEqual({ code: 'WORKER_ERROR', message: 'Function exited due to an error (please check logs)' });
-		expect(stackLog.some((line) => line.startsWith('functions/throws[') && line.includes('fixture failure 42'))).toBe(true);
+		expect(await response.json()).toEqual({
+			code: 'WORKER_ERROR',
+			message: 'Function exited due to an error (please check logs)',
+		});
+		expect(
+			stackLog.some(
+				(line) => line.startsWith('functions/throws[') && line.includes('fixture failure 42'),
+			),
+		).toBe(true);
 	});
 
 	it('answers 500 when the process dies mid-request and starts it again on the next one', async () => {
@@ -297,7 +353,11 @@ describe('failures', () => {
 		expect(before.error).toBeNull();
 		const { error } = await anon.functions.invoke('crash/exit');
 		expect((error as FunctionsHttpError).context.status).toBe(500);
-		await waitFor(() => stackLog.some((line) => line.includes('exited with code 7 unexpectedly')), 5000, 'the exit to be logged');
+		await waitFor(
+			() => stackLog.some((line) => line.includes('exited with code 7 unexpectedly')),
+			5000,
+			'the exit to be logged',
+		);
 		const after = await anon.functions.invoke<{ pid: number }>('crash');
 		expect(after.error).toBeNull();
 		expect(after.data!.pid).not.toBe(before.data!.pid);
@@ -307,8 +367,15 @@ describe('failures', () => {
 		const { error } = await anon.functions.invoke('broken');
 		const response = (error as FunctionsHttpError).context as Response;
 		expect(response.status).toBe(503);
-		expect(await response.json()).toEqual({ code: 'BOOT_ERROR', message: 'Worker failed to boot (please check logs)' });
-		expect(stackLog.some((line) => line.startsWith('functions/broken[') && line.includes('broken at boot'))).toBe(true);
+		expect(await response.json()).toEqual({
+			code: 'BOOT_ERROR',
+			message: 'Worker failed to boot (please check logs)',
+		});
+		expect(
+			stackLog.some(
+				(line) => line.startsWith('functions/broken[') && line.includes('broken at boot'),
+			),
+		).toBe(true);
 	});
 
 	it('cancels a request past the wall-clock limit with 504', async () => {
@@ -333,10 +400,15 @@ describe('workers', () => {
 			warmTimes.push(performance.now() - started);
 		}
 		const warmMedian = warmTimes.sort((a, b) => a - b)[10];
-		console.log(`edge function latency: cold start ${coldMs.toFixed(0)} ms, warm median ${warmMedian.toFixed(1)} ms`);
+		console.log(
+			`edge function latency: cold start ${coldMs.toFixed(0)} ms, warm median ${warmMedian.toFixed(1)} ms`,
+		);
 		expect(warmMedian).toBeLessThan(coldMs);
 
-		writeFileSync(join(functionsDir, 'editable/index.ts'), `Deno.serve(() => new Response('version 2'));\n`);
+		writeFileSync(
+			join(functionsDir, 'editable/index.ts'),
+			`Deno.serve(() => new Response('version 2'));\n`,
+		);
 		await sleep(300); // for the file watcher
 		expect((await anon.functions.invoke('editable')).data).toBe('version 2');
 	});
@@ -380,9 +452,10 @@ describe('schedules', () => {
 	const callsOf = (run: string) => calls.filter((call) => call.body.run === run);
 
 	it('calls the function every second with the service-role key and the body, until disabled', async () => {
-		await db.query(`insert into private.function_schedules (name, function_name, schedule, body) values ('every-second', 'record', '1 seconds', $1)`, [
-			{ callback: callbackUrl, run: 'every-second' },
-		]);
+		await db.query(
+			`insert into private.function_schedules (name, function_name, schedule, body) values ('every-second', 'record', '1 seconds', $1)`,
+			[{ callback: callbackUrl, run: 'every-second' }],
+		);
 		await waitFor(() => callsOf('every-second').length >= 3, 6000, 'three scheduled calls');
 		const [first, second, third] = callsOf('every-second');
 		expect(first).toMatchObject({
@@ -393,7 +466,9 @@ describe('schedules', () => {
 		expect(second.startedAt - first.startedAt).toBeGreaterThan(700);
 		expect(third.startedAt - second.startedAt).toBeLessThan(1800);
 
-		await db.query(`update private.function_schedules set enabled = false where name = 'every-second'`);
+		await db.query(
+			`update private.function_schedules set enabled = false where name = 'every-second'`,
+		);
 		await sleep(300);
 		const countWhenDisabled = callsOf('every-second').length;
 		await sleep(2000);
@@ -401,20 +476,50 @@ describe('schedules', () => {
 	});
 
 	it('skips a tick while the previous call is still running, and logs it', async () => {
-		await db.query(`insert into private.function_schedules (name, function_name, schedule, body, timeout_milliseconds) values ('slow', 'record', '1 seconds', $1, 10000)`, [
-			{ callback: callbackUrl, run: 'slow', delayMs: 2500 },
-		]);
+		await db.query(
+			`insert into private.function_schedules (name, function_name, schedule, body, timeout_milliseconds) values ('slow', 'record', '1 seconds', $1, 10000)`,
+			[{ callback: callbackUrl, run: 'slow', delayMs: 2500 }],
+		);
 		await waitFor(() => callsOf('slow').length >= 2, 9000, 'two slow calls');
 		await db.query(`delete from private.function_schedules where name = 'slow'`);
 		expect(mostRunning).toBe(1);
-		expect(stackLog.some((line) => line.includes('slow: skipped a run, the previous call of record is still running'))).toBe(true);
+		expect(
+			stackLog.some((line) =>
+				line.includes('slow: skipped a run, the previous call of record is still running'),
+			),
+		).toBe(true);
 	});
 
 	it('accepts exactly the schedules pg_cron accepts, in SQL as in the local scheduler', async () => {
-		const valid = ['1 seconds', '59 seconds', '* * * * *', '*/5 * * * *', '0 9 * * 1-5', '0,30 8-18/2 1 1,6,12 0', '15 3 * * 7', '0 0 13 * 5'];
-		const invalid = ['0 seconds', '60 seconds', '2 second', '60 * * * *', '5/15 * * * *', '*/0 * * * *', '5-1 * * * *', '* * * *', '* * * * * *', '0 0 0 * *', '@daily', '0 0 * JAN *'];
+		const valid = [
+			'1 seconds',
+			'59 seconds',
+			'* * * * *',
+			'*/5 * * * *',
+			'0 9 * * 1-5',
+			'0,30 8-18/2 1 1,6,12 0',
+			'15 3 * * 7',
+			'0 0 13 * 5',
+		];
+		const invalid = [
+			'0 seconds',
+			'60 seconds',
+			'2 second',
+			'60 * * * *',
+			'5/15 * * * *',
+			'*/0 * * * *',
+			'5-1 * * * *',
+			'* * * *',
+			'* * * * * *',
+			'0 0 0 * *',
+			'@daily',
+			'0 0 * JAN *',
+		];
 		for (const schedule of [...valid, ...invalid]) {
-			const { rows } = await db.query<{ ok: boolean }>('select private.is_pg_cron_schedule($1) as ok', [schedule]);
+			const { rows } = await db.query<{ ok: boolean }>(
+				'select private.is_pg_cron_schedule($1) as ok',
+				[schedule],
+			);
 			const parses = (() => {
 				try {
 					parseSchedule(schedule);
@@ -423,10 +528,16 @@ describe('schedules', () => {
 					return false;
 				}
 			})();
-			expect({ schedule, sql: rows[0].ok, local: parses }).toEqual({ schedule, sql: valid.includes(schedule), local: valid.includes(schedule) });
+			expect({ schedule, sql: rows[0].ok, local: parses }).toEqual({
+				schedule,
+				sql: valid.includes(schedule),
+				local: valid.includes(schedule),
+			});
 		}
 		await expect(
-			db.query(`insert into private.function_schedules (name, function_name, schedule) values ('bad', 'record', '61 * * * *')`),
+			db.query(
+				`insert into private.function_schedules (name, function_name, schedule) values ('bad', 'record', '61 * * * *')`,
+			),
 		).rejects.toMatchObject({ code: '23514' });
 	});
 
@@ -438,7 +549,9 @@ describe('schedules', () => {
 		try {
 			for (const role of ['anon', 'authenticated']) {
 				await authenticator.query(`set role ${role}`);
-				await expect(authenticator.query('select * from private.function_schedules')).rejects.toMatchObject({ code: '42501' });
+				await expect(
+					authenticator.query('select * from private.function_schedules'),
+				).rejects.toMatchObject({ code: '42501' });
 				await authenticator.query('reset role');
 			}
 		} finally {

@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMetaSimulator, type AccountInfo, type MetaSimulator } from '../../stack/meta-simulator/index.ts';
+import {
+	startMetaSimulator,
+	type AccountInfo,
+	type MetaSimulator,
+} from '../../stack/meta-simulator/index.ts';
 import { createTokenCipher } from '../../supabase/functions/_shared/token-crypto.ts';
 import { clientOptions } from '../support/clients.ts';
 import { startTestStack } from '../support/start-test-stack.ts';
@@ -42,7 +46,11 @@ beforeAll(async () => {
 	);
 	stack = await startTestStack((line) => stackLog.push(line), { functionsEnvFile: envFile });
 	db = new pg.Pool({ connectionString: stack.env.SUPABASE_DB_URL, max: 4 });
-	simulator.setWebhook({ callbackUrl: functionUrl('ig-webhook'), retryDelayMs: 200, maxAttempts: 3 });
+	simulator.setWebhook({
+		callbackUrl: functionUrl('ig-webhook'),
+		retryDelayMs: 200,
+		maxAttempts: 3,
+	});
 }, 120_000);
 
 afterAll(async () => {
@@ -55,12 +63,17 @@ afterAll(async () => {
 const functionUrl = (path: string) => `${stack.env.SUPABASE_URL}/functions/v1/${path}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(
+	what: string,
+	probe: () => Promise<T | undefined | null | false>,
+	timeoutMs = 10_000,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await probe();
 		if (value) return value;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		if (Date.now() > deadline)
+			throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 		await sleep(100);
 	}
 }
@@ -72,7 +85,10 @@ interface CallOptions {
 	headers?: Record<string, string>;
 }
 
-async function call<T = unknown>(path: string, { method = 'POST', token, body, headers = {} }: CallOptions = {}): Promise<{ status: number; body: T; response: Response }> {
+async function call<T = unknown>(
+	path: string,
+	{ method = 'POST', token, body, headers = {} }: CallOptions = {},
+): Promise<{ status: number; body: T; response: Response }> {
 	const response = await fetch(functionUrl(path), {
 		method,
 		redirect: 'manual',
@@ -111,7 +127,12 @@ interface Connection extends Account {
 
 interface ConnectAnswer {
 	connections: Connection[];
-	webhooks: { connection_id: string; page_id: string | null; subscribed: boolean; error?: string }[];
+	webhooks: {
+		connection_id: string;
+		page_id: string | null;
+		subscribed: boolean;
+		error?: string;
+	}[];
 }
 
 /** A public.live_ingestion row as pg returns it (bigint and numeric as text). */
@@ -138,15 +159,34 @@ interface Seller {
 
 async function newSeller(): Promise<Seller> {
 	const client = createClient(stack.env.SUPABASE_URL, stack.env.SUPABASE_ANON_KEY, clientOptions);
-	const { data, error } = await client.auth.signUp({ email: `seller-${randomUUID()}@example.test`, password: 'correct horse battery staple' });
+	const { data, error } = await client.auth.signUp({
+		email: `seller-${randomUUID()}@example.test`,
+		password: 'correct horse battery staple',
+	});
 	if (error || !data.session) throw error ?? new Error('no session');
-	const { rows } = await db.query<{ workspace_id: string }>('select workspace_id from public.workspace_members where user_id = $1', [data.user!.id]);
-	return { client, token: data.session.access_token, userId: data.user!.id, workspaceId: rows[0].workspace_id };
+	const { rows } = await db.query<{ workspace_id: string }>(
+		'select workspace_id from public.workspace_members where user_id = $1',
+		[data.user!.id],
+	);
+	return {
+		client,
+		token: data.session.access_token,
+		userId: data.user!.id,
+		workspaceId: rows[0].workspace_id,
+	};
 }
 
 /** The browser's part of the sign-in: Meta's dialog, "Continue as …", and the redirects back. */
-async function signInThroughDialog(seller: Seller, platform: 'facebook' | 'instagram', decision = 'continue'): Promise<URL> {
-	const started = await call<{ url: string }>('meta-oauth/start', { token: seller.token, body: { workspace_id: seller.workspaceId, platform }, headers: { origin: CONSOLE } });
+async function signInThroughDialog(
+	seller: Seller,
+	platform: 'facebook' | 'instagram',
+	decision = 'continue',
+): Promise<URL> {
+	const started = await call<{ url: string }>('meta-oauth/start', {
+		token: seller.token,
+		body: { workspace_id: seller.workspaceId, platform },
+		headers: { origin: CONSOLE },
+	});
 	expect(started.status, JSON.stringify(started.body)).toBe(200);
 	const dialog = new URL(started.body.url);
 	const page = await fetch(dialog);
@@ -166,14 +206,26 @@ async function signInThroughDialog(seller: Seller, platform: 'facebook' | 'insta
 }
 
 /** Signs in and connects every account the sign-in offered; returns the function's answer. */
-async function connectAnswer(seller: Seller, platform: 'facebook' | 'instagram'): Promise<ConnectAnswer> {
+async function connectAnswer(
+	seller: Seller,
+	platform: 'facebook' | 'instagram',
+): Promise<ConnectAnswer> {
 	const back = await signInThroughDialog(seller, platform);
 	const pendingId = back.searchParams.get('pending')!;
-	const pending = await call<{ accounts: Account[] }>(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: seller.token });
+	const pending = await call<{ accounts: Account[] }>(`meta-oauth/pending?id=${pendingId}`, {
+		method: 'GET',
+		token: seller.token,
+	});
 	expect(pending.status, JSON.stringify(pending.body)).toBe(200);
 	const connected = await call<ConnectAnswer>('meta-oauth/connect', {
 		token: seller.token,
-		body: { pending_id: pendingId, accounts: pending.body.accounts.map(({ platform, external_account_id }) => ({ platform, external_account_id })) },
+		body: {
+			pending_id: pendingId,
+			accounts: pending.body.accounts.map(({ platform, external_account_id }) => ({
+				platform,
+				external_account_id,
+			})),
+		},
 	});
 	expect(connected.status, JSON.stringify(connected.body)).toBe(200);
 	return connected.body;
@@ -191,8 +243,15 @@ function subscribedFields(pageId: string): string[] {
 }
 
 /** A new Meta user with a Page and its Instagram account, signing in through the dialog while `run` runs. */
-async function withInstagramAccount<T>(name: string, run: (account: AccountInfo) => Promise<T>): Promise<T> {
-	const account = simulator.createAccount({ userName: `${name} Seller`, pageName: `${name} Shop`, instagramUsername: `${name.toLowerCase()}.shop` });
+async function withInstagramAccount<T>(
+	name: string,
+	run: (account: AccountInfo) => Promise<T>,
+): Promise<T> {
+	const account = simulator.createAccount({
+		userName: `${name} Seller`,
+		pageName: `${name} Shop`,
+		instagramUsername: `${name.toLowerCase()}.shop`,
+	});
 	simulator.setDialogUser({ userId: account.user.id });
 	try {
 		return await run(account);
@@ -201,8 +260,18 @@ async function withInstagramAccount<T>(name: string, run: (account: AccountInfo)
 	}
 }
 
-async function runningShow(seller: Seller, platform: 'facebook' | 'instagram', connectionId: string, liveId: string): Promise<string> {
-	const { data: show, error } = await seller.client.rpc('create_show', { workspace_id: seller.workspaceId, platform, name: `${platform} test`, connection_id: connectionId });
+async function runningShow(
+	seller: Seller,
+	platform: 'facebook' | 'instagram',
+	connectionId: string,
+	liveId: string,
+): Promise<string> {
+	const { data: show, error } = await seller.client.rpc('create_show', {
+		workspace_id: seller.workspaceId,
+		platform,
+		name: `${platform} test`,
+		connection_id: connectionId,
+	});
 	if (error) throw error;
 	const items = await seller.client.rpc('add_show_items', { show_id: show.id, items: ['1-30'] });
 	if (items.error) throw items.error;
@@ -211,18 +280,35 @@ async function runningShow(seller: Seller, platform: 'facebook' | 'instagram', c
 	return show.id;
 }
 
-async function claimsOf(showId: string): Promise<{ item_number: string; user_display_name: string | null; user_handle: string | null; status: string; platform_user_id: string }[]> {
-	const { rows } = await db.query('select item_number, user_display_name, user_handle, status, platform_user_id from public.claims where show_id = $1 order by created_at, item_number', [showId]);
+async function claimsOf(showId: string): Promise<
+	{
+		item_number: string;
+		user_display_name: string | null;
+		user_handle: string | null;
+		status: string;
+		platform_user_id: string;
+	}[]
+> {
+	const { rows } = await db.query(
+		'select item_number, user_display_name, user_handle, status, platform_user_id from public.claims where show_id = $1 order by created_at, item_number',
+		[showId],
+	);
 	return rows;
 }
 
 async function ingestion(showId: string): Promise<IngestionRow | undefined> {
-	const { rows } = await db.query<IngestionRow>('select * from public.live_ingestion where show_id = $1', [showId]);
+	const { rows } = await db.query<IngestionRow>(
+		'select * from public.live_ingestion where show_id = $1',
+		[showId],
+	);
 	return rows[0];
 }
 
 async function commentCount(showId: string): Promise<number> {
-	const { rows } = await db.query<{ count: string }>('select count(*) from public.comments where show_id = $1', [showId]);
+	const { rows } = await db.query<{ count: string }>(
+		'select count(*) from public.comments where show_id = $1',
+		[showId],
+	);
 	return Number(rows[0].count);
 }
 
@@ -234,37 +320,76 @@ describe('meta-oauth', () => {
 		const pendingId = back.searchParams.get('pending');
 		expect(pendingId).toMatch(/^[0-9a-f-]{36}$/);
 
-		const pending = await call<{ scopes: string[] }>(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: seller.token });
+		const pending = await call<{ scopes: string[] }>(`meta-oauth/pending?id=${pendingId}`, {
+			method: 'GET',
+			token: seller.token,
+		});
 		expect(pending.body).toMatchObject({
 			workspace_id: seller.workspaceId,
 			platform: 'facebook',
-			accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id, display_name: 'Demo Boutique', connection_id: null }],
+			accounts: [
+				{
+					platform: 'facebook',
+					external_account_id: simulator.demo.page.id,
+					display_name: 'Demo Boutique',
+					connection_id: null,
+				},
+			],
 		});
 		expect(JSON.stringify(pending.body)).not.toContain('v1:');
-		expect(pending.body.scopes).toEqual(expect.arrayContaining(['pages_show_list', 'pages_read_engagement', 'pages_read_user_content', 'pages_manage_metadata']));
+		expect(pending.body.scopes).toEqual(
+			expect.arrayContaining([
+				'pages_show_list',
+				'pages_read_engagement',
+				'pages_read_user_content',
+				'pages_manage_metadata',
+			]),
+		);
 
 		const connected = await call<{ connections: Connection[] }>('meta-oauth/connect', {
 			token: seller.token,
-			body: { pending_id: pendingId, accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }] },
+			body: {
+				pending_id: pendingId,
+				accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }],
+			},
 		});
 		expect(connected.status).toBe(200);
 		const [connection] = connected.body.connections;
-		expect(connection).toMatchObject({ workspace_id: seller.workspaceId, platform: 'facebook', display_name: 'Demo Boutique', status: 'active' });
-		expect(Date.parse(connection.token_expires_at) - Date.now()).toBeGreaterThan(80 * 24 * 3600 * 1000);
+		expect(connection).toMatchObject({
+			workspace_id: seller.workspaceId,
+			platform: 'facebook',
+			display_name: 'Demo Boutique',
+			status: 'active',
+		});
+		expect(Date.parse(connection.token_expires_at) - Date.now()).toBeGreaterThan(
+			80 * 24 * 3600 * 1000,
+		);
 
 		// The token is stored encrypted, and is the Page's own token.
-		const { rows } = await db.query('select * from private.social_connection_tokens where connection_id = $1', [connection.id]);
+		const { rows } = await db.query(
+			'select * from private.social_connection_tokens where connection_id = $1',
+			[connection.id],
+		);
 		expect(rows[0].encrypted_access_token).toMatch(/^v1:/);
 		const cipher = await createTokenCipher(ENCRYPTION_KEY);
 		const pageToken = await cipher.decrypt(rows[0].encrypted_access_token);
-		const me = await (await fetch(`${simulator.graphUrl}/me?access_token=${encodeURIComponent(pageToken)}`)).json();
+		const me = await (
+			await fetch(`${simulator.graphUrl}/me?access_token=${encodeURIComponent(pageToken)}`)
+		).json();
 		expect(me.id).toBe(simulator.demo.page.id);
 		expect(connection.meta_user_id).toBe(simulator.demo.user.id);
 
 		// The seller reads it under RLS; the pending sign-in is used up.
-		const { data } = await seller.client.from('social_connections').select('display_name, status').eq('id', connection.id).single();
+		const { data } = await seller.client
+			.from('social_connections')
+			.select('display_name, status')
+			.eq('id', connection.id)
+			.single();
 		expect(data).toEqual({ display_name: 'Demo Boutique', status: 'active' });
-		expect((await call(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: seller.token })).status).toBe(404);
+		expect(
+			(await call(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: seller.token }))
+				.status,
+		).toBe(404);
 	});
 
 	it('connects the Instagram account linked to the Page and subscribes the Page to the app’s webhooks', async () => {
@@ -273,19 +398,39 @@ describe('meta-oauth', () => {
 			simulator.clearRequests();
 			const answer = await connectAnswer(seller, 'instagram');
 			const [connection] = answer.connections;
-			expect(connection).toMatchObject({ platform: 'instagram', external_account_id: account.instagram!.id, display_name: '@linked.shop', status: 'active', status_detail: null });
+			expect(connection).toMatchObject({
+				platform: 'instagram',
+				external_account_id: account.instagram!.id,
+				display_name: '@linked.shop',
+				status: 'active',
+				status_detail: null,
+			});
 			expect(connection.scopes).toContain('pages_manage_metadata');
-			expect(answer.webhooks).toEqual([{ connection_id: connection.id, page_id: account.page.id, subscribed: true }]);
+			expect(answer.webhooks).toEqual([
+				{ connection_id: connection.id, page_id: account.page.id, subscribed: true },
+			]);
 			// With the Page's own token, the field Meta's example uses; the Page id came from sign-in.
 			expect(simulator.requests({ path: '/subscribed_apps' })).toEqual([
-				expect.objectContaining({ method: 'POST', path: `/${account.page.id}/subscribed_apps`, status: 200, query: expect.objectContaining({ subscribed_fields: 'feed', access_token: expect.stringMatching(/^EAAG/) }) }),
+				expect.objectContaining({
+					method: 'POST',
+					path: `/${account.page.id}/subscribed_apps`,
+					status: 200,
+					query: expect.objectContaining({
+						subscribed_fields: 'feed',
+						access_token: expect.stringMatching(/^EAAG/),
+					}),
+				}),
 			]);
 			expect(subscribedFields(account.page.id)).toEqual(['feed']);
 
 			// Reconnecting subscribes again, which Meta takes as a no-op.
 			const again = await connectAnswer(seller, 'instagram');
-			expect(again.webhooks).toEqual([{ connection_id: connection.id, page_id: account.page.id, subscribed: true }]);
-			expect(simulator.requests({ path: '/subscribed_apps' }).map((request) => request.method)).toEqual(['POST', 'POST']);
+			expect(again.webhooks).toEqual([
+				{ connection_id: connection.id, page_id: account.page.id, subscribed: true },
+			]);
+			expect(
+				simulator.requests({ path: '/subscribed_apps' }).map((request) => request.method),
+			).toEqual(['POST', 'POST']);
 			expect(subscribedFields(account.page.id)).toEqual(['feed']);
 		});
 	});
@@ -296,19 +441,43 @@ describe('meta-oauth', () => {
 			simulator.injectServerErrors({ status: 503, path: '/subscribed_apps', calls: 1 });
 			const answer = await connectAnswer(seller, 'instagram');
 			const [connection] = answer.connections;
-			expect(connection).toMatchObject({ platform: 'instagram', external_account_id: account.instagram!.id, status: 'active' });
-			expect(connection.status_detail).toMatch(/^Instagram comments will not arrive: .*Meta error 2: Service temporarily unavailable.*Reconnect to try again\.$/);
-			expect(answer.webhooks).toEqual([{ connection_id: connection.id, page_id: account.page.id, subscribed: false, error: 'Meta error 2: Service temporarily unavailable' }]);
+			expect(connection).toMatchObject({
+				platform: 'instagram',
+				external_account_id: account.instagram!.id,
+				status: 'active',
+			});
+			expect(connection.status_detail).toMatch(
+				/^Instagram comments will not arrive: .*Meta error 2: Service temporarily unavailable.*Reconnect to try again\.$/,
+			);
+			expect(answer.webhooks).toEqual([
+				{
+					connection_id: connection.id,
+					page_id: account.page.id,
+					subscribed: false,
+					error: 'Meta error 2: Service temporarily unavailable',
+				},
+			]);
 			expect(subscribedFields(account.page.id)).toEqual([]);
 			// The connection and its token are saved all the same, and the seller sees why comments may not come.
-			const { rows } = await db.query('select 1 from private.social_connection_tokens where connection_id = $1', [connection.id]);
+			const { rows } = await db.query(
+				'select 1 from private.social_connection_tokens where connection_id = $1',
+				[connection.id],
+			);
 			expect(rows).toHaveLength(1);
-			const { data } = await seller.client.from('social_connections').select('status, status_detail').eq('id', connection.id).single();
+			const { data } = await seller.client
+				.from('social_connections')
+				.select('status, status_detail')
+				.eq('id', connection.id)
+				.single();
 			expect(data).toEqual({ status: 'active', status_detail: connection.status_detail });
 
 			const reconnected = await connectAnswer(seller, 'instagram');
-			expect(reconnected.connections).toEqual([expect.objectContaining({ id: connection.id, status: 'active', status_detail: null })]);
-			expect(reconnected.webhooks).toEqual([{ connection_id: connection.id, page_id: account.page.id, subscribed: true }]);
+			expect(reconnected.connections).toEqual([
+				expect.objectContaining({ id: connection.id, status: 'active', status_detail: null }),
+			]);
+			expect(reconnected.webhooks).toEqual([
+				{ connection_id: connection.id, page_id: account.page.id, subscribed: true },
+			]);
 			expect(subscribedFields(account.page.id)).toEqual(['feed']);
 		});
 	});
@@ -322,23 +491,44 @@ describe('meta-oauth', () => {
 			expect(subscribedFields(account.page.id)).toEqual(['feed']);
 			simulator.clearRequests();
 
-			const stillNeeded = await call('meta-oauth/disconnect', { token: first.token, body: { connection_id: firstConnection.id } });
+			const stillNeeded = await call('meta-oauth/disconnect', {
+				token: first.token,
+				body: { connection_id: firstConnection.id },
+			});
 			expect(stillNeeded.status, JSON.stringify(stillNeeded.body)).toBe(200);
-			expect(stillNeeded.body).toMatchObject({ page_unsubscribed: false, connection: { status: 'revoked' } });
+			expect(stillNeeded.body).toMatchObject({
+				page_unsubscribed: false,
+				connection: { status: 'revoked' },
+			});
 			expect(stillNeeded.body).not.toHaveProperty('page_error');
 			expect(simulator.requests({ path: '/subscribed_apps' })).toEqual([]);
 			expect(subscribedFields(account.page.id)).toEqual(['feed']);
 
-			const last = await call('meta-oauth/disconnect', { token: second.token, body: { connection_id: secondConnection.id } });
+			const last = await call('meta-oauth/disconnect', {
+				token: second.token,
+				body: { connection_id: secondConnection.id },
+			});
 			expect(last.status, JSON.stringify(last.body)).toBe(200);
-			expect(last.body).toMatchObject({ page_unsubscribed: true, revoked_at_meta: true, connection: { status: 'revoked' } });
+			expect(last.body).toMatchObject({
+				page_unsubscribed: true,
+				revoked_at_meta: true,
+				connection: { status: 'revoked' },
+			});
 			expect(subscribedFields(account.page.id)).toEqual([]);
 			// The Page goes before the grant: revoking first would have ended the Page token.
-			expect(simulator.requests().filter((request) => request.method === 'DELETE').map((request) => request.path)).toEqual([`/${account.page.id}/subscribed_apps`, '/me/permissions']);
+			expect(
+				simulator
+					.requests()
+					.filter((request) => request.method === 'DELETE')
+					.map((request) => request.path),
+			).toEqual([`/${account.page.id}/subscribed_apps`, '/me/permissions']);
 
 			// Disconnecting again finds no token and nothing left to undo.
 			simulator.clearRequests();
-			const again = await call('meta-oauth/disconnect', { token: second.token, body: { connection_id: secondConnection.id } });
+			const again = await call('meta-oauth/disconnect', {
+				token: second.token,
+				body: { connection_id: secondConnection.id },
+			});
 			expect(again.status, JSON.stringify(again.body)).toBe(200);
 			expect(again.body).toMatchObject({ page_unsubscribed: false, revoked_at_meta: false });
 			expect(again.body).not.toHaveProperty('page_error');
@@ -351,11 +541,25 @@ describe('meta-oauth', () => {
 			const seller = await newSeller();
 			const [connection] = await connect(seller, 'instagram');
 			simulator.injectServerErrors({ status: 500, path: '/subscribed_apps', calls: 1 });
-			const answer = await call('meta-oauth/disconnect', { token: seller.token, body: { connection_id: connection.id } });
+			const answer = await call('meta-oauth/disconnect', {
+				token: seller.token,
+				body: { connection_id: connection.id },
+			});
 			expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-			expect(answer.body).toMatchObject({ page_unsubscribed: false, page_error: 'Meta error 1: An unknown error has occurred.', connection: { status: 'revoked' } });
+			expect(answer.body).toMatchObject({
+				page_unsubscribed: false,
+				page_error: 'Meta error 1: An unknown error has occurred.',
+				connection: { status: 'revoked' },
+			});
 			expect(subscribedFields(account.page.id)).toEqual(['feed']);
-			expect((await db.query('select 1 from private.social_connection_tokens where connection_id = $1', [connection.id])).rows).toEqual([]);
+			expect(
+				(
+					await db.query(
+						'select 1 from private.social_connection_tokens where connection_id = $1',
+						[connection.id],
+					)
+				).rows,
+			).toEqual([]);
 		});
 	});
 
@@ -367,43 +571,98 @@ describe('meta-oauth', () => {
 
 	it('refuses a return address off the allow-list, a forged state, and other users’ sign-ins', async () => {
 		const seller = await newSeller();
-		const offList = await call('meta-oauth/start', { token: seller.token, body: { workspace_id: seller.workspaceId, platform: 'facebook' }, headers: { origin: 'https://evil.example' } });
+		const offList = await call('meta-oauth/start', {
+			token: seller.token,
+			body: { workspace_id: seller.workspaceId, platform: 'facebook' },
+			headers: { origin: 'https://evil.example' },
+		});
 		expect(offList).toMatchObject({ status: 400, body: { error: 'return_not_allowed' } });
-		const noUser = await call('meta-oauth/start', { body: { workspace_id: seller.workspaceId, platform: 'facebook' }, headers: { origin: CONSOLE } });
+		const noUser = await call('meta-oauth/start', {
+			body: { workspace_id: seller.workspaceId, platform: 'facebook' },
+			headers: { origin: CONSOLE },
+		});
 		expect(noUser.status).toBe(401);
-		const otherWorkspace = await call('meta-oauth/start', { token: seller.token, body: { workspace_id: randomUUID(), platform: 'facebook' }, headers: { origin: CONSOLE } });
+		const otherWorkspace = await call('meta-oauth/start', {
+			token: seller.token,
+			body: { workspace_id: randomUUID(), platform: 'facebook' },
+			headers: { origin: CONSOLE },
+		});
 		expect(otherWorkspace.status).toBe(404);
 
-		const started = await call<{ url: string }>('meta-oauth/start', { token: seller.token, body: { workspace_id: seller.workspaceId, platform: 'facebook' }, headers: { origin: CONSOLE } });
+		const started = await call<{ url: string }>('meta-oauth/start', {
+			token: seller.token,
+			body: { workspace_id: seller.workspaceId, platform: 'facebook' },
+			headers: { origin: CONSOLE },
+		});
 		const state = new URL(started.body.url).searchParams.get('state')!;
 		const [payload, signature] = state.split('.');
-		const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), returnTo: 'https://evil.example/x' })).toString('base64url');
-		const forged = await fetch(`${functionUrl('meta-oauth/callback')}?code=x&state=${forgedPayload}.${signature}`, { redirect: 'manual' });
+		const forgedPayload = Buffer.from(
+			JSON.stringify({
+				...JSON.parse(Buffer.from(payload, 'base64url').toString()),
+				returnTo: 'https://evil.example/x',
+			}),
+		).toString('base64url');
+		const forged = await fetch(
+			`${functionUrl('meta-oauth/callback')}?code=x&state=${forgedPayload}.${signature}`,
+			{ redirect: 'manual' },
+		);
 		expect(forged.status).toBe(400);
 		expect(forged.headers.get('location')).toBeNull();
 
 		const back = await signInThroughDialog(seller, 'facebook');
 		const pendingId = back.searchParams.get('pending');
 		const intruder = await newSeller();
-		expect((await call(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: intruder.token })).status).toBe(404);
-		const stolen = await call('meta-oauth/connect', { token: intruder.token, body: { pending_id: pendingId, accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }] } });
+		expect(
+			(await call(`meta-oauth/pending?id=${pendingId}`, { method: 'GET', token: intruder.token }))
+				.status,
+		).toBe(404);
+		const stolen = await call('meta-oauth/connect', {
+			token: intruder.token,
+			body: {
+				pending_id: pendingId,
+				accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }],
+			},
+		});
 		expect(stolen.status).toBe(404);
-		const unoffered = await call('meta-oauth/connect', { token: seller.token, body: { pending_id: pendingId, accounts: [{ platform: 'facebook', external_account_id: '123456' }] } });
-		expect(unoffered).toMatchObject({ status: 400, body: { message: 'facebook account 123456 was not offered by this sign-in' } });
+		const unoffered = await call('meta-oauth/connect', {
+			token: seller.token,
+			body: {
+				pending_id: pendingId,
+				accounts: [{ platform: 'facebook', external_account_id: '123456' }],
+			},
+		});
+		expect(unoffered).toMatchObject({
+			status: 400,
+			body: { message: 'facebook account 123456 was not offered by this sign-in' },
+		});
 	});
 
 	it('disconnects: revokes the grant at Meta, deletes the token, keeps the connection as revoked', async () => {
-		const account = simulator.createAccount({ userName: 'Leaving Seller', pageName: 'Closing Shop' });
+		const account = simulator.createAccount({
+			userName: 'Leaving Seller',
+			pageName: 'Closing Shop',
+		});
 		simulator.setDialogUser({ userId: account.user.id });
 		try {
 			const seller = await newSeller();
 			const [connection] = await connect(seller, 'facebook');
 			simulator.clearRequests();
-			const answer = await call('meta-oauth/disconnect', { token: seller.token, body: { connection_id: connection.id } });
+			const answer = await call('meta-oauth/disconnect', {
+				token: seller.token,
+				body: { connection_id: connection.id },
+			});
 			expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-			expect(answer.body).toMatchObject({ revoked_at_meta: true, connection: { id: connection.id, status: 'revoked', status_detail: 'disconnected' } });
-			expect(simulator.requests({ path: '/me/permissions' }).map((request) => request.method)).toEqual(['DELETE']);
-			const { rows } = await db.query('select 1 from private.social_connection_tokens where connection_id = $1', [connection.id]);
+			expect(answer.body).toMatchObject({
+				revoked_at_meta: true,
+				connection: { id: connection.id, status: 'revoked', status_detail: 'disconnected' },
+			});
+			expect(
+				simulator.requests({ path: '/me/permissions' }).map((request) => request.method),
+			).toEqual(['DELETE']);
+			const { rows } = await db.query(
+				'select 1 from private.social_connection_tokens where connection_id = $1',
+				[connection.id],
+			);
 			expect(rows).toEqual([]);
 		} finally {
 			simulator.setDialogUser({ userId: simulator.demo.user.id });
@@ -411,7 +670,10 @@ describe('meta-oauth', () => {
 	});
 
 	it('honours Meta’s deauthorize and data deletion callbacks, signed_request verified', async () => {
-		const account = simulator.createAccount({ userName: 'Departing Seller', pageName: 'Gone Shop' });
+		const account = simulator.createAccount({
+			userName: 'Departing Seller',
+			pageName: 'Gone Shop',
+		});
 		simulator.setDialogUser({ userId: account.user.id });
 		let connectionId: string;
 		try {
@@ -424,22 +686,45 @@ describe('meta-oauth', () => {
 			return `${createHmac('sha256', secret).update(encoded).digest('base64url')}.${encoded}`;
 		};
 		const post = (action: string, request: string) =>
-			fetch(functionUrl(`meta-oauth/${action}`), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ signed_request: request }) });
-		const payload = { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: account.user.id };
+			fetch(functionUrl(`meta-oauth/${action}`), {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams({ signed_request: request }),
+			});
+		const payload = {
+			algorithm: 'HMAC-SHA256',
+			issued_at: Math.floor(Date.now() / 1000),
+			user_id: account.user.id,
+		};
 
-		expect((await post('deauthorize', signedRequest(payload, 'not-the-app-secret'))).status).toBe(400);
+		expect((await post('deauthorize', signedRequest(payload, 'not-the-app-secret'))).status).toBe(
+			400,
+		);
 		const deauthorized = await post('deauthorize', signedRequest(payload));
 		expect(await deauthorized.json()).toEqual({ success: true, connections_revoked: 1 });
-		const { rows: revoked } = await db.query('select status, status_detail from public.social_connections where id = $1', [connectionId]);
-		expect(revoked).toEqual([{ status: 'revoked', status_detail: 'the Meta user removed the app' }]);
+		const { rows: revoked } = await db.query(
+			'select status, status_detail from public.social_connections where id = $1',
+			[connectionId],
+		);
+		expect(revoked).toEqual([
+			{ status: 'revoked', status_detail: 'the Meta user removed the app' },
+		]);
 
 		const deletion = await post('data-deletion', signedRequest(payload));
 		const answer = await deletion.json();
 		expect(Object.keys(answer).sort()).toEqual(['confirmation_code', 'url']);
-		expect(answer.url).toBe(functionUrl(`meta-oauth/data-deletion-status?code=${answer.confirmation_code}`));
-		expect((await db.query('select 1 from public.social_connections where id = $1', [connectionId])).rows).toEqual([]);
+		expect(answer.url).toBe(
+			functionUrl(`meta-oauth/data-deletion-status?code=${answer.confirmation_code}`),
+		);
+		expect(
+			(await db.query('select 1 from public.social_connections where id = $1', [connectionId]))
+				.rows,
+		).toEqual([]);
 		const status = await (await fetch(answer.url)).json();
-		expect(status).toMatchObject({ confirmation_code: answer.confirmation_code, status: 'completed' });
+		expect(status).toMatchObject({
+			confirmation_code: answer.confirmation_code,
+			status: 'completed',
+		});
 		expect(JSON.stringify(status)).not.toContain(account.user.id);
 	});
 });
@@ -452,7 +737,10 @@ describe('meta-lives', () => {
 		const video = simulator.startFacebookLive({ title: 'Detect me', liveViews: 321 });
 		const media = simulator.startInstagramLive({});
 
-		const lives = await call<{ lives: unknown[] }>(`meta-lives?connection_id=${facebook.id}`, { method: 'GET', token: seller.token });
+		const lives = await call<{ lives: unknown[] }>(`meta-lives?connection_id=${facebook.id}`, {
+			method: 'GET',
+			token: seller.token,
+		});
 		expect(lives.status, JSON.stringify(lives.body)).toBe(200);
 		expect(lives.body.lives).toContainEqual({
 			live_id: video.id,
@@ -464,18 +752,47 @@ describe('meta-lives', () => {
 			viewers: 321,
 			permalink_url: `https://www.facebook.com/${simulator.demo.page.id}/videos/${video.id}/`,
 		});
-		const igLives = await call<{ lives: unknown[] }>(`meta-lives?connection_id=${instagram.id}`, { method: 'GET', token: seller.token });
-		expect(igLives.body.lives).toContainEqual(expect.objectContaining({ live_id: media.id, platform: 'instagram', is_live: true, viewers: null }));
+		const igLives = await call<{ lives: unknown[] }>(`meta-lives?connection_id=${instagram.id}`, {
+			method: 'GET',
+			token: seller.token,
+		});
+		expect(igLives.body.lives).toContainEqual(
+			expect.objectContaining({
+				live_id: media.id,
+				platform: 'instagram',
+				is_live: true,
+				viewers: null,
+			}),
+		);
 
-		const pasted = await call<{ live: unknown }>('meta-lives', { token: seller.token, body: { connection_id: facebook.id, reference: `https://www.facebook.com/demo/videos/${video.id}/` } });
+		const pasted = await call<{ live: unknown }>('meta-lives', {
+			token: seller.token,
+			body: {
+				connection_id: facebook.id,
+				reference: `https://www.facebook.com/demo/videos/${video.id}/`,
+			},
+		});
 		expect(pasted.body.live).toMatchObject({ live_id: video.id, is_live: true });
-		const unknown = await call('meta-lives', { token: seller.token, body: { connection_id: facebook.id, reference: '99999999' } });
+		const unknown = await call('meta-lives', {
+			token: seller.token,
+			body: { connection_id: facebook.id, reference: '99999999' },
+		});
 		expect(unknown).toMatchObject({ status: 404, body: { error: 'live_not_found' } });
-		const garbage = await call('meta-lives', { token: seller.token, body: { connection_id: facebook.id, reference: 'https://fb.watch/x' } });
+		const garbage = await call('meta-lives', {
+			token: seller.token,
+			body: { connection_id: facebook.id, reference: 'https://fb.watch/x' },
+		});
 		expect(garbage).toMatchObject({ status: 400, body: { error: 'invalid_reference' } });
 
 		const stranger = await newSeller();
-		expect((await call(`meta-lives?connection_id=${facebook.id}`, { method: 'GET', token: stranger.token })).status).toBe(404);
+		expect(
+			(
+				await call(`meta-lives?connection_id=${facebook.id}`, {
+					method: 'GET',
+					token: stranger.token,
+				})
+			).status,
+		).toBe(404);
 		simulator.endFacebookLive({ liveId: video.id });
 		simulator.endInstagramLive({ mediaId: media.id });
 	});
@@ -492,7 +809,10 @@ describe('fb-poll', () => {
 
 	async function liveShow(): Promise<{ showId: string; liveId: string }> {
 		const live = simulator.startFacebookLive({ title: 'Polling test' });
-		return { showId: await runningShow(seller, 'facebook', connectionId, live.id), liveId: live.id };
+		return {
+			showId: await runningShow(seller, 'facebook', connectionId, live.id),
+			liveId: live.id,
+		};
 	}
 
 	it('turns comments into claims within 3 s, oldest first, commenters Meta hides included', async () => {
@@ -501,7 +821,12 @@ describe('fb-poll', () => {
 		const posted = Date.now();
 		simulator.postComment({ liveId, text: 'sold 5', viewer: { name: 'Dana Price' } });
 		simulator.postComment({ liveId, text: '5 sold', viewer: { name: 'Kim Lee' } });
-		simulator.postComment({ liveId, text: 'sold 6', viewer: { name: 'Shy Viewer' }, hideFrom: true });
+		simulator.postComment({
+			liveId,
+			text: 'sold 6',
+			viewer: { name: 'Shy Viewer' },
+			hideFrom: true,
+		});
 		const claims = await waitFor('three claims', async () => {
 			const found = await claimsOf(showId);
 			return found.length === 3 && found;
@@ -509,19 +834,39 @@ describe('fb-poll', () => {
 		const latencyMs = Date.now() - posted;
 		console.log(`fb-poll: simulator comment to claim in ${latencyMs} ms`);
 		expect(latencyMs).toBeLessThan(3000);
-		expect(claims.map(({ item_number, user_display_name, status }) => ({ item_number, user_display_name, status }))).toEqual([
+		expect(
+			claims.map(({ item_number, user_display_name, status }) => ({
+				item_number,
+				user_display_name,
+				status,
+			})),
+		).toEqual([
 			{ item_number: '5', user_display_name: 'Dana Price', status: 'winner' },
 			{ item_number: '5', user_display_name: 'Kim Lee', status: 'waitlist' },
-			{ item_number: '6', user_display_name: expect.stringMatching(/^Name hidden by Meta \(comment …\d+\)$/), status: 'winner' },
+			{
+				item_number: '6',
+				user_display_name: expect.stringMatching(/^Name hidden by Meta \(comment …\d+\)$/),
+				status: 'winner',
+			},
 		]);
 		expect(claims[2].platform_user_id).toMatch(/^hidden:/);
-		expect(await ingestion(showId)).toMatchObject({ status: 'listening', comments_received: '3', consecutive_failures: 0 });
+		expect(await ingestion(showId)).toMatchObject({
+			status: 'listening',
+			comments_received: '3',
+			consecutive_failures: 0,
+		});
 
 		// Members follow ingestion health under RLS; other tenants do not see it.
-		const { data } = await seller.client.from('live_ingestion').select('status, last_success_at').eq('show_id', showId).single();
+		const { data } = await seller.client
+			.from('live_ingestion')
+			.select('status, last_success_at')
+			.eq('show_id', showId)
+			.single();
 		expect(data?.status).toBe('listening');
 		const stranger = await newSeller();
-		expect((await stranger.client.from('live_ingestion').select('show_id').eq('show_id', showId)).data).toEqual([]);
+		expect(
+			(await stranger.client.from('live_ingestion').select('show_id').eq('show_id', showId)).data,
+		).toEqual([]);
 	});
 
 	it('backs off when throttled or failing, says ingestion is delayed, and recovers without losing a comment', async () => {
@@ -534,19 +879,31 @@ describe('fb-poll', () => {
 			const state = await ingestion(showId);
 			return state?.status === 'delayed' && state;
 		});
-		expect(delayed.status_detail).toMatch(/Meta error 2: Service temporarily unavailable \(retrying in \d+ s\)/);
+		expect(delayed.status_detail).toMatch(
+			/Meta error 2: Service temporarily unavailable \(retrying in \d+ s\)/,
+		);
 		expect(delayed.last_error).toMatchObject({ kind: 'transient', code: 2 });
-		await waitFor('recovery after the 5xx', async () => (await claimsOf(showId)).length === 1, 15_000);
+		await waitFor(
+			'recovery after the 5xx',
+			async () => (await claimsOf(showId)).length === 1,
+			15_000,
+		);
 		expect(await ingestion(showId)).toMatchObject({ status: 'listening', consecutive_failures: 0 });
 
 		simulator.throttle({ code: 32, path: `/${liveId}/comments`, calls: 1, regainMinutes: 0 });
 		simulator.postComment({ liveId, text: 'sold 2', viewer: { name: 'During Throttle' } });
-		await waitFor('the throttled state', async () => (await ingestion(showId))?.last_error?.kind === 'throttled');
+		await waitFor(
+			'the throttled state',
+			async () => (await ingestion(showId))?.last_error?.kind === 'throttled',
+		);
 		const throttled = await ingestion(showId);
 		expect(throttled).toMatchObject({ status: 'delayed', consecutive_failures: 1 });
 		// Throttling waits longer than a 5xx: at least half of 15 s.
 		expect(Date.parse(throttled!.backoff_until!) - Date.now()).toBeGreaterThan(5000);
-		await db.query('update public.live_ingestion set next_poll_at = now(), backoff_until = now() where show_id = $1', [showId]);
+		await db.query(
+			'update public.live_ingestion set next_poll_at = now(), backoff_until = now() where show_id = $1',
+			[showId],
+		);
 		await waitFor('recovery after throttling', async () => (await claimsOf(showId)).length === 2);
 
 		// Near the limit, polling slows down before Meta throttles.
@@ -557,8 +914,12 @@ describe('fb-poll', () => {
 				return Number(state?.usage_percent) >= 90 && state;
 			});
 			expect(slowed.status).toBe('delayed');
-			expect(slowed.status_detail).toMatch(/usage is at 9\d % \(slowing down above 75 %\): polling every 1\d\.\d s/);
-			expect(Date.parse(slowed.next_poll_at) - Date.parse(slowed.last_polled_at)).toBeGreaterThan(10_000);
+			expect(slowed.status_detail).toMatch(
+				/usage is at 9\d % \(slowing down above 75 %\): polling every 1\d\.\d s/,
+			);
+			expect(Date.parse(slowed.next_poll_at) - Date.parse(slowed.last_polled_at)).toBeGreaterThan(
+				10_000,
+			);
 		} finally {
 			simulator.setUsage({ baselinePercent: 0 });
 		}
@@ -573,17 +934,32 @@ describe('fb-poll', () => {
 		// A poll stalls at Meta; its worker is killed before it commits.
 		simulator.delayResponses({ ms: 4000, path: `/${liveId}/comments`, calls: 1 });
 		simulator.postComment({ liveId, text: 'sold 2', viewer: { name: 'During Crash' } });
-		await waitFor('the stalled poll to hold its lease', async () => (await ingestion(showId))?.lease_token);
-		const workers = stackLog.map((line) => /^functions\/fb-poll\[(\d+)\]: serving/.exec(line)?.[1]).filter(Boolean);
+		await waitFor(
+			'the stalled poll to hold its lease',
+			async () => (await ingestion(showId))?.lease_token,
+		);
+		const workers = stackLog
+			.map((line) => /^functions\/fb-poll\[(\d+)\]: serving/.exec(line)?.[1])
+			.filter(Boolean);
 		process.kill(Number(workers.at(-1)), 'SIGKILL');
 		// The lease of the dead run runs out (30 s; fast-forwarded here).
-		await db.query('update public.live_ingestion set lease_until = now() where show_id = $1', [showId]);
+		await db.query('update public.live_ingestion set lease_until = now() where show_id = $1', [
+			showId,
+		]);
 		simulator.postComment({ liveId, text: 'sold 3', viewer: { name: 'After Crash' } });
 
 		await waitFor('all three claims', async () => (await claimsOf(showId)).length === 3, 15_000);
-		expect(stackLog.some((line) => line.includes('fb-poll') && /killed by SIGKILL|unexpectedly/.test(line))).toBe(true);
+		expect(
+			stackLog.some(
+				(line) => line.includes('fb-poll') && /killed by SIGKILL|unexpectedly/.test(line),
+			),
+		).toBe(true);
 		await sleep(2500);
-		expect((await claimsOf(showId)).map((claim) => claim.user_display_name)).toEqual(['Before Crash', 'During Crash', 'After Crash']);
+		expect((await claimsOf(showId)).map((claim) => claim.user_display_name)).toEqual([
+			'Before Crash',
+			'During Crash',
+			'After Crash',
+		]);
 		// Every comment reached the engine exactly once.
 		expect(Number((await ingestion(showId))!.comments_received)).toBe(await commentCount(showId));
 		expect(await commentCount(showId)).toBe(3);
@@ -591,7 +967,12 @@ describe('fb-poll', () => {
 
 	it('takes a comment Meta lists late', async () => {
 		const { showId, liveId } = await liveShow();
-		simulator.postComment({ liveId, text: 'sold 7', viewer: { name: 'Late Lister' }, delayMs: 3000 });
+		simulator.postComment({
+			liveId,
+			text: 'sold 7',
+			viewer: { name: 'Late Lister' },
+			delayMs: 3000,
+		});
 		simulator.postComment({ liveId, text: 'sold 8', viewer: { name: 'On Time' } });
 		await waitFor('both claims', async () => (await claimsOf(showId)).length === 2, 10_000);
 		expect(await commentCount(showId)).toBe(2);
@@ -599,7 +980,10 @@ describe('fb-poll', () => {
 
 	it('stops polling when the show stops and when the live ends', async () => {
 		const first = await liveShow();
-		await waitFor('the first poll', async () => (await ingestion(first.showId))?.status === 'listening');
+		await waitFor(
+			'the first poll',
+			async () => (await ingestion(first.showId))?.status === 'listening',
+		);
 		const { error } = await seller.client.rpc('stop_show', { show_id: first.showId });
 		expect(error).toBeNull();
 		await sleep(500);
@@ -608,32 +992,46 @@ describe('fb-poll', () => {
 		expect(simulator.requests({ path: `/${first.liveId}/comments` }).length).toBe(polledAfterStop);
 
 		const second = await liveShow();
-		await waitFor('the first poll', async () => (await ingestion(second.showId))?.status === 'listening');
+		await waitFor(
+			'the first poll',
+			async () => (await ingestion(second.showId))?.status === 'listening',
+		);
 		simulator.postComment({ liveId: second.liveId, text: 'sold 9', viewer: { name: 'Last Word' } });
 		simulator.endFacebookLive({ liveId: second.liveId });
 		// The live check runs every 15 s; fast-forwarded here.
-		await db.query('update public.live_ingestion set live_checked_at = null where show_id = $1', [second.showId]);
+		await db.query('update public.live_ingestion set live_checked_at = null where show_id = $1', [
+			second.showId,
+		]);
 		const ended = await waitFor('the live_ended state', async () => {
 			const state = await ingestion(second.showId);
 			return state?.status === 'live_ended' && state;
 		});
 		expect(ended.status_detail).toBe('the live video is VOD: no more comments will come');
 		// Comments made before the end still came in.
-		expect((await claimsOf(second.showId)).map((claim) => claim.user_display_name)).toEqual(['Last Word']);
+		expect((await claimsOf(second.showId)).map((claim) => claim.user_display_name)).toEqual([
+			'Last Word',
+		]);
 		const polledAfterEnd = simulator.requests({ path: `/${second.liveId}/comments` }).length;
 		await sleep(4500);
 		expect(simulator.requests({ path: `/${second.liveId}/comments` }).length).toBe(polledAfterEnd);
 	}, 30_000);
 
 	it('marks the connection expired when Meta refuses its token, and resumes once reconnected', async () => {
-		const account = simulator.createAccount({ userName: 'Expiring Seller', pageName: 'Expiring Shop', instagramUsername: null });
+		const account = simulator.createAccount({
+			userName: 'Expiring Seller',
+			pageName: 'Expiring Shop',
+			instagramUsername: null,
+		});
 		simulator.setDialogUser({ userId: account.user.id });
 		try {
 			const owner = await newSeller();
 			const [connection] = await connect(owner, 'facebook');
 			const live = simulator.startFacebookLive({ pageId: account.page.id });
 			const showId = await runningShow(owner, 'facebook', connection.id, live.id);
-			await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+			await waitFor(
+				'the first poll',
+				async () => (await ingestion(showId))?.status === 'listening',
+			);
 
 			simulator.invalidateTokens({ userId: account.user.id, reason: 'password_changed' });
 			const refused = await waitFor('the refused token', async () => {
@@ -641,13 +1039,21 @@ describe('fb-poll', () => {
 				return state?.status === 'reconnect_required' && state;
 			});
 			expect(refused.last_error).toMatchObject({ kind: 'token', code: 190, error_subcode: 460 });
-			const { data } = await owner.client.from('social_connections').select('status, status_detail').eq('id', connection.id).single();
+			const { data } = await owner.client
+				.from('social_connections')
+				.select('status, status_detail')
+				.eq('id', connection.id)
+				.single();
 			expect(data?.status).toBe('expired');
 			expect(data?.status_detail).toMatch(/Meta error 190\/460/);
 
 			simulator.postComment({ liveId: live.id, text: 'sold 4', viewer: { name: 'Patient Buyer' } });
 			await connect(owner, 'facebook');
-			await waitFor('the claim after reconnecting', async () => (await claimsOf(showId)).length === 1, 10_000);
+			await waitFor(
+				'the claim after reconnecting',
+				async () => (await claimsOf(showId)).length === 1,
+				10_000,
+			);
 			expect((await ingestion(showId))?.status).toBe('listening');
 		} finally {
 			simulator.setDialogUser({ userId: simulator.demo.user.id });
@@ -667,10 +1073,22 @@ describe('ig-webhook', () => {
 		showId = await runningShow(seller, 'instagram', instagram.id, mediaId);
 	});
 
-	const deliveries = async () => Number((await db.query<{ count: string }>('select count(*) from public.webhook_events')).rows[0].count);
-	const signed = (body: string, secret = APP_SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+	const deliveries = async () =>
+		Number(
+			(await db.query<{ count: string }>('select count(*) from public.webhook_events')).rows[0]
+				.count,
+		);
+	const signed = (body: string, secret = APP_SECRET) =>
+		`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 	const deliver = (body: string, signature: string | undefined) =>
-		fetch(functionUrl('ig-webhook'), { method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { 'x-hub-signature-256': signature } : {}) }, body });
+		fetch(functionUrl('ig-webhook'), {
+			method: 'POST',
+			headers: {
+				'content-type': 'application/json',
+				...(signature ? { 'x-hub-signature-256': signature } : {}),
+			},
+			body,
+		});
 
 	it('answers Meta’s verification handshake only with the verify token', async () => {
 		const verification = await simulator.verifyWebhook({ verifyToken: VERIFY_TOKEN });
@@ -690,21 +1108,43 @@ describe('ig-webhook', () => {
 			{ user_handle: 'insta.ann', status: 'winner' },
 			{ user_handle: 'insta.bea', status: 'waitlist' },
 		]);
-		const { rows } = await db.query(`select status, results from public.webhook_events where payload -> 'entry' -> 0 -> 'changes' -> 0 -> 'value' ->> 'text' = 'sold 11'`);
-		expect(rows).toEqual([{ status: 'processed', results: [expect.objectContaining({ show_id: showId, media_id: mediaId, outcome: 'processed', replayed: false })] }]);
+		const { rows } = await db.query(
+			`select status, results from public.webhook_events where payload -> 'entry' -> 0 -> 'changes' -> 0 -> 'value' ->> 'text' = 'sold 11'`,
+		);
+		expect(rows).toEqual([
+			{
+				status: 'processed',
+				results: [
+					expect.objectContaining({
+						show_id: showId,
+						media_id: mediaId,
+						outcome: 'processed',
+						replayed: false,
+					}),
+				],
+			},
+		]);
 		expect(await ingestion(showId)).toMatchObject({ platform: 'instagram', status: 'listening' });
 	});
 
 	it('refuses a missing or wrong signature with 401 and stores nothing', async () => {
 		const before = await deliveries();
-		simulator.setWebhook({ callbackUrl: functionUrl('ig-webhook'), retryDelayMs: 100, maxAttempts: 1 });
+		simulator.setWebhook({
+			callbackUrl: functionUrl('ig-webhook'),
+			retryDelayMs: 100,
+			maxAttempts: 1,
+		});
 		simulator.setWebhookFaults({ badSignature: true });
 		try {
 			simulator.postComment({ liveId: mediaId, text: 'sold 12', viewer: { name: 'Forger' } });
 			await simulator.flushWebhooks();
 		} finally {
 			simulator.setWebhookFaults({});
-			simulator.setWebhook({ callbackUrl: functionUrl('ig-webhook'), retryDelayMs: 200, maxAttempts: 3 });
+			simulator.setWebhook({
+				callbackUrl: functionUrl('ig-webhook'),
+				retryDelayMs: 200,
+				maxAttempts: 3,
+			});
 		}
 		expect(simulator.webhookDeliveries().at(-1)).toMatchObject({ status: 401 });
 		const body = JSON.stringify({ object: 'instagram', entry: [] });
@@ -712,7 +1152,9 @@ describe('ig-webhook', () => {
 		expect((await deliver(body, signed(body, 'wrong-secret'))).status).toBe(401);
 		expect((await deliver(body, signed(body).replace('sha256=', ''))).status).toBe(401);
 		expect(await deliveries()).toBe(before);
-		expect((await claimsOf(showId)).some((claim) => claim.user_display_name === 'forger')).toBe(false);
+		expect((await claimsOf(showId)).some((claim) => claim.user_display_name === 'forger')).toBe(
+			false,
+		);
 	});
 
 	it('answers oversized bodies 413 and malformed JSON 400, storing neither', async () => {
@@ -736,10 +1178,17 @@ describe('ig-webhook', () => {
 		} finally {
 			simulator.setWebhookFaults({});
 		}
-		await waitFor('three more claims', async () => (await claimsOf(showId)).filter((claim) => claim.user_handle?.startsWith('replay.')).length === 3);
+		await waitFor(
+			'three more claims',
+			async () =>
+				(await claimsOf(showId)).filter((claim) => claim.user_handle?.startsWith('replay.'))
+					.length === 3,
+		);
 		// Every delivery Meta saw answered 200 was stored: one per distinct body processed, the rest duplicates.
 		await simulator.flushWebhooks();
-		const answered = simulator.webhookDeliveries().filter((delivery) => delivery.body.includes('replay.') && delivery.status === 200).length;
+		const answered = simulator
+			.webhookDeliveries()
+			.filter((delivery) => delivery.body.includes('replay.') && delivery.status === 200).length;
 		expect(answered).toBeGreaterThanOrEqual(7);
 		const { rows } = await db.query<{ status: string; count: string }>(
 			`select status, count(*) from public.webhook_events where raw_body like '%replay.%' group by status order by status`,
@@ -748,7 +1197,10 @@ describe('ig-webhook', () => {
 			{ status: 'duplicate', count: String(answered - 3) },
 			{ status: 'processed', count: '3' },
 		]);
-		const { rows: stored } = await db.query<{ count: string }>(`select count(*) from public.comments where show_id = $1 and user_handle like 'replay.%'`, [showId]);
+		const { rows: stored } = await db.query<{ count: string }>(
+			`select count(*) from public.comments where show_id = $1 and user_handle like 'replay.%'`,
+			[showId],
+		);
 		expect(stored[0].count).toBe('3');
 	});
 
@@ -760,7 +1212,15 @@ describe('ig-webhook', () => {
 					id: simulator.demo.instagram!.id,
 					time: Math.floor(Date.now() / 1000),
 					changes: [
-						{ field: 'live_comments', value: { from: { id: '1', username: 'someone' }, media: { id: '555555555', media_product_type: 'LIVE' }, id: '777', text: 'sold 1' } },
+						{
+							field: 'live_comments',
+							value: {
+								from: { id: '1', username: 'someone' },
+								media: { id: '555555555', media_product_type: 'LIVE' },
+								id: '777',
+								text: 'sold 1',
+							},
+						},
 						{ field: 'comments', value: { id: '778', text: 'a feed comment' } },
 					],
 				},
@@ -785,24 +1245,61 @@ describe('dev-harness', () => {
 		const media = simulator.startInstagramLive({});
 		const showId = await runningShow(seller, 'instagram', instagram.id, media.id);
 
-		const one = await call('dev-harness/emit-comment', { token: seller.token, body: { show_id: showId, text: 'sold 3', user_handle: 'harness_ann' } });
+		const one = await call('dev-harness/emit-comment', {
+			token: seller.token,
+			body: { show_id: showId, text: 'sold 3', user_handle: 'harness_ann' },
+		});
 		expect(one.status, JSON.stringify(one.body)).toBe(200);
 		expect(one.body).toMatchObject({ outcome: 'processed', results: [{ outcome: 'winner' }] });
 
-		const bulk = await call<{ results: { results: { outcome: string }[] }[]; elapsed_ms: number }>('dev-harness/bulk-comments', {
-			token: stack.env.SUPABASE_SERVICE_ROLE_KEY,
-			body: { show_id: showId, comments: [{ text: 'sold 4', user_handle: 'b1' }, { text: 'sold 4', user_handle: 'b2', delay_ms: 300 }] },
-		});
-		expect(bulk.body.results.map((result) => result.results[0].outcome)).toEqual(['winner', 'waitlist']);
+		const bulk = await call<{ results: { results: { outcome: string }[] }[]; elapsed_ms: number }>(
+			'dev-harness/bulk-comments',
+			{
+				token: stack.env.SUPABASE_SERVICE_ROLE_KEY,
+				body: {
+					show_id: showId,
+					comments: [
+						{ text: 'sold 4', user_handle: 'b1' },
+						{ text: 'sold 4', user_handle: 'b2', delay_ms: 300 },
+					],
+				},
+			},
+		);
+		expect(bulk.body.results.map((result) => result.results[0].outcome)).toEqual([
+			'winner',
+			'waitlist',
+		]);
 		expect(bulk.body.elapsed_ms).toBeGreaterThanOrEqual(300);
 
-		const webhook = await call('dev-harness/emit-ig-webhook', { token: seller.token, body: { show_id: showId, comments: [{ text: 'sold 5', username: 'via_webhook' }] } });
-		expect(webhook.body).toMatchObject({ status: 200, body: { status: 'processed' }, payload: { object: 'instagram', entry: [{ id: instagram.external_account_id }] } });
-		expect((await claimsOf(showId)).map((claim) => claim.user_handle)).toEqual(['harness_ann', 'b1', 'b2', 'via_webhook']);
+		const webhook = await call('dev-harness/emit-ig-webhook', {
+			token: seller.token,
+			body: { show_id: showId, comments: [{ text: 'sold 5', username: 'via_webhook' }] },
+		});
+		expect(webhook.body).toMatchObject({
+			status: 200,
+			body: { status: 'processed' },
+			payload: { object: 'instagram', entry: [{ id: instagram.external_account_id }] },
+		});
+		expect((await claimsOf(showId)).map((claim) => claim.user_handle)).toEqual([
+			'harness_ann',
+			'b1',
+			'b2',
+			'via_webhook',
+		]);
 
 		const stranger = await newSeller();
-		expect((await call('dev-harness/emit-comment', { token: stranger.token, body: { show_id: showId, text: 'sold 6' } })).status).toBe(404);
-		expect((await call('dev-harness/emit-comment', { body: { show_id: showId, text: 'sold 6' } })).status).toBe(401);
+		expect(
+			(
+				await call('dev-harness/emit-comment', {
+					token: stranger.token,
+					body: { show_id: showId, text: 'sold 6' },
+				})
+			).status,
+		).toBe(404);
+		expect(
+			(await call('dev-harness/emit-comment', { body: { show_id: showId, text: 'sold 6' } }))
+				.status,
+		).toBe(401);
 		simulator.endInstagramLive({ mediaId: media.id });
 	});
 });

@@ -1,7 +1,12 @@
 // Realtime (/realtime/v1/websocket) through the unmodified supabase-js: postgres_changes payloads,
 // filters, RLS per subscriber, token checks and refresh, leave, reconnect after the server drops
 // the socket, broadcast, and a 500-change burst with its commit → callback latency.
-import { createClient, type RealtimeChannel, type RealtimePostgresChangesPayload, type SupabaseClient } from '@supabase/supabase-js';
+import {
+	createClient,
+	type RealtimeChannel,
+	type RealtimePostgresChangesPayload,
+	type SupabaseClient,
+} from '@supabase/supabase-js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -52,9 +57,19 @@ const FIXTURES = `
 let userA: TestUser;
 let userB: TestUser;
 
-async function accessToken(user: TestUser, overrides: Record<string, unknown> = {}): Promise<string> {
+async function accessToken(
+	user: TestUser,
+	overrides: Record<string, unknown> = {},
+): Promise<string> {
 	return signJwt(
-		{ sub: user.id, email: user.email, role: 'authenticated', aud: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600, ...overrides },
+		{
+			sub: user.id,
+			email: user.email,
+			role: 'authenticated',
+			aud: 'authenticated',
+			exp: Math.floor(Date.now() / 1000) + 3600,
+			...overrides,
+		},
 		stack.SUPABASE_JWT_SECRET,
 	);
 }
@@ -64,7 +79,11 @@ async function accessToken(user: TestUser, overrides: Record<string, unknown> = 
  * session has loaded, it hands Realtime the token before joining: a join sent earlier would go
  * out with the socket's API key instead (realtime-js freezes a buffered join's payload).
  */
-async function realtimeClient(token?: string, url = stack.SUPABASE_URL, vsn?: string): Promise<SupabaseClient> {
+async function realtimeClient(
+	token?: string,
+	url = stack.SUPABASE_URL,
+	vsn?: string,
+): Promise<SupabaseClient> {
 	const client = createClient(url, stack.SUPABASE_ANON_KEY, {
 		...clientOptions,
 		realtime: { ...clientOptions.realtime, ...(vsn ? { vsn } : {}) },
@@ -81,7 +100,11 @@ function trackedServiceClient(): SupabaseClient {
 	return client;
 }
 
-async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 8000): Promise<T> {
+async function waitFor<T>(
+	probe: () => T | undefined | false,
+	what: string,
+	timeoutMs = 8000,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = probe();
@@ -103,20 +126,47 @@ interface Listener {
  * Joins a channel with one postgres_changes binding and waits for SUBSCRIBED and for the server's
  * postgres_changes system message (the subscription is made after the join reply, as on Supabase).
  */
-async function listen(client: SupabaseClient, binding: { table: string; event?: '*' | 'INSERT' | 'UPDATE' | 'DELETE'; filter?: string; schema?: string }): Promise<Listener> {
-	const listener: Listener = { channel: client.channel(`test-${randomUUID()}`), changes: [], systems: [], statuses: [], errors: [] };
+async function listen(
+	client: SupabaseClient,
+	binding: {
+		table: string;
+		event?: '*' | 'INSERT' | 'UPDATE' | 'DELETE';
+		filter?: string;
+		schema?: string;
+	},
+): Promise<Listener> {
+	const listener: Listener = {
+		channel: client.channel(`test-${randomUUID()}`),
+		changes: [],
+		systems: [],
+		statuses: [],
+		errors: [],
+	};
 	listener.channel
-		.on('postgres_changes', { event: binding.event ?? '*', schema: binding.schema ?? 'realtime_test', table: binding.table, filter: binding.filter }, (payload: Change) =>
-			listener.changes.push({ payload, receivedAt: Date.now() }),
+		.on(
+			'postgres_changes',
+			{
+				event: binding.event ?? '*',
+				schema: binding.schema ?? 'realtime_test',
+				table: binding.table,
+				filter: binding.filter,
+			},
+			(payload: Change) => listener.changes.push({ payload, receivedAt: Date.now() }),
 		)
 		.on('system', {}, (payload: Listener['systems'][number]) => listener.systems.push(payload))
 		.subscribe((status, error) => {
 			listener.statuses.push(status);
 			if (error) listener.errors.push(error);
 		});
-	await waitFor(() => listener.statuses.includes('SUBSCRIBED') || listener.errors[0], 'the join reply');
+	await waitFor(
+		() => listener.statuses.includes('SUBSCRIBED') || listener.errors[0],
+		'the join reply',
+	);
 	if (listener.errors.length > 0) throw listener.errors[0];
-	await waitFor(() => listener.systems.find((system) => system.extension === 'postgres_changes'), 'the postgres_changes system message');
+	await waitFor(
+		() => listener.systems.find((system) => system.extension === 'postgres_changes'),
+		'the postgres_changes system message',
+	);
 	return listener;
 }
 
@@ -148,7 +198,10 @@ async function toJsonb(id: number): Promise<Row> {
 	try {
 		await client.query('begin');
 		await client.query("set local time zone 'UTC'");
-		const { rows } = await client.query('select to_jsonb(n) as json from realtime_test.notes n where id = $1', [id]);
+		const { rows } = await client.query(
+			'select to_jsonb(n) as json from realtime_test.notes n where id = $1',
+			[id],
+		);
 		await client.query('commit');
 		return rows[0].json as Row;
 	} finally {
@@ -156,7 +209,8 @@ async function toJsonb(id: number): Promise<Row> {
 	}
 }
 
-const bodies = (listener: Listener) => listener.changes.map(({ payload }) => (payload.new as Row).body ?? (payload.old as Row).body);
+const bodies = (listener: Listener) =>
+	listener.changes.map(({ payload }) => (payload.new as Row).body ?? (payload.old as Row).body);
 
 beforeAll(async () => {
 	await db.query(FIXTURES);
@@ -193,13 +247,21 @@ describe('postgres_changes payloads', () => {
 		// deleted by then is not delivered. So each change is awaited before the next.
 		await waitFor(() => listener.changes.length === 1, 'the insert');
 		const stored = await toJsonb(Number(inserted.id));
-		await db.query(`update realtime_test.notes set body = 'edited', amount = null where id = $1`, [inserted.id]);
+		await db.query(`update realtime_test.notes set body = 'edited', amount = null where id = $1`, [
+			inserted.id,
+		]);
 		await waitFor(() => listener.changes.length === 2, 'the update');
 		await db.query('delete from realtime_test.notes where id = $1', [inserted.id]);
 		await waitFor(() => listener.changes.length === 3, 'the delete');
 
 		const [insert, update, remove] = listener.changes.map(({ payload }) => payload);
-		expect(insert).toMatchObject({ schema: 'realtime_test', table: 'notes', eventType: 'INSERT', errors: null, old: {} });
+		expect(insert).toMatchObject({
+			schema: 'realtime_test',
+			table: 'notes',
+			eventType: 'INSERT',
+			errors: null,
+			old: {},
+		});
 		expect(insert.commit_timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 		expect(insert.new).toEqual({
 			id: Number(inserted.id),
@@ -220,9 +282,17 @@ describe('postgres_changes payloads', () => {
 			created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T[\d:.]+\+00:00$/),
 		});
 		expect(insert.new).toEqual(stored);
-		expect(update).toMatchObject({ eventType: 'UPDATE', new: { id: Number(inserted.id), body: 'edited', amount: null }, old: { id: Number(inserted.id) } });
+		expect(update).toMatchObject({
+			eventType: 'UPDATE',
+			new: { id: Number(inserted.id), body: 'edited', amount: null },
+			old: { id: Number(inserted.id) },
+		});
 		// REPLICA IDENTITY DEFAULT and RLS on: a delete carries the primary key only.
-		expect(remove).toMatchObject({ eventType: 'DELETE', new: {}, old: { id: Number(inserted.id) } });
+		expect(remove).toMatchObject({
+			eventType: 'DELETE',
+			new: {},
+			old: { id: Number(inserted.id) },
+		});
 		expect(Object.keys(remove.old)).toEqual(['id']);
 	});
 
@@ -241,15 +311,31 @@ describe('postgres_changes payloads', () => {
 	it('reports a bad filter and an unpublished table in a system message, as Realtime does', async () => {
 		const client = trackedServiceClient();
 		const badFilter = await listen(client, { table: 'notes', filter: 'body=foo.bar' });
-		expect(badFilter.systems).toContainEqual(expect.objectContaining({ extension: 'postgres_changes', status: 'error', message: 'Error parsing `filter` params: ["foo", "bar"]' }));
+		expect(badFilter.systems).toContainEqual(
+			expect.objectContaining({
+				extension: 'postgres_changes',
+				status: 'error',
+				message: 'Error parsing `filter` params: ["foo", "bar"]',
+			}),
+		);
 		const unknownColumn = await listen(client, { table: 'notes', filter: 'nope=eq.1' });
-		expect(unknownColumn.systems[0]).toMatchObject({ status: 'error', message: expect.stringContaining('Exception: ERROR P0001 (raise_exception) invalid column for filter nope') });
+		expect(unknownColumn.systems[0]).toMatchObject({
+			status: 'error',
+			message: expect.stringContaining(
+				'Exception: ERROR P0001 (raise_exception) invalid column for filter nope',
+			),
+		});
 		const badValue = await listen(client, { table: 'notes', filter: 'id=eq.abc' });
-		expect(badValue.systems[0]).toMatchObject({ status: 'error', message: expect.stringContaining('invalid input syntax for type bigint: "abc"') });
+		expect(badValue.systems[0]).toMatchObject({
+			status: 'error',
+			message: expect.stringContaining('invalid input syntax for type bigint: "abc"'),
+		});
 		const unpublished = await listen(client, { table: 'unpublished' });
 		expect(unpublished.systems[0]).toMatchObject({
 			status: 'error',
-			message: expect.stringContaining('Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [event: *, schema: realtime_test, table: unpublished'),
+			message: expect.stringContaining(
+				'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [event: *, schema: realtime_test, table: unpublished',
+			),
 		});
 	});
 });
@@ -257,8 +343,14 @@ describe('postgres_changes payloads', () => {
 describe('filters', () => {
 	it('applies eq, in and gt to the new row, over protocol 2.0.0 and 1.0.0', async () => {
 		const eq = await listen(trackedServiceClient(), { table: 'notes', filter: 'body=eq.hello' });
-		const within = await listen(await realtimeClient(stack.SUPABASE_SERVICE_ROLE_KEY, undefined, '1.0.0'), { table: 'notes', filter: 'body=in.(x,"y,z")' });
-		const greater = await listen(trackedServiceClient(), { table: 'notes', filter: 'amount=gt.10' });
+		const within = await listen(
+			await realtimeClient(stack.SUPABASE_SERVICE_ROLE_KEY, undefined, '1.0.0'),
+			{ table: 'notes', filter: 'body=in.(x,"y,z")' },
+		);
+		const greater = await listen(trackedServiceClient(), {
+			table: 'notes',
+			filter: 'amount=gt.10',
+		});
 		for (const [body, amount] of [
 			['hello', '5'],
 			['x', '11'],
@@ -268,7 +360,10 @@ describe('filters', () => {
 		]) {
 			await insertNote(userA.workspaceId, body as string, { amount });
 		}
-		await waitFor(() => eq.changes.length === 1 && within.changes.length === 2 && greater.changes.length === 2, 'the filtered changes');
+		await waitFor(
+			() => eq.changes.length === 1 && within.changes.length === 2 && greater.changes.length === 2,
+			'the filtered changes',
+		);
 		const marker = await insertNote(userA.workspaceId, 'hello', { amount: '100' });
 		await waitFor(() => eq.changes.length === 2, 'the marker');
 		expect(bodies(eq)).toEqual(['hello', 'hello']);
@@ -278,9 +373,17 @@ describe('filters', () => {
 	});
 
 	it('matches deletes on the old identity columns only', async () => {
-		const byId = await listen(trackedServiceClient(), { table: 'notes', event: 'DELETE', filter: 'id=gte.0' });
+		const byId = await listen(trackedServiceClient(), {
+			table: 'notes',
+			event: 'DELETE',
+			filter: 'id=gte.0',
+		});
 		// REPLICA IDENTITY DEFAULT: the old row has no body to filter on.
-		const byBody = await listen(trackedServiceClient(), { table: 'notes', event: 'DELETE', filter: 'body=eq.gone' });
+		const byBody = await listen(trackedServiceClient(), {
+			table: 'notes',
+			event: 'DELETE',
+			filter: 'body=eq.gone',
+		});
 		const note = await insertNote(userA.workspaceId, 'gone');
 		await db.query('delete from realtime_test.notes where id = $1', [note.id]);
 		await waitFor(() => byId.changes.length === 1, 'the delete');
@@ -295,7 +398,10 @@ describe('authorization', () => {
 		const service = await listen(trackedServiceClient(), { table: 'notes' });
 		await insertNote(userA.workspaceId, 'for A');
 		await insertNote(userB.workspaceId, 'for B');
-		await waitFor(() => a.changes.length === 1 && b.changes.length === 1 && service.changes.length === 2, 'the changes');
+		await waitFor(
+			() => a.changes.length === 1 && b.changes.length === 1 && service.changes.length === 2,
+			'the changes',
+		);
 		expect(bodies(a)).toEqual(['for A']);
 		expect(bodies(b)).toEqual(['for B']);
 		expect(bodies(service)).toEqual(['for A', 'for B']);
@@ -305,7 +411,12 @@ describe('authorization', () => {
 		const anon = await listen(await realtimeClient(), { table: 'notes' });
 		await insertNote(userA.workspaceId, 'secret');
 		await waitFor(() => anon.changes.length === 1, 'the error');
-		expect(anon.changes[0].payload).toMatchObject({ eventType: 'INSERT', errors: ['Error 401: Unauthorized'], new: {}, old: {} });
+		expect(anon.changes[0].payload).toMatchObject({
+			eventType: 'INSERT',
+			errors: ['Error 401: Unauthorized'],
+			new: {},
+			old: {},
+		});
 		expect(JSON.stringify(anon.changes[0].payload)).not.toContain('secret');
 	});
 
@@ -321,27 +432,55 @@ describe('authorization', () => {
 	});
 
 	it('refuses joins with a bad, expired or malformed token, with Realtime’s reasons', async () => {
-		const forged = await signJwt({ sub: userA.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600 }, 'another-secret-of-at-least-32-characters');
-		expect((await failedJoin(await realtimeClient(forged))).message).toBe('JwtSignatureError: Failed to validate JWT signature');
+		const forged = await signJwt(
+			{ sub: userA.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600 },
+			'another-secret-of-at-least-32-characters',
+		);
+		expect((await failedJoin(await realtimeClient(forged))).message).toBe(
+			'JwtSignatureError: Failed to validate JWT signature',
+		);
 		const expired = await accessToken(userA, { exp: Math.floor(Date.now() / 1000) - 60 });
-		expect((await failedJoin(await realtimeClient(expired))).message).toMatch(/^InvalidJWTToken: Token has expired \d+ seconds ago$/);
-		expect((await failedJoin(await realtimeClient('not.a.jwt'))).message).toBe('MalformedJWT: The token provided is not a valid JWT');
-		const roleless = await signJwt({ sub: userA.id, exp: Math.floor(Date.now() / 1000) + 3600 }, stack.SUPABASE_JWT_SECRET);
-		expect((await failedJoin(await realtimeClient(roleless))).message).toBe('InvalidJWTToken: Fields `role` and `exp` are required in JWT');
+		expect((await failedJoin(await realtimeClient(expired))).message).toMatch(
+			/^InvalidJWTToken: Token has expired \d+ seconds ago$/,
+		);
+		expect((await failedJoin(await realtimeClient('not.a.jwt'))).message).toBe(
+			'MalformedJWT: The token provided is not a valid JWT',
+		);
+		const roleless = await signJwt(
+			{ sub: userA.id, exp: Math.floor(Date.now() / 1000) + 3600 },
+			stack.SUPABASE_JWT_SECRET,
+		);
+		expect((await failedJoin(await realtimeClient(roleless))).message).toBe(
+			'InvalidJWTToken: Fields `role` and `exp` are required in JWT',
+		);
 	});
 
 	it('re-authorizes on setAuth, and closes the channel when the new token has expired', async () => {
 		const client = await realtimeClient();
 		const listener = await listen(client, { table: 'notes', event: 'INSERT' });
 		await client.realtime.setAuth(await accessToken(userA));
-		await waitFor(() => listener.systems.filter((system) => system.message === 'Subscribed to PostgreSQL').length === 2, 'the new subscription');
+		await waitFor(
+			() =>
+				listener.systems.filter((system) => system.message === 'Subscribed to PostgreSQL')
+					.length === 2,
+			'the new subscription',
+		);
 		await insertNote(userA.workspaceId, 'after setAuth');
 		await waitFor(() => listener.changes.length === 1, 'the change');
-		expect(listener.changes[0].payload).toMatchObject({ errors: null, new: { body: 'after setAuth' } });
+		expect(listener.changes[0].payload).toMatchObject({
+			errors: null,
+			new: { body: 'after setAuth' },
+		});
 
-		await client.realtime.setAuth(await accessToken(userA, { exp: Math.floor(Date.now() / 1000) - 5 }));
+		await client.realtime.setAuth(
+			await accessToken(userA, { exp: Math.floor(Date.now() / 1000) - 5 }),
+		);
 		await waitFor(() => listener.statuses.includes('CLOSED'), 'the channel to close');
-		expect(listener.systems.at(-1)).toMatchObject({ extension: 'system', status: 'error', message: expect.stringMatching(/^Token has expired \d+ seconds ago$/) });
+		expect(listener.systems.at(-1)).toMatchObject({
+			extension: 'system',
+			status: 'error',
+			message: expect.stringMatching(/^Token has expired \d+ seconds ago$/),
+		});
 	});
 });
 
@@ -369,13 +508,16 @@ describe('channel lifecycle', () => {
 			},
 		};
 		const port = await freePort();
-		const slots = async () => Number((await db.query('select count(*) from pg_replication_slots')).rows[0].count);
+		const slots = async () =>
+			Number((await db.query('select count(*) from pg_replication_slots')).rows[0].count);
 		const slotsBefore = await slots();
 
 		const serve = async (): Promise<{ server: Server; close(): Promise<void> }> => {
 			const service = await createRealtimeService(context);
 			const server = createServer((_req, res) => res.writeHead(404).end());
-			server.on('upgrade', (req, socket, head) => service.upgrade(req, socket, head, new URL(req.url ?? '/', `http://127.0.0.1:${port}`)));
+			server.on('upgrade', (req, socket, head) =>
+				service.upgrade(req, socket, head, new URL(req.url ?? '/', `http://127.0.0.1:${port}`)),
+			);
 			await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 			return {
 				server,
@@ -390,7 +532,10 @@ describe('channel lifecycle', () => {
 		let running = await serve();
 		expect(await slots()).toBe(slotsBefore + 1);
 		try {
-			const client = await realtimeClient(stack.SUPABASE_SERVICE_ROLE_KEY, `http://127.0.0.1:${port}`);
+			const client = await realtimeClient(
+				stack.SUPABASE_SERVICE_ROLE_KEY,
+				`http://127.0.0.1:${port}`,
+			);
 			const listener = await listen(client, { table: 'notes', event: 'INSERT' });
 			await insertNote(userA.workspaceId, 'before drop');
 			await waitFor(() => listener.changes.length === 1, 'the first change');
@@ -399,7 +544,13 @@ describe('channel lifecycle', () => {
 			expect(await slots()).toBe(slotsBefore);
 			running = await serve();
 			// realtime-js reconnects (after 1 s) and joins again; the server subscribes again.
-			await waitFor(() => listener.systems.filter((system) => system.message === 'Subscribed to PostgreSQL').length === 2, 'the rejoin', 15_000);
+			await waitFor(
+				() =>
+					listener.systems.filter((system) => system.message === 'Subscribed to PostgreSQL')
+						.length === 2,
+				'the rejoin',
+				15_000,
+			);
 			await insertNote(userA.workspaceId, 'after drop');
 			await waitFor(() => listener.changes.length === 2, 'the change after the reconnect');
 			expect(bodies(listener)).toEqual(['before drop', 'after drop']);
@@ -417,13 +568,17 @@ describe('channel lifecycle', () => {
 			new Promise<RealtimeChannel>((resolve) => {
 				const channel = client
 					.channel(topic, { config: { broadcast: { self, ack: true } } })
-					.on('broadcast', { event: 'cursor' }, (message) => received.push({ via, payload: message.payload }))
+					.on('broadcast', { event: 'cursor' }, (message) =>
+						received.push({ via, payload: message.payload }),
+					)
 					.subscribe((status) => status === 'SUBSCRIBED' && resolve(channel));
 			});
 		const sender = await join(await realtimeClient(), 'sender', true);
 		await join(await realtimeClient(undefined, undefined, '1.0.0'), 'v1');
 		await join(await realtimeClient(), 'v2');
-		expect(await sender.send({ type: 'broadcast', event: 'cursor', payload: { x: 1, label: 'é' } })).toBe('ok');
+		expect(
+			await sender.send({ type: 'broadcast', event: 'cursor', payload: { x: 1, label: 'é' } }),
+		).toBe('ok');
 		await waitFor(() => received.length === 3, 'three deliveries');
 		expect(received.map(({ via }) => via).sort()).toEqual(['sender', 'v1', 'v2']);
 		for (const { payload } of received) expect(payload).toEqual({ x: 1, label: 'é' });
@@ -432,7 +587,11 @@ describe('channel lifecycle', () => {
 
 describe('throughput', () => {
 	it('delivers a burst of 500 committed inserts in order, through RLS, within a second each', async () => {
-		const listener = await listen(await realtimeClient(await accessToken(userA)), { table: 'notes', event: 'INSERT', filter: `workspace_id=eq.${userA.workspaceId}` });
+		const listener = await listen(await realtimeClient(await accessToken(userA)), {
+			table: 'notes',
+			event: 'INSERT',
+			filter: `workspace_id=eq.${userA.workspaceId}`,
+		});
 		const started = Date.now();
 		for (let index = 0; index < 500; index++) await insertNote(userA.workspaceId, `burst ${index}`);
 		const committed = Date.now();
@@ -440,8 +599,11 @@ describe('throughput', () => {
 		const finished = Date.now();
 
 		expect(bodies(listener)).toEqual(Array.from({ length: 500 }, (_, index) => `burst ${index}`));
-		const latencies = listener.changes.map(({ payload, receivedAt }) => receivedAt - Date.parse(payload.commit_timestamp)).sort((x, y) => x - y);
-		const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+		const latencies = listener.changes
+			.map(({ payload, receivedAt }) => receivedAt - Date.parse(payload.commit_timestamp))
+			.sort((x, y) => x - y);
+		const percentile = (p: number) =>
+			latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
 		const rate = Math.round((500 / Math.max(1, finished - started)) * 1000);
 		console.log(
 			`realtime burst: 500 inserts committed in ${committed - started} ms, all delivered after ${finished - started} ms (${rate}/s); ` +

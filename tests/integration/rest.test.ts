@@ -12,13 +12,22 @@ const db = ownerPool();
 /** An access token as Auth would issue it, signed with the project's JWT secret. */
 async function accessToken(sub: string, overrides: Record<string, unknown> = {}): Promise<string> {
 	return signJwt(
-		{ sub, role: 'authenticated', aud: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600, ...overrides },
+		{
+			sub,
+			role: 'authenticated',
+			aud: 'authenticated',
+			exp: Math.floor(Date.now() / 1000) + 3600,
+			...overrides,
+		},
 		stack.SUPABASE_JWT_SECRET,
 	);
 }
 
 function clientWithToken(token: string): SupabaseClient {
-	return createClient(stack.SUPABASE_URL, stack.SUPABASE_ANON_KEY, { ...clientOptions, global: { headers: { Authorization: `Bearer ${token}` } } });
+	return createClient(stack.SUPABASE_URL, stack.SUPABASE_ANON_KEY, {
+		...clientOptions,
+		global: { headers: { Authorization: `Bearer ${token}` } },
+	});
 }
 
 async function createAuthUser(): Promise<string> {
@@ -107,7 +116,8 @@ async function untilVisible(client: SupabaseClient, table: string): Promise<void
 	for (;;) {
 		const { error } = await client.from(table).select('*', { head: true });
 		if (!error) return;
-		if (error.code !== 'PGRST205' || Date.now() > deadline) throw new Error(`${table} never became visible: ${JSON.stringify(error)}`);
+		if (error.code !== 'PGRST205' || Date.now() > deadline)
+			throw new Error(`${table} never became visible: ${JSON.stringify(error)}`);
 		await new Promise((resolve) => setTimeout(resolve, 50));
 	}
 }
@@ -142,25 +152,33 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await db.query('drop table if exists public.fidelity_rest_items, public.fidelity_rest_lists, public.fidelity_rest_notices, public.fidelity_rest_counter, public.fidelity_rest_late cascade');
+	await db.query(
+		'drop table if exists public.fidelity_rest_items, public.fidelity_rest_lists, public.fidelity_rest_notices, public.fidelity_rest_counter, public.fidelity_rest_late cascade',
+	);
 	await db.end();
 });
 
 const names = (rows: { name: string }[] | null) => (rows ?? []).map((row) => row.name);
-const groceryItems = () => alice.from('fidelity_rest_items').select('name').eq('list_id', groceries);
+const groceryItems = () =>
+	alice.from('fidelity_rest_items').select('name').eq('list_id', groceries);
 
 describe('root', () => {
 	it('serves an OpenAPI description naming the exposed tables and functions', async () => {
 		const { data, error } = await alice.getOpenApiSpec();
 		expect(error).toBeNull();
 		expect(data).toMatchObject({ swagger: '2.0', basePath: '/rest/v1' });
-		expect(Object.keys(data!.paths ?? {})).toEqual(expect.arrayContaining(['/fidelity_rest_items', '/rpc/fidelity_rest_add']));
+		expect(Object.keys(data!.paths ?? {})).toEqual(
+			expect.arrayContaining(['/fidelity_rest_items', '/rpc/fidelity_rest_add']),
+		);
 	});
 });
 
 describe('reads', () => {
 	it('serializes types as PostgREST does: numbers, arrays, json, timestamps with offsets, bigint ids', async () => {
-		const { data, error, status } = await alice.from('fidelity_rest_items').select('*').eq('sku', 'A-3');
+		const { data, error, status } = await alice
+			.from('fidelity_rest_items')
+			.select('*')
+			.eq('sku', 'A-3');
 		expect(error).toBeNull();
 		expect(status).toBe(200);
 		expect(data).toEqual([
@@ -199,12 +217,23 @@ describe('reads', () => {
 		expect(await run(groceryItems().is('note', null))).toEqual(['Dates', 'banana']);
 		expect(await run(groceryItems().not('note', 'is', null))).toEqual(['apple', 'carrot']);
 		expect(await run(groceryItems().is('done', true))).toEqual(['banana']);
-		expect(await run(groceryItems().in('name', ['apple', 'carrot', 'kiwi']))).toEqual(['apple', 'carrot']);
-		expect(await run(groceryItems().not('name', 'in', '(apple,carrot)'))).toEqual(['Dates', 'banana']);
+		expect(await run(groceryItems().in('name', ['apple', 'carrot', 'kiwi']))).toEqual([
+			'apple',
+			'carrot',
+		]);
+		expect(await run(groceryItems().not('name', 'in', '(apple,carrot)'))).toEqual([
+			'Dates',
+			'banana',
+		]);
 		expect(await run(groceryItems().in('name', []))).toEqual([]);
 		expect(await run(groceryItems().contains('tags', ['fruit', 'red']))).toEqual(['apple']);
-		expect(await run(groceryItems().containedBy('tags', ['fruit', 'yellow', 'vegetable']))).toEqual(['Dates', 'banana', 'carrot']);
-		expect(await run(groceryItems().overlaps('tags', ['red', 'vegetable']))).toEqual(['apple', 'carrot']);
+		expect(await run(groceryItems().containedBy('tags', ['fruit', 'yellow', 'vegetable']))).toEqual(
+			['Dates', 'banana', 'carrot'],
+		);
+		expect(await run(groceryItems().overlaps('tags', ['red', 'vegetable']))).toEqual([
+			'apple',
+			'carrot',
+		]);
 		expect(await run(groceryItems().contains('meta', { color: 'red' }))).toEqual(['apple']);
 		expect(await run(groceryItems().eq('meta->>color', 'yellow'))).toEqual(['banana']);
 		expect(await run(groceryItems().gt('due_at', '2026-01-15T00:00:00Z'))).toEqual(['Dates']);
@@ -213,40 +242,73 @@ describe('reads', () => {
 	});
 
 	it('combines filters with or/and logic trees, including nested and negated ones', async () => {
-		const { data, error } = await groceryItems().or('qty.eq.0,and(qty.gt.5,note.is.null)').order('name');
+		const { data, error } = await groceryItems()
+			.or('qty.eq.0,and(qty.gt.5,note.is.null)')
+			.order('name');
 		expect(error).toBeNull();
 		expect(names(data)).toEqual(['Dates', 'banana']);
-		const negated = await groceryItems().or('name.eq.apple,name.eq.banana').not('name', 'eq', 'banana').order('name');
+		const negated = await groceryItems()
+			.or('name.eq.apple,name.eq.banana')
+			.not('name', 'eq', 'banana')
+			.order('name');
 		expect(names(negated.data)).toEqual(['apple']);
-		const quoted = await groceryItems().or('note.eq."crisp",name.in.(carrot,"Dates")').order('name');
+		const quoted = await groceryItems()
+			.or('note.eq."crisp",name.in.(carrot,"Dates")')
+			.order('name');
 		expect(names(quoted.data)).toEqual(['Dates', 'apple', 'carrot']);
 	});
 
 	it('orders by several columns with nulls first or last', async () => {
-		const nullsFirst = await groceryItems().order('note', { ascending: false, nullsFirst: true }).order('name');
+		const nullsFirst = await groceryItems()
+			.order('note', { ascending: false, nullsFirst: true })
+			.order('name');
 		expect(names(nullsFirst.data)).toEqual(['Dates', 'banana', 'carrot', 'apple']);
-		const nullsLast = await groceryItems().order('note', { ascending: true, nullsFirst: false }).order('name', { ascending: false });
+		const nullsLast = await groceryItems()
+			.order('note', { ascending: true, nullsFirst: false })
+			.order('name', { ascending: false });
 		expect(names(nullsLast.data)).toEqual(['apple', 'carrot', 'banana', 'Dates']);
 	});
 
 	it('pages with limit, range and exact counts, answering 206 for a partial range', async () => {
 		const limited = await groceryItems().order('name').limit(2);
 		expect(names(limited.data)).toEqual(['Dates', 'apple']);
-		const page = await alice.from('fidelity_rest_items').select('name', { count: 'exact' }).eq('list_id', groceries).order('name').range(1, 2);
+		const page = await alice
+			.from('fidelity_rest_items')
+			.select('name', { count: 'exact' })
+			.eq('list_id', groceries)
+			.order('name')
+			.range(1, 2);
 		expect(page).toMatchObject({ status: 206, count: 4, error: null });
 		expect(names(page.data)).toEqual(['apple', 'banana']);
-		const whole = await alice.from('fidelity_rest_items').select('name', { count: 'exact' }).eq('list_id', groceries);
+		const whole = await alice
+			.from('fidelity_rest_items')
+			.select('name', { count: 'exact' })
+			.eq('list_id', groceries);
 		expect(whole).toMatchObject({ status: 200, count: 4 });
-		const head = await alice.from('fidelity_rest_items').select('*', { count: 'exact', head: true }).eq('list_id', groceries);
+		const head = await alice
+			.from('fidelity_rest_items')
+			.select('*', { count: 'exact', head: true })
+			.eq('list_id', groceries);
 		expect(head).toMatchObject({ status: 200, count: 4, data: null });
-		const none = await alice.from('fidelity_rest_items').select('name', { count: 'exact' }).eq('name', 'no such item');
+		const none = await alice
+			.from('fidelity_rest_items')
+			.select('name', { count: 'exact' })
+			.eq('name', 'no such item');
 		expect(none).toMatchObject({ status: 200, count: 0, data: [] });
 	});
 
 	it('refuses an offset past the end when counting, as PostgREST does', async () => {
-		const { error, status } = await alice.from('fidelity_rest_items').select('name', { count: 'exact' }).eq('list_id', groceries).range(10, 12);
+		const { error, status } = await alice
+			.from('fidelity_rest_items')
+			.select('name', { count: 'exact' })
+			.eq('list_id', groceries)
+			.range(10, 12);
 		expect(status).toBe(416);
-		expect(error).toMatchObject({ code: 'PGRST103', message: 'Requested range not satisfiable', details: 'An offset of 10 was requested, but there are only 4 rows.' });
+		expect(error).toMatchObject({
+			code: 'PGRST103',
+			message: 'Requested range not satisfiable',
+			details: 'An offset of 10 was requested, but there are only 4 rows.',
+		});
 	});
 
 	it('selects columns with aliases, casts and JSON paths', async () => {
@@ -263,20 +325,39 @@ describe('reads', () => {
 		expect(one).toMatchObject({ status: 200, data: { name: 'banana' }, error: null });
 		const many = await groceryItems().single();
 		expect(many.status).toBe(406);
-		expect(many.error).toMatchObject({ code: 'PGRST116', message: 'Cannot coerce the result to a single JSON object', details: 'The result contains 4 rows', hint: null });
+		expect(many.error).toMatchObject({
+			code: 'PGRST116',
+			message: 'Cannot coerce the result to a single JSON object',
+			details: 'The result contains 4 rows',
+			hint: null,
+		});
 		const none = await alice.from('fidelity_rest_items').select('name').eq('sku', 'nope').single();
 		expect(none.error).toMatchObject({ code: 'PGRST116', details: 'The result contains 0 rows' });
 	});
 
 	it('maybeSingle() gives null for no row and the row for one', async () => {
-		const none = await alice.from('fidelity_rest_items').select('name').eq('sku', 'nope').maybeSingle();
+		const none = await alice
+			.from('fidelity_rest_items')
+			.select('name')
+			.eq('sku', 'nope')
+			.maybeSingle();
 		expect(none).toMatchObject({ data: null, error: null, status: 200 });
-		const one = await alice.from('fidelity_rest_items').select('name').eq('sku', 'A-4').maybeSingle();
+		const one = await alice
+			.from('fidelity_rest_items')
+			.select('name')
+			.eq('sku', 'A-4')
+			.maybeSingle();
 		expect(one.data).toEqual({ name: 'Dates' });
 	});
 
 	it('answers text/csv for csv()', async () => {
-		const { data, error } = await alice.from('fidelity_rest_items').select('name,qty,note').eq('list_id', groceries).order('name').limit(2).csv();
+		const { data, error } = await alice
+			.from('fidelity_rest_items')
+			.select('name,qty,note')
+			.eq('list_id', groceries)
+			.order('name')
+			.limit(2)
+			.csv();
 		expect(error).toBeNull();
 		expect(data).toBe('name,qty,note\nDates,12,\napple,3,crisp');
 	});
@@ -290,19 +371,38 @@ describe('reads', () => {
 			.limit(2, { referencedTable: 'fidelity_rest_items' });
 		expect(lists.error).toBeNull();
 		expect(lists.data).toEqual([
-			{ title: 'Groceries', fidelity_rest_items: [{ name: 'Dates', qty: 12 }, { name: 'apple', qty: 3 }] },
+			{
+				title: 'Groceries',
+				fidelity_rest_items: [
+					{ name: 'Dates', qty: 12 },
+					{ name: 'apple', qty: 3 },
+				],
+			},
 			{ title: 'Hardware', fidelity_rest_items: [{ name: 'nails', qty: 100 }] },
 		]);
-		const items = await alice.from('fidelity_rest_items').select('name, list:fidelity_rest_lists(title)').eq('sku', 'A-5');
+		const items = await alice
+			.from('fidelity_rest_items')
+			.select('name, list:fidelity_rest_lists(title)')
+			.eq('sku', 'A-5');
 		expect(items.data).toEqual([{ name: 'nails', list: { title: 'Hardware' } }]);
-		const byColumn = await alice.from('fidelity_rest_items').select('name, list_id(title)').eq('sku', 'A-1');
+		const byColumn = await alice
+			.from('fidelity_rest_items')
+			.select('name, list_id(title)')
+			.eq('sku', 'A-1');
 		expect(byColumn.data).toEqual([{ name: 'apple', list_id: { title: 'Groceries' } }]);
 	});
 
 	it('filters parents by embedded rows with !inner, and embedded rows alone without it', async () => {
-		const inner = await alice.from('fidelity_rest_lists').select('title, fidelity_rest_items!inner(name)').eq('fidelity_rest_items.name', 'nails');
+		const inner = await alice
+			.from('fidelity_rest_lists')
+			.select('title, fidelity_rest_items!inner(name)')
+			.eq('fidelity_rest_items.name', 'nails');
 		expect(inner.data).toEqual([{ title: 'Hardware', fidelity_rest_items: [{ name: 'nails' }] }]);
-		const outer = await alice.from('fidelity_rest_lists').select('title, fidelity_rest_items(name)').eq('fidelity_rest_items.name', 'nails').order('title');
+		const outer = await alice
+			.from('fidelity_rest_lists')
+			.select('title, fidelity_rest_items(name)')
+			.eq('fidelity_rest_items.name', 'nails')
+			.order('title');
 		expect(outer.data).toEqual([
 			{ title: 'Groceries', fidelity_rest_items: [] },
 			{ title: 'Hardware', fidelity_rest_items: [{ name: 'nails' }] },
@@ -310,37 +410,57 @@ describe('reads', () => {
 	});
 
 	it('reports an embedding without a relationship as PGRST200', async () => {
-		const { error, status } = await alice.from('fidelity_rest_items').select('name, fidelity_rest_notices(body)');
+		const { error, status } = await alice
+			.from('fidelity_rest_items')
+			.select('name, fidelity_rest_notices(body)');
 		expect(status).toBe(400);
 		expect(error).toMatchObject({
 			code: 'PGRST200',
-			message: "Could not find a relationship between 'fidelity_rest_items' and 'fidelity_rest_notices' in the schema cache",
+			message:
+				"Could not find a relationship between 'fidelity_rest_items' and 'fidelity_rest_notices' in the schema cache",
 		});
 	});
 
 	it('runs as the JWT role: RLS hides other users’ rows and anon sees only what its policies allow', async () => {
-		expect(names((await alice.from('fidelity_rest_items').select('name').eq('sku', 'B-1')).data)).toEqual([]);
+		expect(
+			names((await alice.from('fidelity_rest_items').select('name').eq('sku', 'B-1')).data),
+		).toEqual([]);
 		expect(names((await bob.from('fidelity_rest_items').select('name')).data)).toEqual(['secret']);
 		const anonymous = await anonClient().from('fidelity_rest_items').select('name');
 		expect(anonymous).toMatchObject({ data: [], error: null, status: 200 });
 		const notices = await anonClient().from('fidelity_rest_notices').select('body').order('id');
 		expect(notices.data).toEqual([{ body: 'hello' }, { body: 'world' }]);
-		const service = await serviceClient().from('fidelity_rest_items').select('name', { count: 'exact', head: true }).in('sku', ['A-1', 'B-1']);
+		const service = await serviceClient()
+			.from('fidelity_rest_items')
+			.select('name', { count: 'exact', head: true })
+			.in('sku', ['A-1', 'B-1']);
 		expect(service.count).toBe(2);
 	});
 
 	it('sets the request settings PostgREST sets: role, claims, method, path and headers', async () => {
 		const { data, error } = await alice.rpc('fidelity_rest_whoami', {}, { get: true });
 		expect(error).toBeNull();
-		expect(data).toEqual({ role: 'authenticated', uid: aliceId, method: 'GET', path: '/rpc/fidelity_rest_whoami', client: expect.stringMatching(/^supabase-js/) });
+		expect(data).toEqual({
+			role: 'authenticated',
+			uid: aliceId,
+			method: 'GET',
+			path: '/rpc/fidelity_rest_whoami',
+			client: expect.stringMatching(/^supabase-js/),
+		});
 	});
 });
 
 describe('writes', () => {
 	it('inserts one row: 201 without a body by default, the row with select()', async () => {
-		const minimal = await alice.from('fidelity_rest_items').insert({ list_id: hardware, name: 'screws', sku: 'W-1' });
+		const minimal = await alice
+			.from('fidelity_rest_items')
+			.insert({ list_id: hardware, name: 'screws', sku: 'W-1' });
 		expect(minimal).toMatchObject({ status: 201, data: null, error: null });
-		const { data, status } = await alice.from('fidelity_rest_items').insert({ list_id: hardware, name: 'bolts', sku: 'W-2', qty: 5 }).select('name, qty, owner_id, done').single();
+		const { data, status } = await alice
+			.from('fidelity_rest_items')
+			.insert({ list_id: hardware, name: 'bolts', sku: 'W-2', qty: 5 })
+			.select('name, qty, owner_id, done')
+			.single();
 		expect(status).toBe(201);
 		expect(data).toEqual({ name: 'bolts', qty: 5, owner_id: aliceId, done: false });
 	});
@@ -348,24 +468,52 @@ describe('writes', () => {
 	it('inserts several rows at once, a missing key becoming null as supabase-js asks (columns=)', async () => {
 		const { data, error, count } = await alice
 			.from('fidelity_rest_items')
-			.insert([{ list_id: hardware, name: 'glue', sku: 'W-3', note: 'strong' }, { list_id: hardware, name: 'tape', sku: 'W-4' }], { count: 'exact' })
+			.insert(
+				[
+					{ list_id: hardware, name: 'glue', sku: 'W-3', note: 'strong' },
+					{ list_id: hardware, name: 'tape', sku: 'W-4' },
+				],
+				{ count: 'exact' },
+			)
 			.select('name, note');
 		expect(error).toBeNull();
 		expect(count).toBe(2);
-		expect(data).toEqual([{ name: 'glue', note: 'strong' }, { name: 'tape', note: null }]);
+		expect(data).toEqual([
+			{ name: 'glue', note: 'strong' },
+			{ name: 'tape', note: null },
+		]);
 	});
 
 	it('upserts: merge-duplicates updates (200 when nothing new), ignore-duplicates keeps the old row', async () => {
-		const merged = await alice.from('fidelity_rest_items').upsert({ list_id: hardware, name: 'glue (updated)', sku: 'W-3' }, { onConflict: 'sku' }).select('name, note');
-		expect(merged).toMatchObject({ status: 200, data: [{ name: 'glue (updated)', note: 'strong' }] });
-		const ignored = await alice.from('fidelity_rest_items').upsert([{ list_id: hardware, name: 'ignored', sku: 'W-3' }, { list_id: hardware, name: 'wire', sku: 'W-5' }], { onConflict: 'sku', ignoreDuplicates: true }).select('name');
+		const merged = await alice
+			.from('fidelity_rest_items')
+			.upsert({ list_id: hardware, name: 'glue (updated)', sku: 'W-3' }, { onConflict: 'sku' })
+			.select('name, note');
+		expect(merged).toMatchObject({
+			status: 200,
+			data: [{ name: 'glue (updated)', note: 'strong' }],
+		});
+		const ignored = await alice
+			.from('fidelity_rest_items')
+			.upsert(
+				[
+					{ list_id: hardware, name: 'ignored', sku: 'W-3' },
+					{ list_id: hardware, name: 'wire', sku: 'W-5' },
+				],
+				{ onConflict: 'sku', ignoreDuplicates: true },
+			)
+			.select('name');
 		expect(ignored).toMatchObject({ status: 201, data: [{ name: 'wire' }] });
 		const stored = await db.query("select name from public.fidelity_rest_items where sku = 'W-3'");
 		expect(stored.rows).toEqual([{ name: 'glue (updated)' }]);
 	});
 
 	it('updates with filters: 204 by default, the rows with select(), a count with count=exact', async () => {
-		const minimal = await alice.from('fidelity_rest_items').update({ note: 'boxed' }).eq('list_id', hardware).like('sku', 'W-%');
+		const minimal = await alice
+			.from('fidelity_rest_items')
+			.update({ note: 'boxed' })
+			.eq('list_id', hardware)
+			.like('sku', 'W-%');
 		expect(minimal).toMatchObject({ status: 204, data: null, error: null });
 		const { data, count, status } = await alice
 			.from('fidelity_rest_items')
@@ -374,98 +522,194 @@ describe('writes', () => {
 			.select('name, qty, tags, meta, note');
 		expect(status).toBe(200);
 		expect(count).toBe(1);
-		expect(data).toEqual([{ name: 'screws', qty: 9, tags: ['metal', 'small'], meta: { bin: 4 }, note: 'boxed' }]);
+		expect(data).toEqual([
+			{ name: 'screws', qty: 9, tags: ['metal', 'small'], meta: { bin: 4 }, note: 'boxed' },
+		]);
 	});
 
 	it('cannot update or delete other users’ rows: RLS leaves them untouched', async () => {
-		const update = await bob.from('fidelity_rest_items').update({ note: 'hacked' }).eq('sku', 'W-1').select();
+		const update = await bob
+			.from('fidelity_rest_items')
+			.update({ note: 'hacked' })
+			.eq('sku', 'W-1')
+			.select();
 		expect(update).toMatchObject({ status: 200, data: [], error: null });
 		const removal = await bob.from('fidelity_rest_items').delete().eq('sku', 'W-1').select();
 		expect(removal.data).toEqual([]);
-		expect((await db.query("select note from public.fidelity_rest_items where sku = 'W-1'")).rows).toEqual([{ note: 'boxed' }]);
+		expect(
+			(await db.query("select note from public.fidelity_rest_items where sku = 'W-1'")).rows,
+		).toEqual([{ note: 'boxed' }]);
 	});
 
 	it('deletes with filters and refuses a DELETE or UPDATE without any, as Supabase does', async () => {
-		const { data, count, status } = await alice.from('fidelity_rest_items').delete({ count: 'exact' }).in('sku', ['W-4', 'W-5']).select('sku').order('sku');
+		const { data, count, status } = await alice
+			.from('fidelity_rest_items')
+			.delete({ count: 'exact' })
+			.in('sku', ['W-4', 'W-5'])
+			.select('sku')
+			.order('sku');
 		expect(status).toBe(200);
 		expect(count).toBe(2);
 		expect(data).toEqual([{ sku: 'W-4' }, { sku: 'W-5' }]);
 		const unfiltered = await alice.from('fidelity_rest_items').delete();
 		expect(unfiltered.status).toBe(400);
-		expect(unfiltered.error).toMatchObject({ code: '21000', message: 'DELETE requires a WHERE clause' });
+		expect(unfiltered.error).toMatchObject({
+			code: '21000',
+			message: 'DELETE requires a WHERE clause',
+		});
 		const unfilteredUpdate = await alice.from('fidelity_rest_items').update({ note: 'all' });
-		expect(unfilteredUpdate.error).toMatchObject({ code: '21000', message: 'UPDATE requires a WHERE clause' });
-		expect((await db.query("select count(*)::int as n from public.fidelity_rest_items where owner_id = $1 and note = 'all'", [aliceId])).rows[0].n).toBe(0);
+		expect(unfilteredUpdate.error).toMatchObject({
+			code: '21000',
+			message: 'UPDATE requires a WHERE clause',
+		});
+		expect(
+			(
+				await db.query(
+					"select count(*)::int as n from public.fidelity_rest_items where owner_id = $1 and note = 'all'",
+					[aliceId],
+				)
+			).rows[0].n,
+		).toBe(0);
 	});
 
 	it('answers an RLS denial on insert with 42501: 403 for a user, 401 for anon', async () => {
-		const forged = await bob.from('fidelity_rest_items').insert({ list_id: groceries, owner_id: aliceId, name: 'forged' });
+		const forged = await bob
+			.from('fidelity_rest_items')
+			.insert({ list_id: groceries, owner_id: aliceId, name: 'forged' });
 		expect(forged.status).toBe(403);
-		expect(forged.error).toMatchObject({ code: '42501', message: 'new row violates row-level security policy for table "fidelity_rest_items"', details: null, hint: null });
-		const anonymous = await anonClient().from('fidelity_rest_notices').insert({ id: 3, body: 'spam' });
+		expect(forged.error).toMatchObject({
+			code: '42501',
+			message: 'new row violates row-level security policy for table "fidelity_rest_items"',
+			details: null,
+			hint: null,
+		});
+		const anonymous = await anonClient()
+			.from('fidelity_rest_notices')
+			.insert({ id: 3, body: 'spam' });
 		expect(anonymous.status).toBe(401);
-		expect(anonymous.error).toMatchObject({ code: '42501', message: 'new row violates row-level security policy for table "fidelity_rest_notices"' });
+		expect(anonymous.error).toMatchObject({
+			code: '42501',
+			message: 'new row violates row-level security policy for table "fidelity_rest_notices"',
+		});
 	});
 
 	it('maps constraint violations to PostgREST statuses with PostgreSQL’s details', async () => {
-		const duplicate = await alice.from('fidelity_rest_items').insert({ list_id: groceries, name: 'again', sku: 'A-1' });
+		const duplicate = await alice
+			.from('fidelity_rest_items')
+			.insert({ list_id: groceries, name: 'again', sku: 'A-1' });
 		expect(duplicate.status).toBe(409);
 		// PostgreSQL withholds the key's value from the detail on a table with row level security.
-		expect(duplicate.error).toEqual({ code: '23505', message: 'duplicate key value violates unique constraint "fidelity_rest_items_sku_key"', details: null, hint: null });
-		const foreign = await alice.from('fidelity_rest_items').insert({ list_id: randomUUID(), name: 'orphan' });
+		expect(duplicate.error).toEqual({
+			code: '23505',
+			message: 'duplicate key value violates unique constraint "fidelity_rest_items_sku_key"',
+			details: null,
+			hint: null,
+		});
+		const foreign = await alice
+			.from('fidelity_rest_items')
+			.insert({ list_id: randomUUID(), name: 'orphan' });
 		expect(foreign).toMatchObject({ status: 409, error: { code: '23503' } });
-		const check = await alice.from('fidelity_rest_items').insert({ list_id: groceries, name: 'negative', qty: -1 });
+		const check = await alice
+			.from('fidelity_rest_items')
+			.insert({ list_id: groceries, name: 'negative', qty: -1 });
 		expect(check).toMatchObject({ status: 400, error: { code: '23514' } });
-		const notNull = await alice.from('fidelity_rest_items').insert({ list_id: groceries, name: null });
-		expect(notNull).toMatchObject({ status: 400, error: { code: '23502', message: 'null value in column "name" of relation "fidelity_rest_items" violates not-null constraint' } });
+		const notNull = await alice
+			.from('fidelity_rest_items')
+			.insert({ list_id: groceries, name: null });
+		expect(notNull).toMatchObject({
+			status: 400,
+			error: {
+				code: '23502',
+				message:
+					'null value in column "name" of relation "fidelity_rest_items" violates not-null constraint',
+			},
+		});
 		const badValue = await groceryItems().eq('qty', 'many');
-		expect(badValue).toMatchObject({ status: 400, error: { code: '22P02', message: 'invalid input syntax for type integer: "many"' } });
+		expect(badValue).toMatchObject({
+			status: 400,
+			error: { code: '22P02', message: 'invalid input syntax for type integer: "many"' },
+		});
 	});
 
 	it('reports an unknown column in a body as PGRST204', async () => {
-		const { error, status } = await alice.from('fidelity_rest_items').insert({ name: 'x', colour: 'red' });
+		const { error, status } = await alice
+			.from('fidelity_rest_items')
+			.insert({ name: 'x', colour: 'red' });
 		expect(status).toBe(400);
-		expect(error).toMatchObject({ code: 'PGRST204', message: "Could not find the 'colour' column of 'fidelity_rest_items' in the schema cache" });
+		expect(error).toMatchObject({
+			code: 'PGRST204',
+			message: "Could not find the 'colour' column of 'fidelity_rest_items' in the schema cache",
+		});
 	});
 });
 
 describe('rpc', () => {
 	it('calls with named arguments by POST, and by GET, using defaults for missing ones', async () => {
-		expect(await alice.rpc('fidelity_rest_add', { a: 2, b: 3 })).toMatchObject({ data: 5, status: 200, error: null });
+		expect(await alice.rpc('fidelity_rest_add', { a: 2, b: 3 })).toMatchObject({
+			data: 5,
+			status: 200,
+			error: null,
+		});
 		expect((await alice.rpc('fidelity_rest_add', { a: 2 }, { get: true })).data).toBe(12);
 	});
 
 	it('filters, orders and limits a set-returning function like a table', async () => {
-		const { data, error } = await alice.rpc('fidelity_rest_items_above', { min_qty: 2 }).select('name').lt('qty', 50).order('qty', { ascending: false }).limit(2);
+		const { data, error } = await alice
+			.rpc('fidelity_rest_items_above', { min_qty: 2 })
+			.select('name')
+			.lt('qty', 50)
+			.order('qty', { ascending: false })
+			.limit(2);
 		expect(error).toBeNull();
 		expect(data).toEqual([{ name: 'Dates' }, { name: 'screws' }]);
-		const counted = await alice.rpc('fidelity_rest_items_above', { min_qty: 2 }, { count: 'exact', head: true });
+		const counted = await alice.rpc(
+			'fidelity_rest_items_above',
+			{ min_qty: 2 },
+			{ count: 'exact', head: true },
+		);
 		expect(counted.count).toBe(6);
 	});
 
 	it('answers 204 for a void function, and its effects are committed', async () => {
-		const { data, status, error } = await alice.rpc('fidelity_rest_touch', { item_id: (await db.query("select id from public.fidelity_rest_items where sku = 'A-2'")).rows[0].id, new_note: 'ripe' });
+		const { data, status, error } = await alice.rpc('fidelity_rest_touch', {
+			item_id: (await db.query("select id from public.fidelity_rest_items where sku = 'A-2'"))
+				.rows[0].id,
+			new_note: 'ripe',
+		});
 		expect(error).toBeNull();
 		expect(status).toBe(204);
 		expect(data).toBeNull();
-		expect((await db.query("select note from public.fidelity_rest_items where sku = 'A-2'")).rows[0].note).toBe('ripe');
+		expect(
+			(await db.query("select note from public.fidelity_rest_items where sku = 'A-2'")).rows[0]
+				.note,
+		).toBe('ripe');
 	});
 
 	it('passes the whole body to a function with a single unnamed jsonb parameter', async () => {
-		expect((await alice.rpc('fidelity_rest_echo', { any: ['thing', 1] })).data).toEqual({ any: ['thing', 1] });
+		expect((await alice.rpc('fidelity_rest_echo', { any: ['thing', 1] })).data).toEqual({
+			any: ['thing', 1],
+		});
 	});
 
 	it('runs GET in a read-only transaction: a writing function fails with 25006 405', async () => {
 		const { error, status } = await alice.rpc('fidelity_rest_hit', {}, { get: true });
 		expect(status).toBe(405);
-		expect(error).toMatchObject({ code: '25006', message: 'cannot execute UPDATE in a read-only transaction' });
+		expect(error).toMatchObject({
+			code: '25006',
+			message: 'cannot execute UPDATE in a read-only transaction',
+		});
 		expect((await alice.rpc('fidelity_rest_hit')).data).toBe(1);
 	});
 
 	it('maps RAISE to 400 with message, detail and hint, and PTxxx to its status', async () => {
 		const plain = await alice.rpc('fidelity_rest_fail', { kind: 'plain' });
 		expect(plain.status).toBe(400);
-		expect(plain.error).toMatchObject({ code: 'P0001', message: 'stock ran out', details: 'item 7', hint: 'restock first' });
+		expect(plain.error).toMatchObject({
+			code: 'P0001',
+			message: 'stock ran out',
+			details: 'item 7',
+			hint: 'restock first',
+		});
 		const payment = await alice.rpc('fidelity_rest_fail', { kind: 'payment' });
 		expect(payment).toMatchObject({ status: 402, error: { code: 'PT402', message: 'pay first' } });
 	});
@@ -476,17 +720,24 @@ describe('rpc', () => {
 		expect(unknown.error).toEqual({
 			code: 'PGRST202',
 			message: 'Could not find the function public.fidelity_rest_ad(a) in the schema cache',
-			details: 'Searched for the function public.fidelity_rest_ad with parameter a or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.',
+			details:
+				'Searched for the function public.fidelity_rest_ad with parameter a or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.',
 			hint: 'Perhaps you meant to call the function public.fidelity_rest_add',
 		});
 		const wrongArgument = await alice.rpc('fidelity_rest_add', { x: 1 });
-		expect(wrongArgument.error).toMatchObject({ code: 'PGRST202', hint: 'Perhaps you meant to call the function public.fidelity_rest_add(a, b)' });
+		expect(wrongArgument.error).toMatchObject({
+			code: 'PGRST202',
+			hint: 'Perhaps you meant to call the function public.fidelity_rest_add(a, b)',
+		});
 	});
 
 	it('applies the impersonated role’s own settings: anon’s statement_timeout cancels a long call', async () => {
 		const { error, status } = await anonClient().rpc('fidelity_rest_sleep', { seconds: 3.5 });
 		expect(status).toBe(500);
-		expect(error).toMatchObject({ code: '57014', message: 'canceling statement due to statement timeout' });
+		expect(error).toMatchObject({
+			code: '57014',
+			message: 'canceling statement due to statement timeout',
+		});
 	}, 15_000);
 });
 
@@ -494,8 +745,14 @@ describe('errors', () => {
 	it('reports an unknown column as PostgreSQL’s 42703', async () => {
 		const { error, status } = await alice.from('fidelity_rest_items').select('name, colour');
 		expect(status).toBe(400);
-		expect(error).toMatchObject({ code: '42703', message: 'column fidelity_rest_items.colour does not exist' });
-		expect((await groceryItems().eq('nam', 'apple')).error).toMatchObject({ code: '42703', hint: 'Perhaps you meant to reference the column "fidelity_rest_items.name".' });
+		expect(error).toMatchObject({
+			code: '42703',
+			message: 'column fidelity_rest_items.colour does not exist',
+		});
+		expect((await groceryItems().eq('nam', 'apple')).error).toMatchObject({
+			code: '42703',
+			hint: 'Perhaps you meant to reference the column "fidelity_rest_items.name".',
+		});
 	});
 
 	it('reports an unknown table as PGRST205 404 with a hint', async () => {
@@ -514,33 +771,72 @@ describe('errors', () => {
 			...clientOptions,
 			global: { fetch: (input, init) => fetch(input, { ...init, body: '{"name": ' }) },
 		});
-		const { error, status } = await broken.from('fidelity_rest_notices').insert({ id: 9, body: 'x' });
+		const { error, status } = await broken
+			.from('fidelity_rest_notices')
+			.insert({ id: 9, body: 'x' });
 		expect(status).toBe(400);
-		expect(error).toEqual({ code: 'PGRST102', message: 'Empty or invalid json', details: null, hint: null });
+		expect(error).toEqual({
+			code: 'PGRST102',
+			message: 'Empty or invalid json',
+			details: null,
+			hint: null,
+		});
 	});
 
 	it('reports a malformed filter as PGRST100', async () => {
-		const { error, status } = await alice.from('fidelity_rest_items').select('name').filter('qty', 'between', '1');
+		const { error, status } = await alice
+			.from('fidelity_rest_items')
+			.select('name')
+			.filter('qty', 'between', '1');
 		expect(status).toBe(400);
-		expect(error).toMatchObject({ code: 'PGRST100', message: 'failed to parse filter (between.1)' });
+		expect(error).toMatchObject({
+			code: 'PGRST100',
+			message: 'failed to parse filter (between.1)',
+		});
 	});
 
 	it('refuses a schema that is not exposed with PGRST106 406', async () => {
 		const { error, status } = await alice.schema('private').from('function_schedules').select();
 		expect(status).toBe(406);
-		expect(error).toMatchObject({ code: 'PGRST106', message: 'Invalid schema: private', hint: 'Only the following schemas are exposed: public' });
+		expect(error).toMatchObject({
+			code: 'PGRST106',
+			message: 'Invalid schema: private',
+			hint: 'Only the following schemas are exposed: public',
+		});
 	});
 
 	it('answers invalid and expired JWTs with 401 PGRST301 / PGRST303', async () => {
-		const forged = clientWithToken(await signJwt({ sub: aliceId, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 60 }, 'not-the-secret-not-the-secret-not-the-secret'));
+		const forged = clientWithToken(
+			await signJwt(
+				{ sub: aliceId, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 60 },
+				'not-the-secret-not-the-secret-not-the-secret',
+			),
+		);
 		const bad = await forged.from('fidelity_rest_items').select();
 		expect(bad.status).toBe(401);
-		expect(bad.error).toMatchObject({ code: 'PGRST301', message: 'JWT cryptographic operation failed' });
-		const expired = await clientWithToken(await accessToken(aliceId, { exp: Math.floor(Date.now() / 1000) - 10 })).from('fidelity_rest_items').select();
-		expect(expired).toMatchObject({ status: 401, error: { code: 'PGRST303', message: 'JWT expired' } });
-		const unknownRole = await clientWithToken(await accessToken(aliceId, { role: 'no_such_role' })).from('fidelity_rest_items').select();
-		expect(unknownRole).toMatchObject({ status: 401, error: { code: '22023', message: 'role "no_such_role" does not exist' } });
-		const escalation = await clientWithToken(await accessToken(aliceId, { role: 'supabase_admin' })).from('fidelity_rest_items').select();
+		expect(bad.error).toMatchObject({
+			code: 'PGRST301',
+			message: 'JWT cryptographic operation failed',
+		});
+		const expired = await clientWithToken(
+			await accessToken(aliceId, { exp: Math.floor(Date.now() / 1000) - 10 }),
+		)
+			.from('fidelity_rest_items')
+			.select();
+		expect(expired).toMatchObject({
+			status: 401,
+			error: { code: 'PGRST303', message: 'JWT expired' },
+		});
+		const unknownRole = await clientWithToken(await accessToken(aliceId, { role: 'no_such_role' }))
+			.from('fidelity_rest_items')
+			.select();
+		expect(unknownRole).toMatchObject({
+			status: 401,
+			error: { code: '22023', message: 'role "no_such_role" does not exist' },
+		});
+		const escalation = await clientWithToken(await accessToken(aliceId, { role: 'supabase_admin' }))
+			.from('fidelity_rest_items')
+			.select();
 		expect(escalation).toMatchObject({ status: 403, error: { code: '42501' } });
 	});
 });
@@ -560,35 +856,63 @@ describe('injection attempts', () => {
 		const payload = `x'); delete from public.fidelity_rest_items; drop table public.fidelity_rest_lists; --`;
 		const attempts = [
 			alice.from('fidelity_rest_items').select(`name,"${payload}"`),
-			alice.from('fidelity_rest_items').select(`name::text); delete from public.fidelity_rest_items; --`),
+			alice
+				.from('fidelity_rest_items')
+				.select(`name::text); delete from public.fidelity_rest_items; --`),
 			alice.from('fidelity_rest_items').select(`meta->>"${payload}"`),
 			alice.from('fidelity_rest_items').select('name').eq(`name" = name or 1=1; --`, 'x'),
 			alice.from('fidelity_rest_items').select('name').eq('name', payload),
 			alice.from('fidelity_rest_items').select('name').in('name', [payload, `') or ('1'='1`]),
 			alice.from('fidelity_rest_items').select('name').or(`name.eq.${payload}`),
-			alice.from('fidelity_rest_items').select('name').order(`name; delete from public.fidelity_rest_items`),
-			alice.from('fidelity_rest_items').select('name').order(`"name; delete from public.fidelity_rest_items"`),
+			alice
+				.from('fidelity_rest_items')
+				.select('name')
+				.order(`name; delete from public.fidelity_rest_items`),
+			alice
+				.from('fidelity_rest_items')
+				.select('name')
+				.order(`"name; delete from public.fidelity_rest_items"`),
 			alice.from(`fidelity_rest_items; delete from public.fidelity_rest_items; --`).select(),
-			alice.from('fidelity_rest_items').upsert({ name: 'y', sku: 'A-1' }, { onConflict: `sku) do update set name = 'owned'; --` }),
-			alice.from('fidelity_rest_items').update({ [`note" = 'owned', "name`]: 'x' }).eq('sku', 'A-1'),
+			alice
+				.from('fidelity_rest_items')
+				.upsert({ name: 'y', sku: 'A-1' }, { onConflict: `sku) do update set name = 'owned'; --` }),
+			alice
+				.from('fidelity_rest_items')
+				.update({ [`note" = 'owned', "name`]: 'x' })
+				.eq('sku', 'A-1'),
 			alice.from('fidelity_rest_items').update({ note: payload }).eq('sku', `A-1' or '1'='1`),
 			alice.from('fidelity_rest_items').delete().eq('sku', `' or 1=1 --`),
-			alice.rpc('fidelity_rest_add', { [`a := 1); delete from public.fidelity_rest_items; --`]: 1 }),
+			alice.rpc('fidelity_rest_add', {
+				[`a := 1); delete from public.fidelity_rest_items; --`]: 1,
+			}),
 			alice.rpc(`fidelity_rest_hit(); delete from public.fidelity_rest_items; --`),
-			alice.schema(`public"; delete from public.fidelity_rest_items; --`).from('fidelity_rest_items').select(),
+			alice
+				.schema(`public"; delete from public.fidelity_rest_items; --`)
+				.from('fidelity_rest_items')
+				.select(),
 		];
 		const results = await Promise.all(attempts);
-		expect(results.map((result) => result.status)).toEqual([400, 400, 200, 400, 200, 200, 400, 400, 400, 404, 400, 400, 204, 204, 404, 404, 406]);
+		expect(results.map((result) => result.status)).toEqual([
+			400, 400, 200, 400, 200, 200, 400, 400, 400, 404, 400, 400, 204, 204, 404, 404, 406,
+		]);
 		// The one successful read with a hostile JSON key found only that no row has such a key.
-		expect((results[2].data as Record<string, unknown>[]).every((row) => Object.values(row).every((value) => value === null))).toBe(true);
+		expect(
+			(results[2].data as Record<string, unknown>[]).every((row) =>
+				Object.values(row).every((value) => value === null),
+			),
+		).toBe(true);
 		expect(await fingerprint()).toEqual(before);
 	});
 });
 
 describe('schema cache', () => {
 	it('sees a table created after start once the DDL event trigger has announced it', async () => {
-		await db.query('create table public.fidelity_rest_late (id integer primary key, label text); grant select on public.fidelity_rest_late to anon; insert into public.fidelity_rest_late values (1, $$late$$)');
+		await db.query(
+			'create table public.fidelity_rest_late (id integer primary key, label text); grant select on public.fidelity_rest_late to anon; insert into public.fidelity_rest_late values (1, $$late$$)',
+		);
 		await untilVisible(serviceClient(), 'fidelity_rest_late');
-		expect((await serviceClient().from('fidelity_rest_late').select('label')).data).toEqual([{ label: 'late' }]);
+		expect((await serviceClient().from('fidelity_rest_late').select('label')).data).toEqual([
+			{ label: 'late' },
+		]);
 	});
 });

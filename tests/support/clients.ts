@@ -1,6 +1,10 @@
 // Clients the db and integration tests use: supabase-js exactly as the app uses it, and a
 // direct Postgres connection as the project owner for setup and for checking what was stored.
-import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
+import {
+	createClient,
+	type SupabaseClient,
+	type SupabaseClientOptions,
+} from '@supabase/supabase-js';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
@@ -23,7 +27,12 @@ export function serviceClient(): SupabaseClient {
 }
 
 /** A new user, signed up and signed in through Auth, with a client carrying their session. */
-export async function signedInUser(): Promise<{ client: SupabaseClient; userId: string; email: string; password: string }> {
+export async function signedInUser(): Promise<{
+	client: SupabaseClient;
+	userId: string;
+	email: string;
+	password: string;
+}> {
 	const client = anonClient();
 	const email = `user-${randomUUID()}@example.test`;
 	const password = 'correct horse battery staple';

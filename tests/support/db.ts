@@ -26,21 +26,30 @@ export function authenticatorPool(max = 10): pg.Pool {
 
 function claimsOf(actor: Actor): Record<string, unknown> {
 	if (actor.role !== 'authenticated') return { role: actor.role };
-	return { sub: actor.userId, role: 'authenticated', aud: 'authenticated', email: actor.email ?? null };
+	return {
+		sub: actor.userId,
+		role: 'authenticated',
+		aud: 'authenticated',
+		email: actor.email ?? null,
+	};
 }
 
 /**
  * Runs work in one transaction as actor, committed when it resolves and rolled back when it
  * throws. Pass a pg.Client to stay on one connection (e.g. to hold it across steps).
  */
-export async function actAs<T>(db: pg.Pool | pg.PoolClient, actor: Actor, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function actAs<T>(
+	db: pg.Pool | pg.PoolClient,
+	actor: Actor,
+	work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
 	const client = db instanceof pg.Pool ? await db.connect() : db;
 	try {
 		await client.query('begin');
-		await client.query("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)", [
-			actor.role,
-			JSON.stringify(claimsOf(actor)),
-		]);
+		await client.query(
+			"select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)",
+			[actor.role, JSON.stringify(claimsOf(actor))],
+		);
 		const result = await work(client);
 		await client.query('commit');
 		return result;
@@ -67,16 +76,27 @@ export async function queryAs<R extends pg.QueryResultRow = Record<string, unkno
  * its result as JSON (a row type becomes an object). Objects and arrays are passed as JSON; give
  * a text[] argument as a Postgres array literal ('{mine,claim}').
  */
-export async function rpc<T = unknown>(db: pg.Pool, actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<T> {
+export async function rpc<T = unknown>(
+	db: pg.Pool,
+	actor: Actor,
+	fn: string,
+	args: Record<string, unknown> = {},
+): Promise<T> {
 	if (!/^[a-z_][a-z0-9_]*$/.test(fn)) throw new Error(`not a function name: ${fn}`);
 	const names = Object.keys(args);
-	for (const name of names) if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not an argument name: ${name}`);
+	for (const name of names)
+		if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not an argument name: ${name}`);
 	const list = names.map((name, index) => `${name} => $${index + 1}`).join(', ');
 	const values = names.map((name) => {
 		const value = args[name];
 		return value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
 	});
-	const rows = await queryAs<{ result: T }>(db, actor, `select to_jsonb(called) as result from public.${fn}(${list}) as called`, values);
+	const rows = await queryAs<{ result: T }>(
+		db,
+		actor,
+		`select to_jsonb(called) as result from public.${fn}(${list}) as called`,
+		values,
+	);
 	return rows[0].result;
 }
 
@@ -88,7 +108,10 @@ export interface TestUser {
 }
 
 /** Signs a user up the way Auth does (a row in auth.users) and returns their own workspace. */
-export async function createUser(owner: pg.Pool, metadata: Record<string, unknown> = {}): Promise<TestUser> {
+export async function createUser(
+	owner: pg.Pool,
+	metadata: Record<string, unknown> = {},
+): Promise<TestUser> {
 	const id = randomUUID();
 	const email = `user-${id}@example.test`;
 	await owner.query(
@@ -100,11 +123,20 @@ export async function createUser(owner: pg.Pool, metadata: Record<string, unknow
 		`select workspace_id from public.workspace_members where user_id = $1 and role = 'owner'`,
 		[id],
 	);
-	if (rows.length !== 1) throw new Error(`sign-up gave user ${id} ${rows.length} workspaces, expected 1`);
+	if (rows.length !== 1)
+		throw new Error(`sign-up gave user ${id} ${rows.length} workspaces, expected 1`);
 	return { id, email, workspaceId: rows[0].workspace_id };
 }
 
 /** Adds user to workspace with role (as the project owner, bypassing the API). */
-export async function addMember(owner: pg.Pool, workspaceId: string, userId: string, role: 'owner' | 'admin' | 'assistant'): Promise<void> {
-	await owner.query('insert into public.workspace_members (workspace_id, user_id, role) values ($1, $2, $3)', [workspaceId, userId, role]);
+export async function addMember(
+	owner: pg.Pool,
+	workspaceId: string,
+	userId: string,
+	role: 'owner' | 'admin' | 'assistant',
+): Promise<void> {
+	await owner.query(
+		'insert into public.workspace_members (workspace_id, user_id, role) values ($1, $2, $3)',
+		[workspaceId, userId, role],
+	);
 }

@@ -14,11 +14,17 @@ export default async function setup(): Promise<() => Promise<void>> {
 		if (process.env.STACK_LOG) console.log(line);
 	};
 	const consolePort = await freePort();
-	const { simulator, functionSecrets } = await startLocalMeta({ port: 0, consoleUrl: `http://127.0.0.1:${consolePort}`, log });
-	const stack = await startTestStack(log, { functionSecretDefaults: functionSecrets }).catch(async (error: unknown) => {
-		await simulator.stop();
-		throw error;
+	const { simulator, functionSecrets } = await startLocalMeta({
+		port: 0,
+		consoleUrl: `http://127.0.0.1:${consolePort}`,
+		log,
 	});
+	const stack = await startTestStack(log, { functionSecretDefaults: functionSecrets }).catch(
+		async (error: unknown) => {
+			await simulator.stop();
+			throw error;
+		},
+	);
 	deliverWebhooksTo(simulator, stack.config);
 	const stopStack = async () => {
 		await stack.stop();
@@ -50,7 +56,9 @@ export default async function setup(): Promise<() => Promise<void>> {
 			await waitUntilServing(url, child);
 		} catch (error) {
 			await stopConsole();
-			throw new Error(`${(error as Error).message}\nconsole output:\n${output.join('')}`, { cause: error });
+			throw new Error(`${(error as Error).message}\nconsole output:\n${output.join('')}`, {
+				cause: error,
+			});
 		}
 		process.env.CONSOLE_URL = url;
 		// Tests act as the platform (service role) and read what was stored, through the same stack.
@@ -71,7 +79,8 @@ export default async function setup(): Promise<() => Promise<void>> {
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
 	const deadline = Date.now() + readyTimeoutMs;
 	while (Date.now() < deadline) {
-		if (child.exitCode !== null) throw new Error(`the console exited with code ${child.exitCode} before serving`);
+		if (child.exitCode !== null)
+			throw new Error(`the console exited with code ${child.exitCode} before serving`);
 		try {
 			const response = await fetch(`${url}/login`);
 			if (response.ok) return;

@@ -11,7 +11,13 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
 	const given = process.env as Partial<TestStackEnv>;
-	if (given.SUPABASE_URL && given.SUPABASE_ANON_KEY && given.SUPABASE_SERVICE_ROLE_KEY && given.SUPABASE_DB_URL && given.SUPABASE_JWT_SECRET) {
+	if (
+		given.SUPABASE_URL &&
+		given.SUPABASE_ANON_KEY &&
+		given.SUPABASE_SERVICE_ROLE_KEY &&
+		given.SUPABASE_DB_URL &&
+		given.SUPABASE_JWT_SECRET
+	) {
 		project.provide('stack', given as TestStackEnv);
 		return;
 	}

@@ -27,7 +27,10 @@ export interface TestStackEnv {
 }
 
 /** `overrides` replace settings of the loaded config, e.g. another functionsDir and functions. */
-export async function startTestStack(log: (line: string) => void = () => {}, overrides: Partial<StackConfig> = {}) {
+export async function startTestStack(
+	log: (line: string) => void = () => {},
+	overrides: Partial<StackConfig> = {},
+) {
 	process.env.SUPABASE_API_PORT = String(await freePort());
 	process.env.SUPABASE_DB_PORT = String(await freePort());
 	const dataDir = mkdtempSync(join(tmpdir(), 'lsl-stack-'));

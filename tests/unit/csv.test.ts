@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { byteOrderMark, csvCell, csvDownloadHeaders, csvFileName, csvRow, parseCsv, toCsv } from '../../src/lib/csv.ts';
+import {
+	byteOrderMark,
+	csvCell,
+	csvDownloadHeaders,
+	csvFileName,
+	csvRow,
+	parseCsv,
+	toCsv,
+} from '../../src/lib/csv.ts';
 
 describe('csvCell', () => {
 	it('leaves plain text alone and writes nothing for null', () => {
@@ -18,7 +26,10 @@ describe('csvCell', () => {
 	});
 
 	it.each([
-		['=HYPERLINK("http://evil.example","click")', `"'=HYPERLINK(""http://evil.example"",""click"")"`],
+		[
+			'=HYPERLINK("http://evil.example","click")',
+			`"'=HYPERLINK(""http://evil.example"",""click"")"`,
+		],
 		['+1+1', "'+1+1"],
 		['-2+3', "'-2+3"],
 		['@SUM(A1:A2)', "'@SUM(A1:A2)"],
@@ -42,7 +53,13 @@ describe('csvCell', () => {
 
 describe('toCsv', () => {
 	it('starts with a byte order mark and ends every row with CRLF', () => {
-		const csv = toCsv(['item', 'buyer'], [['12', '@ana'], ['13', null]]);
+		const csv = toCsv(
+			['item', 'buyer'],
+			[
+				['12', '@ana'],
+				['13', null],
+			],
+		);
 		expect(csv).toBe(`${byteOrderMark}item,buyer\r\n12,'@ana\r\n13,\r\n`);
 		expect(new TextEncoder().encode(csv).slice(0, 3)).toEqual(new Uint8Array([0xef, 0xbb, 0xbf]));
 	});
@@ -78,12 +95,18 @@ describe('parseCsv', () => {
 
 describe('csvFileName', () => {
 	it('names the file from the show and the day, in plain ASCII', () => {
-		expect(csvFileName('Friday Boutique Drop!', '2025-03-12', 'claims')).toBe('friday-boutique-drop-2025-03-12-claims.csv');
-		expect(csvFileName('Café Zoë — été', '2025-03-12', 'buyers')).toBe('cafe-zoe-ete-2025-03-12-buyers.csv');
+		expect(csvFileName('Friday Boutique Drop!', '2025-03-12', 'claims')).toBe(
+			'friday-boutique-drop-2025-03-12-claims.csv',
+		);
+		expect(csvFileName('Café Zoë — été', '2025-03-12', 'buyers')).toBe(
+			'cafe-zoe-ete-2025-03-12-buyers.csv',
+		);
 		expect(csvFileName('', '2025-03-12', 'claims')).toBe('show-2025-03-12-claims.csv');
 		expect(csvFileName('🛍️🛍️', '2025-03-12', 'claims')).toBe('show-2025-03-12-claims.csv');
 		expect(csvFileName('"; evil=1', '2025-03-12', 'claims')).toBe('evil-1-2025-03-12-claims.csv');
-		expect(csvFileName('a'.repeat(100), '2025-03-12', 'claims')).toBe(`${'a'.repeat(60)}-2025-03-12-claims.csv`);
+		expect(csvFileName('a'.repeat(100), '2025-03-12', 'claims')).toBe(
+			`${'a'.repeat(60)}-2025-03-12-claims.csv`,
+		);
 	});
 
 	it('is sent as an attachment', () => {

@@ -26,7 +26,9 @@ describe('dates', () => {
 
 	it('follows the time zone it is given', () => {
 		expect(formatClockTime(instant, { timeZone: 'America/New_York' })).toBe('10:05:09');
-		expect(formatIsoDay('2025-03-12T02:00:00Z', { timeZone: 'America/Los_Angeles' })).toBe('2025-03-11');
+		expect(formatIsoDay('2025-03-12T02:00:00Z', { timeZone: 'America/Los_Angeles' })).toBe(
+			'2025-03-11',
+		);
 		expect(formatIsoDay('2025-03-12T02:00:00Z', utc)).toBe('2025-03-12');
 	});
 

@@ -7,7 +7,14 @@ import type { FrameScheduler } from '$lib/live/frame-batcher';
 import type { ShowSnapshot } from '$lib/live/live-data';
 import type { LiveIngestion, Show, ShowItem } from '$lib/rows';
 
-const fetchShowSnapshot = vi.fn<(client: unknown, showId: string, request: { changedSince: string | null; allItems: boolean; allClaims: boolean }) => Promise<ShowSnapshot>>();
+const fetchShowSnapshot =
+	vi.fn<
+		(
+			client: unknown,
+			showId: string,
+			request: { changedSince: string | null; allItems: boolean; allClaims: boolean },
+		) => Promise<ShowSnapshot>
+	>();
 const fetchShow = vi.fn<(client: unknown, showId: string) => Promise<Show>>();
 vi.mock('$lib/live/snapshot', () => ({ fetchShowSnapshot, fetchShow }));
 const { LiveConsole } = await import('$lib/live/live-console.svelte');
@@ -46,7 +53,11 @@ function item(number: number, updatedSecond = 0, overrides: Partial<ShowItem> = 
 		...overrides,
 	};
 }
-const snapshot = (items: ShowItem[], complete = true, ingestion: LiveIngestion | null = null): ShowSnapshot => ({
+const snapshot = (
+	items: ShowItem[],
+	complete = true,
+	ingestion: LiveIngestion | null = null,
+): ShowSnapshot => ({
 	show,
 	ingestion,
 	items,
@@ -61,10 +72,22 @@ type ChangeCallback = (payload: unknown) => void;
 
 /** Just enough of supabase-js for the store: channels, auth events and rpc. */
 function fakeSupabase() {
-	const channels: { name: string; handlers: { table: string; handler: ChangeCallback }[]; system: ChangeCallback[]; status: StatusCallback | null; removed: boolean }[] = [];
+	const channels: {
+		name: string;
+		handlers: { table: string; handler: ChangeCallback }[];
+		system: ChangeCallback[];
+		status: StatusCallback | null;
+		removed: boolean;
+	}[] = [];
 	const client = {
 		channel(name: string) {
-			const entry = { name, handlers: [] as { table: string; handler: ChangeCallback }[], system: [] as ChangeCallback[], status: null as StatusCallback | null, removed: false };
+			const entry = {
+				name,
+				handlers: [] as { table: string; handler: ChangeCallback }[],
+				system: [] as ChangeCallback[],
+				status: null as StatusCallback | null,
+				removed: false,
+			};
 			channels.push(entry);
 			const channel = {
 				on(type: string, filter: { table?: string }, handler: ChangeCallback) {
@@ -90,11 +113,15 @@ function fakeSupabase() {
 	};
 	const emit = (table: string, eventType: string, row: object) => {
 		for (const binding of channels.at(-1)?.handlers ?? []) {
-			if (binding.table === table) binding.handler({ table, eventType, new: row, old: eventType === 'DELETE' ? row : {} });
+			if (binding.table === table)
+				binding.handler({ table, eventType, new: row, old: eventType === 'DELETE' ? row : {} });
 		}
 	};
 	/** The join, then Realtime's word that the subscriptions exist (or why they do not). */
-	const join = (index: number, system = { extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL' }) => {
+	const join = (
+		index: number,
+		system = { extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL' },
+	) => {
 		channels[index].status?.('SUBSCRIBED');
 		for (const handler of channels[index].system) handler(system);
 	};
@@ -109,7 +136,11 @@ function manualFrames() {
 			return () => pending.splice(pending.indexOf(callback), 1);
 		},
 	};
-	return { scheduler, pending, runFrame: () => pending.splice(0).forEach((callback) => callback()) };
+	return {
+		scheduler,
+		pending,
+		runFrame: () => pending.splice(0).forEach((callback) => callback()),
+	};
 }
 
 /** Starts the console and lets it hand Realtime the session and join. */
@@ -137,28 +168,46 @@ describe('LiveConsole', () => {
 	it('is Live only once subscribed and caught up; applies a frame’s changes in one go', async () => {
 		const supabase = fakeSupabase();
 		const frames = manualFrames();
-		const live = new LiveConsole(supabase.client, snapshot([item(1), item(2)]), Date.now(), frames.scheduler);
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([item(1), item(2)]),
+			Date.now(),
+			frames.scheduler,
+		);
 		const stop = await started(live);
 		expect(live.connection).toBe('connecting');
 
 		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1), item(2)], false));
 		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
-		expect(fetchShowSnapshot).toHaveBeenCalledWith(supabase.client, showId, { changedSince: '2026-11-22T10:00:00.000Z', allItems: true, allClaims: false });
+		expect(fetchShowSnapshot).toHaveBeenCalledWith(supabase.client, showId, {
+			changedSince: '2026-11-22T10:00:00.000Z',
+			allItems: true,
+			allClaims: false,
+		});
 
 		const itemsBefore = live.items;
 		supabase.emit('show_items', 'UPDATE', item(1, 5, { claimed_count: 1, status: 'sold_out' }));
 		supabase.emit('show_items', 'INSERT', item(3, 5));
 		expect(live.items).toBe(itemsBefore); // nothing drawn until the frame
 		frames.runFrame();
-		expect(live.items.map((row) => `${row.item_number}:${row.status}`)).toEqual(['1:sold_out', '2:unclaimed', '3:unclaimed']);
+		expect(live.items.map((row) => `${row.item_number}:${row.status}`)).toEqual([
+			'1:sold_out',
+			'2:unclaimed',
+			'3:unclaimed',
+		]);
 		expect(live.stats).toMatchObject({ itemsTotal: 3, itemsClaimed: 1 });
 		stop();
 	});
 
 	it('waits for Realtime to confirm the subscriptions before catching up; a refused subscription rebuilds the channel', async () => {
 		const supabase = fakeSupabase();
-		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([item(1)]),
+			Date.now(),
+			manualFrames().scheduler,
+		);
 		const stop = await started(live);
 		fetchShowSnapshot.mockResolvedValue(snapshot([item(1)], false));
 		supabase.channels[0].status?.('SUBSCRIBED');
@@ -166,7 +215,11 @@ describe('LiveConsole', () => {
 		expect(fetchShowSnapshot).not.toHaveBeenCalled(); // a catch-up now could miss a change made before the subscription exists
 		expect(live.connection).toBe('connecting');
 
-		supabase.join(0, { extension: 'postgres_changes', status: 'error', message: 'Unable to subscribe to changes with given parameters.' });
+		supabase.join(0, {
+			extension: 'postgres_changes',
+			status: 'error',
+			message: 'Unable to subscribe to changes with given parameters.',
+		});
 		expect(live.connection).toBe('connecting');
 		await vi.advanceTimersByTimeAsync(5_000);
 		expect(supabase.channels).toHaveLength(2);
@@ -191,12 +244,25 @@ describe('LiveConsole', () => {
 			backoff_until: null,
 			updated_at: at(4),
 		};
-		const live = new LiveConsole(supabase.client, snapshot([item(1)], true, listening), Date.now(), manualFrames().scheduler);
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([item(1)], true, listening),
+			Date.now(),
+			manualFrames().scheduler,
+		);
 		const stop = await started(live);
 		expect(live.ingestion?.status).toBe('listening');
 
-		supabase.emit('live_ingestion', 'UPDATE', { ...listening, status: 'delayed', status_detail: 'Meta is throttling', updated_at: at(9) });
-		expect(live.ingestion).toMatchObject({ status: 'delayed', status_detail: 'Meta is throttling' });
+		supabase.emit('live_ingestion', 'UPDATE', {
+			...listening,
+			status: 'delayed',
+			status_detail: 'Meta is throttling',
+			updated_at: at(9),
+		});
+		expect(live.ingestion).toMatchObject({
+			status: 'delayed',
+			status_detail: 'Meta is throttling',
+		});
 		supabase.emit('live_ingestion', 'UPDATE', { ...listening, updated_at: at(5) }); // arrived late
 		expect(live.ingestion?.status).toBe('delayed');
 
@@ -208,7 +274,12 @@ describe('LiveConsole', () => {
 	it('says Reconnecting… when the channel drops and catches up from the newest change when it is back', async () => {
 		const supabase = fakeSupabase();
 		const frames = manualFrames();
-		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), frames.scheduler);
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([item(1)]),
+			Date.now(),
+			frames.scheduler,
+		);
 		const stop = await started(live);
 		fetchShowSnapshot.mockResolvedValue(snapshot([item(1)], false));
 		supabase.join(0);
@@ -220,24 +291,43 @@ describe('LiveConsole', () => {
 		expect(live.connection).toBe('reconnecting');
 
 		// While away, item 1 sold out and item 2 was added; the refetch brings both.
-		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1, 9, { quantity: 2, claimed_count: 2, status: 'sold_out' }), item(2, 9)], false));
+		fetchShowSnapshot.mockResolvedValueOnce(
+			snapshot(
+				[item(1, 9, { quantity: 2, claimed_count: 2, status: 'sold_out' }), item(2, 9)],
+				false,
+			),
+		);
 		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
-		expect(fetchShowSnapshot).toHaveBeenLastCalledWith(supabase.client, showId, { changedSince: '2026-11-22T10:00:07.000Z', allItems: true, allClaims: false });
-		expect(live.items.map((row) => `${row.item_number}:${row.status}`)).toEqual(['1:sold_out', '2:unclaimed']);
+		expect(fetchShowSnapshot).toHaveBeenLastCalledWith(supabase.client, showId, {
+			changedSince: '2026-11-22T10:00:07.000Z',
+			allItems: true,
+			allClaims: false,
+		});
+		expect(live.items.map((row) => `${row.item_number}:${row.status}`)).toEqual([
+			'1:sold_out',
+			'2:unclaimed',
+		]);
 		stop();
 	});
 
 	it('rebuilds a channel that stays down, and stays Reconnecting… while a catch-up fails', async () => {
 		const supabase = fakeSupabase();
-		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([item(1)]),
+			Date.now(),
+			manualFrames().scheduler,
+		);
 		const stop = await started(live);
 		supabase.channels[0].status?.('TIMED_OUT');
 		await vi.advanceTimersByTimeAsync(5_000);
 		expect(supabase.channels).toHaveLength(2);
 		expect(supabase.channels[0].removed).toBe(true);
 
-		fetchShowSnapshot.mockRejectedValueOnce(new Error('Reading the show failed: connection refused'));
+		fetchShowSnapshot.mockRejectedValueOnce(
+			new Error('Reading the show failed: connection refused'),
+		);
 		supabase.join(1);
 		await vi.waitFor(() => expect(live.syncError).toMatch(/connection refused/));
 		expect(live.connection).toBe('connecting');
@@ -251,23 +341,40 @@ describe('LiveConsole', () => {
 
 	it('catches up every few seconds while subscribed, so a change Realtime lost still shows', async () => {
 		const supabase = fakeSupabase();
-		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([item(1)]),
+			Date.now(),
+			manualFrames().scheduler,
+		);
 		const stop = await started(live);
 		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1)], false));
 		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
 
 		// Item 2 was added but its event never came; only the items changed lately are asked for.
-		fetchShowSnapshot.mockResolvedValueOnce({ ...snapshot([item(2, 3)], false), itemsComplete: false });
+		fetchShowSnapshot.mockResolvedValueOnce({
+			...snapshot([item(2, 3)], false),
+			itemsComplete: false,
+		});
 		await vi.advanceTimersByTimeAsync(8_000);
-		expect(fetchShowSnapshot).toHaveBeenLastCalledWith(supabase.client, showId, { changedSince: expect.any(String), allItems: false, allClaims: false });
+		expect(fetchShowSnapshot).toHaveBeenLastCalledWith(supabase.client, showId, {
+			changedSince: expect.any(String),
+			allItems: false,
+			allClaims: false,
+		});
 		expect(live.items.map((row) => row.item_number)).toEqual(['1', '2']);
 		stop();
 	});
 
 	it('goes Offline with the browser and catches up when it is back', async () => {
 		const supabase = fakeSupabase();
-		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([item(1)]),
+			Date.now(),
+			manualFrames().scheduler,
+		);
 		const stop = await started(live);
 		fetchShowSnapshot.mockResolvedValue(snapshot([item(1)], false));
 		supabase.join(0);
@@ -282,26 +389,57 @@ describe('LiveConsole', () => {
 
 	it('opens with some claims and reads them all on its first catch-up', async () => {
 		const supabase = fakeSupabase();
-		const live = new LiveConsole(supabase.client, snapshot([item(1)], false), Date.now(), manualFrames().scheduler);
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([item(1)], false),
+			Date.now(),
+			manualFrames().scheduler,
+		);
 		expect(live.hasAllClaims).toBe(false);
 		const stop = await started(live);
 		fetchShowSnapshot.mockResolvedValueOnce(snapshot([item(1)], true));
 		supabase.join(0);
 		await vi.waitFor(() => expect(live.connection).toBe('live'));
-		expect(fetchShowSnapshot).toHaveBeenCalledWith(supabase.client, showId, expect.objectContaining({ allClaims: true }));
+		expect(fetchShowSnapshot).toHaveBeenCalledWith(
+			supabase.client,
+			showId,
+			expect.objectContaining({ allClaims: true }),
+		);
 		expect(live.hasAllClaims).toBe(true);
 		stop();
 	});
 
 	it('applies an action’s answer at once and reports the engine’s refusal in its words', async () => {
 		const supabase = fakeSupabase();
-		const live = new LiveConsole(supabase.client, snapshot([item(1)]), Date.now(), manualFrames().scheduler);
-		supabase.rpc.mockResolvedValueOnce({ data: { item: item(1, 4, { quantity: 3 }), promoted: [] }, error: null, status: 200 });
-		await expect(live.setQuantity(item(1).id, 3)).resolves.toEqual({ ok: true, message: 'Quantity is now 3.' });
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([item(1)]),
+			Date.now(),
+			manualFrames().scheduler,
+		);
+		supabase.rpc.mockResolvedValueOnce({
+			data: { item: item(1, 4, { quantity: 3 }), promoted: [] },
+			error: null,
+			status: 200,
+		});
+		await expect(live.setQuantity(item(1).id, 3)).resolves.toEqual({
+			ok: true,
+			message: 'Quantity is now 3.',
+		});
 		expect(live.items[0].quantity).toBe(3);
-		expect(supabase.rpc).toHaveBeenCalledWith('update_show_item', { item_id: item(1).id, changes: { quantity: 3 } });
+		expect(supabase.rpc).toHaveBeenCalledWith('update_show_item', {
+			item_id: item(1).id,
+			changes: { quantity: 3 },
+		});
 
-		supabase.rpc.mockResolvedValueOnce({ data: null, error: { message: 'item 1 has 2 winners: release claims before lowering its quantity to 1', code: 'PT409' }, status: 409 });
+		supabase.rpc.mockResolvedValueOnce({
+			data: null,
+			error: {
+				message: 'item 1 has 2 winners: release claims before lowering its quantity to 1',
+				code: 'PT409',
+			},
+			status: 409,
+		});
 		await expect(live.setQuantity(item(1).id, 1)).resolves.toEqual({
 			ok: false,
 			message: 'Item 1 has 2 winners: release claims before lowering its quantity to 1.',

@@ -1,13 +1,25 @@
 // The live console's local state: rows keyed by id, stale updates ignored, deletes final, and a
 // catch-up refetch that merges without undoing newer live events.
 import { describe, expect, it } from 'vitest';
-import { LiveData, claimsByItem, claimsByLatestEvent, commentsNewestFirst, itemsInOrder, lastCommentAt, liveStats, maxCommentsKept, newestFirst, type ShowSnapshot } from '$lib/live/live-data';
+import {
+	LiveData,
+	claimsByItem,
+	claimsByLatestEvent,
+	commentsNewestFirst,
+	itemsInOrder,
+	lastCommentAt,
+	liveStats,
+	maxCommentsKept,
+	newestFirst,
+	type ShowSnapshot,
+} from '$lib/live/live-data';
 import type { Claim, Comment, Show, ShowItem } from '$lib/rows';
 
 const showId = '00000000-0000-4000-8000-000000000001';
 let counter = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`;
-const at = (second: number, micros = 0) => `2026-11-22T10:00:${String(second).padStart(2, '0')}.${String(micros).padStart(6, '0')}+00:00`;
+const at = (second: number, micros = 0) =>
+	`2026-11-22T10:00:${String(second).padStart(2, '0')}.${String(micros).padStart(6, '0')}+00:00`;
 
 function show(overrides: Partial<Show> = {}): Show {
 	return {
@@ -90,7 +102,16 @@ function comment(second: number, overrides: Partial<Comment> = {}): Comment {
 }
 
 function snapshot(overrides: Partial<ShowSnapshot> = {}): ShowSnapshot {
-	return { show: show(), ingestion: null, items: [], itemsComplete: true, claims: [], claimsComplete: true, comments: [], ...overrides };
+	return {
+		show: show(),
+		ingestion: null,
+		items: [],
+		itemsComplete: true,
+		claims: [],
+		claimsComplete: true,
+		comments: [],
+		...overrides,
+	};
 }
 
 describe('applying live changes', () => {
@@ -99,7 +120,9 @@ describe('applying live changes', () => {
 		const data = new LiveData(snapshot({ items: [first] }));
 		const second = item(2);
 
-		expect(data.apply([{ table: 'show_items', kind: 'upsert', row: second }])).toEqual(new Set(['show_items']));
+		expect(data.apply([{ table: 'show_items', kind: 'upsert', row: second }])).toEqual(
+			new Set(['show_items']),
+		);
 		expect([...data.items.rows.keys()]).toEqual([first.id, second.id]);
 
 		const claimed = { ...first, claimed_count: 1, status: 'sold_out' as const, updated_at: at(2) };
@@ -107,14 +130,21 @@ describe('applying live changes', () => {
 		expect(data.items.rows.get(first.id)).toBe(claimed);
 		expect(data.items.rows.size).toBe(2);
 
-		expect(data.apply([{ table: 'show_items', kind: 'delete', id: second.id }])).toEqual(new Set(['show_items']));
+		expect(data.apply([{ table: 'show_items', kind: 'delete', id: second.id }])).toEqual(
+			new Set(['show_items']),
+		);
 		expect(data.items.rows.has(second.id)).toBe(false);
 	});
 
 	it('ignores an update older than the row it holds, to the microsecond', () => {
 		const original = item(1, { updated_at: at(5, 200) });
 		const data = new LiveData(snapshot({ items: [original] }));
-		const late = { ...original, claimed_count: 1, status: 'sold_out' as const, updated_at: at(5, 199) };
+		const late = {
+			...original,
+			claimed_count: 1,
+			status: 'sold_out' as const,
+			updated_at: at(5, 199),
+		};
 
 		expect(data.apply([{ table: 'show_items', kind: 'upsert', row: late }])).toEqual(new Set());
 		expect(data.items.rows.get(original.id)).toBe(original);
@@ -134,8 +164,18 @@ describe('applying live changes', () => {
 	it('applies a second update with the same timestamp (two updates in one transaction)', () => {
 		const original = item(1, { quantity: 1, claimed_count: 1, status: 'sold_out' });
 		const data = new LiveData(snapshot({ items: [original] }));
-		const released = { ...original, claimed_count: 0, status: 'unclaimed' as const, updated_at: at(9) };
-		const promoted = { ...released, claimed_count: 1, waitlist_count: 0, status: 'sold_out' as const };
+		const released = {
+			...original,
+			claimed_count: 0,
+			status: 'unclaimed' as const,
+			updated_at: at(9),
+		};
+		const promoted = {
+			...released,
+			claimed_count: 1,
+			waitlist_count: 0,
+			status: 'sold_out' as const,
+		};
 		data.apply([
 			{ table: 'show_items', kind: 'upsert', row: released },
 			{ table: 'show_items', kind: 'upsert', row: promoted },
@@ -156,7 +196,9 @@ describe('applying live changes', () => {
 		const changes = Array.from({ length: maxCommentsKept + 5 }, (_, index) => ({
 			table: 'comments' as const,
 			kind: 'upsert' as const,
-			row: comment(0, { created_at: new Date(Date.UTC(2026, 10, 22, 10, 0, 0) + index).toISOString() }),
+			row: comment(0, {
+				created_at: new Date(Date.UTC(2026, 10, 22, 10, 0, 0) + index).toISOString(),
+			}),
 		}));
 		data.apply(changes);
 		expect(data.comments.rows.size).toBe(maxCommentsKept);
@@ -192,11 +234,19 @@ describe('catching up after a reconnect', () => {
 		const soldOut = { ...kept, claimed_count: 1, status: 'sold_out' as const, updated_at: at(20) };
 		const missedClaim = claim(missedItem, 'carol', { created_at: at(20), updated_at: at(20) });
 		const changed = data.finishSync(
-			snapshot({ items: [soldOut, missedItem], claims: [missedClaim], claimsComplete: false, comments: [comment(20)] }),
+			snapshot({
+				items: [soldOut, missedItem],
+				claims: [missedClaim],
+				claimsComplete: false,
+				comments: [comment(20)],
+			}),
 		);
 
 		expect(changed).toEqual(new Set(['show_items', 'claims', 'comments']));
-		expect(itemsInOrder(data.items.rows.values()).map((row) => row.item_number)).toEqual(['1', '3']);
+		expect(itemsInOrder(data.items.rows.values()).map((row) => row.item_number)).toEqual([
+			'1',
+			'3',
+		]);
 		expect(data.items.rows.get(kept.id)).toBe(soldOut);
 		// Claims of the removed item go with it; the rest stay though the refetch held only new ones.
 		expect([...data.claims.rows.keys()].sort()).toEqual([keptClaim.id, missedClaim.id].sort());
@@ -209,7 +259,12 @@ describe('catching up after a reconnect', () => {
 		data.beginSync();
 		// While the refetch is in flight: an item is added and the first one is claimed.
 		const added = item(2, { updated_at: at(30) });
-		const claimed = { ...original, claimed_count: 1, status: 'sold_out' as const, updated_at: at(31) };
+		const claimed = {
+			...original,
+			claimed_count: 1,
+			status: 'sold_out' as const,
+			updated_at: at(31),
+		};
 		data.apply([
 			{ table: 'show_items', kind: 'upsert', row: added },
 			{ table: 'show_items', kind: 'upsert', row: claimed },
@@ -245,12 +300,23 @@ describe('catching up after a reconnect', () => {
 		const kept = item(1);
 		const data = new LiveData(snapshot({ items: [kept] }));
 		data.beginSync();
-		data.finishSync(snapshot({ items: [item(2, { updated_at: at(20) })], itemsComplete: false, claimsComplete: false }));
-		expect(itemsInOrder(data.items.rows.values()).map((row) => row.item_number)).toEqual(['1', '2']);
+		data.finishSync(
+			snapshot({
+				items: [item(2, { updated_at: at(20) })],
+				itemsComplete: false,
+				claimsComplete: false,
+			}),
+		);
+		expect(itemsInOrder(data.items.rows.values()).map((row) => row.item_number)).toEqual([
+			'1',
+			'2',
+		]);
 	});
 
 	it('starts the next refetch from the newest change held', () => {
-		const data = new LiveData(snapshot({ items: [item(1, { updated_at: at(12, 345_678) })], comments: [comment(40)] }));
+		const data = new LiveData(
+			snapshot({ items: [item(1, { updated_at: at(12, 345_678) })], comments: [comment(40)] }),
+		);
 		expect(data.newestChange()).toBe('2026-11-22T10:00:40.000Z');
 		expect(new LiveData(snapshot()).newestChange()).toBeNull();
 	});
@@ -284,10 +350,22 @@ describe('derived views', () => {
 
 		const target = items[0];
 		const early = claim(target, 'a', { created_at: at(1) });
-		const late = claim(target, 'b', { status: 'waitlist', waitlist_position: 2, created_at: at(3) });
-		const middle = claim(target, 'c', { status: 'waitlist', waitlist_position: 1, created_at: at(2) });
+		const late = claim(target, 'b', {
+			status: 'waitlist',
+			waitlist_position: 2,
+			created_at: at(3),
+		});
+		const middle = claim(target, 'c', {
+			status: 'waitlist',
+			waitlist_position: 1,
+			created_at: at(2),
+		});
 		const released = claim(target, 'd', { status: 'released', created_at: at(0) });
-		expect(newestFirst([early, late, middle]).map((row) => row.user_handle)).toEqual(['b', 'c', 'a']);
+		expect(newestFirst([early, late, middle]).map((row) => row.user_handle)).toEqual([
+			'b',
+			'c',
+			'a',
+		]);
 
 		const grouped = claimsByItem([early, late, middle, released]).get(target.id);
 		expect(grouped?.winners.map((row) => row.user_handle)).toEqual(['a']);
@@ -297,18 +375,38 @@ describe('derived views', () => {
 
 	it('puts the newest outcome first in the claim feed: a pass or promotion rises, a renumbering does not', () => {
 		const target = item(1);
-		const passed = claim(target, 'alice', { status: 'passed', created_at: at(1), ended_at: at(4), updated_at: at(4) });
-		const promoted = claim(target, 'bob', { created_at: at(2), promoted_at: at(4, 1), updated_at: at(4, 1) });
-		const renumbered = claim(target, 'carol', { status: 'waitlist', waitlist_position: 1, created_at: at(3), updated_at: at(4, 1) });
+		const passed = claim(target, 'alice', {
+			status: 'passed',
+			created_at: at(1),
+			ended_at: at(4),
+			updated_at: at(4),
+		});
+		const promoted = claim(target, 'bob', {
+			created_at: at(2),
+			promoted_at: at(4, 1),
+			updated_at: at(4, 1),
+		});
+		const renumbered = claim(target, 'carol', {
+			status: 'waitlist',
+			waitlist_position: 1,
+			created_at: at(3),
+			updated_at: at(4, 1),
+		});
 		const fresh = claim(item(2), 'dave', { created_at: at(3, 500) });
-		expect(claimsByLatestEvent([passed, renumbered, fresh, promoted]).map((row) => row.user_handle)).toEqual(['bob', 'alice', 'dave', 'carol']);
+		expect(
+			claimsByLatestEvent([passed, renumbered, fresh, promoted]).map((row) => row.user_handle),
+		).toEqual(['bob', 'alice', 'dave', 'carol']);
 	});
 
 	it('orders comments that arrived together by when they were written', () => {
 		const first = comment(5, { raw_text: 'first', commented_at: at(3) });
 		const second = comment(5, { raw_text: 'second', commented_at: at(4) });
 		const later = comment(6, { raw_text: 'later', commented_at: at(1) });
-		expect(commentsNewestFirst([first, later, second]).map((row) => row.raw_text)).toEqual(['later', 'second', 'first']);
+		expect(commentsNewestFirst([first, later, second]).map((row) => row.raw_text)).toEqual([
+			'later',
+			'second',
+			'first',
+		]);
 	});
 
 	it('knows when the last comment arrived', () => {

@@ -20,7 +20,10 @@ const show = (status: Show['status']): Show => ({
 	created_at: at,
 	updated_at: at,
 });
-const ingestion = (status: LiveIngestion['status'], status_detail: string | null = null): LiveIngestion => ({
+const ingestion = (
+	status: LiveIngestion['status'],
+	status_detail: string | null = null,
+): LiveIngestion => ({
 	show_id: '00000000-0000-4000-8000-000000000001',
 	platform: 'facebook',
 	live_id: 'live-1',
@@ -42,7 +45,9 @@ describe('ingestionAlert', () => {
 	});
 
 	it('says comments are delayed but not lost, with Meta’s reason', () => {
-		expect(ingestionAlert(show('active'), ingestion('delayed', 'rate limited by Meta (code 4)'))).toEqual({
+		expect(
+			ingestionAlert(show('active'), ingestion('delayed', 'rate limited by Meta (code 4)')),
+		).toEqual({
 			tone: 'warning',
 			text: 'Comments from Facebook are delayed (rate limited by Meta (code 4)). They are not lost: claims catch up in order once Facebook answers again.',
 			reconnect: false,
@@ -50,10 +55,14 @@ describe('ingestionAlert', () => {
 	});
 
 	it('offers a reconnect when Meta refuses the token, also while paused', () => {
-		expect(ingestionAlert(show('paused'), ingestion('reconnect_required', 'the token has expired'))).toMatchObject({ tone: 'danger', reconnect: true });
+		expect(
+			ingestionAlert(show('paused'), ingestion('reconnect_required', 'the token has expired')),
+		).toMatchObject({ tone: 'danger', reconnect: true });
 	});
 
 	it('tells the operator the live ended, so they stop the show', () => {
-		expect(ingestionAlert(show('active'), ingestion('live_ended'))?.text).toMatch(/live has ended.*Stop the show/);
+		expect(ingestionAlert(show('active'), ingestion('live_ended'))?.text).toMatch(
+			/live has ended.*Stop the show/,
+		);
 	});
 });

@@ -16,7 +16,11 @@ function manualFrames() {
 			return () => pending.splice(pending.indexOf(callback), 1);
 		},
 	};
-	return { scheduler, pending, runFrame: () => pending.splice(0).forEach((callback) => callback()) };
+	return {
+		scheduler,
+		pending,
+		runFrame: () => pending.splice(0).forEach((callback) => callback()),
+	};
 }
 
 describe('FrameBatcher', () => {
@@ -65,8 +69,14 @@ describe('parseChange', () => {
 	};
 
 	it('reads inserts and updates as upserts, and deletes by the old row’s id', () => {
-		expect(parseChange({ table: 'show_items', eventType: 'UPDATE', new: item, old: {} })).toEqual({ table: 'show_items', kind: 'upsert', row: item });
-		expect(parseChange({ table: 'show_items', eventType: 'DELETE', new: {}, old: { id: item.id } })).toEqual({
+		expect(parseChange({ table: 'show_items', eventType: 'UPDATE', new: item, old: {} })).toEqual({
+			table: 'show_items',
+			kind: 'upsert',
+			row: item,
+		});
+		expect(
+			parseChange({ table: 'show_items', eventType: 'DELETE', new: {}, old: { id: item.id } }),
+		).toEqual({
 			table: 'show_items',
 			kind: 'delete',
 			id: item.id,
@@ -74,9 +84,20 @@ describe('parseChange', () => {
 	});
 
 	it('refuses rows it cannot read and tables it does not follow', () => {
-		expect(() => parseChange({ table: 'show_items', eventType: 'INSERT', new: { ...item, quantity: 'one' }, old: {} })).toThrow(/cannot read/);
-		expect(() => parseChange({ table: 'shows', eventType: 'INSERT', new: {}, old: {} })).toThrow(/does not follow/);
-		expect(() => parseChange({ table: 'claims', eventType: 'DELETE', new: {}, old: {} })).toThrow(/without the row's id/);
+		expect(() =>
+			parseChange({
+				table: 'show_items',
+				eventType: 'INSERT',
+				new: { ...item, quantity: 'one' },
+				old: {},
+			}),
+		).toThrow(/cannot read/);
+		expect(() => parseChange({ table: 'shows', eventType: 'INSERT', new: {}, old: {} })).toThrow(
+			/does not follow/,
+		);
+		expect(() => parseChange({ table: 'claims', eventType: 'DELETE', new: {}, old: {} })).toThrow(
+			/without the row's id/,
+		);
 	});
 });
 
@@ -86,7 +107,9 @@ describe('timestamps', () => {
 		expect(timestampMicros('1970-01-01 00:00:01.5+00')).toBe(1_500_000);
 		expect(timestampMicros('1970-01-01T05:30:00+05:30')).toBe(0);
 		expect(timestampMicros('1970-01-01T05:30:00+0530')).toBe(0);
-		expect(compareTimestamps('2026-11-22T10:00:00.000002+00:00', '2026-11-22T10:00:00.000001+00:00')).toBe(1);
+		expect(
+			compareTimestamps('2026-11-22T10:00:00.000002+00:00', '2026-11-22T10:00:00.000001+00:00'),
+		).toBe(1);
 		expect(() => timestampMicros('yesterday')).toThrow(RangeError);
 	});
 });
@@ -101,25 +124,41 @@ describe('connection indicator', () => {
 	});
 
 	it('says connecting before the first success and offline whenever the browser is', () => {
-		expect(connectionState({ online: true, subscribed: true, caughtUp: false, everLive: false })).toBe('connecting');
+		expect(
+			connectionState({ online: true, subscribed: true, caughtUp: false, everLive: false }),
+		).toBe('connecting');
 		expect(connectionState({ ...facts, online: false })).toBe('offline');
 	});
 
 	it('backs off rebuilding a dead channel up to 30 s', () => {
-		expect([0, 1, 2, 3, 10].map(resubscribeDelayMs)).toEqual([5_000, 10_000, 20_000, 30_000, 30_000]);
+		expect([0, 1, 2, 3, 10].map(resubscribeDelayMs)).toEqual([
+			5_000, 10_000, 20_000, 30_000, 30_000,
+		]);
 	});
 });
 
 describe('describeRpcError', () => {
 	it('passes the engine’s own message through as a sentence', () => {
-		expect(describeRpcError({ message: 'item 12 is sold out (1 of 1): release a claim before awarding it', code: 'PT409' }, 409)).toBe(
-			'Item 12 is sold out (1 of 1): release a claim before awarding it.',
-		);
+		expect(
+			describeRpcError(
+				{
+					message: 'item 12 is sold out (1 of 1): release a claim before awarding it',
+					code: 'PT409',
+				},
+				409,
+			),
+		).toBe('Item 12 is sold out (1 of 1): release a claim before awarding it.');
 	});
 
 	it('names transport and session failures', () => {
-		expect(describeRpcError({ message: 'TypeError: Failed to fetch' }, 0)).toMatch(/Could not reach the server/);
-		expect(describeRpcError({ message: 'JWT expired', code: 'PGRST301' }, 401)).toMatch(/session has expired/);
-		expect(describeRpcError({ message: 'permission denied for function', code: '42501' }, 403)).toMatch(/not allowed/);
+		expect(describeRpcError({ message: 'TypeError: Failed to fetch' }, 0)).toMatch(
+			/Could not reach the server/,
+		);
+		expect(describeRpcError({ message: 'JWT expired', code: 'PGRST301' }, 401)).toMatch(
+			/session has expired/,
+		);
+		expect(
+			describeRpcError({ message: 'permission denied for function', code: '42501' }, 403),
+		).toMatch(/not allowed/);
 	});
 });

@@ -3,19 +3,35 @@
 import { describe, expect, it } from 'vitest';
 import { expiryWarning } from '$lib/connections';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { checkHealth, describeFunctionFailure, detectLives, liveSchema, MetaFunctionError, pendingSignInSchema } from '$lib/server/meta';
+import {
+	checkHealth,
+	describeFunctionFailure,
+	detectLives,
+	liveSchema,
+	MetaFunctionError,
+	pendingSignInSchema,
+} from '$lib/server/meta';
 
 describe('describeFunctionFailure', () => {
 	it('passes the function’s own message on, as a sentence', () => {
-		expect(describeFunctionFailure(404, { error: 'not_found', message: 'this Meta sign-in has expired or is not yours; connect again' })).toBe(
-			'This Meta sign-in has expired or is not yours; connect again',
-		);
+		expect(
+			describeFunctionFailure(404, {
+				error: 'not_found',
+				message: 'this Meta sign-in has expired or is not yours; connect again',
+			}),
+		).toBe('This Meta sign-in has expired or is not yours; connect again');
 	});
 
 	it('names the failure when the body says nothing useful', () => {
-		expect(describeFunctionFailure(401, null)).toBe('Your session has expired. Reload the page and sign in again.');
-		expect(describeFunctionFailure(0, null)).toBe('Could not reach the server. Check your connection and try again.');
-		expect(describeFunctionFailure(503, '<html>Bad gateway</html>')).toBe('The server answered HTTP 503.');
+		expect(describeFunctionFailure(401, null)).toBe(
+			'Your session has expired. Reload the page and sign in again.',
+		);
+		expect(describeFunctionFailure(0, null)).toBe(
+			'Could not reach the server. Check your connection and try again.',
+		);
+		expect(describeFunctionFailure(503, '<html>Bad gateway</html>')).toBe(
+			'The server answered HTTP 503.',
+		);
 		expect(describeFunctionFailure(500, { message: '' })).toBe('The server answered HTTP 500.');
 	});
 });
@@ -28,13 +44,31 @@ describe('pendingSignInSchema', () => {
 			platform: 'facebook',
 			scopes: ['pages_show_list'],
 			expires_at: '2026-11-22T10:15:00+00:00',
-			accounts: [{ platform: 'facebook', external_account_id: '100064000000001', display_name: 'Demo Boutique', connection_id: null, connection_status: null }],
+			accounts: [
+				{
+					platform: 'facebook',
+					external_account_id: '100064000000001',
+					display_name: 'Demo Boutique',
+					connection_id: null,
+					connection_status: null,
+				},
+			],
 		};
 		expect(pendingSignInSchema.parse(answer).accounts[0].display_name).toBe('Demo Boutique');
 		// Page data goes to the browser: a token the function sent by mistake must not ride along.
-		const withToken = { ...answer, accounts: [{ ...answer.accounts[0], encrypted_access_token: 'v1.secret' }] };
-		expect(pendingSignInSchema.parse(withToken).accounts[0]).not.toHaveProperty('encrypted_access_token');
-		expect(pendingSignInSchema.safeParse({ ...answer, accounts: [{ ...answer.accounts[0], platform: 'tiktok' }] }).success).toBe(false);
+		const withToken = {
+			...answer,
+			accounts: [{ ...answer.accounts[0], encrypted_access_token: 'v1.secret' }],
+		};
+		expect(pendingSignInSchema.parse(withToken).accounts[0]).not.toHaveProperty(
+			'encrypted_access_token',
+		);
+		expect(
+			pendingSignInSchema.safeParse({
+				...answer,
+				accounts: [{ ...answer.accounts[0], platform: 'tiktok' }],
+			}).success,
+		).toBe(false);
 	});
 });
 
@@ -52,7 +86,9 @@ describe('liveSchema', () => {
 
 	it('reads a live as meta-lives describes it, with Instagram’s missing viewer count', () => {
 		expect(liveSchema.parse(live)).toEqual(live);
-		expect(liveSchema.parse({ ...live, platform: 'instagram', viewers: null, title: null }).viewers).toBeNull();
+		expect(
+			liveSchema.parse({ ...live, platform: 'instagram', viewers: null, title: null }).viewers,
+		).toBeNull();
 	});
 
 	it('refuses a live without an id or with a count that is not a number', () => {
@@ -63,8 +99,14 @@ describe('liveSchema', () => {
 
 /** A client whose functions.invoke answers as functions-js does: data, or an error with the response. */
 function answering(status: number, body: unknown): SupabaseClient {
-	const response = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-	const invoke = async () => (response.ok ? { data: body, error: null, response } : { data: null, error: new Error('Edge Function returned a non-2xx status code'), response });
+	const response = new Response(JSON.stringify(body), {
+		status,
+		headers: { 'content-type': 'application/json' },
+	});
+	const invoke = async () =>
+		response.ok
+			? { data: body, error: null, response }
+			: { data: null, error: new Error('Edge Function returned a non-2xx status code'), response };
 	return { functions: { invoke } } as unknown as SupabaseClient;
 }
 
@@ -72,17 +114,33 @@ describe('calling the functions', () => {
 	const connectionId = '00000000-0000-4000-8000-000000000003';
 
 	it('turns a refusal into a MetaFunctionError carrying the function’s message and status', async () => {
-		const refusal = checkHealth(answering(403, { error: 'forbidden', message: 'only admins and owners of the workspace may do this' }), connectionId);
+		const refusal = checkHealth(
+			answering(403, {
+				error: 'forbidden',
+				message: 'only admins and owners of the workspace may do this',
+			}),
+			connectionId,
+		);
 		await expect(refusal).rejects.toBeInstanceOf(MetaFunctionError);
-		await expect(refusal).rejects.toMatchObject({ status: 403, message: 'Only admins and owners of the workspace may do this' });
+		await expect(refusal).rejects.toMatchObject({
+			status: 403,
+			message: 'Only admins and owners of the workspace may do this',
+		});
 	});
 
 	it('refuses an answer in a shape the console does not know, naming the function', async () => {
-		await expect(detectLives(answering(200, { lives: [{ live_id: 5 }] }), connectionId)).rejects.toMatchObject({ status: 502, message: expect.stringMatching(/^meta-lives answered in a shape/) });
+		await expect(
+			detectLives(answering(200, { lives: [{ live_id: 5 }] }), connectionId),
+		).rejects.toMatchObject({
+			status: 502,
+			message: expect.stringMatching(/^meta-lives answered in a shape/),
+		});
 	});
 
 	it('returns the lives of a well-formed answer', async () => {
-		await expect(detectLives(answering(200, { connection: {}, lives: [] }), connectionId)).resolves.toEqual([]);
+		await expect(
+			detectLives(answering(200, { connection: {}, lives: [] }), connectionId),
+		).resolves.toEqual([]);
 	});
 });
 
@@ -97,8 +155,14 @@ describe('expiryWarning', () => {
 	});
 
 	it('counts the days left, rounding up, and says when access has ended', () => {
-		expect(expiryWarning(inDays(6.2), now)).toBe('Meta access ends in 7 days: reconnect before your next live.');
-		expect(expiryWarning(inDays(0.5), now)).toBe('Meta access ends in 1 day: reconnect before your next live.');
-		expect(expiryWarning(inDays(-1), now)).toBe('Meta access has expired: reconnect to keep taking claims.');
+		expect(expiryWarning(inDays(6.2), now)).toBe(
+			'Meta access ends in 7 days: reconnect before your next live.',
+		);
+		expect(expiryWarning(inDays(0.5), now)).toBe(
+			'Meta access ends in 1 day: reconnect before your next live.',
+		);
+		expect(expiryWarning(inDays(-1), now)).toBe(
+			'Meta access has expired: reconnect to keep taking claims.',
+		);
 	});
 });

@@ -14,7 +14,9 @@ import {
 	type PollCursor,
 } from '../../supabase/functions/_shared/facebook-comments.ts';
 
-const sample = JSON.parse(readFileSync(new URL('../fixtures/meta/fb-live-comments-page.json', import.meta.url), 'utf8')) as { data: GraphComment[] };
+const sample = JSON.parse(
+	readFileSync(new URL('../fixtures/meta/fb-live-comments-page.json', import.meta.url), 'utf8'),
+) as { data: GraphComment[] };
 const start = parseMetaTime('2026-11-20T19:12:00+0000');
 const fresh: PollCursor = { newestAt: null, recent: {}, floorAt: start };
 const comment = (id: string, second: number, message = `comment ${id}`): GraphComment => ({
@@ -26,7 +28,11 @@ const comment = (id: string, second: number, message = `comment ${id}`): GraphCo
 
 describe('selectNewComments', () => {
 	it('sends the first page oldest first, hidden commenters included', () => {
-		expect(selectNewComments(sample.data, fresh).map((c) => c.message)).toEqual(['what size is 14?', '14 sold', 'SOLD 14 💕']);
+		expect(selectNewComments(sample.data, fresh).map((c) => c.message)).toEqual([
+			'what size is 14?',
+			'14 sold',
+			'SOLD 14 💕',
+		]);
 	});
 
 	it('keeps Meta’s order for comments stamped the same second, and drops repeats across pages', () => {
@@ -36,7 +42,13 @@ describe('selectNewComments', () => {
 
 	it('skips comments from before the show and comments already sent', () => {
 		const cursor = advanceCursor(fresh, [comment('a', 10), comment('b', 11)]);
-		const newestFirst = [comment('d', 12), comment('b', 11), comment('c', 11), comment('a', 10), comment('old', -5)];
+		const newestFirst = [
+			comment('d', 12),
+			comment('b', 11),
+			comment('c', 11),
+			comment('a', 10),
+			comment('old', -5),
+		];
 		expect(selectNewComments(newestFirst, cursor).map((c) => c.id)).toEqual(['c', 'd']);
 	});
 
@@ -44,16 +56,26 @@ describe('selectNewComments', () => {
 		const cursor = advanceCursor(fresh, [comment('a', 60)]);
 		const late = comment('late', 60 - LATE_WINDOW_MS / 1000 + 1);
 		const tooLate = comment('too-late', 60 - LATE_WINDOW_MS / 1000 - 1);
-		expect(selectNewComments([comment('a', 60), late, tooLate], cursor).map((c) => c.id)).toEqual(['late']);
+		expect(selectNewComments([comment('a', 60), late, tooLate], cursor).map((c) => c.id)).toEqual([
+			'late',
+		]);
 	});
 });
 
 describe('the cursor', () => {
 	it('moves to the newest comment sent and remembers only the ids within the window', () => {
 		let cursor = advanceCursor(fresh, [comment('a', 1), comment('b', 2)]);
-		expect(cursor).toEqual({ newestAt: start + 2000, recent: { a: start + 1000, b: start + 2000 }, floorAt: start });
+		expect(cursor).toEqual({
+			newestAt: start + 2000,
+			recent: { a: start + 1000, b: start + 2000 },
+			floorAt: start,
+		});
 		cursor = advanceCursor(cursor, [comment('c', 100)]);
-		expect(cursor).toEqual({ newestAt: start + 100_000, recent: { c: start + 100_000 }, floorAt: start });
+		expect(cursor).toEqual({
+			newestAt: start + 100_000,
+			recent: { c: start + 100_000 },
+			floorAt: start,
+		});
 	});
 
 	it('does not move back when nothing, or only late comments, were sent', () => {

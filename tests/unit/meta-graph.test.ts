@@ -1,10 +1,18 @@
 // The Graph client: Meta's error objects classified, usage headers read, tokens kept on Graph's origin.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { classifyGraphError, GraphApiError, GraphClient, parseUsage } from '../../supabase/functions/_shared/graph.ts';
+import {
+	classifyGraphError,
+	GraphApiError,
+	GraphClient,
+	parseUsage,
+} from '../../supabase/functions/_shared/graph.ts';
 
-const sample = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/meta/${name}`, import.meta.url), 'utf8'));
-const metaError = (code: number, extra: Record<string, unknown> = {}) => ({ error: { message: `error ${code}`, type: 'OAuthException', code, fbtrace_id: 'Abc', ...extra } });
+const sample = (name: string) =>
+	JSON.parse(readFileSync(new URL(`../fixtures/meta/${name}`, import.meta.url), 'utf8'));
+const metaError = (code: number, extra: Record<string, unknown> = {}) => ({
+	error: { message: `error ${code}`, type: 'OAuthException', code, fbtrace_id: 'Abc', ...extra },
+});
 
 describe('classifyGraphError', () => {
 	it('reads the documented samples', () => {
@@ -12,7 +20,12 @@ describe('classifyGraphError', () => {
 		expect(throttled).toMatchObject({ kind: 'throttled', status: 403, code: 32 });
 		expect(throttled.message).toBe('Meta error 32: (#32) Page request limit reached');
 		const expired = classifyGraphError(400, sample('fb-error-token-expired.json'));
-		expect(expired).toMatchObject({ kind: 'token', code: 190, subcode: 463, connectionStatus: 'expired' });
+		expect(expired).toMatchObject({
+			kind: 'token',
+			code: 190,
+			subcode: 463,
+			connectionStatus: 'expired',
+		});
 	});
 
 	it.each([
@@ -44,9 +57,13 @@ describe('classifyGraphError', () => {
 	});
 
 	it('tells a revoked app (458) from tokens that need a new sign-in', () => {
-		expect(classifyGraphError(400, metaError(190, { error_subcode: 458 })).connectionStatus).toBe('revoked');
+		expect(classifyGraphError(400, metaError(190, { error_subcode: 458 })).connectionStatus).toBe(
+			'revoked',
+		);
 		for (const subcode of [460, 463, 467, undefined]) {
-			expect(classifyGraphError(400, metaError(190, { error_subcode: subcode })).connectionStatus).toBe('expired');
+			expect(
+				classifyGraphError(400, metaError(190, { error_subcode: subcode })).connectionStatus,
+			).toBe('expired');
 		}
 		expect(classifyGraphError(403, metaError(10)).connectionStatus).toBeUndefined();
 	});
@@ -55,7 +72,12 @@ describe('classifyGraphError', () => {
 describe('parseUsage', () => {
 	it('takes the highest percentage of the app, Page and business use case headers', () => {
 		const headers = new Headers();
-		for (const line of readFileSync(new URL('../fixtures/meta/fb-usage-headers.txt', import.meta.url), 'utf8').trim().split('\n')) {
+		for (const line of readFileSync(
+			new URL('../fixtures/meta/fb-usage-headers.txt', import.meta.url),
+			'utf8',
+		)
+			.trim()
+			.split('\n')) {
 			const [name, ...value] = line.split(': ');
 			headers.set(name, value.join(': '));
 		}
@@ -65,7 +87,17 @@ describe('parseUsage', () => {
 	it('reads the regain time in minutes, and ignores malformed headers', () => {
 		const headers = new Headers({
 			'x-app-usage': 'not json',
-			'x-business-use-case-usage': JSON.stringify({ 1: [{ type: 'pages', call_count: 100, total_time: 20, total_cputime: 5, estimated_time_to_regain_access: 3 }] }),
+			'x-business-use-case-usage': JSON.stringify({
+				1: [
+					{
+						type: 'pages',
+						call_count: 100,
+						total_time: 20,
+						total_cputime: 5,
+						estimated_time_to_regain_access: 3,
+					},
+				],
+			}),
 		});
 		expect(parseUsage(headers)).toEqual({ percent: 100, regainAfterMs: 180_000 });
 		expect(parseUsage(new Headers())).toEqual({});
@@ -87,10 +119,18 @@ describe('GraphClient', () => {
 	}
 
 	it('builds URLs under the versioned base, with the token and appsecret_proof', async () => {
-		const { client, calls } = recordingClient(() => Response.json({ data: [] }, { headers: { 'x-app-usage': '{"call_count":80}' } }));
-		const answer = await client.get('/123/live_videos', { broadcast_status: ['LIVE'], limit: 25, skipped: undefined }, 'EAAB-TOKEN');
+		const { client, calls } = recordingClient(() =>
+			Response.json({ data: [] }, { headers: { 'x-app-usage': '{"call_count":80}' } }),
+		);
+		const answer = await client.get(
+			'/123/live_videos',
+			{ broadcast_status: ['LIVE'], limit: 25, skipped: undefined },
+			'EAAB-TOKEN',
+		);
 		expect(answer).toEqual({ body: { data: [] }, usage: { percent: 80 } });
-		expect(calls[0].origin + calls[0].pathname).toBe('https://graph.example.test/v24.0/123/live_videos');
+		expect(calls[0].origin + calls[0].pathname).toBe(
+			'https://graph.example.test/v24.0/123/live_videos',
+		);
 		expect(Object.fromEntries(calls[0].searchParams)).toEqual({
 			broadcast_status: '["LIVE"]',
 			limit: '25',
@@ -101,14 +141,34 @@ describe('GraphClient', () => {
 
 	it('throws typed errors carrying the usage, and turns network failures into transient ones', async () => {
 		const throttled = recordingClient(() =>
-			Response.json(metaError(80001), { status: 429, headers: { 'x-business-use-case-usage': '{"1":[{"call_count":100,"estimated_time_to_regain_access":2}]}' } }),
+			Response.json(metaError(80001), {
+				status: 429,
+				headers: {
+					'x-business-use-case-usage':
+						'{"1":[{"call_count":100,"estimated_time_to_regain_access":2}]}',
+				},
+			}),
 		);
-		const error = await throttled.client.get('/123/comments', {}, 'T').catch((caught: unknown) => caught);
+		const error = await throttled.client
+			.get('/123/comments', {}, 'T')
+			.catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(GraphApiError);
-		expect(error).toMatchObject({ kind: 'throttled', status: 429, usage: { percent: 100, regainAfterMs: 120_000 } });
+		expect(error).toMatchObject({
+			kind: 'throttled',
+			status: 429,
+			usage: { percent: 100, regainAfterMs: 120_000 },
+		});
 
-		const offline = new GraphClient({ baseUrl: 'https://graph.example.test/v24.0', fetch: async () => { throw new TypeError('fetch failed'); } });
-		await expect(offline.get('/me', {}, 'T')).rejects.toMatchObject({ kind: 'transient', status: 0 });
+		const offline = new GraphClient({
+			baseUrl: 'https://graph.example.test/v24.0',
+			fetch: async () => {
+				throw new TypeError('fetch failed');
+			},
+		});
+		await expect(offline.get('/me', {}, 'T')).rejects.toMatchObject({
+			kind: 'transient',
+			status: 0,
+		});
 		const notJson = recordingClient(() => new Response('<html>', { status: 200 }));
 		await expect(notJson.client.get('/me', {}, 'T')).rejects.toMatchObject({ kind: 'transient' });
 	});
@@ -122,9 +182,24 @@ describe('GraphClient', () => {
 				return Response.json({ success: true });
 			},
 		});
-		expect((await client.post('/100064000000001/subscribed_apps', { subscribed_fields: 'feed' }, 'PAGE-TOKEN')).body).toEqual({ success: true });
+		expect(
+			(
+				await client.post(
+					'/100064000000001/subscribed_apps',
+					{ subscribed_fields: 'feed' },
+					'PAGE-TOKEN',
+				)
+			).body,
+		).toEqual({ success: true });
 		await client.delete('/100064000000001/subscribed_apps', {}, 'PAGE-TOKEN');
-		expect(sent.map(({ method, url }) => [method, url.pathname, url.searchParams.get('subscribed_fields'), url.searchParams.get('access_token')])).toEqual([
+		expect(
+			sent.map(({ method, url }) => [
+				method,
+				url.pathname,
+				url.searchParams.get('subscribed_fields'),
+				url.searchParams.get('access_token'),
+			]),
+		).toEqual([
 			['POST', '/v24.0/100064000000001/subscribed_apps', 'feed', 'PAGE-TOKEN'],
 			['DELETE', '/v24.0/100064000000001/subscribed_apps', null, 'PAGE-TOKEN'],
 		]);
@@ -132,10 +207,15 @@ describe('GraphClient', () => {
 
 	it('follows paging.next only on the Graph origin, and refuses paths that are not Graph paths', async () => {
 		const { client, calls } = recordingClient(() => Response.json({ data: [] }));
-		await client.next('https://graph.example.test/v24.0/123/comments?after=QQ&access_token=OLD', 'NEW');
+		await client.next(
+			'https://graph.example.test/v24.0/123/comments?after=QQ&access_token=OLD',
+			'NEW',
+		);
 		expect(calls[0].searchParams.get('access_token')).toBe('NEW');
 		expect(calls[0].searchParams.get('after')).toBe('QQ');
-		expect(() => client.next('https://evil.example/v24.0/123/comments', 'NEW')).toThrow(/refusing to follow/);
+		expect(() => client.next('https://evil.example/v24.0/123/comments', 'NEW')).toThrow(
+			/refusing to follow/,
+		);
 		expect(() => client.url('/../admin')).toThrow(/not a Graph API path/);
 		expect(() => client.url('/123?x=1')).toThrow(/not a Graph API path/);
 		expect(() => client.url('https://evil.example/')).toThrow(/not a Graph API path/);

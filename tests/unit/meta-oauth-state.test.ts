@@ -1,7 +1,11 @@
 // The signed, expiring OAuth state bound to the user and workspace that started the sign-in.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signState, STATE_LIFETIME_SECONDS, verifyState } from '../../supabase/functions/_shared/oauth-state.ts';
+import {
+	signState,
+	STATE_LIFETIME_SECONDS,
+	verifyState,
+} from '../../supabase/functions/_shared/oauth-state.ts';
 
 const key = new Uint8Array(randomBytes(32));
 const binding = {
@@ -28,16 +32,31 @@ describe('OAuth state', () => {
 	it('expires', async () => {
 		const now = Date.now();
 		const state = await signState(binding, key, now);
-		await expect(verifyState(state, key, now + STATE_LIFETIME_SECONDS * 1000)).rejects.toThrow(/expired/);
+		await expect(verifyState(state, key, now + STATE_LIFETIME_SECONDS * 1000)).rejects.toThrow(
+			/expired/,
+		);
 	});
 
 	it('refuses a changed binding, another key and garbage', async () => {
 		const state = await signState(binding, key);
 		const [payload, signature] = state.split('.');
-		const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), workspaceId: 'another' })).toString('base64url');
+		const forged = Buffer.from(
+			JSON.stringify({
+				...JSON.parse(Buffer.from(payload, 'base64url').toString()),
+				workspaceId: 'another',
+			}),
+		).toString('base64url');
 		await expect(verifyState(`${forged}.${signature}`, key)).rejects.toThrow(/bad signature/);
-		await expect(verifyState(state, new Uint8Array(randomBytes(32)))).rejects.toThrow(/bad signature/);
-		for (const garbage of ['', 'abc', `${payload}.`, `${payload}.${signature}.x`, `${payload}.!!`]) {
+		await expect(verifyState(state, new Uint8Array(randomBytes(32)))).rejects.toThrow(
+			/bad signature/,
+		);
+		for (const garbage of [
+			'',
+			'abc',
+			`${payload}.`,
+			`${payload}.${signature}.x`,
+			`${payload}.!!`,
+		]) {
 			await expect(verifyState(garbage, key), garbage).rejects.toThrow(/malformed/);
 		}
 	});

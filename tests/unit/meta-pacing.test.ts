@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { GraphApiError } from '../../supabase/functions/_shared/graph.ts';
 import { backoffMs, pollIntervalMs } from '../../supabase/functions/_shared/pacing.ts';
 
-const failure = (kind: GraphApiError['kind'], regainAfterMs?: number) => ({ kind, usage: regainAfterMs === undefined ? {} : { regainAfterMs } });
+const failure = (kind: GraphApiError['kind'], regainAfterMs?: number) => ({
+	kind,
+	usage: regainAfterMs === undefined ? {} : { regainAfterMs },
+});
 
 describe('pollIntervalMs', () => {
 	it('keeps the interval up to 75 % usage, then stretches it up to ten times at the limit', () => {
@@ -19,8 +22,12 @@ describe('backoffMs', () => {
 	it('doubles per failure between half and all of the step, up to the cap', () => {
 		const low = () => 0;
 		const high = () => 1;
-		expect([1, 2, 3, 4].map((n) => backoffMs(failure('transient'), n, high))).toEqual([2000, 4000, 8000, 16_000]);
-		expect([1, 2, 3, 4].map((n) => backoffMs(failure('transient'), n, low))).toEqual([1000, 2000, 4000, 8000]);
+		expect([1, 2, 3, 4].map((n) => backoffMs(failure('transient'), n, high))).toEqual([
+			2000, 4000, 8000, 16_000,
+		]);
+		expect([1, 2, 3, 4].map((n) => backoffMs(failure('transient'), n, low))).toEqual([
+			1000, 2000, 4000, 8000,
+		]);
 		expect(backoffMs(failure('transient'), 30, high)).toBe(60_000);
 		expect(backoffMs(failure('throttled'), 1, high)).toBe(15_000);
 		expect(backoffMs(failure('throttled'), 20, high)).toBe(600_000);

@@ -3,31 +3,53 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../supabase/functions/_shared/bytes.ts';
-import { appSecretProof, hubSignature, parseSignedRequest, secretsEqual, verifyHubSignature } from '../../supabase/functions/_shared/signatures.ts';
+import {
+	appSecretProof,
+	hubSignature,
+	parseSignedRequest,
+	secretsEqual,
+	verifyHubSignature,
+} from '../../supabase/functions/_shared/signatures.ts';
 
 const secret = 'app-secret-for-tests';
-const body = utf8(readFileSync(new URL('../fixtures/meta/ig-live-comments-webhook.json', import.meta.url), 'utf8'));
-const nodeHex = (data: Uint8Array | string, key = secret) => createHmac('sha256', key).update(data).digest('hex');
+const body = utf8(
+	readFileSync(new URL('../fixtures/meta/ig-live-comments-webhook.json', import.meta.url), 'utf8'),
+);
+const nodeHex = (data: Uint8Array | string, key = secret) =>
+	createHmac('sha256', key).update(data).digest('hex');
 const base64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
 describe('X-Hub-Signature-256', () => {
 	it('accepts the signature Meta computes over the exact bytes', async () => {
 		expect(await verifyHubSignature(body, `sha256=${nodeHex(body)}`, secret)).toBe(true);
-		expect(await verifyHubSignature(body, `sha256=${nodeHex(body).toUpperCase()}`, secret)).toBe(true);
+		expect(await verifyHubSignature(body, `sha256=${nodeHex(body).toUpperCase()}`, secret)).toBe(
+			true,
+		);
 		expect(await hubSignature(body, secret)).toBe(`sha256=${nodeHex(body)}`);
 	});
 
 	it('refuses a tampered body, another secret, and a signature of the re-serialised JSON', async () => {
 		const tampered = utf8(new TextDecoder().decode(body).replace('sold 22', 'sold 23'));
 		expect(await verifyHubSignature(tampered, `sha256=${nodeHex(body)}`, secret)).toBe(false);
-		expect(await verifyHubSignature(body, `sha256=${nodeHex(body, 'another-secret')}`, secret)).toBe(false);
+		expect(
+			await verifyHubSignature(body, `sha256=${nodeHex(body, 'another-secret')}`, secret),
+		).toBe(false);
 		const reserialised = JSON.stringify(JSON.parse(new TextDecoder().decode(body)), null, 1);
 		expect(await verifyHubSignature(body, `sha256=${nodeHex(reserialised)}`, secret)).toBe(false);
 	});
 
 	it('refuses a missing header, a missing prefix, the SHA-1 header format and wrong lengths', async () => {
 		const hex = nodeHex(body);
-		for (const header of [null, '', hex, `sha1=${hex}`, `sha256=${hex.slice(0, 63)}`, `sha256=${hex}00`, `sha256=${'z'.repeat(64)}`, 'sha256=']) {
+		for (const header of [
+			null,
+			'',
+			hex,
+			`sha1=${hex}`,
+			`sha256=${hex.slice(0, 63)}`,
+			`sha256=${hex}00`,
+			`sha256=${'z'.repeat(64)}`,
+			'sha256=',
+		]) {
 			expect(await verifyHubSignature(body, header, secret), String(header)).toBe(false);
 		}
 	});
@@ -54,7 +76,8 @@ describe('signed_request', () => {
 			[`${signature}.not base64!`, /base64url/],
 			[sign({ ...payload, algorithm: 'none' }), /algorithm must be HMAC-SHA256/],
 		];
-		for (const [request, message] of cases) await expect(parseSignedRequest(request, secret), request).rejects.toThrow(message);
+		for (const [request, message] of cases)
+			await expect(parseSignedRequest(request, secret), request).rejects.toThrow(message);
 	});
 });
 

@@ -1,7 +1,11 @@
 // Tokens at rest: AES-256-GCM round trip, tampering, and key rotation through TOKEN_ENCRYPTION_KEY.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createTokenCipher, TokenDecryptionError, TokenKeyError } from '../../supabase/functions/_shared/token-crypto.ts';
+import {
+	createTokenCipher,
+	TokenDecryptionError,
+	TokenKeyError,
+} from '../../supabase/functions/_shared/token-crypto.ts';
 
 const newKey = () => randomBytes(32).toString('base64');
 
@@ -10,7 +14,9 @@ describe('token encryption', () => {
 		const cipher = await createTokenCipher(newKey());
 		const first = await cipher.encrypt('EAAB-PAGE-TOKEN');
 		const second = await cipher.encrypt('EAAB-PAGE-TOKEN');
-		expect(first).toMatch(new RegExp(`^v1:${cipher.currentKeyId}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$`));
+		expect(first).toMatch(
+			new RegExp(`^v1:${cipher.currentKeyId}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$`),
+		);
 		expect(first).not.toBe(second);
 		expect(first).not.toContain('EAAB');
 		expect(await cipher.decrypt(first)).toBe('EAAB-PAGE-TOKEN');
@@ -22,10 +28,18 @@ describe('token encryption', () => {
 		const stored = await cipher.encrypt('EAAB-PAGE-TOKEN');
 		const [version, keyId, iv, ciphertext] = stored.split(':');
 		const flip = (text: string) => (text[0] === 'A' ? 'B' : 'A') + text.slice(1);
-		await expect(cipher.decrypt([version, keyId, iv, flip(ciphertext)].join(':'))).rejects.toThrow(/failed authentication/);
-		await expect(cipher.decrypt([version, keyId, flip(iv), ciphertext].join(':'))).rejects.toThrow(/failed authentication/);
-		await expect(cipher.decrypt([version, flip(keyId), iv, ciphertext].join(':'))).rejects.toThrow(/no longer holds/);
-		await expect(cipher.decrypt(['v2', keyId, iv, ciphertext].join(':'))).rejects.toThrow(TokenDecryptionError);
+		await expect(cipher.decrypt([version, keyId, iv, flip(ciphertext)].join(':'))).rejects.toThrow(
+			/failed authentication/,
+		);
+		await expect(cipher.decrypt([version, keyId, flip(iv), ciphertext].join(':'))).rejects.toThrow(
+			/failed authentication/,
+		);
+		await expect(cipher.decrypt([version, flip(keyId), iv, ciphertext].join(':'))).rejects.toThrow(
+			/no longer holds/,
+		);
+		await expect(cipher.decrypt(['v2', keyId, iv, ciphertext].join(':'))).rejects.toThrow(
+			TokenDecryptionError,
+		);
 		await expect(cipher.decrypt('EAAB-PLAINTEXT')).rejects.toThrow(/not a v1 encrypted token/);
 	});
 
@@ -46,8 +60,12 @@ describe('token encryption', () => {
 
 	it('names what is wrong with a bad key', async () => {
 		await expect(createTokenCipher('')).rejects.toThrow(TokenKeyError);
-		await expect(createTokenCipher(randomBytes(16).toString('base64'))).rejects.toThrow(/key 1 must be 32 random bytes/);
-		await expect(createTokenCipher(`${newKey()},not base64!`)).rejects.toThrow(/key 2 must be 32 random bytes/);
+		await expect(createTokenCipher(randomBytes(16).toString('base64'))).rejects.toThrow(
+			/key 1 must be 32 random bytes/,
+		);
+		await expect(createTokenCipher(`${newKey()},not base64!`)).rejects.toThrow(
+			/key 2 must be 32 random bytes/,
+		);
 	});
 
 	it('derives purpose keys that differ by purpose and by key', async () => {

@@ -18,12 +18,22 @@ describe('parseQuickAdd', () => {
 		expect(numbersOf('007')).toEqual(['7']);
 		expect(numbersOf('000012')).toEqual(['12']);
 		// As the engine and the comment parser: at most 6 digits as typed.
-		expect(parseQuickAdd('0999999').errors[0].message).toBe('0999999 is not an item number: use 1 to 999999');
+		expect(parseQuickAdd('0999999').errors[0].message).toBe(
+			'0999999 is not an item number: use 1 to 999999',
+		);
 		expect(numbersOf('008-010')).toEqual(['8', '9', '10']);
 	});
 
 	it('reads a pasted list of number, title and quantity', () => {
-		const text = ['12, Red dress', '13, Blue scarf, 3', '14', '', '  15,  Hat , x2 ', '16\tMug\t4', '17, 5'].join('\n');
+		const text = [
+			'12, Red dress',
+			'13, Blue scarf, 3',
+			'14',
+			'',
+			'  15,  Hat , x2 ',
+			'16\tMug\t4',
+			'17, 5',
+		].join('\n');
 		expect(parseQuickAdd(text)).toEqual({
 			items: [
 				{ item_number: '12', title: 'Red dress' },
@@ -38,8 +48,12 @@ describe('parseQuickAdd', () => {
 	});
 
 	it('keeps commas inside a title, taking a trailing whole number as the quantity', () => {
-		expect(parseQuickAdd('12, Red dress, size M, 2').items).toEqual([{ item_number: '12', title: 'Red dress, size M', quantity: 2 }]);
-		expect(parseQuickAdd('12, Size 8 boots').items).toEqual([{ item_number: '12', title: 'Size 8 boots' }]);
+		expect(parseQuickAdd('12, Red dress, size M, 2').items).toEqual([
+			{ item_number: '12', title: 'Red dress, size M', quantity: 2 },
+		]);
+		expect(parseQuickAdd('12, Size 8 boots').items).toEqual([
+			{ item_number: '12', title: 'Size 8 boots' },
+		]);
 	});
 
 	it('gives a range a quantity but not a shared title', () => {
@@ -47,11 +61,27 @@ describe('parseQuickAdd', () => {
 			{ item_number: '1', quantity: 3 },
 			{ item_number: '2', quantity: 3 },
 		]);
-		expect(parseQuickAdd('1-2, Socks').errors).toEqual([{ line: 1, text: '1-2, Socks', message: 'a range cannot share one title: list its items one per line' }]);
+		expect(parseQuickAdd('1-2, Socks').errors).toEqual([
+			{
+				line: 1,
+				text: '1-2, Socks',
+				message: 'a range cannot share one title: list its items one per line',
+			},
+		]);
 	});
 
 	it('reports each bad line with its number, keeping the good ones', () => {
-		const text = ['1', 'abc', '0', '1234567', '20-10', '5, Scarf, 31', '1', '3, Hat, 0', '1000000'].join('\r\n');
+		const text = [
+			'1',
+			'abc',
+			'0',
+			'1234567',
+			'20-10',
+			'5, Scarf, 31',
+			'1',
+			'3, Hat, 0',
+			'1000000',
+		].join('\r\n');
 		const result = parseQuickAdd(text);
 		expect(result.items).toEqual([{ item_number: '1' }]);
 		expect(result.errors).toEqual([
@@ -67,21 +97,33 @@ describe('parseQuickAdd', () => {
 	});
 
 	it('catches a number repeated through a range', () => {
-		expect(parseQuickAdd('5\n1-10').errors).toEqual([{ line: 2, text: '1-10', message: 'item 5 is already on line 1' }]);
-		expect(parseQuickAdd('005\n5').errors).toEqual([{ line: 2, text: '5', message: 'item 5 is already on line 1' }]);
+		expect(parseQuickAdd('5\n1-10').errors).toEqual([
+			{ line: 2, text: '1-10', message: 'item 5 is already on line 1' },
+		]);
+		expect(parseQuickAdd('005\n5').errors).toEqual([
+			{ line: 2, text: '5', message: 'item 5 is already on line 1' },
+		]);
 	});
 
 	it(`adds at most ${maxItemsPerAdd} items at a time`, () => {
 		expect(numbersOf('1-500')).toHaveLength(500);
 		expect(parseQuickAdd('1-501').errors).toEqual([
-			{ line: 1, text: '1-501', message: 'the range 1-501 holds 501 items; add at most 500 at a time' },
+			{
+				line: 1,
+				text: '1-501',
+				message: 'the range 1-501 holds 501 items; add at most 500 at a time',
+			},
 		]);
 		const tooMany = parseQuickAdd('1-400\n401-600');
-		expect(tooMany.errors).toEqual([{ line: 0, text: '', message: 'that is 600 items; add at most 500 at a time' }]);
+		expect(tooMany.errors).toEqual([
+			{ line: 0, text: '', message: 'that is 600 items; add at most 500 at a time' },
+		]);
 	});
 
 	it('refuses a title longer than the database allows', () => {
-		expect(parseQuickAdd(`1, ${'x'.repeat(201)}`).errors[0].message).toBe('the title is 201 characters; keep it to 200');
+		expect(parseQuickAdd(`1, ${'x'.repeat(201)}`).errors[0].message).toBe(
+			'the title is 201 characters; keep it to 200',
+		);
 		expect(parseQuickAdd(`1, ${'x'.repeat(200)}`).errors).toEqual([]);
 	});
 

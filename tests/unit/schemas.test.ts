@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loginSchema, parseForm, resetPasswordSchema, safeRedirectPath, signupSchema, workspaceSchema } from '../../src/lib/schemas.ts';
+import {
+	loginSchema,
+	parseForm,
+	resetPasswordSchema,
+	safeRedirectPath,
+	signupSchema,
+	workspaceSchema,
+} from '../../src/lib/schemas.ts';
 
 function formOf(fields: Record<string, string>): FormData {
 	const form = new FormData();
@@ -9,7 +16,9 @@ function formOf(fields: Record<string, string>): FormData {
 
 describe('loginSchema', () => {
 	it('accepts an email and password, trimming the email', () => {
-		expect(parseForm(loginSchema, formOf({ email: '  seller@example.com ', password: ' secret ' }))).toEqual({
+		expect(
+			parseForm(loginSchema, formOf({ email: '  seller@example.com ', password: ' secret ' })),
+		).toEqual({
 			ok: true,
 			data: { email: 'seller@example.com', password: ' secret ' },
 		});
@@ -32,7 +41,10 @@ describe('loginSchema', () => {
 	it('treats absent fields like empty ones and ignores uploaded files', () => {
 		const form = formOf({});
 		form.append('email', new Blob(['x']), 'email.txt');
-		expect(parseForm(loginSchema, form)).toEqual({ ok: false, errors: { email: 'Enter your email address', password: 'Enter your password' } });
+		expect(parseForm(loginSchema, form)).toEqual({
+			ok: false,
+			errors: { email: 'Enter your email address', password: 'Enter your password' },
+		});
 	});
 });
 
@@ -40,31 +52,55 @@ describe('signupSchema', () => {
 	it('requires at least 8 and at most 72 password characters', () => {
 		const short = parseForm(signupSchema, formOf({ email: 'a@example.com', password: '1234567' }));
 		expect(short).toEqual({ ok: false, errors: { password: 'Use at least 8 characters' } });
-		const long = parseForm(signupSchema, formOf({ email: 'a@example.com', password: 'x'.repeat(73) }));
+		const long = parseForm(
+			signupSchema,
+			formOf({ email: 'a@example.com', password: 'x'.repeat(73) }),
+		);
 		expect(long).toEqual({ ok: false, errors: { password: 'Use at most 72 characters' } });
-		expect(parseForm(signupSchema, formOf({ email: 'a@example.com', password: '12345678' })).ok).toBe(true);
+		expect(
+			parseForm(signupSchema, formOf({ email: 'a@example.com', password: '12345678' })).ok,
+		).toBe(true);
 	});
 
 	it('keeps a trimmed workspace name and drops an empty one', () => {
-		expect(parseForm(signupSchema, formOf({ email: 'a@example.com', password: '12345678', workspaceName: '  Vintage Vault ' }))).toEqual({
+		expect(
+			parseForm(
+				signupSchema,
+				formOf({ email: 'a@example.com', password: '12345678', workspaceName: '  Vintage Vault ' }),
+			),
+		).toEqual({
 			ok: true,
 			data: { email: 'a@example.com', password: '12345678', workspaceName: 'Vintage Vault' },
 		});
-		expect(parseForm(signupSchema, formOf({ email: 'a@example.com', password: '12345678', workspaceName: '   ' }))).toEqual({
+		expect(
+			parseForm(
+				signupSchema,
+				formOf({ email: 'a@example.com', password: '12345678', workspaceName: '   ' }),
+			),
+		).toEqual({
 			ok: true,
 			data: { email: 'a@example.com', password: '12345678', workspaceName: undefined },
 		});
 	});
 
 	it('refuses a workspace name longer than the database allows', () => {
-		const parsed = parseForm(signupSchema, formOf({ email: 'a@example.com', password: '12345678', workspaceName: 'x'.repeat(201) }));
-		expect(parsed).toEqual({ ok: false, errors: { workspaceName: 'Keep the workspace name under 200 characters' } });
+		const parsed = parseForm(
+			signupSchema,
+			formOf({ email: 'a@example.com', password: '12345678', workspaceName: 'x'.repeat(201) }),
+		);
+		expect(parsed).toEqual({
+			ok: false,
+			errors: { workspaceName: 'Keep the workspace name under 200 characters' },
+		});
 	});
 });
 
 describe('resetPasswordSchema', () => {
 	it('needs a valid email only', () => {
-		expect(parseForm(resetPasswordSchema, formOf({ email: 'seller@example.com' }))).toEqual({ ok: true, data: { email: 'seller@example.com' } });
+		expect(parseForm(resetPasswordSchema, formOf({ email: 'seller@example.com' }))).toEqual({
+			ok: true,
+			data: { email: 'seller@example.com' },
+		});
 		expect(parseForm(resetPasswordSchema, formOf({ email: 'nope' })).ok).toBe(false);
 	});
 });
@@ -83,7 +119,17 @@ describe('safeRedirectPath', () => {
 	});
 
 	it('falls back for anything that could leave the site', () => {
-		for (const requested of ['https://evil.example/', '//evil.example/x', '/\\evil.example', '\\\\evil.example', 'javascript:alert(1)', 'dashboard', '', null, undefined]) {
+		for (const requested of [
+			'https://evil.example/',
+			'//evil.example/x',
+			'/\\evil.example',
+			'\\\\evil.example',
+			'javascript:alert(1)',
+			'dashboard',
+			'',
+			null,
+			undefined,
+		]) {
 			expect(safeRedirectPath(requested), String(requested)).toBe('/dashboard');
 		}
 	});

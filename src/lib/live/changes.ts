@@ -11,7 +11,11 @@ export interface PostgresChangePayload {
 	old: Record<string, unknown>;
 }
 
-const schemas = { show_items: showItemSchema, claims: claimSchema, comments: commentSchema } as const;
+const schemas = {
+	show_items: showItemSchema,
+	claims: claimSchema,
+	comments: commentSchema,
+} as const;
 
 function isLiveTable(table: string): table is LiveTable {
 	return table in schemas;
@@ -19,14 +23,17 @@ function isLiveTable(table: string): table is LiveTable {
 
 export function parseChange(payload: PostgresChangePayload): RowChange {
 	const { table, eventType } = payload;
-	if (!isLiveTable(table)) throw new Error(`a change to table ${table}, which the console does not follow`);
+	if (!isLiveTable(table))
+		throw new Error(`a change to table ${table}, which the console does not follow`);
 	if (eventType === 'DELETE') {
 		const id = payload.old?.id;
 		if (typeof id !== 'string') throw new Error(`a delete from ${table} without the row's id`);
 		return { table, kind: 'delete', id } as RowChange;
 	}
-	if (eventType !== 'INSERT' && eventType !== 'UPDATE') throw new Error(`an unknown change type ${eventType} on ${table}`);
+	if (eventType !== 'INSERT' && eventType !== 'UPDATE')
+		throw new Error(`an unknown change type ${eventType} on ${table}`);
 	const parsed = schemas[table].safeParse(payload.new);
-	if (!parsed.success) throw new Error(`a ${table} row the console cannot read: ${parsed.error.message}`);
+	if (!parsed.success)
+		throw new Error(`a ${table} row the console cannot read: ${parsed.error.message}`);
 	return { table, kind: 'upsert', row: parsed.data } as RowChange;
 }

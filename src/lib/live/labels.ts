@@ -68,19 +68,38 @@ export const ingestionStatusTone: Record<LiveIngestion['status'], Tone> = {
  * What the operator should know while comments are not flowing normally, with what to do;
  * null when all is well (or the show is not taking comments, so nobody needs telling).
  */
-export function ingestionAlert(show: Show, ingestion: LiveIngestion | null): { tone: 'warning' | 'danger'; text: string; reconnect: boolean } | null {
+export function ingestionAlert(
+	show: Show,
+	ingestion: LiveIngestion | null,
+): { tone: 'warning' | 'danger'; text: string; reconnect: boolean } | null {
 	if (!ingestion || show.status === 'ended' || show.status === 'draft') return null;
 	const platform = ingestion.platform === 'facebook' ? 'Facebook' : 'Instagram';
 	const detail = ingestion.status_detail ? ` (${ingestion.status_detail})` : '';
 	switch (ingestion.status) {
 		case 'delayed':
-			return { tone: 'warning', text: `Comments from ${platform} are delayed${detail}. They are not lost: claims catch up in order once ${platform} answers again.`, reconnect: false };
+			return {
+				tone: 'warning',
+				text: `Comments from ${platform} are delayed${detail}. They are not lost: claims catch up in order once ${platform} answers again.`,
+				reconnect: false,
+			};
 		case 'live_ended':
-			return { tone: 'warning', text: `The ${platform} live has ended${detail}. Stop the show when you are done, to see the summary.`, reconnect: false };
+			return {
+				tone: 'warning',
+				text: `The ${platform} live has ended${detail}. Stop the show when you are done, to see the summary.`,
+				reconnect: false,
+			};
 		case 'reconnect_required':
-			return { tone: 'danger', text: `${platform} no longer accepts this show's connection${detail}. Reconnect it to keep taking claims.`, reconnect: true };
+			return {
+				tone: 'danger',
+				text: `${platform} no longer accepts this show's connection${detail}. Reconnect it to keep taking claims.`,
+				reconnect: true,
+			};
 		case 'failed':
-			return { tone: 'danger', text: `Comments from ${platform} are not arriving${detail}.`, reconnect: false };
+			return {
+				tone: 'danger',
+				text: `Comments from ${platform} are not arriving${detail}.`,
+				reconnect: false,
+			};
 		default:
 			return null;
 	}
@@ -113,7 +132,9 @@ export function ignoredReasonLabel(reason: string): string {
 }
 
 /** "@handle", else the display name, else the platform's id. */
-export function buyerName(row: Pick<Claim | Comment, 'user_handle' | 'user_display_name' | 'platform_user_id'>): string {
+export function buyerName(
+	row: Pick<Claim | Comment, 'user_handle' | 'user_display_name' | 'platform_user_id'>,
+): string {
 	if (row.user_handle) return `@${row.user_handle}`;
 	return row.user_display_name ?? row.platform_user_id ?? 'unknown buyer';
 }

@@ -3,9 +3,23 @@
 // ingestion health, applied as they come), caught up after every
 // (re)subscribe, and the operator actions, whose results are applied at once instead of waiting
 // for their own events to come back.
-import type { RealtimeChannel, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
+import type {
+	RealtimeChannel,
+	RealtimePostgresChangesPayload,
+	SupabaseClient,
+} from '@supabase/supabase-js';
 import { z } from 'zod';
-import { claimSchema, liveIngestionSchema, showItemSchema, showSchema, type Claim, type Comment, type LiveIngestion, type Show, type ShowItem } from '$lib/rows';
+import {
+	claimSchema,
+	liveIngestionSchema,
+	showItemSchema,
+	showSchema,
+	type Claim,
+	type Comment,
+	type LiveIngestion,
+	type Show,
+	type ShowItem,
+} from '$lib/rows';
 import { parseChange } from './changes';
 import { connectionState, resubscribeDelayMs } from './connection';
 import { FrameBatcher, type FrameScheduler, browserFrameScheduler } from './frame-batcher';
@@ -36,9 +50,16 @@ const syncRetryMs = 5_000;
  */
 const safetyCatchUpMs = 8_000;
 
-const claimActionResultSchema = z.object({ claim: claimSchema, item: showItemSchema, promoted: claimSchema.nullable().optional() });
+const claimActionResultSchema = z.object({
+	claim: claimSchema,
+	item: showItemSchema,
+	promoted: claimSchema.nullable().optional(),
+});
 const itemUpdateResultSchema = z.object({ item: showItemSchema, promoted: z.array(claimSchema) });
-const addItemsResultSchema = z.object({ added: z.array(showItemSchema), skipped: z.array(z.string()) });
+const addItemsResultSchema = z.object({
+	added: z.array(showItemSchema),
+	skipped: z.array(z.string()),
+});
 const commentResultSchema = z.object({
 	outcome: z.enum(['processed', 'ignored']),
 	reason: z.string().nullable(),
@@ -83,7 +104,14 @@ export class LiveConsole {
 	#subscribed = $state(false);
 	#caughtUp = $state(false);
 	#everLive = $state(false);
-	connection = $derived(connectionState({ online: this.#online, subscribed: this.#subscribed, caughtUp: this.#caughtUp, everLive: this.#everLive }));
+	connection = $derived(
+		connectionState({
+			online: this.#online,
+			subscribed: this.#subscribed,
+			caughtUp: this.#caughtUp,
+			everLive: this.#everLive,
+		}),
+	);
 
 	readonly #supabase: SupabaseClient;
 	readonly #data: LiveData;
@@ -96,7 +124,12 @@ export class LiveConsole {
 	#syncRetryTimer: ReturnType<typeof setTimeout> | undefined;
 	#disposed = false;
 
-	constructor(supabase: SupabaseClient, snapshot: ShowSnapshot, serverNow: number, scheduler: FrameScheduler = browserFrameScheduler) {
+	constructor(
+		supabase: SupabaseClient,
+		snapshot: ShowSnapshot,
+		serverNow: number,
+		scheduler: FrameScheduler = browserFrameScheduler,
+	) {
 		this.#supabase = supabase;
 		this.showId = snapshot.show.id;
 		this.show = $state.raw(snapshot.show);
@@ -104,7 +137,10 @@ export class LiveConsole {
 		this.hasAllClaims = $state(snapshot.claimsComplete);
 		this.clockSkewMs = Date.now() - serverNow;
 		this.#data = new LiveData(snapshot);
-		this.#batcher = new FrameBatcher((changes) => this.#publish(this.#data.apply(changes)), scheduler);
+		this.#batcher = new FrameBatcher(
+			(changes) => this.#publish(this.#data.apply(changes)),
+			scheduler,
+		);
 		this.#publish(everyLiveTable);
 	}
 
@@ -137,7 +173,8 @@ export class LiveConsole {
 			if (event === 'TOKEN_REFRESHED') void this.sync();
 		});
 		const safetyCatchUp = setInterval(() => {
-			if (document.visibilityState === 'visible' && this.#subscribed) void this.sync({ allItems: false });
+			if (document.visibilityState === 'visible' && this.#subscribed)
+				void this.sync({ allItems: false });
 		}, safetyCatchUpMs);
 
 		return () => {
@@ -218,12 +255,20 @@ export class LiveConsole {
 		return this.#showAction('stop_show');
 	}
 
-	async addItems(items: { item_number: string; title?: string; quantity?: number }[]): Promise<ActionResult> {
+	async addItems(
+		items: { item_number: string; title?: string; quantity?: number }[],
+	): Promise<ActionResult> {
 		return this.#rpc('add_show_items', { show_id: this.showId, items }, (data) => {
 			const { added, skipped } = addItemsResultSchema.parse(data);
 			this.#applyRows({ items: added });
-			const addedText = added.length === 0 ? 'No item added' : `Added ${added.map((item) => `#${item.item_number}`).join(', ')}`;
-			const skippedText = skipped.length === 0 ? '' : ` (already in the show: ${skipped.map((number) => `#${number}`).join(', ')})`;
+			const addedText =
+				added.length === 0
+					? 'No item added'
+					: `Added ${added.map((item) => `#${item.item_number}`).join(', ')}`;
+			const skippedText =
+				skipped.length === 0
+					? ''
+					: ` (already in the show: ${skipped.map((number) => `#${number}`).join(', ')})`;
 			return `${addedText}${skippedText}.`;
 		});
 	}
@@ -232,7 +277,10 @@ export class LiveConsole {
 		return this.#rpc('update_show_item', { item_id: itemId, changes: { quantity } }, (data) => {
 			const { item, promoted } = itemUpdateResultSchema.parse(data);
 			this.#applyRows({ items: [item], claims: promoted });
-			const promotedText = promoted.length === 0 ? '' : `; promoted ${promoted.map((claim) => buyerName(claim)).join(', ')}`;
+			const promotedText =
+				promoted.length === 0
+					? ''
+					: `; promoted ${promoted.map((claim) => buyerName(claim)).join(', ')}`;
 			return `Quantity is now ${item.quantity}${promotedText}.`;
 		});
 	}
@@ -263,14 +311,20 @@ export class LiveConsole {
 
 	/** A rehearsal comment through the engine, marked as a test; says what the engine made of it. */
 	testComment(handle: string, text: string): Promise<ActionResult> {
-		return this.#rpc('emit_test_comment', { show_id: this.showId, text, user_handle: handle }, (data) => {
-			const result = commentResultSchema.parse(data);
-			this.#applyRows({
-				items: result.results.flatMap((entry) => (entry.item ? [entry.item] : [])),
-				claims: result.results.flatMap((entry) => [entry.claim, entry.promoted].filter((claim) => claim !== null)),
-			});
-			return describeCommentResult(handle, result);
-		});
+		return this.#rpc(
+			'emit_test_comment',
+			{ show_id: this.showId, text, user_handle: handle },
+			(data) => {
+				const result = commentResultSchema.parse(data);
+				this.#applyRows({
+					items: result.results.flatMap((entry) => (entry.item ? [entry.item] : [])),
+					claims: result.results.flatMap((entry) =>
+						[entry.claim, entry.promoted].filter((claim) => claim !== null),
+					),
+				});
+				return describeCommentResult(handle, result);
+			},
+		);
 	}
 
 	#publish(changed: ReadonlySet<LiveTable>): void {
@@ -282,7 +336,8 @@ export class LiveConsole {
 			this.claims = claimsByLatestEvent(data.claims.rows.values());
 			this.claimsByItem = claimsByItem(data.claims.rows.values());
 		}
-		if (changed.has('show_items') || changed.has('claims')) this.stats = liveStats(data.items.rows.values(), data.claims.rows.values());
+		if (changed.has('show_items') || changed.has('claims'))
+			this.stats = liveStats(data.items.rows.values(), data.claims.rows.values());
 		if (changed.has('comments')) {
 			this.comments = commentsNewestFirst(data.comments.rows.values());
 			this.lastCommentAt = lastCommentAt(data.comments.rows.values());
@@ -301,35 +356,61 @@ export class LiveConsole {
 		const filter = `show_id=eq.${this.showId}`;
 		const channel = this.#supabase.channel(`live-console:${this.showId}:${++channelCount}`);
 		for (const table of everyLiveTable) {
-			channel.on('postgres_changes', { event: '*', schema: 'public', table, filter }, (payload) => this.#receive(payload));
+			channel.on('postgres_changes', { event: '*', schema: 'public', table, filter }, (payload) =>
+				this.#receive(payload),
+			);
 		}
-		channel.on('postgres_changes', { event: 'UPDATE', schema: 'public', table: 'shows', filter: `id=eq.${this.showId}` }, (payload) =>
-			this.#safely(() => {
-				if (this.#data.applyShow(showSchema.parse(payload.new))) this.#publish(noLiveTable);
-			}),
+		channel.on(
+			'postgres_changes',
+			{ event: 'UPDATE', schema: 'public', table: 'shows', filter: `id=eq.${this.showId}` },
+			(payload) =>
+				this.#safely(() => {
+					if (this.#data.applyShow(showSchema.parse(payload.new))) this.#publish(noLiveTable);
+				}),
 		);
-		channel.on('postgres_changes', { event: '*', schema: 'public', table: 'live_ingestion', filter }, (payload) =>
-			this.#safely(() => {
-				if (this.#data.applyIngestion(payload.eventType === 'DELETE' ? null : liveIngestionSchema.parse(payload.new))) this.#publish(noLiveTable);
-			}),
+		channel.on(
+			'postgres_changes',
+			{ event: '*', schema: 'public', table: 'live_ingestion', filter },
+			(payload) =>
+				this.#safely(() => {
+					if (
+						this.#data.applyIngestion(
+							payload.eventType === 'DELETE' ? null : liveIngestionSchema.parse(payload.new),
+						)
+					)
+						this.#publish(noLiveTable);
+				}),
 		);
 		// SUBSCRIBED only means the channel joined: Realtime creates the subscriptions afterwards and
 		// says so with this system message. Catching up before it could miss a change made between.
-		channel.on('system', {}, (message: { extension?: string; status?: string; message?: string }) => {
-			if (this.#disposed || this.#channel !== channel || message.extension !== 'postgres_changes') return;
-			if (message.status === 'ok') {
-				this.#subscribed = true;
-				this.#resubscribeAttempt = 0;
-				clearTimeout(this.#resubscribeTimer);
-				void this.sync();
-			} else this.#channelDown('CHANNEL_ERROR', new Error(message.message ?? 'Realtime could not subscribe'));
-		});
+		channel.on(
+			'system',
+			{},
+			(message: { extension?: string; status?: string; message?: string }) => {
+				if (this.#disposed || this.#channel !== channel || message.extension !== 'postgres_changes')
+					return;
+				if (message.status === 'ok') {
+					this.#subscribed = true;
+					this.#resubscribeAttempt = 0;
+					clearTimeout(this.#resubscribeTimer);
+					void this.sync();
+				} else
+					this.#channelDown(
+						'CHANNEL_ERROR',
+						new Error(message.message ?? 'Realtime could not subscribe'),
+					);
+			},
+		);
 		this.#channel = channel;
 		// The join carries the token Realtime holds at that moment; on a fresh socket that can still be
 		// the anon key, and RLS would then hide every change. Hand it the user's token first.
 		void this.#supabase.realtime
 			.setAuth()
-			.catch((error: unknown) => console.warn(`live console: handing Realtime the session failed: ${(error as Error).message}`))
+			.catch((error: unknown) =>
+				console.warn(
+					`live console: handing Realtime the session failed: ${(error as Error).message}`,
+				),
+			)
 			.then(() => {
 				if (this.#disposed || this.#channel !== channel) return;
 				channel.subscribe((status, error) => {
@@ -380,14 +461,20 @@ export class LiveConsole {
 		});
 	}
 
-	async #rpc(name: string, args: Record<string, unknown>, apply: (data: unknown) => string | undefined): Promise<ActionResult> {
+	async #rpc(
+		name: string,
+		args: Record<string, unknown>,
+		apply: (data: unknown) => string | undefined,
+	): Promise<ActionResult> {
 		const { data, error, status } = await this.#supabase.rpc(name, args);
 		if (error) return { ok: false, message: describeRpcError(error, status) };
 		try {
 			return { ok: true, message: apply(data) };
 		} catch (parseError) {
 			// The action happened; only its answer was unexpected. Catch up rather than guess.
-			console.error(`live console: the answer of ${name} could not be read: ${(parseError as Error).message}`);
+			console.error(
+				`live console: the answer of ${name} could not be read: ${(parseError as Error).message}`,
+			);
 			void this.sync();
 			return { ok: true };
 		}
@@ -403,11 +490,21 @@ const intentOutcomes: Record<string, (itemNumber: string, claim: Claim | null) =
 	ignored: (item) => `passed on #${item} without holding it`,
 };
 
-function describeCommentResult(handle: string, result: z.infer<typeof commentResultSchema>): string {
+function describeCommentResult(
+	handle: string,
+	result: z.infer<typeof commentResultSchema>,
+): string {
 	const who = `@${handle.replace(/^@/, '')}`;
 	if (result.outcome === 'ignored') {
-		return result.reason === 'no_intent' ? `Test comment from ${who} had no claim or pass.` : `Test comment from ${who} was ignored: ${ignoredReasonLabel(result.reason ?? 'unknown')}.`;
+		return result.reason === 'no_intent'
+			? `Test comment from ${who} had no claim or pass.`
+			: `Test comment from ${who} was ignored: ${ignoredReasonLabel(result.reason ?? 'unknown')}.`;
 	}
-	const parts = result.results.map((entry) => (intentOutcomes[entry.outcome] ?? ((item: string) => `${entry.outcome} #${item}`))(entry.item_number, entry.claim));
+	const parts = result.results.map((entry) =>
+		(intentOutcomes[entry.outcome] ?? ((item: string) => `${entry.outcome} #${item}`))(
+			entry.item_number,
+			entry.claim,
+		),
+	);
 	return `Test comment: ${who} ${parts.join(', ')}.`;
 }

@@ -14,7 +14,9 @@ export type LiveTable = keyof LiveRows;
 export const everyLiveTable: ReadonlySet<LiveTable> = new Set(['show_items', 'claims', 'comments']);
 
 export type RowChange = {
-	[Table in LiveTable]: { table: Table; kind: 'upsert'; row: LiveRows[Table] } | { table: Table; kind: 'delete'; id: string };
+	[Table in LiveTable]:
+		| { table: Table; kind: 'upsert'; row: LiveRows[Table] }
+		| { table: Table; kind: 'delete'; id: string };
 }[LiveTable];
 
 /** What the console loads: the whole show, or after a reconnect what changed since a moment. */
@@ -153,7 +155,8 @@ export class LiveData {
 		const changed = new Set<LiveTable>();
 		for (const change of changes) {
 			const collection = this.collection(change.table);
-			const applied = change.kind === 'upsert' ? collection.upsert(change.row) : collection.remove(change.id);
+			const applied =
+				change.kind === 'upsert' ? collection.upsert(change.row) : collection.remove(change.id);
 			if (applied) changed.add(change.table);
 		}
 		if (changed.has('comments')) this.trimComments();
@@ -162,7 +165,11 @@ export class LiveData {
 
 	/** The show row from a poll or an action's result; older versions are ignored. */
 	applyShow(show: Show): boolean {
-		if (show.id !== this.show.id || timestampMicros(show.updated_at) < timestampMicros(this.show.updated_at)) return false;
+		if (
+			show.id !== this.show.id ||
+			timestampMicros(show.updated_at) < timestampMicros(this.show.updated_at)
+		)
+			return false;
 		this.show = show;
 		return true;
 	}
@@ -170,7 +177,12 @@ export class LiveData {
 	/** The ingestion row from Realtime or a refetch (null: deleted); older versions are ignored. */
 	applyIngestion(ingestion: LiveIngestion | null): boolean {
 		const held = this.ingestion;
-		if (ingestion && held && timestampMicros(ingestion.updated_at) < timestampMicros(held.updated_at)) return false;
+		if (
+			ingestion &&
+			held &&
+			timestampMicros(ingestion.updated_at) < timestampMicros(held.updated_at)
+		)
+			return false;
 		this.ingestion = ingestion;
 		return true;
 	}
@@ -193,7 +205,9 @@ export class LiveData {
 		this.applyShow(snapshot.show);
 		// A refetch that found none does not undo a row that arrived over Realtime meanwhile.
 		if (snapshot.ingestion) this.applyIngestion(snapshot.ingestion);
-		const claimsTouchedDuringSync = new Set([...this.claims.rows.keys()].filter((id) => this.claims.touchedSinceSyncBegan(id)));
+		const claimsTouchedDuringSync = new Set(
+			[...this.claims.rows.keys()].filter((id) => this.claims.touchedSinceSyncBegan(id)),
+		);
 		if (this.items.finishSync(snapshot.items, snapshot.itemsComplete)) changed.add('show_items');
 		if (this.claims.finishSync(snapshot.claims, snapshot.claimsComplete)) changed.add('claims');
 		if (snapshot.claimsComplete) this.hasAllClaims = true;
@@ -211,20 +225,30 @@ export class LiveData {
 
 	/** The newest change held, as an ISO timestamp: a refetch after a reconnect starts a little before it. */
 	newestChange(): string | null {
-		const versions = [this.items.newestVersion(), this.claims.newestVersion(), this.comments.newestVersion()].filter((v) => v !== null);
+		const versions = [
+			this.items.newestVersion(),
+			this.claims.newestVersion(),
+			this.comments.newestVersion(),
+		].filter((v) => v !== null);
 		if (versions.length === 0) return null;
 		return new Date(Math.floor(Math.max(...versions) / 1000)).toISOString();
 	}
 
 	private collection<Table extends LiveTable>(table: Table): RowCollection<LiveRows[Table]> {
-		const collections: { [T in LiveTable]: RowCollection<LiveRows[T]> } = { show_items: this.items, claims: this.claims, comments: this.comments };
+		const collections: { [T in LiveTable]: RowCollection<LiveRows[T]> } = {
+			show_items: this.items,
+			claims: this.claims,
+			comments: this.comments,
+		};
 		return collections[table];
 	}
 
 	private trimComments(): void {
 		const excess = this.comments.rows.size - maxCommentsKept;
 		if (excess <= 0) return;
-		const oldestFirst = [...this.comments.rows.values()].sort((a, b) => this.comments.version(a) - this.comments.version(b));
+		const oldestFirst = [...this.comments.rows.values()].sort(
+			(a, b) => this.comments.version(a) - this.comments.version(b),
+		);
 		for (const comment of oldestFirst.slice(0, excess)) this.comments.evict(comment.id);
 	}
 }
@@ -236,8 +260,12 @@ export function itemsInOrder(items: Iterable<ShowItem>): ShowItem[] {
 }
 
 /** Newest first by when they arrived; ties by id so the order never flickers. */
-export function newestFirst<Row extends { id: string; created_at: string }>(rows: Iterable<Row>): Row[] {
-	return [...rows].sort((a, b) => cachedMicros(b, b.created_at) - cachedMicros(a, a.created_at) || byId(a, b));
+export function newestFirst<Row extends { id: string; created_at: string }>(
+	rows: Iterable<Row>,
+): Row[] {
+	return [...rows].sort(
+		(a, b) => cachedMicros(b, b.created_at) - cachedMicros(a, a.created_at) || byId(a, b),
+	);
 }
 
 /**
@@ -245,9 +273,13 @@ export function newestFirst<Row extends { id: string; created_at: string }>(rows
  * shares its transaction's time) by when the buyer wrote it.
  */
 export function commentsNewestFirst(comments: Iterable<Comment>): Comment[] {
-	const commentedAt = (comment: Comment) => cachedMicros(comment, comment.commented_at, commentedAtCache);
+	const commentedAt = (comment: Comment) =>
+		cachedMicros(comment, comment.commented_at, commentedAtCache);
 	return [...comments].sort(
-		(a, b) => cachedMicros(b, b.created_at) - cachedMicros(a, a.created_at) || commentedAt(b) - commentedAt(a) || byId(a, b),
+		(a, b) =>
+			cachedMicros(b, b.created_at) - cachedMicros(a, a.created_at) ||
+			commentedAt(b) - commentedAt(a) ||
+			byId(a, b),
 	);
 }
 
@@ -317,7 +349,14 @@ export interface LiveStats {
 }
 
 export function liveStats(items: Iterable<ShowItem>, claims: Iterable<Claim>): LiveStats {
-	const stats: LiveStats = { itemsTotal: 0, itemsClaimed: 0, itemsSoldOut: 0, uniqueBuyers: 0, winners: 0, waiting: 0 };
+	const stats: LiveStats = {
+		itemsTotal: 0,
+		itemsClaimed: 0,
+		itemsSoldOut: 0,
+		uniqueBuyers: 0,
+		winners: 0,
+		waiting: 0,
+	};
 	for (const item of items) {
 		stats.itemsTotal++;
 		if (item.claimed_count > 0) stats.itemsClaimed++;
@@ -338,7 +377,11 @@ export function liveStats(items: Iterable<ShowItem>, claims: Iterable<Claim>): L
 export function lastCommentAt(comments: Iterable<Comment>): string | null {
 	let newest: Comment | null = null;
 	for (const comment of comments) {
-		if (!newest || cachedMicros(comment, comment.created_at) > cachedMicros(newest, newest.created_at)) newest = comment;
+		if (
+			!newest ||
+			cachedMicros(comment, comment.created_at) > cachedMicros(newest, newest.created_at)
+		)
+			newest = comment;
 	}
 	return newest?.created_at ?? null;
 }

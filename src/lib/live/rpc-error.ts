@@ -10,7 +10,8 @@ export interface RpcFailure {
 export function describeRpcError(error: RpcFailure, status: number): string {
 	if (status === 0) return 'Could not reach the server. Check your connection and try again.';
 	if (status === 401) return 'Your session has expired. Reload the page and sign in again.';
-	if (status === 403 && error.code !== 'PT403') return 'You are not allowed to do this in this workspace.';
+	if (status === 403 && error.code !== 'PT403')
+		return 'You are not allowed to do this in this workspace.';
 	const message = error.message.trim() || `The server answered HTTP ${status}`;
 	return message.charAt(0).toUpperCase() + message.slice(1).replace(/([^.!?])$/, '$1.');
 }

@@ -3,7 +3,18 @@
 // what the user may read; a show they may not read is indistinguishable from none.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
-import { claimSchema, columns, commentSchema, liveIngestionSchema, showItemSchema, showSchema, type Comment, type LiveIngestion, type Show, type ShowItem } from '$lib/rows';
+import {
+	claimSchema,
+	columns,
+	commentSchema,
+	liveIngestionSchema,
+	showItemSchema,
+	showSchema,
+	type Comment,
+	type LiveIngestion,
+	type Show,
+	type ShowItem,
+} from '$lib/rows';
 import type { ShowSnapshot } from './live-data';
 
 /** The API's max_rows (supabase/config.toml, and hosted projects' default): one page at most. */
@@ -33,13 +44,17 @@ interface PageResult {
  * Every row a query matches, past the API's page limit: the first page says how many there are,
  * then the rest are read in parallel. `page(from, to, withCount)` builds the ordered query.
  */
-async function readAllPages(what: string, page: (from: number, to: number, withCount: boolean) => PromiseLike<PageResult>): Promise<unknown[]> {
+async function readAllPages(
+	what: string,
+	page: (from: number, to: number, withCount: boolean) => PromiseLike<PageResult>,
+): Promise<unknown[]> {
 	const first = await page(0, pageSize - 1, true);
 	if (first.error) throw new Error(`Reading ${what} failed: ${first.error.message}`);
 	const rows = first.data ?? [];
 	const total = first.count ?? rows.length;
 	const rest: PromiseLike<PageResult>[] = [];
-	for (let from = pageSize; from < total; from += pageSize) rest.push(page(from, from + pageSize - 1, false));
+	for (let from = pageSize; from < total; from += pageSize)
+		rest.push(page(from, from + pageSize - 1, false));
 	for (const result of await Promise.all(rest)) {
 		if (result.error) throw new Error(`Reading ${what} failed: ${result.error.message}`);
 		rows.push(...(result.data ?? []));
@@ -48,15 +63,26 @@ async function readAllPages(what: string, page: (from: number, to: number, withC
 }
 
 export async function fetchShow(supabase: SupabaseClient, showId: string): Promise<Show> {
-	const { data, error } = await supabase.from('shows').select(columns.show).eq('id', showId).maybeSingle();
+	const { data, error } = await supabase
+		.from('shows')
+		.select(columns.show)
+		.eq('id', showId)
+		.maybeSingle();
 	if (error) throw new Error(`Reading the show failed: ${error.message}`);
 	if (!data) throw new ShowNotFoundError(showId);
 	return showSchema.parse(data);
 }
 
 /** How comments reach the show from Meta, once it has been activated on a live; else null. */
-export async function fetchIngestion(supabase: SupabaseClient, showId: string): Promise<LiveIngestion | null> {
-	const { data, error } = await supabase.from('live_ingestion').select(columns.liveIngestion).eq('show_id', showId).maybeSingle();
+export async function fetchIngestion(
+	supabase: SupabaseClient,
+	showId: string,
+): Promise<LiveIngestion | null> {
+	const { data, error } = await supabase
+		.from('live_ingestion')
+		.select(columns.liveIngestion)
+		.eq('show_id', showId)
+		.maybeSingle();
 	if (error) throw new Error(`Reading the show's ingestion health failed: ${error.message}`);
 	return data ? liveIngestionSchema.parse(data) : null;
 }
@@ -79,7 +105,10 @@ export async function fetchShowSnapshot(
 	showId: string,
 	{ changedSince = null, allItems = true, allClaims = true }: SnapshotRequest = {},
 ): Promise<ShowSnapshot> {
-	const since = changedSince === null ? null : new Date(Date.parse(changedSince) - catchUpMarginMs).toISOString();
+	const since =
+		changedSince === null
+			? null
+			: new Date(Date.parse(changedSince) - catchUpMarginMs).toISOString();
 	const itemsSince = allItems ? null : since;
 	const claimsSince = allClaims ? null : since;
 
@@ -116,7 +145,10 @@ const openingClaims = 200;
  * item, every winner (the items panel names them), the newest claims (the feed's first page) and
  * comments. The browser then reads every claim (LiveConsole.sync with allClaims).
  */
-export async function fetchOpeningSnapshot(supabase: SupabaseClient, showId: string): Promise<ShowSnapshot> {
+export async function fetchOpeningSnapshot(
+	supabase: SupabaseClient,
+	showId: string,
+): Promise<ShowSnapshot> {
 	const [show, ingestion, items, winners, newest, comments] = await Promise.all([
 		fetchShow(supabase, showId),
 		fetchIngestion(supabase, showId),
@@ -143,11 +175,28 @@ export async function fetchOpeningSnapshot(supabase: SupabaseClient, showId: str
 			}),
 		readComments(supabase, showId, null),
 	]);
-	const claims = new Map(z.array(claimSchema).parse([...winners, ...newest]).map((claim) => [claim.id, claim]));
-	return { show, ingestion, items, itemsComplete: true, claims: [...claims.values()], claimsComplete: false, comments };
+	const claims = new Map(
+		z
+			.array(claimSchema)
+			.parse([...winners, ...newest])
+			.map((claim) => [claim.id, claim]),
+	);
+	return {
+		show,
+		ingestion,
+		items,
+		itemsComplete: true,
+		claims: [...claims.values()],
+		claimsComplete: false,
+		comments,
+	};
 }
 
-async function readItems(supabase: SupabaseClient, showId: string, since: string | null): Promise<ShowItem[]> {
+async function readItems(
+	supabase: SupabaseClient,
+	showId: string,
+	since: string | null,
+): Promise<ShowItem[]> {
 	const rows = await readAllPages("the show's items", (from, to, withCount) => {
 		let query = supabase
 			.from('show_items')
@@ -159,10 +208,16 @@ async function readItems(supabase: SupabaseClient, showId: string, since: string
 	return z.array(showItemSchema).parse(rows);
 }
 
-async function readComments(supabase: SupabaseClient, showId: string, since: string | null): Promise<Comment[]> {
+async function readComments(
+	supabase: SupabaseClient,
+	showId: string,
+	since: string | null,
+): Promise<Comment[]> {
 	let query = supabase.from('comments').select(columns.comment).eq('show_id', showId);
 	if (since) query = query.gte('created_at', since);
-	const { data, error } = await query.order('created_at', { ascending: false }).limit(since ? pageSize : initialComments);
+	const { data, error } = await query
+		.order('created_at', { ascending: false })
+		.limit(since ? pageSize : initialComments);
 	if (error) throw new Error(`Reading the show's comments failed: ${error.message}`);
 	return z.array(commentSchema).parse(data ?? []);
 }

@@ -14,7 +14,8 @@ const messages: Record<string, string> = {
 
 export function authErrorMessage(error: AuthError): string {
 	if (error.code && messages[error.code]) return messages[error.code];
-	if (error.name === 'AuthRetryableFetchError') return 'The sign-in service can’t be reached. Try again in a moment.';
+	if (error.name === 'AuthRetryableFetchError')
+		return 'The sign-in service can’t be reached. Try again in a moment.';
 	if (error.code === 'weak_password') return `Choose a stronger password. ${error.message}`;
 	return error.message;
 }

@@ -40,7 +40,9 @@ const answers = {
 	connect: z.object({
 		connections: z.array(socialConnectionSchema),
 		// Instagram: whether the account's Page now sends its comments to the app.
-		webhooks: z.array(z.object({ connection_id: z.uuid(), subscribed: z.boolean(), error: z.string().optional() })),
+		webhooks: z.array(
+			z.object({ connection_id: z.uuid(), subscribed: z.boolean(), error: z.string().optional() }),
+		),
 	}),
 	disconnect: z.object({
 		connection: socialConnectionSchema,
@@ -66,13 +68,19 @@ export class MetaFunctionError extends Error {
 /** What a function's failure says, as a sentence: its own message, else what went wrong. */
 export function describeFunctionFailure(status: number, body: unknown): string {
 	const message = z.object({ message: z.string().min(1) }).safeParse(body);
-	if (message.success) return message.data.message.charAt(0).toUpperCase() + message.data.message.slice(1);
+	if (message.success)
+		return message.data.message.charAt(0).toUpperCase() + message.data.message.slice(1);
 	if (status === 401) return 'Your session has expired. Reload the page and sign in again.';
 	if (status === 0) return 'Could not reach the server. Check your connection and try again.';
 	return `The server answered HTTP ${status}.`;
 }
 
-async function call<T>(supabase: SupabaseClient, path: string, schema: z.ZodType<T>, init: { method: 'GET' } | { method: 'POST'; body: Record<string, unknown> }): Promise<T> {
+async function call<T>(
+	supabase: SupabaseClient,
+	path: string,
+	schema: z.ZodType<T>,
+	init: { method: 'GET' } | { method: 'POST'; body: Record<string, unknown> },
+): Promise<T> {
 	const { data, error, response } = await supabase.functions.invoke(path, init);
 	if (error) {
 		const status = response?.status ?? 0;
@@ -80,40 +88,87 @@ async function call<T>(supabase: SupabaseClient, path: string, schema: z.ZodType
 		throw new MetaFunctionError(describeFunctionFailure(status, body), status);
 	}
 	const parsed = schema.safeParse(data);
-	if (!parsed.success) throw new MetaFunctionError(`${path.split('?')[0]} answered in a shape the console does not know: ${parsed.error.message}`, 502);
+	if (!parsed.success)
+		throw new MetaFunctionError(
+			`${path.split('?')[0]} answered in a shape the console does not know: ${parsed.error.message}`,
+			502,
+		);
 	return parsed.data;
 }
 
 /** The address of Meta's sign-in dialog; Meta sends the browser back to `returnTo`. */
-export async function startMetaSignIn(supabase: SupabaseClient, workspaceId: string, platformName: 'facebook' | 'instagram', returnTo: string): Promise<string> {
-	const { url } = await call(supabase, 'meta-oauth/start', answers.start, { method: 'POST', body: { workspace_id: workspaceId, platform: platformName, return_to: returnTo } });
+export async function startMetaSignIn(
+	supabase: SupabaseClient,
+	workspaceId: string,
+	platformName: 'facebook' | 'instagram',
+	returnTo: string,
+): Promise<string> {
+	const { url } = await call(supabase, 'meta-oauth/start', answers.start, {
+		method: 'POST',
+		body: { workspace_id: workspaceId, platform: platformName, return_to: returnTo },
+	});
 	return url;
 }
 
 export function pendingSignIn(supabase: SupabaseClient, pendingId: string): Promise<PendingSignIn> {
-	return call(supabase, `meta-oauth/pending?${new URLSearchParams({ id: pendingId })}`, answers.pending, { method: 'GET' });
+	return call(
+		supabase,
+		`meta-oauth/pending?${new URLSearchParams({ id: pendingId })}`,
+		answers.pending,
+		{ method: 'GET' },
+	);
 }
 
-export async function connectAccounts(supabase: SupabaseClient, pendingId: string, accounts: { platform: 'facebook' | 'instagram'; external_account_id: string }[]) {
-	return call(supabase, 'meta-oauth/connect', answers.connect, { method: 'POST', body: { pending_id: pendingId, accounts } });
+export async function connectAccounts(
+	supabase: SupabaseClient,
+	pendingId: string,
+	accounts: { platform: 'facebook' | 'instagram'; external_account_id: string }[],
+) {
+	return call(supabase, 'meta-oauth/connect', answers.connect, {
+		method: 'POST',
+		body: { pending_id: pendingId, accounts },
+	});
 }
 
 export function disconnect(supabase: SupabaseClient, connectionId: string) {
-	return call(supabase, 'meta-oauth/disconnect', answers.disconnect, { method: 'POST', body: { connection_id: connectionId } });
+	return call(supabase, 'meta-oauth/disconnect', answers.disconnect, {
+		method: 'POST',
+		body: { connection_id: connectionId },
+	});
 }
 
 export function checkHealth(supabase: SupabaseClient, connectionId: string) {
-	return call(supabase, 'meta-oauth/health', answers.health, { method: 'POST', body: { connection_id: connectionId } });
+	return call(supabase, 'meta-oauth/health', answers.health, {
+		method: 'POST',
+		body: { connection_id: connectionId },
+	});
 }
 
 /** What the connection's account is broadcasting now. */
-export async function detectLives(supabase: SupabaseClient, connectionId: string): Promise<DetectedLive[]> {
-	const { lives } = await call(supabase, `meta-lives?${new URLSearchParams({ connection_id: connectionId })}`, answers.lives, { method: 'GET' });
+export async function detectLives(
+	supabase: SupabaseClient,
+	connectionId: string,
+): Promise<DetectedLive[]> {
+	const { lives } = await call(
+		supabase,
+		`meta-lives?${new URLSearchParams({ connection_id: connectionId })}`,
+		answers.lives,
+		{ method: 'GET' },
+	);
 	return lives;
 }
 
 /** A pasted live address or id, checked with Meta through the connection. */
-export async function checkLive(supabase: SupabaseClient, connectionId: string, reference: string): Promise<DetectedLive> {
-	const { live } = await call(supabase, `meta-lives?${new URLSearchParams({ connection_id: connectionId, reference })}`, answers.live, { method: 'GET' });
+export async function checkLive(
+	supabase: SupabaseClient,
+	connectionId: string,
+	reference: string,
+): Promise<DetectedLive> {
+	const { live } = await call(
+		supabase,
+		`meta-lives?${new URLSearchParams({ connection_id: connectionId, reference })}`,
+		answers.live,
+		{ method: 'GET' },
+	);
 	return live;
 }

@@ -11,13 +11,17 @@ type PageResult<Row> = { data: Row[] | null; error: SelectError | null; count: n
  * `page(from, to)` builds the same select (with a stable order, and `{ count: 'exact' }`) for the
  * inclusive row window; it is called once per page.
  */
-export async function selectAll<Row>(page: (from: number, to: number) => PromiseLike<PageResult<Row>>): Promise<{ rows: Row[]; error: null } | { rows: null; error: SelectError }> {
+export async function selectAll<Row>(
+	page: (from: number, to: number) => PromiseLike<PageResult<Row>>,
+): Promise<{ rows: Row[]; error: null } | { rows: null; error: SelectError }> {
 	const first = await page(0, pageSize - 1);
 	if (first.error) return { rows: null, error: first.error };
 	const rows = first.data ?? [];
 	const total = first.count ?? rows.length;
 	const rest = await Promise.all(
-		Array.from({ length: Math.max(0, Math.ceil(total / pageSize) - 1) }, (_, index) => page((index + 1) * pageSize, (index + 2) * pageSize - 1)),
+		Array.from({ length: Math.max(0, Math.ceil(total / pageSize) - 1) }, (_, index) =>
+			page((index + 1) * pageSize, (index + 2) * pageSize - 1),
+		),
 	);
 	for (const result of rest) {
 		if (result.error) return { rows: null, error: result.error };
@@ -25,7 +29,12 @@ export async function selectAll<Row>(page: (from: number, to: number) => Promise
 	}
 	// A project whose max_rows is below pageSize would return short pages: say so rather than lose rows.
 	if (rows.length < total) {
-		return { rows: null, error: { message: `the database returned ${rows.length} of ${total} rows: its max_rows setting is below ${pageSize}` } };
+		return {
+			rows: null,
+			error: {
+				message: `the database returned ${rows.length} of ${total} rows: its max_rows setting is below ${pageSize}`,
+			},
+		};
 	}
 	return { rows, error: null };
 }

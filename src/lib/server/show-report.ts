@@ -9,10 +9,27 @@ import { describeRpcError } from '$lib/live/rpc-error';
 import { claimSchema, showItemSchema, showSchema } from '$lib/rows';
 import { selectAll } from './select-all';
 
-export const reportShowSchema = showSchema.pick({ id: true, name: true, status: true, platform: true, live_id: true, created_at: true, started_at: true, ended_at: true });
+export const reportShowSchema = showSchema.pick({
+	id: true,
+	name: true,
+	status: true,
+	platform: true,
+	live_id: true,
+	created_at: true,
+	started_at: true,
+	ended_at: true,
+});
 export type ReportShow = z.infer<typeof reportShowSchema>;
 
-export const reportItemSchema = showItemSchema.pick({ id: true, item_number: true, title: true, quantity: true, claimed_count: true, waitlist_count: true, status: true });
+export const reportItemSchema = showItemSchema.pick({
+	id: true,
+	item_number: true,
+	title: true,
+	quantity: true,
+	claimed_count: true,
+	waitlist_count: true,
+	status: true,
+});
 export type ReportItem = z.infer<typeof reportItemSchema>;
 
 export const buyerRollupSchema = z.object({
@@ -43,7 +60,15 @@ function failed(what: string, cause: { message: string; code?: string }, status 
 }
 
 export async function readShow(supabase: SupabaseClient, showId: string): Promise<ReportShow> {
-	const { data, error: readError, status } = await supabase.from('shows').select(columnsOf(reportShowSchema)).eq('id', showId).maybeSingle();
+	const {
+		data,
+		error: readError,
+		status,
+	} = await supabase
+		.from('shows')
+		.select(columnsOf(reportShowSchema))
+		.eq('id', showId)
+		.maybeSingle();
 	if (readError) failed('the show', readError, status);
 	if (!data) error(404, 'There is no such show in your workspace');
 	return reportShowSchema.parse(data);
@@ -51,7 +76,14 @@ export async function readShow(supabase: SupabaseClient, showId: string): Promis
 
 /** Items in item-number order (numeric: 2 before 10). */
 export async function readItems(supabase: SupabaseClient, showId: string): Promise<ReportItem[]> {
-	const result = await selectAll((from, to) => supabase.from('show_items').select(columnsOf(reportItemSchema), { count: 'exact' }).eq('show_id', showId).order('id').range(from, to));
+	const result = await selectAll((from, to) =>
+		supabase
+			.from('show_items')
+			.select(columnsOf(reportItemSchema), { count: 'exact' })
+			.eq('show_id', showId)
+			.order('id')
+			.range(from, to),
+	);
 	if (result.error) failed('the items', result.error);
 	return z
 		.array(reportItemSchema)
@@ -67,7 +99,10 @@ export async function readClaims<Schema extends z.ZodObject>(
 	statuses?: readonly z.infer<typeof claimSchema.shape.status>[],
 ): Promise<z.infer<Schema>[]> {
 	const result = await selectAll((from, to) => {
-		let query = supabase.from('claims').select(columnsOf(schema), { count: 'exact' }).eq('show_id', showId);
+		let query = supabase
+			.from('claims')
+			.select(columnsOf(schema), { count: 'exact' })
+			.eq('show_id', showId);
 		if (statuses) query = query.in('status', [...statuses]);
 		return query.order('created_at').order('id').range(from, to);
 	});
@@ -76,15 +111,31 @@ export async function readClaims<Schema extends z.ZodObject>(
 }
 
 export async function countClaims(supabase: SupabaseClient, showId: string): Promise<number> {
-	const { count, error: readError, status } = await supabase.from('claims').select('id', { count: 'exact', head: true }).eq('show_id', showId);
+	const {
+		count,
+		error: readError,
+		status,
+	} = await supabase
+		.from('claims')
+		.select('id', { count: 'exact', head: true })
+		.eq('show_id', showId);
 	if (readError) failed('the claim count', readError, status);
 	return count ?? 0;
 }
 
 /** One row per buyer holding or waiting for an item (the buyer_rollups view), by first claim. */
-export async function readBuyerRollups(supabase: SupabaseClient, showId: string): Promise<BuyerRollup[]> {
+export async function readBuyerRollups(
+	supabase: SupabaseClient,
+	showId: string,
+): Promise<BuyerRollup[]> {
 	const result = await selectAll((from, to) =>
-		supabase.from('buyer_rollups').select(columnsOf(buyerRollupSchema), { count: 'exact' }).eq('show_id', showId).order('first_claimed_at').order('buyer_key').range(from, to),
+		supabase
+			.from('buyer_rollups')
+			.select(columnsOf(buyerRollupSchema), { count: 'exact' })
+			.eq('show_id', showId)
+			.order('first_claimed_at')
+			.order('buyer_key')
+			.range(from, to),
 	);
 	if (result.error) failed('the buyers', result.error);
 	return z.array(buyerRollupSchema).parse(result.rows);

@@ -3,8 +3,15 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { describeRpcError } from '$lib/live/rpc-error';
 import { workspaceSchema, type Workspace } from '$lib/schemas';
 
-export async function currentWorkspace(supabase: SupabaseClient): Promise<{ workspace: Workspace | null; error: string | null }> {
-	const { data, error, status } = await supabase.from('workspaces').select('id, name').order('created_at').limit(1).maybeSingle();
+export async function currentWorkspace(
+	supabase: SupabaseClient,
+): Promise<{ workspace: Workspace | null; error: string | null }> {
+	const { data, error, status } = await supabase
+		.from('workspaces')
+		.select('id, name')
+		.order('created_at')
+		.limit(1)
+		.maybeSingle();
 	if (error) return { workspace: null, error: describeRpcError(error, status) };
 	return { workspace: data ? workspaceSchema.parse(data) : null, error: null };
 }

@@ -19,7 +19,8 @@ export function toHex(bytes: Uint8Array): string {
 export function fromHex(text: string): Bytes | undefined {
 	if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) return undefined;
 	const bytes = new Uint8Array(text.length / 2);
-	for (let index = 0; index < bytes.length; index += 1) bytes[index] = parseInt(text.slice(index * 2, index * 2 + 2), 16);
+	for (let index = 0; index < bytes.length; index += 1)
+		bytes[index] = parseInt(text.slice(index * 2, index * 2 + 2), 16);
 	return bytes;
 }
 
@@ -37,7 +38,8 @@ export function fromBase64(text: string): Bytes | undefined {
 	return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }
 
-export const toBase64Url = (bytes: Uint8Array): string => toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+export const toBase64Url = (bytes: Uint8Array): string =>
+	toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 /** Undefined unless `text` is base64url (Meta's signed_request pads it sometimes, so padding is allowed). */
 export function fromBase64Url(text: string): Bytes | undefined {

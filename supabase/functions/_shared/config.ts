@@ -5,22 +5,34 @@ import { HttpError } from './http.ts';
 
 const origins = z
 	.string()
-	.transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+	.transform((value) =>
+		value
+			.split(',')
+			.map((part) => part.trim())
+			.filter(Boolean),
+	)
 	.pipe(z.array(z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)));
 
 const schemas = {
 	SUPABASE_URL: z.url(),
 	SUPABASE_ANON_KEY: z.string().min(1),
 	SUPABASE_SERVICE_ROLE_KEY: z.string().min(1),
-	META_APP_ID: z.string().regex(/^[0-9A-Za-z_-]+$/, 'must be the app id from the Meta app dashboard'),
+	META_APP_ID: z
+		.string()
+		.regex(/^[0-9A-Za-z_-]+$/, 'must be the app id from the Meta app dashboard'),
 	META_APP_SECRET: z.string().min(8, 'must be the app secret from the Meta app dashboard'),
 	/** The Graph API base including the pinned version, e.g. https://graph.facebook.com/v24.0 */
 	META_GRAPH_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
 	META_DIALOG_URL: z.url({ protocol: /^https?$/ }),
-	META_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be a long random string (at least 8 characters)'),
+	META_WEBHOOK_VERIFY_TOKEN: z
+		.string()
+		.min(8, 'must be a long random string (at least 8 characters)'),
 	/** One or more base64 keys of 32 bytes, comma-separated; the first encrypts (see token-crypto.ts). */
 	TOKEN_ENCRYPTION_KEY: z.string().min(1),
-	DEV_HARNESS_ENABLED: z.enum(['true', 'false', '']).default('false').transform((value) => value === 'true'),
+	DEV_HARNESS_ENABLED: z
+		.enum(['true', 'false', ''])
+		.default('false')
+		.transform((value) => value === 'true'),
 	/**
 	 * Optional: the console's origins (comma-separated) the OAuth callback may send the browser
 	 * back to. Unset, only loopback origins (local development) are allowed.

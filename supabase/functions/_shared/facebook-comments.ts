@@ -79,7 +79,11 @@ export function advanceCursor(cursor: PollCursor, sent: GraphComment[]): PollCur
 	const recent: Record<string, number> = { ...cursor.recent };
 	for (const comment of sent) recent[comment.id] = parseMetaTime(comment.created_time);
 	const newestAt = Math.max(cursor.newestAt ?? -Infinity, ...Object.values(recent));
-	const next: PollCursor = { newestAt: Number.isFinite(newestAt) ? newestAt : null, recent: {}, floorAt: cursor.floorAt };
+	const next: PollCursor = {
+		newestAt: Number.isFinite(newestAt) ? newestAt : null,
+		recent: {},
+		floorAt: cursor.floorAt,
+	};
 	const keepFrom = boundaryMs(next);
 	for (const [id, at] of Object.entries(recent)) if (at >= keepFrom) next.recent[id] = at;
 	return next;
@@ -92,7 +96,10 @@ const shortId = (commentId: string) => commentId.slice(-6);
  * The engine's comment. Meta leaves out `from` when the token may not see the commenter: such a
  * comment still counts, under a placeholder user of its own (`hidden:<comment id>`).
  */
-export function toEngineComment(comment: GraphComment, show: { showId: string; liveId: string }): EngineComment {
+export function toEngineComment(
+	comment: GraphComment,
+	show: { showId: string; liveId: string },
+): EngineComment {
 	const from = comment.from;
 	return {
 		show_id: show.showId,
@@ -101,7 +108,9 @@ export function toEngineComment(comment: GraphComment, show: { showId: string; l
 		comment_id: comment.id,
 		platform_user_id: from?.id ? from.id : `hidden:${comment.id}`,
 		user_handle: null,
-		user_display_name: from?.id ? (from.name ?? from.id) : `Name hidden by Meta (comment …${shortId(comment.id)})`,
+		user_display_name: from?.id
+			? (from.name ?? from.id)
+			: `Name hidden by Meta (comment …${shortId(comment.id)})`,
 		text: comment.message ?? '',
 		created_at: new Date(parseMetaTime(comment.created_time)).toISOString(),
 	};

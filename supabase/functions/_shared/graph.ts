@@ -64,12 +64,15 @@ export class GraphApiError extends Error {
 }
 
 const THROTTLE_CODES = new Set([4, 17, 32, 613]);
-const isThrottleCode = (code: number) => THROTTLE_CODES.has(code) || (code >= 80000 && code <= 80014);
+const isThrottleCode = (code: number) =>
+	THROTTLE_CODES.has(code) || (code >= 80000 && code <= 80014);
 
 function percentages(value: unknown): number[] {
 	if (typeof value !== 'object' || value === null) return [];
 	const record = value as Record<string, unknown>;
-	return ['call_count', 'total_time', 'total_cputime'].map((key) => record[key]).filter((n): n is number => typeof n === 'number' && Number.isFinite(n));
+	return ['call_count', 'total_time', 'total_cputime']
+		.map((key) => record[key])
+		.filter((n): n is number => typeof n === 'number' && Number.isFinite(n));
 }
 
 function parseJsonHeader(headers: Headers, name: string): unknown {
@@ -84,14 +87,18 @@ function parseJsonHeader(headers: Headers, name: string): unknown {
 
 /** Reads X-App-Usage, X-Page-Usage and X-Business-Use-Case-Usage. */
 export function parseUsage(headers: Headers): GraphUsage {
-	const found = [...percentages(parseJsonHeader(headers, 'x-app-usage')), ...percentages(parseJsonHeader(headers, 'x-page-usage'))];
+	const found = [
+		...percentages(parseJsonHeader(headers, 'x-app-usage')),
+		...percentages(parseJsonHeader(headers, 'x-page-usage')),
+	];
 	let regainMinutes = 0;
 	const business = parseJsonHeader(headers, 'x-business-use-case-usage');
 	if (typeof business === 'object' && business !== null) {
 		for (const entries of Object.values(business)) {
 			for (const entry of Array.isArray(entries) ? entries : []) {
 				found.push(...percentages(entry));
-				const regain = (entry as { estimated_time_to_regain_access?: unknown }).estimated_time_to_regain_access;
+				const regain = (entry as { estimated_time_to_regain_access?: unknown })
+					.estimated_time_to_regain_access;
 				if (typeof regain === 'number' && regain > regainMinutes) regainMinutes = regain;
 			}
 		}
@@ -103,11 +110,24 @@ export function parseUsage(headers: Headers): GraphUsage {
 }
 
 /** Turns a failed Graph answer into a GraphApiError of the right kind. */
-export function classifyGraphError(status: number, body: unknown, usage: GraphUsage = {}): GraphApiError {
-	const meta = (typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined) as MetaErrorObject | undefined;
+export function classifyGraphError(
+	status: number,
+	body: unknown,
+	usage: GraphUsage = {},
+): GraphApiError {
+	const meta = (
+		typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined
+	) as MetaErrorObject | undefined;
 	if (!meta || typeof meta !== 'object' || typeof meta.code !== 'number') {
-		const kind: GraphErrorKind = status === 429 ? 'throttled' : status >= 500 ? 'transient' : 'request';
-		return new GraphApiError(kind, `Meta answered HTTP ${status} without an error object`, status, {}, usage);
+		const kind: GraphErrorKind =
+			status === 429 ? 'throttled' : status >= 500 ? 'transient' : 'request';
+		return new GraphApiError(
+			kind,
+			`Meta answered HTTP ${status} without an error object`,
+			status,
+			{},
+			usage,
+		);
 	}
 	const message = `Meta error ${meta.code}${meta.error_subcode ? `/${meta.error_subcode}` : ''}: ${meta.message ?? 'no message'}`;
 	const code = meta.code;
@@ -157,7 +177,8 @@ export class GraphClient {
 		if (!PATH.test(path) || path.includes('..')) throw new Error(`not a Graph API path: ${path}`);
 		const url = new URL(this.base.href + path);
 		for (const [name, value] of Object.entries(params)) {
-			if (value !== undefined) url.searchParams.set(name, Array.isArray(value) ? JSON.stringify(value) : String(value));
+			if (value !== undefined)
+				url.searchParams.set(name, Array.isArray(value) ? JSON.stringify(value) : String(value));
 		}
 		return url;
 	}
@@ -178,21 +199,35 @@ export class GraphClient {
 	/** Follows a `paging.next` URL; only ever to the Graph API's own origin, so a token never leaves it. */
 	next<T>(nextUrl: string, accessToken: string): Promise<GraphResponse<T>> {
 		const url = new URL(nextUrl);
-		if (url.origin !== this.base.origin) throw new Error(`refusing to follow paging.next to ${url.origin}: not the Graph API (${this.base.origin})`);
+		if (url.origin !== this.base.origin)
+			throw new Error(
+				`refusing to follow paging.next to ${url.origin}: not the Graph API (${this.base.origin})`,
+			);
 		return this.send<T>('GET', url, accessToken);
 	}
 
 	private async send<T>(method: string, url: URL, accessToken?: string): Promise<GraphResponse<T>> {
 		if (accessToken !== undefined) {
 			url.searchParams.set('access_token', accessToken);
-			if (this.options.appSecret) url.searchParams.set('appsecret_proof', await appSecretProof(accessToken, this.options.appSecret));
+			if (this.options.appSecret)
+				url.searchParams.set(
+					'appsecret_proof',
+					await appSecretProof(accessToken, this.options.appSecret),
+				);
 		}
 		let response: Response;
 		try {
 			response = await this.fetch(url, { method, signal: AbortSignal.timeout(this.timeoutMs) });
 		} catch (error) {
-			const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : String((error as Error).message ?? error);
-			throw new GraphApiError('transient', `Graph API ${method} ${url.pathname} failed: ${reason}`, 0);
+			const reason =
+				(error as Error).name === 'TimeoutError'
+					? `no answer within ${this.timeoutMs} ms`
+					: String((error as Error).message ?? error);
+			throw new GraphApiError(
+				'transient',
+				`Graph API ${method} ${url.pathname} failed: ${reason}`,
+				0,
+			);
 		}
 		const usage = parseUsage(response.headers);
 		const text = await response.text();
@@ -204,7 +239,13 @@ export class GraphClient {
 		}
 		if (!response.ok) throw classifyGraphError(response.status, body, usage);
 		if (body === undefined) {
-			throw new GraphApiError('transient', `Graph API ${method} ${url.pathname} answered ${response.status} with a body that is not JSON`, response.status, {}, usage);
+			throw new GraphApiError(
+				'transient',
+				`Graph API ${method} ${url.pathname} answered ${response.status} with a body that is not JSON`,
+				response.status,
+				{},
+				usage,
+			);
 		}
 		return { body: body as T, usage };
 	}

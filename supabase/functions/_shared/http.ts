@@ -23,7 +23,10 @@ export class HttpError extends Error {
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-	return new Response(JSON.stringify(body), { status, headers: { ...corsHeaders, 'Content-Type': 'application/json', ...headers } });
+	return new Response(JSON.stringify(body), {
+		status,
+		headers: { ...corsHeaders, 'Content-Type': 'application/json', ...headers },
+	});
 }
 
 export function errorResponse(error: HttpError): Response {
@@ -31,7 +34,10 @@ export function errorResponse(error: HttpError): Response {
 }
 
 /** Wraps a handler: answers CORS preflights, and turns errors into JSON answers. */
-export function handle(name: string, handler: (req: Request) => Promise<Response>): (req: Request) => Promise<Response> {
+export function handle(
+	name: string,
+	handler: (req: Request) => Promise<Response>,
+): (req: Request) => Promise<Response> {
 	return async (req) => {
 		if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: corsHeaders });
 		try {
@@ -39,7 +45,13 @@ export function handle(name: string, handler: (req: Request) => Promise<Response
 		} catch (error) {
 			if (error instanceof HttpError) return errorResponse(error);
 			console.error(`${name}: ${req.method} ${new URL(req.url).pathname} failed:`, error);
-			return errorResponse(new HttpError(500, 'internal_error', `${name} failed: ${(error as Error).message ?? String(error)}`));
+			return errorResponse(
+				new HttpError(
+					500,
+					'internal_error',
+					`${name} failed: ${(error as Error).message ?? String(error)}`,
+				),
+			);
 		}
 	};
 }
@@ -53,12 +65,14 @@ export function actionOf(req: Request, functionName: string): string {
 }
 
 export function requireMethod(req: Request, ...methods: string[]): void {
-	if (!methods.includes(req.method)) throw new HttpError(405, 'method_not_allowed', `use ${methods.join(' or ')}`);
+	if (!methods.includes(req.method))
+		throw new HttpError(405, 'method_not_allowed', `use ${methods.join(' or ')}`);
 }
 
 /** The body's bytes, refusing more than `limitBytes` without reading them all (413). */
 export async function readBody(req: Request, limitBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-	const tooLarge = () => new HttpError(413, 'payload_too_large', `the body is larger than ${limitBytes} bytes`);
+	const tooLarge = () =>
+		new HttpError(413, 'payload_too_large', `the body is larger than ${limitBytes} bytes`);
 	const declared = Number(req.headers.get('content-length') ?? NaN);
 	if (declared > limitBytes) throw tooLarge();
 	const chunks: Uint8Array[] = [];
@@ -80,15 +94,23 @@ export async function readBody(req: Request, limitBytes: number): Promise<Uint8A
 }
 
 /** A JSON object body (400 when it is not one). */
-export async function readJsonObject(req: Request, limitBytes = 64 * 1024): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+	req: Request,
+	limitBytes = 64 * 1024,
+): Promise<Record<string, unknown>> {
 	const text = new TextDecoder().decode(await readBody(req, limitBytes));
 	let parsed: unknown;
 	try {
 		parsed = text.trim() === '' ? {} : JSON.parse(text);
 	} catch (error) {
-		throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
+		throw new HttpError(
+			400,
+			'invalid_json',
+			`the body is not valid JSON: ${(error as Error).message}`,
+		);
 	}
-	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'invalid_body', 'the body must be a JSON object');
+	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+		throw new HttpError(400, 'invalid_body', 'the body must be a JSON object');
 	return parsed as Record<string, unknown>;
 }
 
@@ -96,6 +118,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A uuid parameter, checked before it goes anywhere (400 otherwise). */
 export function uuidParam(value: unknown, name: string): string {
-	if (typeof value !== 'string' || !UUID.test(value)) throw new HttpError(400, 'invalid_parameter', `${name} must be a uuid`);
+	if (typeof value !== 'string' || !UUID.test(value))
+		throw new HttpError(400, 'invalid_parameter', `${name} must be a uuid`);
 	return value.toLowerCase();
 }

@@ -5,7 +5,8 @@
 
 export type Platform = 'facebook' | 'instagram';
 
-export type LiveReference = { ok: true; liveId: string; liveUrl: string | null } | { ok: false; message: string };
+export type LiveReference =
+	{ ok: true; liveId: string; liveUrl: string | null } | { ok: false; message: string };
 
 const numericId = /^\d{6,30}$/;
 const facebookHosts = /^(?:www\.|m\.|web\.|mbasic\.)?facebook\.com$/;
@@ -14,7 +15,12 @@ const instagramHosts = /^(?:www\.)?instagram\.com$/;
 /** The id in a Facebook video address: /videos/<id>, /watch/?v=<id>, /watch/live/?v=<id>, video.php?v=<id>. */
 function facebookVideoId(url: URL): string | null {
 	const fromQuery = url.searchParams.get('v');
-	if (fromQuery && numericId.test(fromQuery) && /^\/(?:watch(?:\/live)?\/?|video\.php)$/.test(url.pathname)) return fromQuery;
+	if (
+		fromQuery &&
+		numericId.test(fromQuery) &&
+		/^\/(?:watch(?:\/live)?\/?|video\.php)$/.test(url.pathname)
+	)
+		return fromQuery;
 	const fromPath = /\/(?:videos|live_videos|reel)\/(?:[^/]+\/)?(\d{6,30})\/?$/.exec(url.pathname);
 	return fromPath ? fromPath[1] : null;
 }
@@ -46,16 +52,40 @@ export function parseLiveReference(pasted: string, platform: Platform): LiveRefe
 		return { ok: false, message: 'Paste the live’s address or its numeric id (at least 6 digits)' };
 	}
 	if (platform === 'facebook') {
-		if (host === 'fb.watch') return { ok: false, message: 'fb.watch short links hide the video id: open the link and paste the full facebook.com address' };
-		if (!facebookHosts.test(host)) return { ok: false, message: 'That is not a Facebook address: paste a facebook.com video link or the numeric id' };
+		if (host === 'fb.watch')
+			return {
+				ok: false,
+				message:
+					'fb.watch short links hide the video id: open the link and paste the full facebook.com address',
+			};
+		if (!facebookHosts.test(host))
+			return {
+				ok: false,
+				message:
+					'That is not a Facebook address: paste a facebook.com video link or the numeric id',
+			};
 		const liveId = facebookVideoId(url);
-		if (!liveId) return { ok: false, message: 'No video id in that Facebook address: use one like facebook.com/<page>/videos/<id>' };
+		if (!liveId)
+			return {
+				ok: false,
+				message:
+					'No video id in that Facebook address: use one like facebook.com/<page>/videos/<id>',
+			};
 		return { ok: true, liveId, liveUrl: url.href };
 	}
-	if (!instagramHosts.test(host)) return { ok: false, message: 'That is not an Instagram address: paste an instagram.com live link or the numeric id' };
+	if (!instagramHosts.test(host))
+		return {
+			ok: false,
+			message:
+				'That is not an Instagram address: paste an instagram.com live link or the numeric id',
+		};
 	const liveId = instagramLiveId(url);
 	if (!liveId) {
-		return { ok: false, message: 'Instagram live addresses usually carry no id: paste the numeric live media id instead' };
+		return {
+			ok: false,
+			message:
+				'Instagram live addresses usually carry no id: paste the numeric live media id instead',
+		};
 	}
 	return { ok: true, liveId, liveUrl: url.href };
 }

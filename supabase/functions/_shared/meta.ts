@@ -40,7 +40,11 @@ export interface ConnectionCredentials {
 }
 
 export async function connectionCredentials(connectionId: string): Promise<ConnectionCredentials> {
-	const found = await rpc<ConnectionCredentials | null>(serviceClient(), 'meta_connection_credentials', { connection_id: connectionId });
+	const found = await rpc<ConnectionCredentials | null>(
+		serviceClient(),
+		'meta_connection_credentials',
+		{ connection_id: connectionId },
+	);
 	if (!found) throw new HttpError(404, 'not_found', 'connection not found');
 	return found;
 }
@@ -48,28 +52,46 @@ export async function connectionCredentials(connectionId: string): Promise<Conne
 /** The connection's access token in clear, or 409 when it has none usable (reconnect). */
 export async function accessToken(connection: ConnectionCredentials): Promise<string> {
 	if (connection.status !== 'active' || !connection.encrypted_access_token) {
-		throw new HttpError(409, 'reconnect_required', `the ${connection.platform} connection is ${connection.status}: reconnect it`, {
-			connection_id: connection.id,
-			status: connection.status,
-		});
+		throw new HttpError(
+			409,
+			'reconnect_required',
+			`the ${connection.platform} connection is ${connection.status}: reconnect it`,
+			{
+				connection_id: connection.id,
+				status: connection.status,
+			},
+		);
 	}
 	return (await tokenCipher()).decrypt(connection.encrypted_access_token);
 }
 
 /** Records what a token error means for the connection (expired or revoked), for the console. */
-export async function recordTokenProblem(client: SupabaseClient, connectionId: string, error: GraphApiError): Promise<void> {
+export async function recordTokenProblem(
+	client: SupabaseClient,
+	connectionId: string,
+	error: GraphApiError,
+): Promise<void> {
 	const status = error.connectionStatus;
 	if (!status) return;
-	await rpc(client, 'meta_set_connection_status', { connection_id: connectionId, status, detail: error.message });
+	await rpc(client, 'meta_set_connection_status', {
+		connection_id: connectionId,
+		status,
+		detail: error.message,
+	});
 }
 
 /** A Graph failure as the function's answer: token problems ask for a reconnect. */
 export function graphFailure(error: GraphApiError, connectionId: string): HttpError {
 	if (error.kind === 'token') {
-		return new HttpError(409, 'reconnect_required', `Meta no longer accepts this connection's token: ${error.message}`, {
-			connection_id: connectionId,
-			status: error.connectionStatus,
-		});
+		return new HttpError(
+			409,
+			'reconnect_required',
+			`Meta no longer accepts this connection's token: ${error.message}`,
+			{
+				connection_id: connectionId,
+				status: error.connectionStatus,
+			},
+		);
 	}
 	const status = error.kind === 'throttled' ? 429 : error.kind === 'permission' ? 403 : 502;
 	return new HttpError(status, `meta_${error.kind}`, error.message, { meta: error.toJSON() });

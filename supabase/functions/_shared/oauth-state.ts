@@ -19,7 +19,11 @@ export interface OAuthState {
 
 export class OAuthStateError extends Error {}
 
-export async function signState(state: Omit<OAuthState, 'expiresAt' | 'nonce'>, key: Bytes, now = Date.now()): Promise<string> {
+export async function signState(
+	state: Omit<OAuthState, 'expiresAt' | 'nonce'>,
+	key: Bytes,
+	now = Date.now(),
+): Promise<string> {
 	const full: OAuthState = {
 		...state,
 		expiresAt: Math.floor(now / 1000) + STATE_LIFETIME_SECONDS,
@@ -29,12 +33,19 @@ export async function signState(state: Omit<OAuthState, 'expiresAt' | 'nonce'>, 
 	return `${payload}.${toBase64Url(await hmacSha256(key, payload))}`;
 }
 
-export async function verifyState(state: string, key: Bytes, now = Date.now()): Promise<OAuthState> {
+export async function verifyState(
+	state: string,
+	key: Bytes,
+	now = Date.now(),
+): Promise<OAuthState> {
 	const [payload, signature, ...rest] = state.split('.');
 	const signatureBytes = signature === undefined ? undefined : fromBase64Url(signature);
-	if (rest.length > 0 || !payload || signatureBytes?.length !== 32) throw new OAuthStateError('the state parameter is malformed');
-	if (!timingSafeEqual(signatureBytes, await hmacSha256(key, payload))) throw new OAuthStateError('the state parameter has a bad signature');
+	if (rest.length > 0 || !payload || signatureBytes?.length !== 32)
+		throw new OAuthStateError('the state parameter is malformed');
+	if (!timingSafeEqual(signatureBytes, await hmacSha256(key, payload)))
+		throw new OAuthStateError('the state parameter has a bad signature');
 	const parsed = JSON.parse(fromUtf8(fromBase64Url(payload)!)) as OAuthState;
-	if (!(parsed.expiresAt * 1000 > now)) throw new OAuthStateError('the sign-in took too long and its state has expired; start again');
+	if (!(parsed.expiresAt * 1000 > now))
+		throw new OAuthStateError('the sign-in took too long and its state has expired; start again');
 	return parsed;
 }

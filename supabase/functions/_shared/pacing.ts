@@ -11,7 +11,10 @@ const MAX_SLOW_DOWN_FACTOR = 10;
 /** The delay before the next poll after a successful one. */
 export function pollIntervalMs(baseMs: number, usagePercent: number | undefined): number {
 	if (usagePercent === undefined || usagePercent <= SLOW_DOWN_ABOVE_PERCENT) return baseMs;
-	const overshoot = Math.min(1, (usagePercent - SLOW_DOWN_ABOVE_PERCENT) / (100 - SLOW_DOWN_ABOVE_PERCENT));
+	const overshoot = Math.min(
+		1,
+		(usagePercent - SLOW_DOWN_ABOVE_PERCENT) / (100 - SLOW_DOWN_ABOVE_PERCENT),
+	);
 	return Math.round(baseMs * (1 + overshoot * (MAX_SLOW_DOWN_FACTOR - 1)));
 }
 
@@ -34,7 +37,11 @@ const POLICIES: Record<GraphApiError['kind'], BackoffPolicy> = {
  * doubling from the kind's first delay up to its maximum, with "equal jitter" (half fixed, half
  * random) so pollers that failed together do not retry together, and at least the regain time.
  */
-export function backoffMs(error: Pick<GraphApiError, 'kind' | 'usage'>, failures: number, random: () => number = Math.random): number {
+export function backoffMs(
+	error: Pick<GraphApiError, 'kind' | 'usage'>,
+	failures: number,
+	random: () => number = Math.random,
+): number {
 	const policy = POLICIES[error.kind];
 	const exponential = Math.min(policy.maxMs, policy.firstMs * 2 ** Math.max(0, failures - 1));
 	const jittered = Math.round(exponential / 2 + random() * (exponential / 2));

@@ -4,8 +4,16 @@
 import { fromBase64Url, fromHex, fromUtf8, toHex, utf8, type Bytes } from './bytes.ts';
 
 export async function hmacSha256(key: Bytes | string, data: Bytes | string): Promise<Bytes> {
-	const cryptoKey = await crypto.subtle.importKey('raw', typeof key === 'string' ? utf8(key) : key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-	return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, typeof data === 'string' ? utf8(data) : data));
+	const cryptoKey = await crypto.subtle.importKey(
+		'raw',
+		typeof key === 'string' ? utf8(key) : key,
+		{ name: 'HMAC', hash: 'SHA-256' },
+		false,
+		['sign'],
+	);
+	return new Uint8Array(
+		await crypto.subtle.sign('HMAC', cryptoKey, typeof data === 'string' ? utf8(data) : data),
+	);
 }
 
 /** Constant time for equal lengths; lengths are not secret here (digests have a fixed size). */
@@ -26,7 +34,11 @@ export async function secretsEqual(given: string, expected: string): Promise<boo
 const SIGNATURE_HEADER = /^sha256=([0-9a-f]{64})$/i;
 
 /** Whether `header` (X-Hub-Signature-256: sha256=<hex>) signs exactly `body` with the app secret. */
-export async function verifyHubSignature(body: Bytes, header: string | null, appSecret: string): Promise<boolean> {
+export async function verifyHubSignature(
+	body: Bytes,
+	header: string | null,
+	appSecret: string,
+): Promise<boolean> {
 	const match = header === null ? null : SIGNATURE_HEADER.exec(header.trim());
 	if (!match) return false;
 	const expected = await hmacSha256(appSecret, body);
@@ -41,24 +53,32 @@ export async function hubSignature(body: Bytes | string, appSecret: string): Pro
 export class SignedRequestError extends Error {}
 
 /** signed_request = base64url(HMAC-SHA256(payload part)) "." base64url(JSON); returns the JSON. */
-export async function parseSignedRequest(signedRequest: string, appSecret: string): Promise<Record<string, unknown>> {
+export async function parseSignedRequest(
+	signedRequest: string,
+	appSecret: string,
+): Promise<Record<string, unknown>> {
 	const parts = signedRequest.split('.');
-	if (parts.length !== 2) throw new SignedRequestError('signed_request must be <signature>.<payload>');
+	if (parts.length !== 2)
+		throw new SignedRequestError('signed_request must be <signature>.<payload>');
 	const [signaturePart, payloadPart] = parts;
 	const signature = fromBase64Url(signaturePart);
 	const payloadBytes = fromBase64Url(payloadPart);
 	if (!signature || !payloadBytes) throw new SignedRequestError('signed_request is not base64url');
-	if (!timingSafeEqual(signature, await hmacSha256(appSecret, payloadPart))) throw new SignedRequestError('signed_request has a bad signature');
+	if (!timingSafeEqual(signature, await hmacSha256(appSecret, payloadPart)))
+		throw new SignedRequestError('signed_request has a bad signature');
 	let payload: unknown;
 	try {
 		payload = JSON.parse(fromUtf8(payloadBytes));
 	} catch {
 		throw new SignedRequestError('signed_request payload is not JSON');
 	}
-	if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new SignedRequestError('signed_request payload is not an object');
+	if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+		throw new SignedRequestError('signed_request payload is not an object');
 	const algorithm = (payload as { algorithm?: unknown }).algorithm;
 	if (typeof algorithm !== 'string' || algorithm.toUpperCase() !== 'HMAC-SHA256') {
-		throw new SignedRequestError(`signed_request algorithm must be HMAC-SHA256, not ${String(algorithm)}`);
+		throw new SignedRequestError(
+			`signed_request algorithm must be HMAC-SHA256, not ${String(algorithm)}`,
+		);
 	}
 	return payload as Record<string, unknown>;
 }

@@ -6,12 +6,17 @@ import { config } from './config.ts';
 import { HttpError } from './http.ts';
 import { secretsEqual } from './signatures.ts';
 
-const options = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } };
+const options = {
+	auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+};
 
 let service: SupabaseClient | undefined;
 
 export function serviceClient(): SupabaseClient {
-	const { SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY } = config('SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY');
+	const { SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY } = config(
+		'SUPABASE_URL',
+		'SUPABASE_SERVICE_ROLE_KEY',
+	);
 	service ??= createClient(SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, options);
 	return service;
 }
@@ -31,52 +36,93 @@ export interface Caller {
 /** The signed-in user behind the request's JWT, verified with Auth (401 otherwise). */
 export async function requireUser(req: Request): Promise<Caller> {
 	const token = bearerToken(req);
-	if (!token) throw new HttpError(401, 'unauthorized', 'sign in first: the request carries no bearer token');
+	if (!token)
+		throw new HttpError(401, 'unauthorized', 'sign in first: the request carries no bearer token');
 	const { SUPABASE_URL, SUPABASE_ANON_KEY } = config('SUPABASE_URL', 'SUPABASE_ANON_KEY');
-	const client = createClient(SUPABASE_URL, SUPABASE_ANON_KEY, { ...options, global: { headers: { Authorization: `Bearer ${token}` } } });
+	const client = createClient(SUPABASE_URL, SUPABASE_ANON_KEY, {
+		...options,
+		global: { headers: { Authorization: `Bearer ${token}` } },
+	});
 	const { data, error } = await client.auth.getUser(token);
-	if (error || !data.user) throw new HttpError(401, 'unauthorized', `the session is not valid: ${error?.message ?? 'no user'}; sign in again`);
+	if (error || !data.user)
+		throw new HttpError(
+			401,
+			'unauthorized',
+			`the session is not valid: ${error?.message ?? 'no user'}; sign in again`,
+		);
 	return { userId: data.user.id, email: data.user.email, client };
 }
 
 /** Whether the request carries the service-role key (the scheduler, other functions). */
 export async function isServiceRole(req: Request): Promise<boolean> {
 	const token = bearerToken(req);
-	return token !== undefined && (await secretsEqual(token, config('SUPABASE_SERVICE_ROLE_KEY').SUPABASE_SERVICE_ROLE_KEY));
+	return (
+		token !== undefined &&
+		(await secretsEqual(token, config('SUPABASE_SERVICE_ROLE_KEY').SUPABASE_SERVICE_ROLE_KEY))
+	);
 }
 
 export async function requireServiceRole(req: Request): Promise<void> {
-	if (!(await isServiceRole(req))) throw new HttpError(401, 'unauthorized', 'only the service role may call this');
+	if (!(await isServiceRole(req)))
+		throw new HttpError(401, 'unauthorized', 'only the service role may call this');
 }
 
 const ROLE_RANK = { assistant: 1, admin: 2, owner: 3 } as const;
 export type WorkspaceRole = keyof typeof ROLE_RANK;
 
 /** 404 for a non-member (other tenants' ids reveal nothing), 403 for too low a role, as the SQL API answers. */
-export async function requireWorkspaceRole(caller: Caller, workspaceId: string, minRole: WorkspaceRole): Promise<WorkspaceRole> {
+export async function requireWorkspaceRole(
+	caller: Caller,
+	workspaceId: string,
+	minRole: WorkspaceRole,
+): Promise<WorkspaceRole> {
 	const { data, error } = await caller.client
 		.from('workspace_members')
 		.select('role')
 		.eq('workspace_id', workspaceId)
 		.eq('user_id', caller.userId)
 		.maybeSingle<{ role: WorkspaceRole }>();
-	if (error) throw new HttpError(500, 'database_error', `reading the workspace membership failed: ${error.message}`);
+	if (error)
+		throw new HttpError(
+			500,
+			'database_error',
+			`reading the workspace membership failed: ${error.message}`,
+		);
 	if (!data) throw new HttpError(404, 'not_found', 'workspace not found');
 	if (ROLE_RANK[data.role] < ROLE_RANK[minRole]) {
-		throw new HttpError(403, 'forbidden', `this needs the ${minRole} role in the workspace; you are ${data.role}`);
+		throw new HttpError(
+			403,
+			'forbidden',
+			`this needs the ${minRole} role in the workspace; you are ${data.role}`,
+		);
 	}
 	return data.role;
 }
 
-const SQLSTATE_STATUS: Record<string, number> = { PT404: 404, PT403: 403, PT409: 409, '22023': 400, '42501': 403, '23505': 409 };
+const SQLSTATE_STATUS: Record<string, number> = {
+	PT404: 404,
+	PT403: 403,
+	PT409: 409,
+	'22023': 400,
+	'42501': 403,
+	'23505': 409,
+};
 
 /** Calls a database function; its errors keep their message and get PostgREST's HTTP status. */
-export async function rpc<T>(client: SupabaseClient, fn: string, args: Record<string, unknown>): Promise<T> {
+export async function rpc<T>(
+	client: SupabaseClient,
+	fn: string,
+	args: Record<string, unknown>,
+): Promise<T> {
 	const { data, error } = await client.rpc(fn, args);
 	if (error) {
 		const status = SQLSTATE_STATUS[error.code] ?? 500;
 		if (status === 500) console.error(`rpc ${fn} failed:`, error);
-		throw new HttpError(status, status === 500 ? 'database_error' : 'rejected', status === 500 ? `${fn} failed: ${error.message}` : error.message);
+		throw new HttpError(
+			status,
+			status === 500 ? 'database_error' : 'rejected',
+			status === 500 ? `${fn} failed: ${error.message}` : error.message,
+		);
 	}
 	return data as T;
 }

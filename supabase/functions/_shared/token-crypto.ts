@@ -33,7 +33,9 @@ async function keyId(raw: Bytes): Promise<string> {
 async function importKey(encoded: string, position: number): Promise<TokenKey> {
 	const raw = fromBase64(encoded.trim());
 	if (!raw || raw.length !== 32) {
-		throw new TokenKeyError(`TOKEN_ENCRYPTION_KEY key ${position} must be 32 random bytes in base64 (openssl rand -base64 32)`);
+		throw new TokenKeyError(
+			`TOKEN_ENCRYPTION_KEY key ${position} must be 32 random bytes in base64 (openssl rand -base64 32)`,
+		);
 	}
 	const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
 	return { id: await keyId(raw), key, raw };
@@ -42,7 +44,9 @@ async function importKey(encoded: string, position: number): Promise<TokenKey> {
 export async function createTokenCipher(keySpec: string): Promise<TokenCipher> {
 	const encodedKeys = keySpec.split(',').filter((part) => part.trim() !== '');
 	if (encodedKeys.length === 0) throw new TokenKeyError('TOKEN_ENCRYPTION_KEY is empty');
-	const keys = await Promise.all(encodedKeys.map((encoded, index) => importKey(encoded, index + 1)));
+	const keys = await Promise.all(
+		encodedKeys.map((encoded, index) => importKey(encoded, index + 1)),
+	);
 	const byId = new Map(keys.map((key) => [key.id, key]));
 	const current = keys[0];
 
@@ -51,28 +55,47 @@ export async function createTokenCipher(keySpec: string): Promise<TokenCipher> {
 		async encrypt(plaintext) {
 			const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
 			const header = `${VERSION}:${current.id}`;
-			const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8(header) }, current.key, utf8(plaintext));
+			const ciphertext = await crypto.subtle.encrypt(
+				{ name: 'AES-GCM', iv, additionalData: utf8(header) },
+				current.key,
+				utf8(plaintext),
+			);
 			return `${header}:${toBase64Url(iv)}:${toBase64Url(new Uint8Array(ciphertext))}`;
 		},
 		async decrypt(stored) {
 			const parts = stored.split(':');
-			if (parts.length !== 4 || parts[0] !== VERSION) throw new TokenDecryptionError(`not a ${VERSION} encrypted token`);
+			if (parts.length !== 4 || parts[0] !== VERSION)
+				throw new TokenDecryptionError(`not a ${VERSION} encrypted token`);
 			const [version, id, ivPart, ciphertextPart] = parts;
 			const key = byId.get(id);
-			if (!key) throw new TokenDecryptionError(`the token was encrypted with key ${id}, which TOKEN_ENCRYPTION_KEY no longer holds`);
+			if (!key)
+				throw new TokenDecryptionError(
+					`the token was encrypted with key ${id}, which TOKEN_ENCRYPTION_KEY no longer holds`,
+				);
 			const iv = fromBase64Url(ivPart);
 			const ciphertext = fromBase64Url(ciphertextPart);
-			if (!iv || iv.length !== IV_BYTES || !ciphertext) throw new TokenDecryptionError('the encrypted token is malformed');
+			if (!iv || iv.length !== IV_BYTES || !ciphertext)
+				throw new TokenDecryptionError('the encrypted token is malformed');
 			try {
-				const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: utf8(`${version}:${id}`) }, key.key, ciphertext);
+				const plaintext = await crypto.subtle.decrypt(
+					{ name: 'AES-GCM', iv, additionalData: utf8(`${version}:${id}`) },
+					key.key,
+					ciphertext,
+				);
 				return fromUtf8(new Uint8Array(plaintext));
 			} catch {
-				throw new TokenDecryptionError('the encrypted token failed authentication (tampered with, or a different key)');
+				throw new TokenDecryptionError(
+					'the encrypted token failed authentication (tampered with, or a different key)',
+				);
 			}
 		},
 		async deriveKey(purpose) {
 			const base = await crypto.subtle.importKey('raw', current.raw, 'HKDF', false, ['deriveBits']);
-			const bits = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8(purpose) }, base, 256);
+			const bits = await crypto.subtle.deriveBits(
+				{ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8(purpose) },
+				base,
+				256,
+			);
 			return new Uint8Array(bits);
 		},
 	};

@@ -8,7 +8,15 @@
 //   POST bulk-comments   {show_id, comments: [{text, user_id?, user_handle?, delay_ms?}]}
 //        → emits them one by one, waiting delay_ms before each; {results, elapsed_ms}
 import { config } from '../_shared/config.ts';
-import { actionOf, handle, HttpError, json, readJsonObject, requireMethod, uuidParam } from '../_shared/http.ts';
+import {
+	actionOf,
+	handle,
+	HttpError,
+	json,
+	readJsonObject,
+	requireMethod,
+	uuidParam,
+} from '../_shared/http.ts';
 import { hubSignature } from '../_shared/signatures.ts';
 import { isServiceRole, requireUser, rpc, serviceClient } from '../_shared/supabase.ts';
 
@@ -26,20 +34,39 @@ interface Show {
 /** The show, if the caller may emit into it: any show for the service role, their workspace's for a member. */
 async function showFor(req: Request, showId: string): Promise<Show> {
 	const client = (await isServiceRole(req)) ? serviceClient() : (await requireUser(req)).client;
-	const { data, error } = await client.from('shows').select('id, platform, live_id, connection_id').eq('id', showId).maybeSingle<Show>();
-	if (error) throw new HttpError(500, 'database_error', `reading the show failed: ${error.message}`);
+	const { data, error } = await client
+		.from('shows')
+		.select('id, platform, live_id, connection_id')
+		.eq('id', showId)
+		.maybeSingle<Show>();
+	if (error)
+		throw new HttpError(500, 'database_error', `reading the show failed: ${error.message}`);
 	// RLS hides other workspaces' shows: not found either way.
 	if (!data) throw new HttpError(404, 'not_found', 'show not found');
-	if (!data.live_id) throw new HttpError(409, 'show_not_bound', 'the show is not bound to a live yet: activate it first');
+	if (!data.live_id)
+		throw new HttpError(
+			409,
+			'show_not_bound',
+			'the show is not bound to a live yet: activate it first',
+		);
 	return data;
 }
 
-function text(value: unknown, name: string, { optional = false, max = 10_000 } = {}): string | undefined {
+function text(
+	value: unknown,
+	name: string,
+	{ optional = false, max = 10_000 } = {},
+): string | undefined {
 	if (value === undefined || value === null) {
 		if (optional) return undefined;
 		throw new HttpError(400, 'invalid_parameter', `${name} is required`);
 	}
-	if (typeof value !== 'string' || value.length > max) throw new HttpError(400, 'invalid_parameter', `${name} must be text of at most ${max} characters`);
+	if (typeof value !== 'string' || value.length > max)
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			`${name} must be text of at most ${max} characters`,
+		);
 	return value;
 }
 
@@ -53,7 +80,8 @@ interface HarnessComment {
 function harnessComment(given: Record<string, unknown>, index?: number): HarnessComment {
 	const where = index === undefined ? '' : `comments[${index}].`;
 	const createdAt = text(given.created_at, `${where}created_at`, { optional: true, max: 40 });
-	if (createdAt !== undefined && Number.isNaN(Date.parse(createdAt))) throw new HttpError(400, 'invalid_parameter', `${where}created_at must be an ISO 8601 time`);
+	if (createdAt !== undefined && Number.isNaN(Date.parse(createdAt)))
+		throw new HttpError(400, 'invalid_parameter', `${where}created_at must be an ISO 8601 time`);
 	return {
 		text: text(given.text, `${where}text`)!,
 		user_id: text(given.user_id, `${where}user_id`, { optional: true, max: 100 }),
@@ -89,16 +117,34 @@ async function emitComment(req: Request): Promise<Response> {
 async function bulkComments(req: Request): Promise<Response> {
 	const body = await readJsonObject(req, 4 * 1024 * 1024);
 	const show = await showFor(req, uuidParam(body.show_id, 'show_id'));
-	if (!Array.isArray(body.comments) || body.comments.length === 0 || body.comments.length > MAX_BULK_COMMENTS) {
-		throw new HttpError(400, 'invalid_parameter', `comments must list 1 to ${MAX_BULK_COMMENTS} comments`);
+	if (
+		!Array.isArray(body.comments) ||
+		body.comments.length === 0 ||
+		body.comments.length > MAX_BULK_COMMENTS
+	) {
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			`comments must list 1 to ${MAX_BULK_COMMENTS} comments`,
+		);
 	}
 	const planned = body.comments.map((given: Record<string, unknown>, index: number) => {
 		const delayMs = given.delay_ms ?? 0;
-		if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0) throw new HttpError(400, 'invalid_parameter', `comments[${index}].delay_ms must be a whole number of ms`);
+		if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0)
+			throw new HttpError(
+				400,
+				'invalid_parameter',
+				`comments[${index}].delay_ms must be a whole number of ms`,
+			);
 		return { comment: harnessComment(given, index), delayMs };
 	});
 	const totalDelay = planned.reduce((sum, { delayMs }) => sum + delayMs, 0);
-	if (totalDelay > MAX_BULK_DELAY_MS) throw new HttpError(400, 'invalid_parameter', `the delays add up to ${totalDelay} ms; at most ${MAX_BULK_DELAY_MS}`);
+	if (totalDelay > MAX_BULK_DELAY_MS)
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			`the delays add up to ${totalDelay} ms; at most ${MAX_BULK_DELAY_MS}`,
+		);
 	const started = performance.now();
 	const results: unknown[] = [];
 	for (const { comment, delayMs } of planned) {
@@ -111,7 +157,11 @@ async function bulkComments(req: Request): Promise<Response> {
 /** The Instagram account a show listens to: its connection's external account id. */
 async function instagramAccountOf(show: Show): Promise<string | undefined> {
 	if (!show.connection_id) return undefined;
-	const { data } = await serviceClient().from('social_connections').select('external_account_id').eq('id', show.connection_id).maybeSingle<{ external_account_id: string }>();
+	const { data } = await serviceClient()
+		.from('social_connections')
+		.select('external_account_id')
+		.eq('id', show.connection_id)
+		.maybeSingle<{ external_account_id: string }>();
 	return data?.external_account_id;
 }
 
@@ -121,13 +171,19 @@ async function emitInstagramWebhook(req: Request): Promise<Response> {
 	let igUserId = text(body.ig_user_id, 'ig_user_id', { optional: true, max: 64 });
 	if (body.show_id !== undefined) {
 		const show = await showFor(req, uuidParam(body.show_id, 'show_id'));
-		if (show.platform !== 'instagram') throw new HttpError(409, 'not_instagram', 'the show is not an Instagram show');
+		if (show.platform !== 'instagram')
+			throw new HttpError(409, 'not_instagram', 'the show is not an Instagram show');
 		mediaId ??= show.live_id!;
 		igUserId ??= await instagramAccountOf(show);
 	} else if (!(await isServiceRole(req))) {
-		throw new HttpError(400, 'invalid_parameter', 'give show_id (members may emit only into their own shows)');
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			'give show_id (members may emit only into their own shows)',
+		);
 	}
-	if (!mediaId || !igUserId) throw new HttpError(400, 'invalid_parameter', 'give show_id, or media_id and ig_user_id');
+	if (!mediaId || !igUserId)
+		throw new HttpError(400, 'invalid_parameter', 'give show_id, or media_id and ig_user_id');
 	if (!Array.isArray(body.comments) || body.comments.length === 0 || body.comments.length > 100) {
 		throw new HttpError(400, 'invalid_parameter', 'comments must list 1 to 100 comments');
 	}
@@ -142,11 +198,20 @@ async function emitInstagramWebhook(req: Request): Promise<Response> {
 					field: 'live_comments',
 					value: {
 						from: {
-							id: text(given.user_id, `comments[${index}].user_id`, { optional: true, max: 64 }) ?? `9${String(index).padStart(8, '0')}`,
-							username: text(given.username, `comments[${index}].username`, { optional: true, max: 100 }) ?? `viewer_${index}`,
+							id:
+								text(given.user_id, `comments[${index}].user_id`, { optional: true, max: 64 }) ??
+								`9${String(index).padStart(8, '0')}`,
+							username:
+								text(given.username, `comments[${index}].username`, { optional: true, max: 100 }) ??
+								`viewer_${index}`,
 						},
 						media: { id: mediaId, media_product_type: 'LIVE' },
-						id: text(given.comment_id, `comments[${index}].comment_id`, { optional: true, max: 64 }) ?? `${time}${String(index).padStart(6, '0')}${crypto.getRandomValues(new Uint32Array(1))[0]}`,
+						id:
+							text(given.comment_id, `comments[${index}].comment_id`, {
+								optional: true,
+								max: 64,
+							}) ??
+							`${time}${String(index).padStart(6, '0')}${crypto.getRandomValues(new Uint32Array(1))[0]}`,
 						text: text(given.text, `comments[${index}].text`),
 					},
 				})),
@@ -157,7 +222,10 @@ async function emitInstagramWebhook(req: Request): Promise<Response> {
 	const { SUPABASE_URL, META_APP_SECRET } = config('SUPABASE_URL', 'META_APP_SECRET');
 	const response = await fetch(`${SUPABASE_URL.replace(/\/+$/, '')}/functions/v1/ig-webhook`, {
 		method: 'POST',
-		headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': await hubSignature(raw, META_APP_SECRET) },
+		headers: {
+			'Content-Type': 'application/json',
+			'X-Hub-Signature-256': await hubSignature(raw, META_APP_SECRET),
+		},
 		body: raw,
 	});
 	const answer = await response.text();
@@ -178,10 +246,16 @@ const actions: Record<string, (req: Request) => Promise<Response>> = {
 
 Deno.serve(
 	handle(FUNCTION, async (req) => {
-		if (!config('DEV_HARNESS_ENABLED').DEV_HARNESS_ENABLED) throw new HttpError(404, 'not_found', 'Requested function was not found');
+		if (!config('DEV_HARNESS_ENABLED').DEV_HARNESS_ENABLED)
+			throw new HttpError(404, 'not_found', 'Requested function was not found');
 		requireMethod(req, 'POST');
 		const action = actions[actionOf(req, FUNCTION)];
-		if (!action) throw new HttpError(404, 'not_found', `unknown action; use one of ${Object.keys(actions).join(', ')}`);
+		if (!action)
+			throw new HttpError(
+				404,
+				'not_found',
+				`unknown action; use one of ${Object.keys(actions).join(', ')}`,
+			);
 		return action(req);
 	}),
 );

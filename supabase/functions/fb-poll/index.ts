@@ -28,7 +28,13 @@ const MAX_PAGES = 10;
 /** How often a poll also asks whether the live is still on. */
 const LIVE_CHECK_INTERVAL_MS = 15_000;
 /** Statuses after which a live video brings no more comments. */
-const ENDED_STATUSES = new Set(['LIVE_STOPPED', 'VOD', 'PROCESSING', 'SCHEDULED_EXPIRED', 'SCHEDULED_CANCELED']);
+const ENDED_STATUSES = new Set([
+	'LIVE_STOPPED',
+	'VOD',
+	'PROCESSING',
+	'SCHEDULED_EXPIRED',
+	'SCHEDULED_CANCELED',
+]);
 const COMMENT_FIELDS = 'id,message,created_time,from{id,name}';
 
 interface Claim {
@@ -57,7 +63,9 @@ type PollResult =
 
 /** The highest usage any answer of this poll reported. */
 function worstUsage(usages: GraphUsage[]): number | undefined {
-	const percents = usages.map((usage) => usage.percent).filter((percent): percent is number => percent !== undefined);
+	const percents = usages
+		.map((usage) => usage.percent)
+		.filter((percent): percent is number => percent !== undefined);
 	return percents.length > 0 ? Math.max(...percents) : undefined;
 }
 
@@ -66,7 +74,12 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 	try {
 		const graph = graphClient();
 		if (!claim.encrypted_access_token) {
-			throw new GraphApiError('token', 'the connection has no stored token: reconnect the Page', 0, { code: 190 });
+			throw new GraphApiError(
+				'token',
+				'the connection has no stored token: reconnect the Page',
+				0,
+				{ code: 190 },
+			);
 		}
 		const token = await (await tokenCipher()).decrypt(claim.encrypted_access_token);
 		const cursor: PollCursor = {
@@ -76,8 +89,15 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 		};
 
 		let liveStatus: string | undefined;
-		if (!claim.live_checked_at || Date.now() - Date.parse(claim.live_checked_at) >= LIVE_CHECK_INTERVAL_MS) {
-			const live = await graph.get<{ status: string }>(`/${claim.live_id}`, { fields: 'status' }, token);
+		if (
+			!claim.live_checked_at ||
+			Date.now() - Date.parse(claim.live_checked_at) >= LIVE_CHECK_INTERVAL_MS
+		) {
+			const live = await graph.get<{ status: string }>(
+				`/${claim.live_id}`,
+				{ fields: 'status' },
+				token,
+			);
 			usages.push(live.usage);
 			liveStatus = live.body.status;
 		}
@@ -85,13 +105,21 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 		const newestFirst: GraphComment[] = [];
 		let page = await graph.get<CommentsPage>(
 			`/${claim.live_id}/comments`,
-			{ fields: COMMENT_FIELDS, order: 'reverse_chronological', filter: 'stream', live_filter: 'no_filter', limit: 100, since: sinceSeconds(cursor) },
+			{
+				fields: COMMENT_FIELDS,
+				order: 'reverse_chronological',
+				filter: 'stream',
+				live_filter: 'no_filter',
+				limit: 100,
+				since: sinceSeconds(cursor),
+			},
 			token,
 		);
 		for (let pages = 1; ; pages += 1) {
 			usages.push(page.usage);
 			newestFirst.push(...page.body.data);
-			if (!page.body.paging?.next || reachedBoundary(page.body.data, cursor) || pages >= MAX_PAGES) break;
+			if (!page.body.paging?.next || reachedBoundary(page.body.data, cursor) || pages >= MAX_PAGES)
+				break;
 			page = await graph.next<CommentsPage>(page.body.paging.next, token);
 		}
 
@@ -104,7 +132,9 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 		await rpc(serviceClient(), 'fb_poll_complete', {
 			show_id: claim.show_id,
 			lease_token: claim.lease_token,
-			comments: fresh.map((comment) => toEngineComment(comment, { showId: claim.show_id, liveId: claim.live_id })),
+			comments: fresh.map((comment) =>
+				toEngineComment(comment, { showId: claim.show_id, liveId: claim.live_id }),
+			),
 			cursor_newest_at: next.newestAt === null ? null : new Date(next.newestAt).toISOString(),
 			cursor_recent: next.recent,
 			next_poll_in_ms: intervalMs,
@@ -117,19 +147,34 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 			usage_percent: usagePercent ?? null,
 			live_checked: liveStatus !== undefined,
 		});
-		return { show_id: claim.show_id, outcome: 'ingested', comments: fresh.length, ...(liveStatus ? { live_status: liveStatus } : {}) };
+		return {
+			show_id: claim.show_id,
+			outcome: 'ingested',
+			comments: fresh.length,
+			...(liveStatus ? { live_status: liveStatus } : {}),
+		};
 	} catch (error) {
 		// fb_poll_complete's only conflict: another run took the show over, so this one ingested nothing.
-		if (error instanceof HttpError && error.status === 409) return { show_id: claim.show_id, outcome: 'lease_lost' };
+		if (error instanceof HttpError && error.status === 409)
+			return { show_id: claim.show_id, outcome: 'lease_lost' };
 		// Missing secrets will not fix themselves: 'request' fails the show visibly and retries slowly.
 		const misconfigured = error instanceof HttpError && error.code === 'function_not_configured';
 		const failure =
 			error instanceof GraphApiError
 				? error
-				: new GraphApiError(misconfigured ? 'request' : 'transient', `polling failed: ${(error as Error).message ?? String(error)}`, 0);
+				: new GraphApiError(
+						misconfigured ? 'request' : 'transient',
+						`polling failed: ${(error as Error).message ?? String(error)}`,
+						0,
+					);
 		if (!(error instanceof GraphApiError)) console.error(`fb-poll: show ${claim.show_id}:`, error);
 		const retryInMs = backoffMs(failure, claim.consecutive_failures + 1);
-		const status = failure.kind === 'token' ? 'reconnect_required' : failure.kind === 'throttled' || failure.kind === 'transient' ? 'delayed' : 'failed';
+		const status =
+			failure.kind === 'token'
+				? 'reconnect_required'
+				: failure.kind === 'throttled' || failure.kind === 'transient'
+					? 'delayed'
+					: 'failed';
 		await rpc(serviceClient(), 'fb_poll_fail', {
 			show_id: claim.show_id,
 			lease_token: claim.lease_token,
@@ -140,7 +185,12 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 			usage_percent: failure.usage.percent ?? null,
 			connection_status: failure.connectionStatus ?? null,
 		});
-		return { show_id: claim.show_id, outcome: 'failed', error: failure.message, retry_in_ms: retryInMs };
+		return {
+			show_id: claim.show_id,
+			outcome: 'failed',
+			error: failure.message,
+			retry_in_ms: retryInMs,
+		};
 	}
 }
 
@@ -149,7 +199,10 @@ Deno.serve(
 		requireMethod(req, 'POST');
 		await requireServiceRole(req);
 		// Meta's secrets are needed only once a show is due: a project without them polls nothing, quietly.
-		const claims = await rpc<Claim[]>(serviceClient(), 'fb_poll_claim', { max_shows: MAX_SHOWS_PER_RUN, lease_seconds: LEASE_SECONDS });
+		const claims = await rpc<Claim[]>(serviceClient(), 'fb_poll_claim', {
+			max_shows: MAX_SHOWS_PER_RUN,
+			lease_seconds: LEASE_SECONDS,
+		});
 		const polled = await Promise.all(claims.map(pollShow));
 		return json({ polled });
 	}),

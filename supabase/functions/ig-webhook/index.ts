@@ -17,8 +17,14 @@ async function verifySubscription(req: Request): Promise<Response> {
 	const params = new URL(req.url).searchParams;
 	const { META_WEBHOOK_VERIFY_TOKEN } = config('META_WEBHOOK_VERIFY_TOKEN');
 	const challenge = params.get('hub.challenge') ?? '';
-	const verified = params.get('hub.mode') === 'subscribe' && (await secretsEqual(params.get('hub.verify_token') ?? '', META_WEBHOOK_VERIFY_TOKEN));
-	if (!verified || challenge === '') return new Response('verification failed', { status: 403, headers: { 'Content-Type': 'text/plain' } });
+	const verified =
+		params.get('hub.mode') === 'subscribe' &&
+		(await secretsEqual(params.get('hub.verify_token') ?? '', META_WEBHOOK_VERIFY_TOKEN));
+	if (!verified || challenge === '')
+		return new Response('verification failed', {
+			status: 403,
+			headers: { 'Content-Type': 'text/plain' },
+		});
 	return new Response(challenge, { status: 200, headers: { 'Content-Type': 'text/plain' } });
 }
 
@@ -26,24 +32,40 @@ async function receive(req: Request): Promise<Response> {
 	const { META_APP_SECRET } = config('META_APP_SECRET');
 	const body = await readBody(req, MAX_BODY_BYTES);
 	if (!(await verifyHubSignature(body, req.headers.get('x-hub-signature-256'), META_APP_SECRET))) {
-		throw new HttpError(401, 'invalid_signature', 'X-Hub-Signature-256 is missing or does not sign this body with the app secret');
+		throw new HttpError(
+			401,
+			'invalid_signature',
+			'X-Hub-Signature-256 is missing or does not sign this body with the app secret',
+		);
 	}
 	let rawBody: string;
 	try {
 		rawBody = new TextDecoder('utf-8', { fatal: true }).decode(body);
 		const parsed: unknown = JSON.parse(rawBody);
-		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the delivery must be a JSON object');
+		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+			throw new Error('the delivery must be a JSON object');
 	} catch (error) {
-		throw new HttpError(400, 'invalid_json', `the delivery is not a JSON object: ${(error as Error).message}`);
+		throw new HttpError(
+			400,
+			'invalid_json',
+			`the delivery is not a JSON object: ${(error as Error).message}`,
+		);
 	}
 	const service = serviceClient();
 	const bodySha256 = toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', body)));
-	const recorded = await rpc<{ id: string; duplicate: boolean }>(service, 'webhook_event_record', { source: 'instagram', raw_body: rawBody, body_sha256: bodySha256 });
+	const recorded = await rpc<{ id: string; duplicate: boolean }>(service, 'webhook_event_record', {
+		source: 'instagram',
+		raw_body: rawBody,
+		body_sha256: bodySha256,
+	});
 	if (recorded.duplicate) return json({ id: recorded.id, status: 'duplicate', results: [] });
 	try {
 		return json(await rpc(service, 'ig_route_webhook_event', { event_id: recorded.id }));
 	} catch (error) {
-		await rpc(service, 'webhook_event_failed', { event_id: recorded.id, error: (error as Error).message ?? String(error) });
+		await rpc(service, 'webhook_event_failed', {
+			event_id: recorded.id,
+			error: (error as Error).message ?? String(error),
+		});
 		throw error;
 	}
 }

@@ -5,9 +5,23 @@
 // (POST with the same fields as a JSON body works too.)
 // Live: {live_id, platform, title, status, is_live, started_at, viewers, permalink_url}
 import { GraphApiError } from '../_shared/graph.ts';
-import { handle, HttpError, json, readJsonObject, requireMethod, uuidParam } from '../_shared/http.ts';
+import {
+	handle,
+	HttpError,
+	json,
+	readJsonObject,
+	requireMethod,
+	uuidParam,
+} from '../_shared/http.ts';
 import { parseLiveReference } from '../_shared/live-url.ts';
-import { accessToken, connectionCredentials, graphClient, graphFailure, recordTokenProblem, type ConnectionCredentials } from '../_shared/meta.ts';
+import {
+	accessToken,
+	connectionCredentials,
+	graphClient,
+	graphFailure,
+	recordTokenProblem,
+	type ConnectionCredentials,
+} from '../_shared/meta.ts';
 import { requireUser, requireWorkspaceRole, serviceClient } from '../_shared/supabase.ts';
 
 interface Live {
@@ -42,7 +56,8 @@ const FACEBOOK_FIELDS = 'id,title,status,creation_time,permalink_url,live_views'
 const INSTAGRAM_FIELDS = 'id,media_type,media_product_type,owner,username,timestamp';
 
 /** Meta's `+0000` offsets as ISO 8601 the console's Date parses everywhere. */
-const isoTime = (value: string | undefined) => (value ? new Date(value.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')).toISOString() : null);
+const isoTime = (value: string | undefined) =>
+	value ? new Date(value.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')).toISOString() : null;
 
 function facebookLive(video: FacebookLiveVideo): Live {
 	return {
@@ -53,7 +68,9 @@ function facebookLive(video: FacebookLiveVideo): Live {
 		is_live: video.status === 'LIVE',
 		started_at: isoTime(video.creation_time),
 		viewers: video.live_views ?? null,
-		permalink_url: video.permalink_url ? new URL(video.permalink_url, 'https://www.facebook.com').href : null,
+		permalink_url: video.permalink_url
+			? new URL(video.permalink_url, 'https://www.facebook.com').href
+			: null,
 	};
 }
 
@@ -81,24 +98,44 @@ async function currentLives(connection: ConnectionCredentials, token: string): P
 		);
 		return answer.body.data.map(facebookLive);
 	}
-	const answer = await graph.get<{ data: InstagramLiveMedia[] }>(`/${connection.external_account_id}/live_media`, { fields: INSTAGRAM_FIELDS, limit: 25 }, token);
+	const answer = await graph.get<{ data: InstagramLiveMedia[] }>(
+		`/${connection.external_account_id}/live_media`,
+		{ fields: INSTAGRAM_FIELDS, limit: 25 },
+		token,
+	);
 	return answer.body.data.map(instagramLive);
 }
 
 /** The pasted live, looked up at Meta with the connection's token: it must exist and be this account's. */
-async function referencedLive(connection: ConnectionCredentials, token: string, reference: string): Promise<Live> {
+async function referencedLive(
+	connection: ConnectionCredentials,
+	token: string,
+	reference: string,
+): Promise<Live> {
 	const parsed = parseLiveReference(reference, connection.platform);
 	if (!parsed.ok) throw new HttpError(400, 'invalid_reference', parsed.message);
 	const graph = graphClient();
 	const notFound = () =>
-		new HttpError(404, 'live_not_found', `${connection.display_name ?? 'this account'} has no ${connection.platform === 'facebook' ? 'live video' : 'live broadcast'} ${parsed.liveId}`);
+		new HttpError(
+			404,
+			'live_not_found',
+			`${connection.display_name ?? 'this account'} has no ${connection.platform === 'facebook' ? 'live video' : 'live broadcast'} ${parsed.liveId}`,
+		);
 	try {
 		if (connection.platform === 'facebook') {
-			const video = (await graph.get<FacebookLiveVideo & { from?: { id: string } }>(`/${parsed.liveId}`, { fields: `${FACEBOOK_FIELDS},from{id}` }, token)).body;
+			const video = (
+				await graph.get<FacebookLiveVideo & { from?: { id: string } }>(
+					`/${parsed.liveId}`,
+					{ fields: `${FACEBOOK_FIELDS},from{id}` },
+					token,
+				)
+			).body;
 			if (video.from && video.from.id !== connection.external_account_id) throw notFound();
 			return facebookLive(video);
 		}
-		const media = (await graph.get<InstagramLiveMedia>(`/${parsed.liveId}`, { fields: INSTAGRAM_FIELDS }, token)).body;
+		const media = (
+			await graph.get<InstagramLiveMedia>(`/${parsed.liveId}`, { fields: INSTAGRAM_FIELDS }, token)
+		).body;
 		if (media.owner && media.owner.id !== connection.external_account_id) throw notFound();
 		return instagramLive(media);
 	} catch (error) {
@@ -114,16 +151,29 @@ Deno.serve(
 		const caller = await requireUser(req);
 		const query = new URL(req.url).searchParams;
 		const body = req.method === 'POST' ? await readJsonObject(req) : {};
-		const connectionId = uuidParam(body.connection_id ?? query.get('connection_id'), 'connection_id');
+		const connectionId = uuidParam(
+			body.connection_id ?? query.get('connection_id'),
+			'connection_id',
+		);
 		const reference = body.reference ?? query.get('reference');
-		if (reference !== null && reference !== undefined && typeof reference !== 'string') throw new HttpError(400, 'invalid_parameter', 'reference must be text');
+		if (reference !== null && reference !== undefined && typeof reference !== 'string')
+			throw new HttpError(400, 'invalid_parameter', 'reference must be text');
 
 		const connection = await connectionCredentials(connectionId);
 		await requireWorkspaceRole(caller, connection.workspace_id, 'assistant');
 		const token = await accessToken(connection);
-		const summary = { id: connection.id, platform: connection.platform, display_name: connection.display_name, external_account_id: connection.external_account_id };
+		const summary = {
+			id: connection.id,
+			platform: connection.platform,
+			display_name: connection.display_name,
+			external_account_id: connection.external_account_id,
+		};
 		try {
-			if (reference) return json({ connection: summary, live: await referencedLive(connection, token, reference) });
+			if (reference)
+				return json({
+					connection: summary,
+					live: await referencedLive(connection, token, reference),
+				});
 			return json({ connection: summary, lives: await currentLives(connection, token) });
 		} catch (error) {
 			if (!(error instanceof GraphApiError)) throw error;

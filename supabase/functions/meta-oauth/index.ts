@@ -14,9 +14,31 @@
 //   GET  data-deletion-status?code=
 import { config } from '../_shared/config.ts';
 import { GraphApiError, type GraphClient } from '../_shared/graph.ts';
-import { actionOf, handle, HttpError, json, readBody, readJsonObject, requireMethod, uuidParam } from '../_shared/http.ts';
-import { accessToken, connectionCredentials, graphClient, graphFailure, recordTokenProblem, tokenCipher, type ConnectionCredentials } from '../_shared/meta.ts';
-import { signState, verifyState, OAuthStateError, type OAuthState } from '../_shared/oauth-state.ts';
+import {
+	actionOf,
+	handle,
+	HttpError,
+	json,
+	readBody,
+	readJsonObject,
+	requireMethod,
+	uuidParam,
+} from '../_shared/http.ts';
+import {
+	accessToken,
+	connectionCredentials,
+	graphClient,
+	graphFailure,
+	recordTokenProblem,
+	tokenCipher,
+	type ConnectionCredentials,
+} from '../_shared/meta.ts';
+import {
+	signState,
+	verifyState,
+	OAuthStateError,
+	type OAuthState,
+} from '../_shared/oauth-state.ts';
 import { parseSignedRequest, SignedRequestError } from '../_shared/signatures.ts';
 import { requireUser, requireWorkspaceRole, rpc, serviceClient } from '../_shared/supabase.ts';
 
@@ -27,8 +49,19 @@ const FUNCTION = 'meta-oauth';
  * account, and pages_manage_metadata lets Instagram subscribe that Page to the app's webhooks.
  */
 export const SCOPES = {
-	facebook: ['pages_show_list', 'pages_read_engagement', 'pages_read_user_content', 'pages_manage_metadata'],
-	instagram: ['instagram_basic', 'instagram_manage_comments', 'pages_show_list', 'pages_read_engagement', 'pages_manage_metadata'],
+	facebook: [
+		'pages_show_list',
+		'pages_read_engagement',
+		'pages_read_user_content',
+		'pages_manage_metadata',
+	],
+	instagram: [
+		'instagram_basic',
+		'instagram_manage_comments',
+		'pages_show_list',
+		'pages_read_engagement',
+		'pages_manage_metadata',
+	],
 } as const;
 
 type Platform = keyof typeof SCOPES;
@@ -41,7 +74,8 @@ function redirectUri(): string {
 }
 
 function platformParam(value: unknown): Platform {
-	if (value !== 'facebook' && value !== 'instagram') throw new HttpError(400, 'invalid_parameter', 'platform must be facebook or instagram');
+	if (value !== 'facebook' && value !== 'instagram')
+		throw new HttpError(400, 'invalid_parameter', 'platform must be facebook or instagram');
 	return value;
 }
 
@@ -61,10 +95,18 @@ function returnTarget(req: Request, returnTo: unknown): { origin: string; path: 
 		if (typeof returnTo === 'string' && returnTo !== '') target = new URL(returnTo);
 		else target = new URL(DEFAULT_RETURN_PATH, req.headers.get('origin') ?? '');
 	} catch {
-		throw new HttpError(400, 'invalid_parameter', 'return_to must be the absolute URL of a console page (or send an Origin header)');
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			'return_to must be the absolute URL of a console page (or send an Origin header)',
+		);
 	}
 	if (!['http:', 'https:'].includes(target.protocol) || !allowedOrigin(target.origin)) {
-		throw new HttpError(400, 'return_not_allowed', `${target.origin} is not a console origin this project allows; add it to CONSOLE_ORIGINS`);
+		throw new HttpError(
+			400,
+			'return_not_allowed',
+			`${target.origin} is not a console origin this project allows; add it to CONSOLE_ORIGINS`,
+		);
 	}
 	return { origin: target.origin, path: target.pathname };
 }
@@ -82,7 +124,10 @@ async function start(req: Request): Promise<Response> {
 	await requireWorkspaceRole(caller, workspaceId, 'admin');
 	const { origin, path } = returnTarget(req, body.return_to);
 	const { META_APP_ID, META_DIALOG_URL } = config('META_APP_ID', 'META_DIALOG_URL');
-	const state = await signState({ userId: caller.userId, workspaceId, platform, returnTo: `${origin}${path}` }, await stateKey());
+	const state = await signState(
+		{ userId: caller.userId, workspaceId, platform, returnTo: `${origin}${path}` },
+		await stateKey(),
+	);
 	const url = new URL(META_DIALOG_URL);
 	url.searchParams.set('client_id', META_APP_ID);
 	url.searchParams.set('redirect_uri', redirectUri());
@@ -114,13 +159,20 @@ interface PendingAccount {
 	page_id?: string;
 }
 
-async function allPages<T>(graph: GraphClient, path: string, params: Record<string, string>, token: string): Promise<T[]> {
+async function allPages<T>(
+	graph: GraphClient,
+	path: string,
+	params: Record<string, string>,
+	token: string,
+): Promise<T[]> {
 	const items: T[] = [];
-	let page = (await graph.get<{ data?: T[]; paging?: { next?: string } }>(path, params, token)).body;
+	let page = (await graph.get<{ data?: T[]; paging?: { next?: string } }>(path, params, token))
+		.body;
 	for (let count = 0; ; count += 1) {
 		items.push(...(page.data ?? []));
 		if (!page.paging?.next || count >= 20) return items;
-		page = (await graph.next<{ data?: T[]; paging?: { next?: string } }>(page.paging.next, token)).body;
+		page = (await graph.next<{ data?: T[]; paging?: { next?: string } }>(page.paging.next, token))
+			.body;
 	}
 }
 
@@ -130,29 +182,69 @@ async function collectAccounts(code: string, state: OAuthState): Promise<string>
 	const cipher = await tokenCipher();
 	const { META_APP_ID, META_APP_SECRET } = config('META_APP_ID', 'META_APP_SECRET');
 	const app = { client_id: META_APP_ID, client_secret: META_APP_SECRET };
-	const shortLived = (await graph.get<TokenAnswer>('/oauth/access_token', { ...app, redirect_uri: redirectUri(), code })).body;
-	const longLived = (await graph.get<TokenAnswer>('/oauth/access_token', { ...app, grant_type: 'fb_exchange_token', fb_exchange_token: shortLived.access_token })).body;
+	const shortLived = (
+		await graph.get<TokenAnswer>('/oauth/access_token', {
+			...app,
+			redirect_uri: redirectUri(),
+			code,
+		})
+	).body;
+	const longLived = (
+		await graph.get<TokenAnswer>('/oauth/access_token', {
+			...app,
+			grant_type: 'fb_exchange_token',
+			fb_exchange_token: shortLived.access_token,
+		})
+	).body;
 	const userToken = longLived.access_token;
 	const me = (await graph.get<{ id: string }>('/me', { fields: 'id' }, userToken)).body;
-	const permissions = await allPages<{ permission: string; status: string }>(graph, '/me/permissions', {}, userToken);
-	const scopes = permissions.filter((grant) => grant.status === 'granted').map((grant) => grant.permission);
+	const permissions = await allPages<{ permission: string; status: string }>(
+		graph,
+		'/me/permissions',
+		{},
+		userToken,
+	);
+	const scopes = permissions
+		.filter((grant) => grant.status === 'granted')
+		.map((grant) => grant.permission);
 	// Page tokens made from a long-lived user token do not expire; their data access does (90 days).
-	const debug = (await graph.get<{ data?: { data_access_expires_at?: number } }>('/debug_token', { input_token: userToken }, `${META_APP_ID}|${META_APP_SECRET}`)).body;
-	const dataAccessExpiresAt = debug.data?.data_access_expires_at ? new Date(debug.data.data_access_expires_at * 1000).toISOString() : null;
+	const debug = (
+		await graph.get<{ data?: { data_access_expires_at?: number } }>(
+			'/debug_token',
+			{ input_token: userToken },
+			`${META_APP_ID}|${META_APP_SECRET}`,
+		)
+	).body;
+	const dataAccessExpiresAt = debug.data?.data_access_expires_at
+		? new Date(debug.data.data_access_expires_at * 1000).toISOString()
+		: null;
 
-	const pages = await allPages<PageAccount>(graph, '/me/accounts', { fields: 'id,name,access_token,instagram_business_account{id,username}', limit: '100' }, userToken);
+	const pages = await allPages<PageAccount>(
+		graph,
+		'/me/accounts',
+		{ fields: 'id,name,access_token,instagram_business_account{id,username}', limit: '100' },
+		userToken,
+	);
 	const accounts: PendingAccount[] = [];
 	for (const page of pages) {
 		if (!page.access_token) continue;
 		const encrypted = await cipher.encrypt(page.access_token);
 		if (state.platform === 'facebook') {
-			accounts.push({ platform: 'facebook', external_account_id: page.id, display_name: page.name ?? page.id, token_expires_at: dataAccessExpiresAt, encrypted_access_token: encrypted });
+			accounts.push({
+				platform: 'facebook',
+				external_account_id: page.id,
+				display_name: page.name ?? page.id,
+				token_expires_at: dataAccessExpiresAt,
+				encrypted_access_token: encrypted,
+			});
 		} else if (page.instagram_business_account) {
 			const instagram = page.instagram_business_account;
 			accounts.push({
 				platform: 'instagram',
 				external_account_id: instagram.id,
-				display_name: instagram.username ? `@${instagram.username}` : `${page.name ?? page.id} (Instagram)`,
+				display_name: instagram.username
+					? `@${instagram.username}`
+					: `${page.name ?? page.id} (Instagram)`,
 				token_expires_at: dataAccessExpiresAt,
 				encrypted_access_token: encrypted,
 				page_id: page.id,
@@ -173,7 +265,10 @@ async function collectAccounts(code: string, state: OAuthState): Promise<string>
 function consoleRedirect(returnTo: string, params: Record<string, string>): Response {
 	const target = new URL(returnTo);
 	for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);
-	return new Response(null, { status: 303, headers: { Location: target.href, 'Cache-Control': 'no-store' } });
+	return new Response(null, {
+		status: 303,
+		headers: { Location: target.href, 'Cache-Control': 'no-store' },
+	});
 }
 
 async function callback(req: Request): Promise<Response> {
@@ -185,22 +280,40 @@ async function callback(req: Request): Promise<Response> {
 	} catch (error) {
 		if (!(error instanceof OAuthStateError)) throw error;
 		// Without a valid state there is nowhere trustworthy to send the browser.
-		throw new HttpError(400, 'invalid_state', `${error.message}. Start the connection again from the console.`);
+		throw new HttpError(
+			400,
+			'invalid_state',
+			`${error.message}. Start the connection again from the console.`,
+		);
 	}
-	if (!allowedOrigin(new URL(state.returnTo).origin)) throw new HttpError(400, 'return_not_allowed', 'the console origin is no longer allowed');
+	if (!allowedOrigin(new URL(state.returnTo).origin))
+		throw new HttpError(400, 'return_not_allowed', 'the console origin is no longer allowed');
 	const metaError = params.get('error');
 	if (metaError) {
-		return consoleRedirect(state.returnTo, { error: metaError, message: params.get('error_description') ?? params.get('error_reason') ?? 'the sign-in was cancelled' });
+		return consoleRedirect(state.returnTo, {
+			error: metaError,
+			message:
+				params.get('error_description') ??
+				params.get('error_reason') ??
+				'the sign-in was cancelled',
+		});
 	}
 	const code = params.get('code');
-	if (!code) return consoleRedirect(state.returnTo, { error: 'missing_code', message: 'Meta returned neither a code nor an error' });
+	if (!code)
+		return consoleRedirect(state.returnTo, {
+			error: 'missing_code',
+			message: 'Meta returned neither a code nor an error',
+		});
 	try {
 		const pendingId = await collectAccounts(code, state);
 		return consoleRedirect(state.returnTo, { pending: pendingId });
 	} catch (error) {
 		if (!(error instanceof GraphApiError || error instanceof HttpError)) throw error;
 		console.error(`${FUNCTION}: callback failed:`, error);
-		return consoleRedirect(state.returnTo, { error: error instanceof GraphApiError ? `meta_${error.kind}` : error.code, message: error.message });
+		return consoleRedirect(state.returnTo, {
+			error: error instanceof GraphApiError ? `meta_${error.kind}` : error.code,
+			message: error.message,
+		});
 	}
 }
 
@@ -226,7 +339,9 @@ async function pending(req: Request): Promise<Response> {
  */
 const PAGE_SUBSCRIPTION_FIELDS = 'feed';
 
-type WebhookSubscription = { connection_id: string; page_id: string; subscribed: true } | { connection_id: string; page_id: string | null; subscribed: false; error: string };
+type WebhookSubscription =
+	| { connection_id: string; page_id: string; subscribed: true }
+	| { connection_id: string; page_id: string | null; subscribed: false; error: string };
 
 interface Connection {
 	id: string;
@@ -241,21 +356,53 @@ async function tokenPageId(pageToken: string): Promise<string> {
 }
 
 /** Installs the app on the Instagram connection's Page; a failure is kept on the connection for the seller to see. */
-async function subscribePage(connection: Connection, pageId: string | undefined): Promise<{ result: WebhookSubscription; connection: Connection }> {
+async function subscribePage(
+	connection: Connection,
+	pageId: string | undefined,
+): Promise<{ result: WebhookSubscription; connection: Connection }> {
 	const credentials = await connectionCredentials(connection.id);
 	let knownPageId = pageId ?? null;
 	try {
 		const pageToken = await accessToken(credentials);
 		knownPageId ??= await tokenPageId(pageToken);
-		const answer = (await graphClient().post<{ success?: boolean }>(`/${knownPageId}/subscribed_apps`, { subscribed_fields: PAGE_SUBSCRIPTION_FIELDS }, pageToken)).body;
-		if (answer.success !== true) throw new GraphApiError('request', `Meta did not confirm the subscription: ${JSON.stringify(answer)}`, 200);
-		return { result: { connection_id: connection.id, page_id: knownPageId, subscribed: true }, connection };
+		const answer = (
+			await graphClient().post<{ success?: boolean }>(
+				`/${knownPageId}/subscribed_apps`,
+				{ subscribed_fields: PAGE_SUBSCRIPTION_FIELDS },
+				pageToken,
+			)
+		).body;
+		if (answer.success !== true)
+			throw new GraphApiError(
+				'request',
+				`Meta did not confirm the subscription: ${JSON.stringify(answer)}`,
+				200,
+			);
+		return {
+			result: { connection_id: connection.id, page_id: knownPageId, subscribed: true },
+			connection,
+		};
 	} catch (error) {
 		if (!(error instanceof GraphApiError || error instanceof HttpError)) throw error;
-		console.error(`${FUNCTION}: subscribing Page ${knownPageId ?? '(unknown)'} of connection ${connection.id} to webhooks failed:`, error);
+		console.error(
+			`${FUNCTION}: subscribing Page ${knownPageId ?? '(unknown)'} of connection ${connection.id} to webhooks failed:`,
+			error,
+		);
 		const detail = `Instagram comments will not arrive: Meta did not subscribe the linked Facebook Page to the app's webhooks (${error.message}). Reconnect to try again.`;
-		const marked = await rpc<Connection>(serviceClient(), 'meta_set_connection_status', { connection_id: connection.id, status: credentials.status, detail });
-		return { result: { connection_id: connection.id, page_id: knownPageId, subscribed: false, error: error.message }, connection: marked };
+		const marked = await rpc<Connection>(serviceClient(), 'meta_set_connection_status', {
+			connection_id: connection.id,
+			status: credentials.status,
+			detail,
+		});
+		return {
+			result: {
+				connection_id: connection.id,
+				page_id: knownPageId,
+				subscribed: false,
+				error: error.message,
+			},
+			connection: marked,
+		};
 	}
 }
 
@@ -266,16 +413,35 @@ async function connect(req: Request): Promise<Response> {
 	const pendingId = uuidParam(body.pending_id, 'pending_id');
 	const accounts = body.accounts;
 	if (!Array.isArray(accounts) || accounts.length === 0 || accounts.length > 100) {
-		throw new HttpError(400, 'invalid_parameter', 'accounts must list 1 to 100 {platform, external_account_id}');
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			'accounts must list 1 to 100 {platform, external_account_id}',
+		);
 	}
 	const choices = accounts.map((account: { platform?: unknown; external_account_id?: unknown }) => {
-		if (typeof account?.external_account_id !== 'string') throw new HttpError(400, 'invalid_parameter', 'each account needs an external_account_id');
-		return { platform: platformParam(account.platform), external_account_id: account.external_account_id };
+		if (typeof account?.external_account_id !== 'string')
+			throw new HttpError(400, 'invalid_parameter', 'each account needs an external_account_id');
+		return {
+			platform: platformParam(account.platform),
+			external_account_id: account.external_account_id,
+		};
 	});
 	// Connecting uses up the pending sign-in, so the Pages linked to its Instagram accounts are read first.
-	const offered = await rpc<{ accounts: Omit<PendingAccount, 'encrypted_access_token'>[] }>(caller.client, 'meta_pending_accounts', { pending_id: pendingId });
-	const linkedPages = new Map(offered.accounts.filter((account) => account.platform === 'instagram' && account.page_id).map((account) => [account.external_account_id, account.page_id]));
-	const connected = await rpc<Connection[]>(caller.client, 'meta_connect_accounts', { pending_id: pendingId, choices });
+	const offered = await rpc<{ accounts: Omit<PendingAccount, 'encrypted_access_token'>[] }>(
+		caller.client,
+		'meta_pending_accounts',
+		{ pending_id: pendingId },
+	);
+	const linkedPages = new Map(
+		offered.accounts
+			.filter((account) => account.platform === 'instagram' && account.page_id)
+			.map((account) => [account.external_account_id, account.page_id]),
+	);
+	const connected = await rpc<Connection[]>(caller.client, 'meta_connect_accounts', {
+		pending_id: pendingId,
+		choices,
+	});
 	const connections: Connection[] = [];
 	const webhooks: WebhookSubscription[] = [];
 	for (const connection of connected) {
@@ -283,7 +449,10 @@ async function connect(req: Request): Promise<Response> {
 			connections.push(connection);
 			continue;
 		}
-		const subscribed = await subscribePage(connection, linkedPages.get(connection.external_account_id));
+		const subscribed = await subscribePage(
+			connection,
+			linkedPages.get(connection.external_account_id),
+		);
 		connections.push(subscribed.connection);
 		webhooks.push(subscribed.result);
 	}
@@ -299,7 +468,12 @@ async function pageStillNeeded(connection: ConnectionCredentials): Promise<boole
 		.eq('external_account_id', connection.external_account_id)
 		.eq('status', 'active')
 		.neq('id', connection.id);
-	if (error) throw new HttpError(500, 'database_error', `reading the other Instagram connections failed: ${error.message}`);
+	if (error)
+		throw new HttpError(
+			500,
+			'database_error',
+			`reading the other Instagram connections failed: ${error.message}`,
+		);
 	return (count ?? 0) > 0;
 }
 
@@ -307,9 +481,12 @@ async function pageStillNeeded(connection: ConnectionCredentials): Promise<boole
  * Removes the app from an Instagram connection's Page unless another connection still takes the
  * account's webhooks. Runs before the grant is revoked, which would end the Page token too.
  */
-async function unsubscribePage(connection: ConnectionCredentials): Promise<{ page_unsubscribed: boolean; page_error?: string }> {
+async function unsubscribePage(
+	connection: ConnectionCredentials,
+): Promise<{ page_unsubscribed: boolean; page_error?: string }> {
 	// A revoked connection has no token left; it was revoked by an earlier disconnect or by Meta removing the app.
-	if (connection.status === 'revoked' || (await pageStillNeeded(connection))) return { page_unsubscribed: false };
+	if (connection.status === 'revoked' || (await pageStillNeeded(connection)))
+		return { page_unsubscribed: false };
 	try {
 		const pageToken = await accessToken(connection);
 		const pageId = await tokenPageId(pageToken);
@@ -317,7 +494,10 @@ async function unsubscribePage(connection: ConnectionCredentials): Promise<{ pag
 		return { page_unsubscribed: true };
 	} catch (error) {
 		if (!(error instanceof GraphApiError || error instanceof HttpError)) throw error;
-		console.error(`${FUNCTION}: unsubscribing the Page of connection ${connection.id} from webhooks failed:`, error);
+		console.error(
+			`${FUNCTION}: unsubscribing the Page of connection ${connection.id} from webhooks failed:`,
+			error,
+		);
 		return { page_unsubscribed: false, page_error: error.message };
 	}
 }
@@ -345,11 +525,20 @@ async function disconnect(req: Request): Promise<Response> {
 		}
 	}
 	const disconnected = await rpc(caller.client, 'meta_disconnect', { connection_id: connectionId });
-	return json({ connection: disconnected, revoked_at_meta: revokedAtMeta, ...(metaError ? { meta_error: metaError } : {}), ...page });
+	return json({
+		connection: disconnected,
+		revoked_at_meta: revokedAtMeta,
+		...(metaError ? { meta_error: metaError } : {}),
+		...page,
+	});
 }
 
 interface DebugTokenAnswer {
-	data?: { is_valid?: boolean; data_access_expires_at?: number; error?: { code?: number; subcode?: number; message?: string } };
+	data?: {
+		is_valid?: boolean;
+		data_access_expires_at?: number;
+		error?: { code?: number; subcode?: number; message?: string };
+	};
 }
 
 async function health(req: Request): Promise<Response> {
@@ -362,26 +551,44 @@ async function health(req: Request): Promise<Response> {
 	const { META_APP_ID, META_APP_SECRET } = config('META_APP_ID', 'META_APP_SECRET');
 	let answer: DebugTokenAnswer;
 	try {
-		answer = (await graphClient().get<DebugTokenAnswer>('/debug_token', { input_token: token }, `${META_APP_ID}|${META_APP_SECRET}`)).body;
+		answer = (
+			await graphClient().get<DebugTokenAnswer>(
+				'/debug_token',
+				{ input_token: token },
+				`${META_APP_ID}|${META_APP_SECRET}`,
+			)
+		).body;
 	} catch (error) {
 		if (error instanceof GraphApiError) throw graphFailure(error, connectionId);
 		throw error;
 	}
 	const data = answer.data ?? {};
 	if (data.is_valid === false) {
-		const problem = new GraphApiError('token', `Meta error 190${data.error?.subcode ? `/${data.error.subcode}` : ''}: ${data.error?.message ?? 'the token is not valid'}`, 400, {
-			code: 190,
-			error_subcode: data.error?.subcode,
-			message: data.error?.message,
-		});
+		const problem = new GraphApiError(
+			'token',
+			`Meta error 190${data.error?.subcode ? `/${data.error.subcode}` : ''}: ${data.error?.message ?? 'the token is not valid'}`,
+			400,
+			{
+				code: 190,
+				error_subcode: data.error?.subcode,
+				message: data.error?.message,
+			},
+		);
 		await recordTokenProblem(serviceClient(), connectionId, problem);
-		return json({ connection_id: connectionId, valid: false, status: problem.connectionStatus, detail: problem.message });
+		return json({
+			connection_id: connectionId,
+			valid: false,
+			status: problem.connectionStatus,
+			detail: problem.message,
+		});
 	}
 	return json({
 		connection_id: connectionId,
 		valid: true,
 		status: 'active',
-		data_access_expires_at: data.data_access_expires_at ? new Date(data.data_access_expires_at * 1000).toISOString() : null,
+		data_access_expires_at: data.data_access_expires_at
+			? new Date(data.data_access_expires_at * 1000).toISOString()
+			: null,
 	});
 }
 
@@ -392,24 +599,36 @@ async function signedRequestUser(req: Request): Promise<string> {
 	const signedRequest = form.get('signed_request');
 	if (!signedRequest) throw new HttpError(400, 'invalid_body', 'signed_request is missing');
 	try {
-		const payload = await parseSignedRequest(signedRequest, config('META_APP_SECRET').META_APP_SECRET);
-		if (typeof payload.user_id !== 'string' || !/^[0-9A-Za-z_]{1,64}$/.test(payload.user_id)) throw new SignedRequestError('signed_request carries no user_id');
+		const payload = await parseSignedRequest(
+			signedRequest,
+			config('META_APP_SECRET').META_APP_SECRET,
+		);
+		if (typeof payload.user_id !== 'string' || !/^[0-9A-Za-z_]{1,64}$/.test(payload.user_id))
+			throw new SignedRequestError('signed_request carries no user_id');
 		return payload.user_id;
 	} catch (error) {
-		if (error instanceof SignedRequestError) throw new HttpError(400, 'invalid_signed_request', error.message);
+		if (error instanceof SignedRequestError)
+			throw new HttpError(400, 'invalid_signed_request', error.message);
 		throw error;
 	}
 }
 
 async function deauthorize(req: Request): Promise<Response> {
 	const metaUserId = await signedRequestUser(req);
-	const revoked = await rpc<number>(serviceClient(), 'meta_forget_meta_user', { meta_user_id: metaUserId, erase: false });
+	const revoked = await rpc<number>(serviceClient(), 'meta_forget_meta_user', {
+		meta_user_id: metaUserId,
+		erase: false,
+	});
 	return json({ success: true, connections_revoked: revoked });
 }
 
 async function dataDeletion(req: Request): Promise<Response> {
 	const metaUserId = await signedRequestUser(req);
-	const request = await rpc<{ confirmation_code: string }>(serviceClient(), 'meta_delete_user_data', { meta_user_id: metaUserId });
+	const request = await rpc<{ confirmation_code: string }>(
+		serviceClient(),
+		'meta_delete_user_data',
+		{ meta_user_id: metaUserId },
+	);
 	const statusUrl = `${config('SUPABASE_URL').SUPABASE_URL.replace(/\/+$/, '')}/functions/v1/${FUNCTION}/data-deletion-status?code=${request.confirmation_code}`;
 	// The two fields Meta requires, exactly.
 	return json({ url: statusUrl, confirmation_code: request.confirmation_code });
@@ -418,9 +637,17 @@ async function dataDeletion(req: Request): Promise<Response> {
 async function dataDeletionStatus(req: Request): Promise<Response> {
 	requireMethod(req, 'GET');
 	const code = new URL(req.url).searchParams.get('code') ?? '';
-	if (!/^[0-9a-f]{24}$/.test(code)) throw new HttpError(400, 'invalid_parameter', 'code must be the confirmation code Meta showed you');
-	const status = await rpc(serviceClient(), 'meta_data_deletion_status', { confirmation_code: code });
-	if (!status) throw new HttpError(404, 'not_found', 'no data deletion request has this confirmation code');
+	if (!/^[0-9a-f]{24}$/.test(code))
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			'code must be the confirmation code Meta showed you',
+		);
+	const status = await rpc(serviceClient(), 'meta_data_deletion_status', {
+		confirmation_code: code,
+	});
+	if (!status)
+		throw new HttpError(404, 'not_found', 'no data deletion request has this confirmation code');
 	return json(status);
 }
 
@@ -439,7 +666,12 @@ const actions: Record<string, (req: Request) => Promise<Response>> = {
 Deno.serve(
 	handle(FUNCTION, (req) => {
 		const action = actions[actionOf(req, FUNCTION)];
-		if (!action) throw new HttpError(404, 'not_found', `unknown action; use one of ${Object.keys(actions).join(', ')}`);
+		if (!action)
+			throw new HttpError(
+				404,
+				'not_found',
+				`unknown action; use one of ${Object.keys(actions).join(', ')}`,
+			);
 		return action(req);
 	}),
 );

@@ -6,20 +6,53 @@ import { z } from 'zod';
 import { describeRpcError } from '$lib/live/rpc-error';
 import { columns, socialConnectionSchema } from '$lib/rows';
 import { currentWorkspace } from '$lib/server/workspace';
-import { checkHealth, connectAccounts, disconnect, MetaFunctionError, pendingSignIn, startMetaSignIn, type PendingSignIn } from '$lib/server/meta';
+import {
+	checkHealth,
+	connectAccounts,
+	disconnect,
+	MetaFunctionError,
+	pendingSignIn,
+	startMetaSignIn,
+	type PendingSignIn,
+} from '$lib/server/meta';
 import type { Actions, PageServerLoad } from './$types';
 
 const platformSchema = z.enum(['facebook', 'instagram']);
 
 export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { workspace, user } = await parent();
-	if (!workspace || !user) return { connections: [], canManage: false, pending: null, pendingError: null, signInError: null, connected: null };
+	if (!workspace || !user)
+		return {
+			connections: [],
+			canManage: false,
+			pending: null,
+			pendingError: null,
+			signInError: null,
+			connected: null,
+		};
 	const [connections, membership] = await Promise.all([
-		locals.supabase.from('social_connections').select(columns.socialConnection).eq('workspace_id', workspace.id).order('created_at'),
-		locals.supabase.from('workspace_members').select('role').eq('workspace_id', workspace.id).eq('user_id', user.id).maybeSingle(),
+		locals.supabase
+			.from('social_connections')
+			.select(columns.socialConnection)
+			.eq('workspace_id', workspace.id)
+			.order('created_at'),
+		locals.supabase
+			.from('workspace_members')
+			.select('role')
+			.eq('workspace_id', workspace.id)
+			.eq('user_id', user.id)
+			.maybeSingle(),
 	]);
-	if (connections.error) error(502, `Couldn’t load the connections: ${describeRpcError(connections.error, connections.status)}`);
-	if (membership.error) error(502, `Couldn’t read your role in the workspace: ${describeRpcError(membership.error, membership.status)}`);
+	if (connections.error)
+		error(
+			502,
+			`Couldn’t load the connections: ${describeRpcError(connections.error, connections.status)}`,
+		);
+	if (membership.error)
+		error(
+			502,
+			`Couldn’t read your role in the workspace: ${describeRpcError(membership.error, membership.status)}`,
+		);
 	const role = membership.data?.role;
 
 	// Back from Meta's dialog: the accounts the sign-in found, or why it did not finish.
@@ -27,7 +60,8 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	let pendingError: string | null = null;
 	const pendingParam = url.searchParams.get('pending');
 	const pendingId = z.uuid().safeParse(pendingParam);
-	if (pendingParam !== null && !pendingId.success) pendingError = 'This address does not carry a valid Meta sign-in: connect again.';
+	if (pendingParam !== null && !pendingId.success)
+		pendingError = 'This address does not carry a valid Meta sign-in: connect again.';
 	if (pendingId.success) {
 		try {
 			pending = await pendingSignIn(locals.supabase, pendingId.data);
@@ -37,7 +71,9 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 		}
 	}
 	const signInErrorCode = url.searchParams.get('error');
-	const signInError = signInErrorCode ? { code: signInErrorCode, message: url.searchParams.get('message') || 'Meta did not say why.' } : null;
+	const signInError = signInErrorCode
+		? { code: signInErrorCode, message: url.searchParams.get('message') || 'Meta did not say why.' }
+		: null;
 
 	return {
 		connections: z.array(socialConnectionSchema).parse(connections.data),
@@ -51,19 +87,38 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 
 function failure(error: unknown, action: string) {
 	if (!(error instanceof MetaFunctionError)) throw error;
-	return fail(error.status >= 400 && error.status < 600 ? error.status : 502, { action, message: error.message, failed: true });
+	return fail(error.status >= 400 && error.status < 600 ? error.status : 502, {
+		action,
+		message: error.message,
+		failed: true,
+	});
 }
 
 export const actions: Actions = {
 	/** To Meta's sign-in dialog (a full-page redirect: the form posts without enhance). */
 	connect: async ({ request, locals, url }) => {
 		const platform = platformSchema.safeParse((await request.formData()).get('platform'));
-		if (!platform.success) return fail(400, { action: 'connect', message: 'Choose Facebook or Instagram.', failed: true });
+		if (!platform.success)
+			return fail(400, {
+				action: 'connect',
+				message: 'Choose Facebook or Instagram.',
+				failed: true,
+			});
 		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
-		if (!workspace) return fail(409, { action: 'connect', message: workspaceError ?? 'Your account has no workspace.', failed: true });
+		if (!workspace)
+			return fail(409, {
+				action: 'connect',
+				message: workspaceError ?? 'Your account has no workspace.',
+				failed: true,
+			});
 		let dialog: string;
 		try {
-			dialog = await startMetaSignIn(locals.supabase, workspace.id, platform.data, `${url.origin}/connections`);
+			dialog = await startMetaSignIn(
+				locals.supabase,
+				workspace.id,
+				platform.data,
+				`${url.origin}/connections`,
+			);
 		} catch (error) {
 			return failure(error, 'connect');
 		}
@@ -74,21 +129,41 @@ export const actions: Actions = {
 	choose: async ({ request, locals }) => {
 		const form = await request.formData();
 		const pendingId = z.uuid().safeParse(form.get('pendingId'));
-		if (!pendingId.success) return fail(400, { action: 'choose', message: 'This sign-in is no longer valid: connect again.', failed: true });
+		if (!pendingId.success)
+			return fail(400, {
+				action: 'choose',
+				message: 'This sign-in is no longer valid: connect again.',
+				failed: true,
+			});
 		const accounts = form.getAll('account').flatMap((value) => {
 			const [platform, externalAccountId] = String(value).split(':', 2);
 			const parsed = platformSchema.safeParse(platform);
-			return parsed.success && externalAccountId ? [{ platform: parsed.data, external_account_id: externalAccountId }] : [];
+			return parsed.success && externalAccountId
+				? [{ platform: parsed.data, external_account_id: externalAccountId }]
+				: [];
 		});
-		if (accounts.length === 0) return fail(400, { action: 'choose', message: 'Tick at least one account to connect.', failed: true });
+		if (accounts.length === 0)
+			return fail(400, {
+				action: 'choose',
+				message: 'Tick at least one account to connect.',
+				failed: true,
+			});
 		let names: string;
 		try {
-			const { connections, webhooks } = await connectAccounts(locals.supabase, pendingId.data, accounts);
+			const { connections, webhooks } = await connectAccounts(
+				locals.supabase,
+				pendingId.data,
+				accounts,
+			);
 			// A connection whose Page Meta did not subscribe says why on its own row (status_detail).
 			names = connections
 				.map((connection) => {
 					const name = connection.display_name ?? connection.external_account_id;
-					return webhooks.some((webhook) => webhook.connection_id === connection.id && !webhook.subscribed) ? `${name} (but its comments will not arrive yet: see below)` : name;
+					return webhooks.some(
+						(webhook) => webhook.connection_id === connection.id && !webhook.subscribed,
+					)
+						? `${name} (but its comments will not arrive yet: see below)`
+						: name;
 				})
 				.join(', ');
 		} catch (error) {
@@ -101,13 +176,19 @@ export const actions: Actions = {
 	/** Asks Meta whether the connection's token still works. */
 	check: async ({ request, locals }) => {
 		const connectionId = z.uuid().safeParse((await request.formData()).get('connectionId'));
-		if (!connectionId.success) return fail(400, { action: 'check', message: 'There is no such connection.', failed: true });
+		if (!connectionId.success)
+			return fail(400, { action: 'check', message: 'There is no such connection.', failed: true });
 		try {
 			const health = await checkHealth(locals.supabase, connectionId.data);
-			if (health.valid) return { action: 'check', message: 'Meta accepts this connection.', failed: false };
+			if (health.valid)
+				return { action: 'check', message: 'Meta accepts this connection.', failed: false };
 			// Meta's own wording often ends with a full stop already.
 			const reason = (health.detail ?? health.status).replace(/[.\s]+$/, '');
-			return { action: 'check', message: `Meta refuses this connection: ${reason}. Reconnect it.`, failed: true };
+			return {
+				action: 'check',
+				message: `Meta refuses this connection: ${reason}. Reconnect it.`,
+				failed: true,
+			};
 		} catch (error) {
 			return failure(error, 'check');
 		}
@@ -116,17 +197,28 @@ export const actions: Actions = {
 	/** Revokes the grant at Meta and forgets the token; the connection stays, marked revoked. */
 	disconnect: async ({ request, locals }) => {
 		const connectionId = z.uuid().safeParse((await request.formData()).get('connectionId'));
-		if (!connectionId.success) return fail(400, { action: 'disconnect', message: 'There is no such connection.', failed: true });
+		if (!connectionId.success)
+			return fail(400, {
+				action: 'disconnect',
+				message: 'There is no such connection.',
+				failed: true,
+			});
 		try {
 			const result = await disconnect(locals.supabase, connectionId.data);
 			const name = result.connection.display_name ?? result.connection.external_account_id;
-			const page = result.page_error ? ` Meta did not confirm removing the app from the Instagram account's Page (${result.page_error}).` : '';
+			const page = result.page_error
+				? ` Meta did not confirm removing the app from the Instagram account's Page (${result.page_error}).`
+				: '';
 			const atMeta = result.revoked_at_meta
 				? ' Its permission at Meta is revoked.'
 				: result.meta_error
 					? ` Meta did not confirm revoking the permission (${result.meta_error}); remove the app in Facebook’s settings if it still shows.`
 					: ' Another connection still uses the same Meta sign-in, so the permission at Meta stays.';
-			return { action: 'disconnect', message: `Disconnected ${name}: its token is deleted.${atMeta}${page}`, failed: false };
+			return {
+				action: 'disconnect',
+				message: `Disconnected ${name}: its token is deleted.${atMeta}${page}`,
+				failed: false,
+			};
 		} catch (error) {
 			return failure(error, 'disconnect');
 		}

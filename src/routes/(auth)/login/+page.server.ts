@@ -13,7 +13,12 @@ export const actions: Actions = {
 		if (!parsed.ok) return fail<LoginFailure>(400, { email, errors: parsed.errors });
 
 		const { error } = await locals.supabase.auth.signInWithPassword(parsed.data);
-		if (error) return fail<LoginFailure>(authErrorStatus(error), { email, errors: {}, message: authErrorMessage(error) });
+		if (error)
+			return fail<LoginFailure>(authErrorStatus(error), {
+				email,
+				errors: {},
+				message: authErrorMessage(error),
+			});
 
 		redirect(303, safeRedirectPath(url.searchParams.get('redirectTo')));
 	},

@@ -3,7 +3,11 @@ import { parseForm, resetPasswordSchema, type FieldErrors } from '$lib/schemas';
 import { authErrorMessage, authErrorStatus } from '$lib/server/auth-errors';
 import type { Actions } from './$types';
 
-type ResetFailure = { email: string; errors: FieldErrors<typeof resetPasswordSchema>; message?: string };
+type ResetFailure = {
+	email: string;
+	errors: FieldErrors<typeof resetPasswordSchema>;
+	message?: string;
+};
 
 export const actions: Actions = {
 	default: async ({ request, locals }) => {
@@ -14,7 +18,12 @@ export const actions: Actions = {
 
 		// Auth answers the same whether or not the account exists, so neither do we.
 		const { error } = await locals.supabase.auth.resetPasswordForEmail(parsed.data.email);
-		if (error) return fail<ResetFailure>(authErrorStatus(error), { email, errors: {}, message: authErrorMessage(error) });
+		if (error)
+			return fail<ResetFailure>(authErrorStatus(error), {
+				email,
+				errors: {},
+				message: authErrorMessage(error),
+			});
 		return { sentTo: parsed.data.email };
 	},
 };

@@ -3,12 +3,20 @@ import { parseForm, signupSchema, type FieldErrors } from '$lib/schemas';
 import { authErrorMessage, authErrorStatus } from '$lib/server/auth-errors';
 import type { Actions } from './$types';
 
-type SignupFailure = { email: string; workspaceName: string; errors: FieldErrors<typeof signupSchema>; message?: string };
+type SignupFailure = {
+	email: string;
+	workspaceName: string;
+	errors: FieldErrors<typeof signupSchema>;
+	message?: string;
+};
 
 export const actions: Actions = {
 	default: async ({ request, locals }) => {
 		const form = await request.formData();
-		const echo = { email: String(form.get('email') ?? ''), workspaceName: String(form.get('workspaceName') ?? '') };
+		const echo = {
+			email: String(form.get('email') ?? ''),
+			workspaceName: String(form.get('workspaceName') ?? ''),
+		};
 		const parsed = parseForm(signupSchema, form);
 		if (!parsed.ok) return fail<SignupFailure>(400, { ...echo, errors: parsed.errors });
 
@@ -19,7 +27,12 @@ export const actions: Actions = {
 			// The sign-up trigger names the new workspace from this (else from the email).
 			options: { data: workspaceName ? { workspace_name: workspaceName } : {} },
 		});
-		if (error) return fail<SignupFailure>(authErrorStatus(error), { ...echo, errors: {}, message: authErrorMessage(error) });
+		if (error)
+			return fail<SignupFailure>(authErrorStatus(error), {
+				...echo,
+				errors: {},
+				message: authErrorMessage(error),
+			});
 
 		// With email confirmation on (hosted default) there is no session until the link is opened.
 		if (!data.session) return { confirmationSentTo: email };

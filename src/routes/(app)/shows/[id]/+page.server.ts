@@ -4,23 +4,55 @@ import { parseLiveReference } from '$lib/live-url';
 import { describeRpcError } from '$lib/live/rpc-error';
 import { parseQuickAdd, type QuickAddLineError } from '$lib/quick-add';
 import { showSchema } from '$lib/rows';
-import { activateSchema, itemEditSchema, itemIdSchema, parseForm, showWordsSchema, type FieldErrors } from '$lib/schemas';
+import {
+	activateSchema,
+	itemEditSchema,
+	itemIdSchema,
+	parseForm,
+	showWordsSchema,
+	type FieldErrors,
+} from '$lib/schemas';
 import { readItems, showIdFrom } from '$lib/server/show-report';
 import type { Actions, PageServerLoad } from './$types';
 
-const setupShowSchema = showSchema.pick({ id: true, workspace_id: true, name: true, status: true, platform: true, live_id: true, live_url: true, claim_words: true, pass_words: true });
+const setupShowSchema = showSchema.pick({
+	id: true,
+	workspace_id: true,
+	name: true,
+	status: true,
+	platform: true,
+	live_id: true,
+	live_url: true,
+	claim_words: true,
+	pass_words: true,
+});
 const setupShowColumns = Object.keys(setupShowSchema.shape).join(', ');
-const workspaceWordsSchema = z.object({ claim_words: z.array(z.string()), pass_words: z.array(z.string()) });
+const workspaceWordsSchema = z.object({
+	claim_words: z.array(z.string()),
+	pass_words: z.array(z.string()),
+});
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const showId = showIdFrom(params);
-	const [showResult, items] = await Promise.all([locals.supabase.from('shows').select(setupShowColumns).eq('id', showId).maybeSingle(), readItems(locals.supabase, showId)]);
-	if (showResult.error) error(502, `Couldn’t load the show: ${describeRpcError(showResult.error, showResult.status)}`);
+	const [showResult, items] = await Promise.all([
+		locals.supabase.from('shows').select(setupShowColumns).eq('id', showId).maybeSingle(),
+		readItems(locals.supabase, showId),
+	]);
+	if (showResult.error)
+		error(502, `Couldn’t load the show: ${describeRpcError(showResult.error, showResult.status)}`);
 	if (!showResult.data) error(404, 'There is no such show in your workspace');
 	const show = setupShowSchema.parse(showResult.data);
 
-	const words = await locals.supabase.from('workspaces').select('claim_words, pass_words').eq('id', show.workspace_id).single();
-	if (words.error) error(502, `Couldn’t load the workspace’s claim words: ${describeRpcError(words.error, words.status)}`);
+	const words = await locals.supabase
+		.from('workspaces')
+		.select('claim_words, pass_words')
+		.eq('id', show.workspace_id)
+		.single();
+	if (words.error)
+		error(
+			502,
+			`Couldn’t load the workspace’s claim words: ${describeRpcError(words.error, words.status)}`,
+		);
 
 	return {
 		show,
@@ -43,23 +75,55 @@ export const actions: Actions = {
 		const text = String((await request.formData()).get('items') ?? '');
 		const { items, errors } = parseQuickAdd(text);
 		if (errors.length > 0 || items.length === 0) {
-			const lineErrors: QuickAddLineError[] = items.length === 0 && errors.length === 0 ? [{ line: 0, text: '', message: 'Type an item number, a range like 101-150, or paste a list' }] : errors;
+			const lineErrors: QuickAddLineError[] =
+				items.length === 0 && errors.length === 0
+					? [
+							{
+								line: 0,
+								text: '',
+								message: 'Type an item number, a range like 101-150, or paste a list',
+							},
+						]
+					: errors;
 			return fail(400, { kind: 'addItems' as const, text, lineErrors });
 		}
 		const result = await locals.supabase.rpc('add_show_items', { show_id: showId, items });
 		const message = rpcFailure(result);
-		if (message) return fail(result.status || 502, { kind: 'addItems' as const, text, lineErrors: [], message });
-		const added = z.object({ added: z.array(z.object({ item_number: z.string() })), skipped: z.array(z.string()) }).parse(result.data);
-		return { kind: 'addItems' as const, added: added.added.map((item) => item.item_number), skipped: added.skipped };
+		if (message)
+			return fail(result.status || 502, {
+				kind: 'addItems' as const,
+				text,
+				lineErrors: [],
+				message,
+			});
+		const added = z
+			.object({
+				added: z.array(z.object({ item_number: z.string() })),
+				skipped: z.array(z.string()),
+			})
+			.parse(result.data);
+		return {
+			kind: 'addItems' as const,
+			added: added.added.map((item) => item.item_number),
+			skipped: added.skipped,
+		};
 	},
 
 	updateItem: async ({ request, locals }) => {
 		const form = await request.formData();
 		const parsed = parseForm(itemEditSchema, form);
 		const itemId = String(form.get('itemId') ?? '');
-		if (!parsed.ok) return fail(400, { kind: 'item' as const, itemId, message: Object.values(parsed.errors)[0] ?? 'Check the item' });
+		if (!parsed.ok)
+			return fail(400, {
+				kind: 'item' as const,
+				itemId,
+				message: Object.values(parsed.errors)[0] ?? 'Check the item',
+			});
 		const { title, quantity } = parsed.data;
-		const result = await locals.supabase.rpc('update_show_item', { item_id: parsed.data.itemId, changes: { title, quantity } });
+		const result = await locals.supabase.rpc('update_show_item', {
+			item_id: parsed.data.itemId,
+			changes: { title, quantity },
+		});
 		const message = rpcFailure(result);
 		if (message) return fail(result.status || 502, { kind: 'item' as const, itemId, message });
 		return { kind: 'item' as const, itemId, saved: true };
@@ -69,7 +133,12 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const parsed = parseForm(itemIdSchema, form);
 		const itemId = String(form.get('itemId') ?? '');
-		if (!parsed.ok) return fail(400, { kind: 'item' as const, itemId, message: parsed.errors.itemId ?? 'Check the item' });
+		if (!parsed.ok)
+			return fail(400, {
+				kind: 'item' as const,
+				itemId,
+				message: parsed.errors.itemId ?? 'Check the item',
+			});
 		const result = await locals.supabase.rpc('remove_show_item', { item_id: parsed.data.itemId });
 		const message = rpcFailure(result);
 		if (message) return fail(result.status || 502, { kind: 'item' as const, itemId, message });
@@ -79,16 +148,30 @@ export const actions: Actions = {
 	saveSettings: async ({ request, locals, params }) => {
 		const showId = showIdFrom(params);
 		const form = await request.formData();
-		const echo = { name: String(form.get('name') ?? ''), claimWords: String(form.get('claimWords') ?? ''), passWords: String(form.get('passWords') ?? '') };
+		const echo = {
+			name: String(form.get('name') ?? ''),
+			claimWords: String(form.get('claimWords') ?? ''),
+			passWords: String(form.get('passWords') ?? ''),
+		};
 		const parsed = parseForm(showWordsSchema, form);
 		if (!parsed.ok) return fail(400, { kind: 'settings' as const, ...echo, errors: parsed.errors });
 		const { name, claimWords, passWords } = parsed.data;
 		// An empty list hands the show back to the workspace's words.
-		const changes = { name, claim_words: claimWords.length > 0 ? claimWords : null, pass_words: passWords.length > 0 ? passWords : null };
+		const changes = {
+			name,
+			claim_words: claimWords.length > 0 ? claimWords : null,
+			pass_words: passWords.length > 0 ? passWords : null,
+		};
 		const result = await locals.supabase.rpc('update_show', { show_id: showId, changes });
 		const message = rpcFailure(result);
 		const noFieldErrors: FieldErrors<typeof showWordsSchema> = {};
-		if (message) return fail(result.status || 502, { kind: 'settings' as const, ...echo, errors: noFieldErrors, message });
+		if (message)
+			return fail(result.status || 502, {
+				kind: 'settings' as const,
+				...echo,
+				errors: noFieldErrors,
+				message,
+			});
 		return { kind: 'settings' as const, saved: true };
 	},
 
@@ -97,16 +180,39 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const liveReference = String(form.get('liveReference') ?? '');
 		const parsed = parseForm(activateSchema, form);
-		if (!parsed.ok) return fail(400, { kind: 'activate' as const, liveReference, message: parsed.errors.liveReference });
+		if (!parsed.ok)
+			return fail(400, {
+				kind: 'activate' as const,
+				liveReference,
+				message: parsed.errors.liveReference,
+			});
 
-		const show = await locals.supabase.from('shows').select('platform').eq('id', showId).maybeSingle();
-		if (show.error || !show.data) return fail(404, { kind: 'activate' as const, liveReference, message: show.error ? describeRpcError(show.error, show.status) : 'There is no such show' });
-		const live = parseLiveReference(parsed.data.liveReference, showSchema.shape.platform.parse(show.data.platform));
-		if (!live.ok) return fail(400, { kind: 'activate' as const, liveReference, message: live.message });
+		const show = await locals.supabase
+			.from('shows')
+			.select('platform')
+			.eq('id', showId)
+			.maybeSingle();
+		if (show.error || !show.data)
+			return fail(404, {
+				kind: 'activate' as const,
+				liveReference,
+				message: show.error ? describeRpcError(show.error, show.status) : 'There is no such show',
+			});
+		const live = parseLiveReference(
+			parsed.data.liveReference,
+			showSchema.shape.platform.parse(show.data.platform),
+		);
+		if (!live.ok)
+			return fail(400, { kind: 'activate' as const, liveReference, message: live.message });
 
-		const result = await locals.supabase.rpc('activate_show', { show_id: showId, live_id: live.liveId, live_url: live.liveUrl });
+		const result = await locals.supabase.rpc('activate_show', {
+			show_id: showId,
+			live_id: live.liveId,
+			live_url: live.liveUrl,
+		});
 		const message = rpcFailure(result);
-		if (message) return fail(result.status || 502, { kind: 'activate' as const, liveReference, message });
+		if (message)
+			return fail(result.status || 502, { kind: 'activate' as const, liveReference, message });
 		redirect(303, `/shows/${showId}/live`);
 	},
 

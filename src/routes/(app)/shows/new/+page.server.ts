@@ -13,12 +13,21 @@ import { currentWorkspace } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';
 
 type NewShowForm = { name: string; platform: string; connection: string; liveReference: string };
-type NewShowFailure = NewShowForm & { errors: FieldErrors<typeof newShowSchema>; message?: string; failedAction?: 'detect' | 'create' };
+type NewShowFailure = NewShowForm & {
+	errors: FieldErrors<typeof newShowSchema>;
+	message?: string;
+	failedAction?: 'detect' | 'create';
+};
 
 export const load: PageServerLoad = async ({ locals, parent }) => {
 	const { workspace } = await parent();
 	if (!workspace) return { connections: [] };
-	const { data, error } = await locals.supabase.from('social_connections').select(columns.socialConnection).eq('workspace_id', workspace.id).eq('status', 'active').order('created_at');
+	const { data, error } = await locals.supabase
+		.from('social_connections')
+		.select(columns.socialConnection)
+		.eq('workspace_id', workspace.id)
+		.eq('status', 'active')
+		.order('created_at');
 	// The form still works without connections (a pasted live id), so a failed read is only logged.
 	if (error) console.error(`new show: reading the connections failed: ${error.message}`);
 	return { connections: z.array(socialConnectionSchema).parse(data ?? []) };
@@ -26,7 +35,12 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 
 function echo(form: FormData): NewShowForm {
 	const field = (name: string) => String(form.get(name) ?? '');
-	return { name: field('name'), platform: field('platform'), connection: field('connection'), liveReference: field('liveReference') };
+	return {
+		name: field('name'),
+		platform: field('platform'),
+		connection: field('connection'),
+		liveReference: field('liveReference'),
+	};
 }
 
 export const actions: Actions = {
@@ -35,13 +49,22 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const fields = echo(form);
 		const connection = z.uuid().safeParse(fields.connection);
-		if (!connection.success) return fail<NewShowFailure>(400, { ...fields, errors: { connection: 'Choose a connection to look for its lives' } });
+		if (!connection.success)
+			return fail<NewShowFailure>(400, {
+				...fields,
+				errors: { connection: 'Choose a connection to look for its lives' },
+			});
 		try {
 			const lives: DetectedLive[] = await detectLives(locals.supabase, connection.data);
 			return { ...fields, lives, detectedAt: new Date().toISOString() };
 		} catch (error) {
 			if (!(error instanceof MetaFunctionError)) throw error;
-			return fail<NewShowFailure>(error.status || 502, { ...fields, errors: {}, message: error.message, failedAction: 'detect' });
+			return fail<NewShowFailure>(error.status || 502, {
+				...fields,
+				errors: {},
+				message: error.message,
+				failedAction: 'detect',
+			});
 		}
 	},
 
@@ -54,18 +77,29 @@ export const actions: Actions = {
 
 		// A live picked from the detected list (checked with Meta again: the form is the browser's),
 		// else a pasted one, checked with Meta through the connection or offline without one.
-		const picked = z.string().regex(/^\d{6,25}$/).safeParse(form.get('detectedLive'));
+		const picked = z
+			.string()
+			.regex(/^\d{6,25}$/)
+			.safeParse(form.get('detectedLive'));
 		let live: { liveId: string; liveUrl: string | null } | null = null;
 		if (picked.success && connection) {
 			try {
-				live = { liveId: (await checkLive(locals.supabase, connection, picked.data)).live_id, liveUrl: null };
+				live = {
+					liveId: (await checkLive(locals.supabase, connection, picked.data)).live_id,
+					liveUrl: null,
+				};
 			} catch (error) {
 				if (!(error instanceof MetaFunctionError)) throw error;
-				return fail<NewShowFailure>(400, { ...fields, errors: {}, message: `The live you picked: ${error.message}` });
+				return fail<NewShowFailure>(400, {
+					...fields,
+					errors: {},
+					message: `The live you picked: ${error.message}`,
+				});
 			}
 		} else if (liveReference) {
 			const offline = parseLiveReference(liveReference, platform);
-			if (!offline.ok) return fail<NewShowFailure>(400, { ...fields, errors: { liveReference: offline.message } });
+			if (!offline.ok)
+				return fail<NewShowFailure>(400, { ...fields, errors: { liveReference: offline.message } });
 			live = offline;
 			if (connection) {
 				try {
@@ -80,19 +114,39 @@ export const actions: Actions = {
 
 		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
 		if (!workspace) {
-			const message = workspaceError ? `Couldn’t read your workspace: ${workspaceError}` : 'Your account has no workspace yet, so there is nowhere to put a show.';
+			const message = workspaceError
+				? `Couldn’t read your workspace: ${workspaceError}`
+				: 'Your account has no workspace yet, so there is nowhere to put a show.';
 			return fail<NewShowFailure>(409, { ...fields, errors: {}, message });
 		}
 
-		const created = await locals.supabase.rpc('create_show', { workspace_id: workspace.id, platform, name, connection_id: connection ?? null });
-		if (created.error) return fail<NewShowFailure>(created.status || 502, { ...fields, errors: {}, message: describeRpcError(created.error, created.status) });
+		const created = await locals.supabase.rpc('create_show', {
+			workspace_id: workspace.id,
+			platform,
+			name,
+			connection_id: connection ?? null,
+		});
+		if (created.error)
+			return fail<NewShowFailure>(created.status || 502, {
+				...fields,
+				errors: {},
+				message: describeRpcError(created.error, created.status),
+			});
 		const show = showSchema.parse(created.data);
 
 		// The engine binds the live id only at activation; an address is kept on the show until then,
 		// a bare id travels to the setup page's Activate field.
 		if (live?.liveUrl) {
-			const updated = await locals.supabase.rpc('update_show', { show_id: show.id, changes: { live_url: live.liveUrl } });
-			if (updated.error) return fail<NewShowFailure>(updated.status || 502, { ...fields, errors: {}, message: `The show was created, but its live address was not saved: ${describeRpcError(updated.error, updated.status)}` });
+			const updated = await locals.supabase.rpc('update_show', {
+				show_id: show.id,
+				changes: { live_url: live.liveUrl },
+			});
+			if (updated.error)
+				return fail<NewShowFailure>(updated.status || 502, {
+					...fields,
+					errors: {},
+					message: `The show was created, but its live address was not saved: ${describeRpcError(updated.error, updated.status)}`,
+				});
 		}
 		const query = live && !live.liveUrl ? `?${new URLSearchParams({ live: live.liveId })}` : '';
 		redirect(303, `/shows/${show.id}${query}`);

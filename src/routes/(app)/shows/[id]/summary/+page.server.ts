@@ -1,9 +1,24 @@
 import { buyerName } from '$lib/live/labels';
 import { claimSchema } from '$lib/rows';
-import { countClaims, readBuyerRollups, readClaims, readItems, readShow, showIdFrom } from '$lib/server/show-report';
+import {
+	countClaims,
+	readBuyerRollups,
+	readClaims,
+	readItems,
+	readShow,
+	showIdFrom,
+} from '$lib/server/show-report';
 import type { PageServerLoad } from './$types';
 
-const openClaimSchema = claimSchema.pick({ show_item_id: true, status: true, waitlist_position: true, user_handle: true, user_display_name: true, platform_user_id: true, is_test: true });
+const openClaimSchema = claimSchema.pick({
+	show_item_id: true,
+	status: true,
+	waitlist_position: true,
+	user_handle: true,
+	user_display_name: true,
+	platform_user_id: true,
+	is_test: true,
+});
 
 export const load: PageServerLoad = async ({ locals, params, setHeaders }) => {
 	const showId = showIdFrom(params);
@@ -26,7 +41,10 @@ export const load: PageServerLoad = async ({ locals, params, setHeaders }) => {
 
 	// Winners in the order they won, waiters by place, per item in one pass. Only a line of names per
 	// item travels to the page, which keeps a 5,000-claim show's page light.
-	const claimsByItem = new Map<string, { winners: string[]; waitlist: { place: number; name: string }[] }>();
+	const claimsByItem = new Map<
+		string,
+		{ winners: string[]; waitlist: { place: number; name: string }[] }
+	>();
 	for (const claim of openClaims) {
 		let entry = claimsByItem.get(claim.show_item_id);
 		if (!entry) claimsByItem.set(claim.show_item_id, (entry = { winners: [], waitlist: [] }));
@@ -37,7 +55,11 @@ export const load: PageServerLoad = async ({ locals, params, setHeaders }) => {
 	const breakdown = items.map((item) => {
 		const entry = claimsByItem.get(item.id);
 		const waitlist = (entry?.waitlist ?? []).sort((a, b) => a.place - b.place);
-		return { item, winners: entry?.winners.join(', ') ?? '', waitlist: waitlist.map((waiter) => `${waiter.place}. ${waiter.name}`).join(', ') };
+		return {
+			item,
+			winners: entry?.winners.join(', ') ?? '',
+			waitlist: waitlist.map((waiter) => `${waiter.place}. ${waiter.name}`).join(', '),
+		};
 	});
 	const totals = {
 		items: items.length,

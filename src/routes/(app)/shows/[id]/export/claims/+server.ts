@@ -1,7 +1,14 @@
 // The full claim log of a show as CSV (PRD 5.5, 6.6): every claim, open or ended, oldest first.
 import { claimSchema } from '$lib/rows';
 import { csvDownloadHeaders, csvFileName, toCsv } from '$lib/csv';
-import { readClaims, readItems, readShow, showDay, showIdFrom, utcCell } from '$lib/server/show-report';
+import {
+	readClaims,
+	readItems,
+	readShow,
+	showDay,
+	showIdFrom,
+	utcCell,
+} from '$lib/server/show-report';
 import type { RequestHandler } from './$types';
 
 const logClaimSchema = claimSchema.pick({
@@ -42,7 +49,11 @@ const header = [
 
 export const GET: RequestHandler = async ({ locals, params, url }) => {
 	const showId = showIdFrom(params);
-	const [show, items, claims] = await Promise.all([readShow(locals.supabase, showId), readItems(locals.supabase, showId), readClaims(locals.supabase, showId, logClaimSchema)]);
+	const [show, items, claims] = await Promise.all([
+		readShow(locals.supabase, showId),
+		readItems(locals.supabase, showId),
+		readClaims(locals.supabase, showId, logClaimSchema),
+	]);
 	const titles = new Map(items.map((item) => [item.id, item.title]));
 	const rows = claims.map((claim) => [
 		utcCell(claim.created_at),
@@ -61,5 +72,9 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 		claim.operator_notes,
 		claim.is_test ? 'yes' : 'no',
 	]);
-	return new Response(toCsv(header, rows), { headers: csvDownloadHeaders(csvFileName(show.name, showDay(show, url.searchParams.get('tz')), 'claims')) });
+	return new Response(toCsv(header, rows), {
+		headers: csvDownloadHeaders(
+			csvFileName(show.name, showDay(show, url.searchParams.get('tz')), 'claims'),
+		),
+	});
 };
