@@ -1,0 +1,110 @@
+// Closed allow-lists of what the API roles hold: every table privilege and every function EXECUTE
+// of anon, authenticated and PUBLIC in the app's schemas. A migration that grants anything more
+// (whatever its timestamp) fails here until the grant is reviewed and listed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { ownerPool } from '../support/clients.ts';
+
+const appSchemas = ['public', 'private'];
+
+// "schema.table role: privileges" — reads are filtered by RLS, writes by RLS and column grants.
+const tablePrivileges = [
+	'public.audit_log authenticated: SELECT',
+	'public.buyer_rollups authenticated: SELECT',
+	'public.claims authenticated: SELECT',
+	'public.comments authenticated: SELECT',
+	'public.live_ingestion authenticated: SELECT',
+	'public.show_items authenticated: SELECT',
+	'public.shows authenticated: SELECT',
+	'public.social_connections authenticated: DELETE, INSERT, SELECT, UPDATE',
+	'public.workspace_members authenticated: DELETE, INSERT, SELECT, UPDATE',
+	'public.workspaces authenticated: DELETE, SELECT',
+];
+
+// "schema.table.column role: privileges"
+const columnPrivileges = [
+	'public.workspaces.claim_words authenticated: UPDATE',
+	'public.workspaces.name authenticated: UPDATE',
+	'public.workspaces.pass_words authenticated: UPDATE',
+	'public.workspaces.settings authenticated: UPDATE',
+];
+
+// "schema.function(args) role"
+const functionExecutes = [
+	'private.is_workspace_member(workspace_id uuid, min_role text) authenticated',
+	'private.member_show_ids() authenticated',
+	'public.activate_show(show_id uuid, live_id text, live_url text) authenticated',
+	'public.add_show_items(show_id uuid, items jsonb) authenticated',
+	'public.award_item(item_id uuid, user_handle text, notes text, platform_user_id text) authenticated',
+	'public.create_show(workspace_id uuid, platform text, name text, connection_id uuid, claim_words text[], pass_words text[]) authenticated',
+	'public.delete_show(show_id uuid) authenticated',
+	'public.emit_test_comment(show_id uuid, text text, user_handle text, platform_user_id text) authenticated',
+	'public.meta_connect_accounts(pending_id uuid, choices jsonb) authenticated',
+	'public.meta_disconnect(connection_id uuid) authenticated',
+	'public.meta_pending_accounts(pending_id uuid) authenticated',
+	'public.move_waiter_to_front(claim_id uuid) authenticated',
+	'public.parse_comment(text text, claim_words text[], pass_words text[]) authenticated',
+	'public.pause_show(show_id uuid) authenticated',
+	'public.release_claim(claim_id uuid, notes text) authenticated',
+	'public.remove_show_item(item_id uuid) authenticated',
+	'public.resume_show(show_id uuid) authenticated',
+	'public.stop_show(show_id uuid) authenticated',
+	'public.update_show(show_id uuid, changes jsonb) authenticated',
+	'public.update_show_item(item_id uuid, changes jsonb) authenticated',
+	'public.workspace_member_directory(workspace_id uuid) authenticated',
+];
+
+let owner: pg.Pool;
+
+beforeAll(() => {
+	owner = ownerPool();
+});
+afterAll(() => owner.end());
+
+async function list(sql: string): Promise<string[]> {
+	const { rows } = await owner.query<{ entry: string }>(sql, [appSchemas]);
+	return rows.map((row) => row.entry).sort();
+}
+
+describe('privileges of anon, authenticated and PUBLIC', () => {
+	it('hold exactly the listed table privileges', async () => {
+		const held = await list(`
+			select format('%s.%s %s: %s', n.nspname, c.relname, grantee.rolname,
+				string_agg(acl.privilege_type, ', ' order by acl.privilege_type)) as entry
+			from pg_class c
+			join pg_namespace n on n.oid = c.relnamespace
+			cross join lateral aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) as acl
+			join (select oid, rolname from pg_roles union all select 0, 'public') grantee on grantee.oid = acl.grantee
+			where n.nspname = any($1) and c.relkind in ('r', 'v', 'm', 'p', 'f', 'S')
+				and grantee.rolname in ('anon', 'authenticated', 'public')
+			group by n.nspname, c.relname, grantee.rolname`);
+		expect(held).toEqual([...tablePrivileges].sort());
+	});
+
+	it('hold exactly the listed column privileges beyond their table privileges', async () => {
+		const held = await list(`
+			select format('%s.%s.%s %s: %s', n.nspname, c.relname, a.attname, grantee.rolname,
+				string_agg(acl.privilege_type, ', ' order by acl.privilege_type)) as entry
+			from pg_attribute a
+			join pg_class c on c.oid = a.attrelid
+			join pg_namespace n on n.oid = c.relnamespace
+			cross join lateral aclexplode(a.attacl) as acl
+			join (select oid, rolname from pg_roles union all select 0, 'public') grantee on grantee.oid = acl.grantee
+			where n.nspname = any($1) and a.attacl is not null and not a.attisdropped
+				and grantee.rolname in ('anon', 'authenticated', 'public')
+			group by n.nspname, c.relname, a.attname, grantee.rolname`);
+		expect(held).toEqual([...columnPrivileges].sort());
+	});
+
+	it('can execute exactly the listed functions', async () => {
+		const held = await list(`
+			select format('%s.%s(%s) %s', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), grantee.rolname) as entry
+			from pg_proc p
+			join pg_namespace n on n.oid = p.pronamespace
+			cross join lateral aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) as acl
+			join (select oid, rolname from pg_roles union all select 0, 'public') grantee on grantee.oid = acl.grantee
+			where n.nspname = any($1) and acl.privilege_type = 'EXECUTE'
+				and grantee.rolname in ('anon', 'authenticated', 'public')`);
+		expect(held).toEqual([...functionExecutes].sort());
+	});
+});
