@@ -285,6 +285,24 @@ const prices = table(defaults, [
 	['sold 12 ＄15', ['claim 12']],
 ]);
 
+// Signed and decimal numbers are not item numbers; a hyphen joined to the word still separates.
+const signedAndDecimal = table(defaults, [
+	['sold -1', none],
+	['sold −1', none],
+	['-1 sold', none],
+	['sold 4.5', none],
+	['sold 4,5', none],
+	['4.5 sold', none],
+	['sold 1,500', none],
+	['sold -12.5', none],
+	['sold 4.5 sold 7', ['claim 7']],
+	['pass -3', none],
+	['sold 12.', ['claim 12']],
+	['sold 12, 15', ['claim 12']],
+	['sold-12', ['claim 12']],
+	['sold 12-15', ['claim 12']],
+]);
+
 const notIntents = table(defaults, [
 	['resold 12', none],
 	['soldier 12', none],
@@ -534,6 +552,7 @@ export const parseCases: ParseCase[] = [
 	...accentsAndScripts,
 	...numbers,
 	...prices,
+	...signedAndDecimal,
 	...notIntents,
 	...multiple,
 	...ambiguity,
