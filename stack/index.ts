@@ -26,6 +26,8 @@ export interface Stack {
 	stop(): Promise<void>;
 }
 
+const STOP_TIMEOUT_MS = 3000;
+
 export async function startStack(
 	config: StackConfig,
 	log: (line: string) => void = console.log,
@@ -33,9 +35,19 @@ export async function startStack(
 	let reportFailure: (reason: string) => void = () => {};
 	const failed = new Promise<string>((resolve) => (reportFailure = resolve));
 	const stoppers: (() => Promise<void>)[] = [];
+	// Each part gets a few seconds: one waiting on a dead database must not hold the others.
 	const stop = async () => {
 		for (const stopper of stoppers.splice(0).reverse()) {
-			await stopper().catch((error: unknown) => log(`stack: stopping failed: ${String(error)}`));
+			let timer: NodeJS.Timeout | undefined;
+			const timedOut = new Promise<'timeout'>(
+				(resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS)),
+			);
+			const outcome = await Promise.race([
+				stopper().catch((error: unknown) => log(`stack: stopping failed: ${String(error)}`)),
+				timedOut,
+			]);
+			clearTimeout(timer);
+			if (outcome === 'timeout') log(`stack: a part did not stop in ${STOP_TIMEOUT_MS} ms; left`);
 		}
 	};
 	try {

@@ -16,7 +16,8 @@ export async function startLocalMeta(options: {
 		...localApp,
 		appName: 'Live Sale Listener (local)',
 		port: options.port,
-		log: (line) => options.log(`meta-simulator: ${line}`),
+		log: (line) =>
+			options.log(line.startsWith('meta-simulator: ') ? line : `meta-simulator: ${line}`),
 	});
 	const functionSecrets: Record<string, string> = {
 		META_APP_ID: localApp.appId,
