@@ -3,9 +3,10 @@
 // readable → "Error 401" (no row data either way); filters on the new row (on the old identity
 // columns for DELETE); and on RLS tables, INSERT/UPDATE reach a subscriber only if a read-only
 // transaction as their role, with their claims in request.jwt.claims, can SELECT the row by
-// primary key. DELETE is not checked against RLS (the row is gone); on an RLS table it carries the
-// primary key only. Changes are processed in batches (one catalog query, one filter query and one
-// RLS query per claims per table per batch), in commit order; nothing is cached between batches.
+// primary key. A DELETE on an RLS table reaches a subscriber only if their SELECT policies pass
+// the old row, and carries the primary key only. Changes are processed in batches (one catalog
+// query, one filter query and one RLS query per claims per table per batch), in commit order;
+// nothing is cached between batches.
 import pg from 'pg';
 import type { ColumnFilter, SubscriptionParams } from './filters.ts';
 import { filterPredicate } from './predicates.ts';
@@ -209,7 +210,12 @@ export class Dispatcher {
 		// Rows an RLS check must clear first, per claims; the rest are decided now.
 		const pendingRls = new Map<
 			string,
-			{ auth: SubscriberAuth; positions: Set<number>; waiting: [number, Subscription][] }
+			{
+				auth: SubscriberAuth;
+				deleted: boolean;
+				positions: Set<number>;
+				waiting: [number, Subscription][];
+			}
 		>();
 		changes.forEach((change, position) => {
 			for (const { subscription, auth } of interested[position]) {
@@ -238,9 +244,14 @@ export class Dispatcher {
 					)
 				)
 					continue;
-				if (info.rowSecurity && change.type !== 'DELETE') {
-					const key = JSON.stringify([auth.role, auth.claims]);
-					const group = pendingRls.get(key) ?? { auth, positions: new Set<number>(), waiting: [] };
+				if (info.rowSecurity) {
+					const key = JSON.stringify([auth.role, auth.claims, change.type === 'DELETE']);
+					const group = pendingRls.get(key) ?? {
+						auth,
+						deleted: change.type === 'DELETE',
+						positions: new Set<number>(),
+						waiting: [],
+					};
 					pendingRls.set(key, group);
 					group.positions.add(position);
 					group.waiting.push([position, subscription]);
@@ -251,10 +262,10 @@ export class Dispatcher {
 		});
 
 		await Promise.all(
-			[...pendingRls.values()].map(async ({ auth, positions, waiting }) => {
-				const { visible, failed } = await this.checkRowSecurity(info, primaryKey, auth, changes, [
-					...positions,
-				]);
+			[...pendingRls.values()].map(async ({ auth, deleted, positions, waiting }) => {
+				const { visible, failed } = deleted
+					? await this.checkDeletedRowSecurity(info, auth, changes, [...positions])
+					: await this.checkRowSecurity(info, primaryKey, auth, changes, [...positions]);
 				for (const [position, subscription] of waiting) {
 					const select = subscription.params.select;
 					if (visible.has(position))
@@ -417,6 +428,91 @@ export class Dispatcher {
 			failed.add(subset[0]);
 		};
 		await check(positions);
+		return { visible, failed };
+	}
+
+	/**
+	 * Which deleted rows the subscriber could have read: their role's SELECT policies evaluated on
+	 * the old row, as their role and claims, in a read-only transaction. Stricter than Supabase,
+	 * which sends an RLS table's deletes (primary key only) to every subscriber whose filters the
+	 * old row passes: that would let a filter probe the values of other tenants' deleted rows.
+	 * Columns missing from the old row (replica identity not FULL) are null, so such a table's
+	 * deletes reach only roles that bypass RLS.
+	 */
+	private async checkDeletedRowSecurity(
+		info: RelationInfo,
+		auth: SubscriberAuth,
+		changes: RowChange[],
+		positions: number[],
+	): Promise<{ visible: Set<number>; failed: Set<number> }> {
+		const visible = new Set<number>();
+		const failed = new Set<number>();
+		const columns = info.columns;
+		const client = await this.db.connect();
+		let failure: unknown;
+		try {
+			await client.query('begin isolation level repeatable read read only');
+			// Policies deparsed with an empty search path name every object by its schema.
+			await client.query("select set_config('search_path', '', true)");
+			const { rows } = await client.query<{
+				bypass: boolean;
+				name: string;
+				permissive: string;
+				restrictive: string;
+			}>(
+				`select coalesce((select r.rolbypassrls from pg_catalog.pg_roles r where r.rolname = $2::text), false) as bypass,
+					(select c.relname from pg_catalog.pg_class c where c.oid = $1::regclass) as name,
+					coalesce(string_agg('(' || coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), 'false') || ')', ' or ')
+						filter (where p.polpermissive), 'false') as permissive,
+					coalesce(string_agg('(' || coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), 'false') || ')', ' and ')
+						filter (where not p.polpermissive), 'true') as restrictive
+				 from pg_catalog.pg_policy p
+				 where p.polrelid = $1::regclass and p.polcmd in ('r', '*')
+					and (p.polroles = '{0}' or exists (
+						select 1 from unnest(p.polroles) as member(role)
+						where pg_catalog.to_regrole($2::text) is not null
+							and pg_catalog.pg_has_role($2::text::name, member.role, 'member')))`,
+				[info.qualifiedName, auth.role],
+			);
+			const [policy] = rows;
+			if (policy.bypass) {
+				for (const position of positions) visible.add(position);
+			} else {
+				await client.query(
+					"select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('statement_timeout', $3, true)",
+					[auth.role, auth.claims, RLS_STATEMENT_TIMEOUT],
+				);
+				// The old row goes by the table's own name, which the policies use for its columns.
+				const sql = `select u.position
+					from unnest($1::int[], ${columns.map((_, index) => `$${index + 2}::text[]`).join(', ')})
+						as u(position, ${columns.map((_, index) => `c${index}`).join(', ')})
+					cross join lateral (select ${columns
+						.map(
+							(column, index) =>
+								`u.c${index}::${column.castType} as ${pg.escapeIdentifier(column.name)}`,
+						)
+						.join(', ')}) as ${pg.escapeIdentifier(policy.name)}
+					where (${policy.permissive}) and (${policy.restrictive})`;
+				const values = columns.map((column) =>
+					positions.map((position) => changes[position].old?.[column.name] ?? null),
+				);
+				const result = await client.query<{ position: number }>(sql, [positions, ...values]);
+				for (const row of result.rows) visible.add(row.position);
+			}
+		} catch (error) {
+			failure = error;
+		}
+		const rollbackError = await client.query('rollback').then(
+			() => undefined,
+			(error: Error) => error,
+		);
+		client.release(rollbackError);
+		if (failure !== undefined) {
+			this.log(
+				`realtime: RLS check of deletes on ${info.qualifiedName} as ${auth.role} failed: ${(failure as Error).message}`,
+			);
+			for (const position of positions) failed.add(position);
+		}
 		return { visible, failed };
 	}
 }

@@ -50,6 +50,18 @@ const FIXTURES = `
 	-- anon may not read notes at all.
 	grant select on realtime_test.notes to authenticated, service_role;
 	alter publication supabase_realtime add table realtime_test.notes;
+	-- As the app's tables are: RLS, and REPLICA IDENTITY FULL so deletes carry the whole old row.
+	create table realtime_test.full_notes (
+		id bigint generated always as identity primary key,
+		workspace_id uuid not null,
+		body text not null
+	);
+	alter table realtime_test.full_notes replica identity full;
+	alter table realtime_test.full_notes enable row level security;
+	create policy "members read their workspace's notes" on realtime_test.full_notes for select to authenticated
+		using (exists (select 1 from public.workspace_members m where m.workspace_id = full_notes.workspace_id and m.user_id = (select auth.uid())));
+	grant select on realtime_test.full_notes to authenticated, service_role;
+	alter publication supabase_realtime add table realtime_test.full_notes;
 	create table realtime_test.unpublished (id int primary key);
 	grant select on realtime_test.unpublished to anon, authenticated, service_role;
 `;
@@ -405,6 +417,35 @@ describe('authorization', () => {
 		expect(bodies(a)).toEqual(['for A']);
 		expect(bodies(b)).toEqual(['for B']);
 		expect(bodies(service)).toEqual(['for A', 'for B']);
+	});
+
+	it('sends a delete only to subscribers who could read the old row, so a filter probes nothing', async () => {
+		const insertFull = async (workspaceId: string, body: string) =>
+			(
+				await db.query<{ id: string }>(
+					'insert into realtime_test.full_notes (workspace_id, body) values ($1, $2) returning id',
+					[workspaceId, body],
+				)
+			).rows[0].id;
+		const owner = await listen(await realtimeClient(await accessToken(userA)), {
+			table: 'full_notes',
+			event: 'DELETE',
+			filter: `workspace_id=eq.${userA.workspaceId}`,
+		});
+		const prober = await listen(await realtimeClient(await accessToken(userB)), {
+			table: 'full_notes',
+			event: 'DELETE',
+			filter: 'body=eq.address: 1 Main St',
+		});
+		const theirs = await insertFull(userA.workspaceId, 'address: 1 Main St');
+		await db.query('delete from realtime_test.full_notes where id = $1', [theirs]);
+		await waitFor(() => owner.changes.length === 1, "the owner's delete");
+		expect(owner.changes[0].payload.old).toEqual({ id: Number(theirs) });
+		// The prober's own row, deleted after: it arrives, and the other workspace's never did.
+		const own = await insertFull(userB.workspaceId, 'address: 1 Main St');
+		await db.query('delete from realtime_test.full_notes where id = $1', [own]);
+		await waitFor(() => prober.changes.length > 0, "the prober's own delete");
+		expect(prober.changes.map(({ payload }) => payload.old)).toEqual([{ id: Number(own) }]);
 	});
 
 	it('sends a role without SELECT on the table an error in place of the row', async () => {
