@@ -98,7 +98,9 @@ export function readFunctionSecrets(config: StackConfig): Record<string, string>
 	for (const line of readFileSync(config.functionsEnvFile, 'utf8').split(/\r?\n/)) {
 		const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
 		if (!match) continue;
-		secrets[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2');
+		const value = match[2].replace(/^(['"])(.*)\1$/, '$2');
+		// A blank value (as in a copied .env.example) leaves the stack's default in place.
+		if (value !== '') secrets[match[1]] = value;
 	}
 	return secrets;
 }
