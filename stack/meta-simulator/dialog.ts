@@ -78,7 +78,7 @@ function validate(graph: GraphContext, params: URLSearchParams): DialogRequest {
 function page(title: string, body: string): string {
 	return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>${escapeHtml(title)}</title>
 <style>
 body { font-family: system-ui, sans-serif; background: #f0f2f5; margin: 0; display: grid; place-items: center; min-height: 100vh; color: #1c1e21; }
 main { background: #fff; border-radius: 8px; box-shadow: 0 2px 12px rgb(0 0 0 / 0.15); padding: 2rem; max-width: 26rem; }

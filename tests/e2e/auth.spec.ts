@@ -1,6 +1,7 @@
 // The sign-in round trip through the built console and the local Auth service, at desktop and
 // phone sizes. Screenshots land in tests/e2e/screenshots (git-ignored) for a human to look at.
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -206,7 +207,12 @@ test.describe('on a 390 × 844 phone', () => {
 test.describe('without JavaScript', () => {
 	test.use({ javaScriptEnabled: false });
 
-	test('the forms still sign up, explain errors, log out and log in', async ({ page }) => {
+	test('the forms still sign up, explain errors, log out and log in', async ({
+		page,
+		consoleErrors,
+	}) => {
+		// A refused form post is a 400 page, which the browser notes in its console.
+		consoleErrors.allow(/status of 400 \(Bad Request\)/);
 		const email = newEmail();
 		await signUp(page, email);
 		await expect(page.getByRole('main')).toContainText(`Signed in as ${email}`);

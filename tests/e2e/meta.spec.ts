@@ -1,7 +1,8 @@
 // Facebook Live the way a seller meets it, through the built console and the Meta simulator: connect
 // the Page through Meta's (simulated) login dialog, detect the live that is on air, activate a show
 // on it, and watch viewers' comments become claims as fb-poll brings them every 2 seconds.
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 

@@ -1,7 +1,8 @@
 // A show from first sign-up to its CSV exports, through the built console: create it, quick-add
 // and edit items, activate it, let comments claim through the engine, stop it, then check the
 // summary's numbers and both downloads. Screenshots land in tests/e2e/screenshots (git-ignored).
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { randomInt, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
