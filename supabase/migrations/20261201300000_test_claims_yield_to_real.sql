@@ -9,9 +9,13 @@
 -- Allocation follows it through private.make_way_for_real_claim; here also the operator actions
 -- that place (award_item) or reorder (move_waiter_to_front) claims.
 
+-- Open test claims are few; this index finds them without reading an item's real waitlist.
+create index claims_open_test_claims_idx on public.claims (show_item_id, waitlist_position)
+	where is_test and status in ('winner', 'waitlist');
+
 -- Before a real claim is placed on the item: when every unit is taken, the newest test winner
--- gives its unit up; otherwise test waiters move back one place. Returns the waitlist place a
--- real claimant takes if no unit is free. The caller holds the item's lock.
+-- gives its unit up; failing that, the test waiters move back one place. Returns the waitlist
+-- place a real claimant takes if no unit is then free. The caller holds the item's lock.
 create function private.make_way_for_real_claim(item_id uuid) returns int
 language plpgsql
 set search_path = ''
@@ -19,32 +23,36 @@ as $$
 declare
 	item public.show_items;
 	yielding public.claims;
-	real_waiters int;
+	first_test_place int;
 begin
 	select * into item from public.show_items where id = item_id;
-	if item.claimed_count >= item.quantity then
-		select * into yielding
-		from public.claims c
-		where c.show_item_id = item_id and c.status = 'winner' and c.is_test
-		order by c.created_at desc, c.id desc
-		limit 1;
-		if found then
-			update public.claims
-			set status = 'released', ended_at = now(), ended_by = null
-			where id = yielding.id;
-			update public.show_items
-			set claimed_count = claimed_count - 1, status = private.item_status(claimed_count - 1, quantity)
-			where id = item_id;
-			return null;
-		end if;
+	if item.claimed_count < item.quantity then
+		return null;
 	end if;
-	select count(*) into real_waiters
+	select * into yielding
 	from public.claims c
-	where c.show_item_id = item_id and c.status = 'waitlist' and not c.is_test;
+	where c.show_item_id = item_id and c.is_test and c.status = 'winner'
+	order by c.created_at desc, c.id desc
+	limit 1;
+	if found then
+		update public.claims
+		set status = 'released', ended_at = now(), ended_by = null
+		where id = yielding.id;
+		update public.show_items
+		set claimed_count = claimed_count - 1, status = private.item_status(claimed_count - 1, quantity)
+		where id = item_id;
+		return null;
+	end if;
+	select min(c.waitlist_position) into first_test_place
+	from public.claims c
+	where c.show_item_id = item_id and c.is_test and c.status = 'waitlist';
+	if first_test_place is null then
+		return item.waitlist_count + 1;
+	end if;
 	update public.claims c
 	set waitlist_position = c.waitlist_position + 1
-	where c.show_item_id = item_id and c.status = 'waitlist' and c.is_test;
-	return real_waiters + 1;
+	where c.show_item_id = item_id and c.is_test and c.status = 'waitlist';
+	return first_test_place;
 end;
 $$;
 revoke execute on function private.make_way_for_real_claim(uuid) from public, anon, authenticated, service_role;
