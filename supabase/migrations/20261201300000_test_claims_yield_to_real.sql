@@ -16,6 +16,8 @@ create index claims_open_test_claims_idx on public.claims (show_item_id, waitlis
 -- Before a real claim is placed on the item: when every unit is taken, the newest test winner
 -- gives its unit up; failing that, the test waiters move back one place. Returns the waitlist
 -- place a real claimant takes if no unit is then free. The caller holds the item's lock.
+-- (A test winner ahead of a real waiter, as test claims made before this rule could stand, hands
+-- its unit to that waiter first: real buyers keep their order.)
 create function private.make_way_for_real_claim(item_id uuid) returns int
 language plpgsql
 set search_path = ''
@@ -25,16 +27,24 @@ declare
 	yielding public.claims;
 	first_test_place int;
 begin
-	select * into item from public.show_items where id = item_id;
-	if item.claimed_count < item.quantity then
-		return null;
-	end if;
-	select * into yielding
-	from public.claims c
-	where c.show_item_id = item_id and c.is_test and c.status = 'winner'
-	order by c.created_at desc, c.id desc
-	limit 1;
-	if found then
+	loop
+		select * into item from public.show_items where id = item_id;
+		if item.claimed_count < item.quantity then
+			return null;
+		end if;
+		select * into yielding
+		from public.claims c
+		where c.show_item_id = item_id and c.is_test and c.status = 'winner'
+		order by c.created_at desc, c.id desc
+		limit 1;
+		exit when not found;
+		if exists (
+			select 1 from public.claims c
+			where c.show_item_id = item_id and c.status = 'waitlist' and c.waitlist_position = 1 and not c.is_test
+		) then
+			perform private.end_claim(yielding, 'released', null);
+			continue;
+		end if;
 		update public.claims
 		set status = 'released', ended_at = now(), ended_by = null
 		where id = yielding.id;
@@ -42,7 +52,7 @@ begin
 		set claimed_count = claimed_count - 1, status = private.item_status(claimed_count - 1, quantity)
 		where id = item_id;
 		return null;
-	end if;
+	end loop;
 	select min(c.waitlist_position) into first_test_place
 	from public.claims c
 	where c.show_item_id = item_id and c.is_test and c.status = 'waitlist';

@@ -179,6 +179,23 @@ describe('test claims never outrank real ones', () => {
 		await rpc(api, asUser(assistant), 'move_waiter_to_front', { claim_id: tom.id });
 		expect(await waitlistOf(owner, item)).toEqual(['4001', 'test:tom']);
 	});
+	it('hands a test winner’s unit to the real buyer who waited longest, not to a newcomer', async () => {
+		const { show, items } = await createShow(api, admin, ['9']);
+		const item = items.get('9')!;
+		// A test winner ahead of a real waiter, as test claims made before the rule could stand.
+		await ingest(api, commentOn(show, 'early', 'sold 9'));
+		await ingest(api, commentOn(show, '8001', 'sold 9'));
+		await owner.query(
+			"update public.claims set is_test = true, platform_user_id = 'test:early' where show_item_id = $1 and platform_user_id = 'early'",
+			[item],
+		);
+		expect((await ingest(api, commentOn(show, '8002', 'sold 9'))).results[0]).toMatchObject({
+			outcome: 'waitlist',
+			claim: { waitlist_position: 1 },
+		});
+		expect(await winnersOf(owner, item)).toEqual(['8001']);
+		expect(await waitlistOf(owner, item)).toEqual(['8002']);
+	});
 });
 
 describe('clear_test_claims', () => {
