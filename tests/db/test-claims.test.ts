@@ -179,6 +179,7 @@ describe('test claims never outrank real ones', () => {
 		await rpc(api, asUser(assistant), 'move_waiter_to_front', { claim_id: tom.id });
 		expect(await waitlistOf(owner, item)).toEqual(['4001', 'test:tom']);
 	});
+
 	it('hands a test winner’s unit to the real buyer who waited longest, not to a newcomer', async () => {
 		const { show, items } = await createShow(api, admin, ['9']);
 		const item = items.get('9')!;
