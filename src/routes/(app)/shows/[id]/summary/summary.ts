@@ -1,7 +1,7 @@
 // The summary page's numbers from what it read: per-item winners and waitlist, and the totals.
 // Test claims count only when the page includes them; left out, an item a test claim holds reads
 // as its real buyers leave it.
-import { buyerName } from '$lib/live/labels';
+import { claimantName } from '$lib/live/labels';
 import type { ReportItem } from '$lib/server/show-report';
 
 type ItemStatus = ReportItem['status'];
@@ -52,7 +52,7 @@ export function summarize(
 		if (claim.is_test && !includeTests) continue;
 		let entry = claimsByItem.get(claim.show_item_id);
 		if (!entry) claimsByItem.set(claim.show_item_id, (entry = { winners: [], waitlist: [] }));
-		const name = claim.is_test ? `${buyerName(claim)} (test)` : buyerName(claim);
+		const name = claimantName(claim);
 		if (claim.status === 'winner') entry.winners.push(name);
 		else entry.waitlist.push({ place: claim.waitlist_position ?? 0, name });
 	}
