@@ -510,6 +510,7 @@ test('test claims give way to real buyers, stay out of the summary unless asked,
 	const stat = (label: string) =>
 		page.getByRole('term').filter({ hasText: label }).locator('xpath=following-sibling::dd[1]');
 	await expect(page.getByText('Test claims are left out (1 open).')).toBeVisible();
+	await screenshot(page, 'summary-test-claims-left-out-desktop');
 	await expect(stat('Items sold')).toHaveText('1 of 3');
 	await expect(page.getByRole('region', { name: 'Buyers' })).not.toContainText('@tess');
 	await page.getByRole('link', { name: 'Include test claims' }).click();
@@ -526,6 +527,7 @@ test('test claims give way to real buyers, stay out of the summary unless asked,
 	await page.getByRole('button', { name: 'Clear test claims (1)' }).click();
 	const confirm = page.getByRole('dialog', { name: 'Clear all test claims?' });
 	await expect(confirm.getByRole('button', { name: 'Keep them' })).toBeFocused();
+	await screenshot(page, 'live-clear-test-claims-desktop');
 	await confirm.getByRole('button', { name: 'Clear test claims' }).click();
 	await expect(confirm).toBeHidden();
 	await expect(page.getByRole('status').filter({ hasText: 'Cleared 1 test claim.' })).toBeVisible();
