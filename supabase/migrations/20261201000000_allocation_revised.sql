@@ -2,6 +2,9 @@
 -- becomes claims, top to bottom; this migration replaces it in place.
 -- (Helpers editing this file: change the function here, keep it one readable function, and
 -- rewrite this header to say what changed and why.)
+-- Test comments live apart from real ones: their buyers are 'test:' ids only they may use, they
+-- match only test claims (so a test pass never ends a real claim), and a real claim takes a unit
+-- or a place from test claims (private.make_way_for_real_claim).
 
 create or replace function private.allocate_comment(incoming jsonb, is_test boolean default false, emitted_by uuid default null) returns jsonb
 language plpgsql
@@ -23,6 +26,7 @@ declare
 	promoted public.claims;
 	outcome text;
 	reason text;
+	real_place int;
 	intent_results jsonb := '[]';
 begin
 	-- 1. What the platform gave us.
@@ -41,6 +45,9 @@ begin
 	end if;
 	if nullif(source.platform_user_id, '') is null then
 		raise sqlstate '22023' using message = 'comment.platform_user_id is required';
+	end if;
+	if (source.platform_user_id like 'test:%') <> is_test then
+		raise sqlstate '22023' using message = 'comment.platform_user_id: ids starting test: are for test comments only, and test comments use nothing else';
 	end if;
 	source.text := coalesce(source.text, '');
 	-- Meta caps comments at 8,000 characters; anything longer is not a comment.
@@ -124,6 +131,7 @@ begin
 		claim := null;
 		promoted := null;
 		reason := null;
+		real_place := null;
 		select * into item from public.show_items where show_id = target_show.id and item_number = intent.item_number;
 		if not found then
 			outcome := 'unknown_item';
@@ -134,12 +142,17 @@ begin
 			from public.claims held
 			where held.show_item_id = item.id
 				and held.status in ('winner', 'waitlist')
+				and held.is_test = allocate_comment.is_test
 				and coalesce(held.platform_user_id, '@' || lower(held.user_handle)) in (source.platform_user_id, '@' || lower(source.user_handle));
 
 			if intent.intent = 'claim' and claim.id is not null then
 				outcome := 'duplicate';
 			elsif intent.intent = 'claim' then
-				-- A free unit makes a winner; otherwise the next place in line.
+				-- A free unit makes a winner; otherwise the next place in line, real buyers ahead of tests.
+				if not is_test then
+					real_place := private.make_way_for_real_claim(item.id);
+					select * into item from public.show_items where id = item.id;
+				end if;
 				outcome := case when item.claimed_count < item.quantity then 'winner' else 'waitlist' end;
 				insert into public.claims (
 					show_id, show_item_id, item_number, platform, live_id, platform_user_id, user_handle,
@@ -147,7 +160,7 @@ begin
 				) values (
 					target_show.id, item.id, item.item_number, source.platform, source.live_id, source.platform_user_id,
 					source.user_handle, source.user_display_name, recorded.id, source.comment_id, source.text,
-					outcome, case when outcome = 'waitlist' then item.waitlist_count + 1 end, is_test
+					outcome, case when outcome = 'waitlist' then coalesce(real_place, item.waitlist_count + 1) end, is_test
 				)
 				returning * into claim;
 				update public.show_items

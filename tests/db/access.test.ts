@@ -186,6 +186,7 @@ describe('tenant isolation', () => {
 			['award_item', { item_id: item, user_handle: 'mallory' }],
 			['move_waiter_to_front', { claim_id: claimId }],
 			['emit_test_comment', { show_id: show, text: 'sold 2' }],
+			['clear_test_claims', { show_id: show }],
 		];
 		for (const [fn, args] of calls) {
 			await expect(rpc(api, asUser(mallory), fn, args), fn).rejects.toMatchObject({
@@ -228,11 +229,13 @@ describe('function privileges', () => {
 			'award_item',
 			'move_waiter_to_front',
 			'emit_test_comment',
+			'clear_test_claims',
 		]) {
 			expect(callers[`public.${fn}`], fn).toEqual(['authenticated']);
 		}
 		expect(callers['private.allocate_comment']).toEqual([]);
 		expect(callers['private.end_claim']).toEqual([]);
+		expect(callers['private.make_way_for_real_claim']).toEqual([]);
 		expect(callers['private.is_workspace_member']).toEqual(['authenticated']);
 	});
 });

@@ -479,3 +479,62 @@ test('a show with 500 items and 5,000 claims opens in under a second and stays s
 	);
 	await screenshot(page, 'live-storm-desktop');
 });
+
+test('test claims give way to real buyers, stay out of the summary unless asked, and clear in one confirmed action', async ({
+	page,
+}) => {
+	test.setTimeout(60_000);
+	const { service } = await stackClients();
+	const { operator, workspaceId } = await signUpSeller(page);
+	const { showId, liveId } = await liveShow(operator, workspaceId, 'Rehearsal', ['1-3']);
+	const consoleErrors = collectConsoleErrors(page);
+	await openLive(page, showId);
+
+	const sendTest = async (handle: string, text: string) => {
+		await page.getByLabel('Test buyer handle').fill(handle);
+		await page.getByLabel('Test comment text').fill(text);
+		await page.getByRole('button', { name: 'Send test' }).click();
+	};
+	await sendTest('ana', 'sold 1');
+	await expect(page.getByRole('status').filter({ hasText: 'Test comment:' })).toContainText(
+		'@ana won #1',
+	);
+	// The real @ana is someone else: she takes the unit the test @ana held.
+	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'ana', 'sold 1') });
+	await expect(itemButton(page, 1)).toContainText('@ana');
+	await expect(
+		claimFeed(page).getByRole('listitem').filter({ hasText: 'Test' }).filter({ hasText: '#1' }),
+	).toContainText('Released');
+	await sendTest('tess', 'sold 2');
+	await expect(itemButton(page, 2)).toContainText('@tess');
+
+	// The summary leaves the test claim out until asked, and its exports follow.
+	await page.goto(`/shows/${showId}/summary`);
+	const stat = (label: string) =>
+		page.getByRole('term').filter({ hasText: label }).locator('xpath=following-sibling::dd[1]');
+	await expect(page.getByText('Test claims are left out (1 open).')).toBeVisible();
+	await screenshot(page, 'summary-test-claims-left-out-desktop');
+	await expect(stat('Items sold')).toHaveText('1 of 3');
+	await expect(page.getByRole('region', { name: 'Buyers' })).not.toContainText('@tess');
+	await page.getByRole('link', { name: 'Include test claims' }).click();
+	await expect(page).toHaveURL(/include_tests=1/);
+	await expect(stat('Items sold')).toHaveText('2 of 3');
+	await expect(page.getByRole('region', { name: 'Buyers' })).toContainText('@tess');
+	await expect(page.getByRole('link', { name: 'Buyers CSV' })).toHaveAttribute(
+		'href',
+		/include_tests=1/,
+	);
+
+	// Back on the console: one confirmed action clears what is left.
+	await openLive(page, showId);
+	await page.getByRole('button', { name: 'Clear test claims (1)' }).click();
+	const confirm = page.getByRole('dialog', { name: 'Clear all test claims?' });
+	await expect(confirm.getByRole('button', { name: 'Keep them' })).toBeFocused();
+	await screenshot(page, 'live-clear-test-claims-desktop');
+	await confirm.getByRole('button', { name: 'Clear test claims' }).click();
+	await expect(confirm).toBeHidden();
+	await expect(page.getByRole('status').filter({ hasText: 'Cleared 1 test claim.' })).toBeVisible();
+	await expect(page.getByRole('button', { name: /Clear test claims/ })).toHaveCount(0);
+	await expect(itemButton(page, 2)).not.toContainText('@tess');
+	expect(consoleErrors).toEqual([]);
+});

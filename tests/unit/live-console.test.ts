@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { FrameScheduler } from '$lib/live/frame-batcher';
 import type { ShowSnapshot } from '$lib/live/live-data';
-import type { LiveIngestion, Show, ShowItem } from '$lib/rows';
+import type { Claim, LiveIngestion, Show, ShowItem } from '$lib/rows';
 
 const fetchShowSnapshot =
 	vi.fn<
@@ -444,5 +444,75 @@ describe('LiveConsole', () => {
 			ok: false,
 			message: 'Item 1 has 2 winners: release claims before lowering its quantity to 1.',
 		});
+	});
+
+	it('clears the test claims at once and says who moved up', async () => {
+		const supabase = fakeSupabase();
+		const claim = (suffix: number, handle: string, overrides: Partial<Claim>): Claim => ({
+			id: `00000000-0000-4000-8000-1000000000${String(suffix).padStart(2, '0')}`,
+			show_id: showId,
+			show_item_id: item(1).id,
+			item_number: '1',
+			platform: 'facebook',
+			platform_user_id: handle,
+			user_handle: handle,
+			user_display_name: null,
+			raw_text: 'sold 1',
+			status: 'winner',
+			waitlist_position: null,
+			promoted_at: null,
+			ended_at: null,
+			operator_action: false,
+			operator_notes: null,
+			is_test: false,
+			created_at: at(1),
+			updated_at: at(1),
+			...overrides,
+		});
+		const testWinner = claim(1, 'tess', {
+			platform: 'test',
+			platform_user_id: 'test:tess',
+			is_test: true,
+		});
+		const realWaiter = claim(2, 'ana', {
+			status: 'waitlist',
+			waitlist_position: 1,
+			created_at: at(2),
+		});
+		const live = new LiveConsole(
+			supabase.client,
+			{
+				...snapshot([item(1, 1, { claimed_count: 1, waitlist_count: 1, status: 'sold_out' })]),
+				claims: [testWinner, realWaiter],
+			},
+			Date.now(),
+			manualFrames().scheduler,
+		);
+		supabase.rpc.mockResolvedValueOnce({
+			data: {
+				cleared: [{ ...testWinner, status: 'released', ended_at: at(5), updated_at: at(5) }],
+				promoted: [
+					{
+						...realWaiter,
+						status: 'winner',
+						waitlist_position: null,
+						promoted_at: at(5),
+						updated_at: at(5),
+					},
+				],
+				items: [item(1, 5, { claimed_count: 1, status: 'sold_out' })],
+			},
+			error: null,
+			status: 200,
+		});
+		await expect(live.clearTestClaims()).resolves.toEqual({
+			ok: true,
+			message: 'Cleared 1 test claim. @ana now holds #1.',
+		});
+		expect(supabase.rpc).toHaveBeenCalledWith('clear_test_claims', { show_id: showId });
+		expect(
+			Object.fromEntries(live.claims.map((entry) => [entry.user_handle, entry.status])),
+		).toEqual({ ana: 'winner', tess: 'released' });
+		expect(live.items[0].waitlist_count).toBe(0);
 	});
 });

@@ -139,6 +139,13 @@ export function buyerName(
 	return row.user_display_name ?? row.platform_user_id ?? 'unknown buyer';
 }
 
+/** The buyer's name, marked "(test)" on a test claim, so a rehearsal never reads as a sale. */
+export function claimantName(
+	claim: Pick<Claim, 'user_handle' | 'user_display_name' | 'platform_user_id' | 'is_test'>,
+): string {
+	return claim.is_test ? `${buyerName(claim)} (test)` : buyerName(claim);
+}
+
 export function itemLabel(item: Pick<ShowItem, 'item_number' | 'title'>): string {
 	return item.title ? `#${item.item_number} ${item.title}` : `#${item.item_number}`;
 }

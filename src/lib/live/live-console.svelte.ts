@@ -60,6 +60,11 @@ const addItemsResultSchema = z.object({
 	added: z.array(showItemSchema),
 	skipped: z.array(z.string()),
 });
+const clearTestClaimsResultSchema = z.object({
+	cleared: z.array(claimSchema),
+	promoted: z.array(claimSchema),
+	items: z.array(showItemSchema),
+});
 const commentResultSchema = z.object({
 	outcome: z.enum(['processed', 'ignored']),
 	reason: z.string().nullable(),
@@ -327,6 +332,15 @@ export class LiveConsole {
 		);
 	}
 
+	/** Ends every open test claim of the show; real waiters behind them move up. */
+	clearTestClaims(): Promise<ActionResult> {
+		return this.#rpc('clear_test_claims', { show_id: this.showId }, (data) => {
+			const { cleared, promoted, items } = clearTestClaimsResultSchema.parse(data);
+			this.#applyRows({ items, claims: [...cleared, ...promoted] });
+			return describeClearedTestClaims(cleared.length, promoted);
+		});
+	}
+
 	#publish(changed: ReadonlySet<LiveTable>): void {
 		const data = this.#data;
 		this.show = data.show;
@@ -489,6 +503,17 @@ const intentOutcomes: Record<string, (itemNumber: string, claim: Claim | null) =
 	unknown_item: (item) => `named #${item}, which is not in this show`,
 	ignored: (item) => `passed on #${item} without holding it`,
 };
+
+export function describeClearedTestClaims(cleared: number, promoted: Claim[]): string {
+	const clearedText =
+		cleared === 0
+			? 'No test claims to clear.'
+			: `Cleared ${cleared} test ${cleared === 1 ? 'claim' : 'claims'}.`;
+	const promotedText = promoted
+		.map((claim) => ` ${buyerName(claim)} now holds #${claim.item_number}.`)
+		.join('');
+	return clearedText + promotedText;
+}
 
 function describeCommentResult(
 	handle: string,

@@ -48,6 +48,14 @@ export type BuyerRollup = z.infer<typeof buyerRollupSchema>;
 
 const columnsOf = (schema: z.ZodObject) => Object.keys(schema.shape).join(', ');
 
+/**
+ * Whether a report counts test claims: they are left out unless the link asks with
+ * `?include_tests=1`, so an invoice never bills a rehearsal.
+ */
+export function includeTestsFrom(url: URL): boolean {
+	return url.searchParams.get('include_tests') === '1';
+}
+
 /** A uuid from the URL, or a 404: anything else never reaches the database. */
 export function showIdFrom(params: { id: string }): string {
 	const parsed = z.uuid().safeParse(params.id);
@@ -91,12 +99,18 @@ export async function readItems(supabase: SupabaseClient, showId: string): Promi
 		.sort((a, b) => Number(a.item_number) - Number(b.item_number));
 }
 
-/** Claims as `schema` (a pick of claimSchema) reads them, oldest first; `statuses` narrows to e.g. the open ones. */
+/**
+ * Claims as `schema` (a pick of claimSchema) reads them, oldest first; `statuses` narrows to e.g.
+ * the open ones, `includeTests: false` leaves test claims out.
+ */
 export async function readClaims<Schema extends z.ZodObject>(
 	supabase: SupabaseClient,
 	showId: string,
 	schema: Schema,
-	statuses?: readonly z.infer<typeof claimSchema.shape.status>[],
+	{
+		statuses,
+		includeTests,
+	}: { statuses?: readonly z.infer<typeof claimSchema.shape.status>[]; includeTests: boolean },
 ): Promise<z.infer<Schema>[]> {
 	const result = await selectAll((from, to) => {
 		let query = supabase
@@ -104,39 +118,45 @@ export async function readClaims<Schema extends z.ZodObject>(
 			.select(columnsOf(schema), { count: 'exact' })
 			.eq('show_id', showId);
 		if (statuses) query = query.in('status', [...statuses]);
+		if (!includeTests) query = query.eq('is_test', false);
 		return query.order('created_at').order('id').range(from, to);
 	});
 	if (result.error) failed('the claims', result.error);
 	return z.array(schema).parse(result.rows);
 }
 
-export async function countClaims(supabase: SupabaseClient, showId: string): Promise<number> {
-	const {
-		count,
-		error: readError,
-		status,
-	} = await supabase
+export async function countClaims(
+	supabase: SupabaseClient,
+	showId: string,
+	{ includeTests }: { includeTests: boolean },
+): Promise<number> {
+	let query = supabase
 		.from('claims')
 		.select('id', { count: 'exact', head: true })
 		.eq('show_id', showId);
+	if (!includeTests) query = query.eq('is_test', false);
+	const { count, error: readError, status } = await query;
 	if (readError) failed('the claim count', readError, status);
 	return count ?? 0;
 }
 
-/** One row per buyer holding or waiting for an item (the buyer_rollups view), by first claim. */
+/**
+ * One row per buyer holding or waiting for an item (the buyer_rollups view), by first claim; a
+ * test buyer's row (has_test_claims) only with `includeTests`.
+ */
 export async function readBuyerRollups(
 	supabase: SupabaseClient,
 	showId: string,
+	{ includeTests }: { includeTests: boolean },
 ): Promise<BuyerRollup[]> {
-	const result = await selectAll((from, to) =>
-		supabase
+	const result = await selectAll((from, to) => {
+		let query = supabase
 			.from('buyer_rollups')
 			.select(columnsOf(buyerRollupSchema), { count: 'exact' })
-			.eq('show_id', showId)
-			.order('first_claimed_at')
-			.order('buyer_key')
-			.range(from, to),
-	);
+			.eq('show_id', showId);
+		if (!includeTests) query = query.eq('has_test_claims', false);
+		return query.order('first_claimed_at').order('buyer_key').range(from, to);
+	});
 	if (result.error) failed('the buyers', result.error);
 	return z.array(buyerRollupSchema).parse(result.rows);
 }

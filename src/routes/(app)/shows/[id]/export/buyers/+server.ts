@@ -1,7 +1,8 @@
 // The buyer rollup of a show as CSV (PRD 5.5, 8.4): one row per buyer with what they won and what
-// they still wait for, ready for invoicing.
+// they still wait for, ready for invoicing. Test buyers only with ?include_tests=1.
 import { csvDownloadHeaders, csvFileName, toCsv } from '$lib/csv';
 import {
+	includeTestsFrom,
 	readBuyerRollups,
 	readItems,
 	readShow,
@@ -29,7 +30,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 	const [show, items, buyers] = await Promise.all([
 		readShow(locals.supabase, showId),
 		readItems(locals.supabase, showId),
-		readBuyerRollups(locals.supabase, showId),
+		readBuyerRollups(locals.supabase, showId, { includeTests: includeTestsFrom(url) }),
 	]);
 	const titles = new Map(items.map((item) => [item.item_number, item.title]));
 	const rows = buyers.map((buyer) => [

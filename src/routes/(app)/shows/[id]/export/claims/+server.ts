@@ -1,7 +1,9 @@
-// The full claim log of a show as CSV (PRD 5.5, 6.6): every claim, open or ended, oldest first.
+// The full claim log of a show as CSV (PRD 5.5, 6.6): every claim, open or ended, oldest first;
+// test claims only with ?include_tests=1.
 import { claimSchema } from '$lib/rows';
 import { csvDownloadHeaders, csvFileName, toCsv } from '$lib/csv';
 import {
+	includeTestsFrom,
 	readClaims,
 	readItems,
 	readShow,
@@ -52,7 +54,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 	const [show, items, claims] = await Promise.all([
 		readShow(locals.supabase, showId),
 		readItems(locals.supabase, showId),
-		readClaims(locals.supabase, showId, logClaimSchema),
+		readClaims(locals.supabase, showId, logClaimSchema, { includeTests: includeTestsFrom(url) }),
 	]);
 	const titles = new Map(items.map((item) => [item.id, item.title]));
 	const rows = claims.map((claim) => [
