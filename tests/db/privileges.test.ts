@@ -36,6 +36,7 @@ const functionExecutes = [
 	'public.activate_show(show_id uuid, live_id text, live_url text) authenticated',
 	'public.add_show_items(show_id uuid, items jsonb) authenticated',
 	'public.award_item(item_id uuid, user_handle text, notes text, platform_user_id text) authenticated',
+	'public.clear_test_claims(show_id uuid) authenticated',
 	'public.create_show(workspace_id uuid, platform text, name text, connection_id uuid, claim_words text[], pass_words text[]) authenticated',
 	'public.delete_show(show_id uuid) authenticated',
 	'public.emit_test_comment(show_id uuid, text text, user_handle text, platform_user_id text) authenticated',
