@@ -144,15 +144,26 @@ export const showWordsSchema = z.object({
 	passWords: wordList('pass'),
 });
 
-export const workspaceSettingsSchema = z.object({
-	name: z
-		.string({ error: 'Enter a workspace name' })
-		.trim()
-		.min(1, 'Enter a workspace name')
-		.max(200, 'Keep the name under 200 characters'),
-	claimWords: wordList('claim').pipe(z.array(z.string()).min(1, 'Enter at least one claim word')),
-	passWords: wordList('pass').pipe(z.array(z.string()).min(1, 'Enter at least one pass word')),
-});
+export const workspaceSettingsSchema = z
+	.object({
+		name: z
+			.string({ error: 'Enter a workspace name' })
+			.trim()
+			.min(1, 'Enter a workspace name')
+			.max(200, 'Keep the name under 200 characters'),
+		claimWords: wordList('claim').pipe(z.array(z.string()).min(1, 'Enter at least one claim word')),
+		passWords: wordList('pass').pipe(z.array(z.string()).min(1, 'Enter at least one pass word')),
+	})
+	.superRefine(({ claimWords, passWords }, context) => {
+		// The database refuses it too, comparing words as the parser reads them.
+		const both = passWords.find((word) => claimWords.includes(word));
+		if (both)
+			context.addIssue({
+				code: 'custom',
+				path: ['passWords'],
+				message: `“${both}” is also a claim word: every “${both} 14” would claim #14. Use each word in one list only.`,
+			});
+	});
 
 export const itemIdSchema = z.object({
 	itemId: z.uuid({ error: 'That item is not on this show any more; reload the page' }),

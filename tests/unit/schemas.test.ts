@@ -6,6 +6,7 @@ import {
 	safeRedirectPath,
 	signupSchema,
 	workspaceSchema,
+	workspaceSettingsSchema,
 } from '../../src/lib/schemas.ts';
 
 function formOf(fields: Record<string, string>): FormData {
@@ -140,5 +141,22 @@ describe('safeRedirectPath', () => {
 
 	it('uses the given fallback', () => {
 		expect(safeRedirectPath(null, '/login')).toBe('/login');
+	});
+});
+
+describe('workspaceSettingsSchema', () => {
+	it('refuses a word that is both a claim word and a pass word, on the pass words', () => {
+		const result = parseForm(
+			workspaceSettingsSchema,
+			formOf({ name: 'Shop', claimWords: 'sold, pass', passWords: 'Pass' }),
+		);
+		expect(result.ok).toBe(false);
+		if (!result.ok) expect(result.errors.passWords).toMatch(/“pass” is also a claim word/);
+		expect(
+			parseForm(
+				workspaceSettingsSchema,
+				formOf({ name: 'Shop', claimWords: 'sold, mine', passWords: 'pass' }),
+			).ok,
+		).toBe(true);
 	});
 });
