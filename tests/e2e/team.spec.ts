@@ -113,6 +113,16 @@ test('the owner invites an assistant, who accepts and runs the live console on a
 	await phone.goto(link);
 	await expect(phone.getByRole('alert')).toContainText('This invitation was already accepted');
 
+	// The owner sees the new member, and the invitation no longer waits.
+	await page.reload();
+	await expect(
+		page
+			.getByRole('list', { name: 'Members' })
+			.getByRole('listitem')
+			.filter({ hasText: assistantEmail.toLowerCase() }),
+	).toContainText('Assistant');
+	await expect(page.getByText('No invitation is waiting for an answer.')).toBeVisible();
+
 	// Two workspaces now: the user menu switches between them.
 	await phone.goto('/dashboard');
 	await phone.locator('summary', { hasText: 'Account menu' }).click();
