@@ -44,7 +44,8 @@ end;
 $$;
 
 -- workspaces.owner_user_id names an owner (the workspace is deleted with that account): when that
--- member stops being an owner, it passes to the longest-standing remaining owner.
+-- member stops being an owner, it passes to the longest-standing remaining owner. Security definer:
+-- it also runs when Auth deletes an account, whose role cannot write workspaces.
 create function private.follow_workspace_owner() returns trigger
 language plpgsql security definer
 set search_path = ''

@@ -1,7 +1,7 @@
 // A team on the console: the owner invites an assistant by email from Settings (the console has no
 // mailer, so it hands over a link), the assistant opens the link on a 390 px phone, signs up,
 // accepts, and runs the live console there (release, award, a test comment), while Connections and
-// member management stay closed to them.
+// member management stay closed to them; once removed, the workspace is out of their reach.
 import { expect, test, type Page } from '@playwright/test';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { randomUUID } from 'node:crypto';
@@ -181,5 +181,14 @@ test('the owner invites an assistant, who accepts and runs the live console on a
 		'workspace_members.insert',
 		'workspace_members.insert',
 	]);
+
+	// Removed by the owner, the assistant's choice of workspace no longer holds: the console falls
+	// back to their own, and the show is out of reach.
+	await page.getByRole('button', { name: `Remove ${assistantEmail.toLowerCase()}` }).click();
+	await expect(page.getByText('Member removed.')).toBeVisible();
+	await phone.goto('/dashboard');
+	await expect(phone.locator('header .workspace')).toContainText('My own shop');
+	const removed = await phone.goto(`/shows/${show.id}/live`);
+	expect(removed?.status()).toBe(404);
 	await phoneContext.close();
 });

@@ -6,10 +6,18 @@ import { receivedInvitationSchema, type ReceivedInvitation } from '$lib/members'
 import { respondToInvitation } from '$lib/server/invitations';
 import type { Actions, PageServerLoad } from './$types';
 
+// create_workspace_invitation's tokens: 32 random bytes in hex.
+const tokenPattern = /^[0-9a-f]{64}$/;
+
 async function invitationOf(
 	locals: App.Locals,
 	token: string,
 ): Promise<{ invitation: ReceivedInvitation | null; problem: string | null }> {
+	if (!tokenPattern.test(token))
+		return {
+			invitation: null,
+			problem: 'This invitation link is not valid: check it was copied whole.',
+		};
 	const { data, error, status } = await locals.supabase
 		.rpc('workspace_invitation_by_token', { token })
 		.maybeSingle();
