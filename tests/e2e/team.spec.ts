@@ -5,10 +5,12 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { loadConfig } from '../../stack/config.ts';
 
 const password = 'correct horse battery staple';
+const screenshotDir = join(import.meta.dirname, 'screenshots');
 
 function client(url: string, key: string): SupabaseClient {
 	return createClient(url, key, {
@@ -86,6 +88,7 @@ test('the owner invites an assistant, who accepts and runs the live console on a
 	).toBeVisible();
 	const link = await page.getByLabel('Invitation link').inputValue();
 	expect(link).toMatch(/\/invite\/[0-9a-f]{64}$/);
+	await page.screenshot({ path: join(screenshotDir, 'team-invite-desktop.png'), fullPage: true });
 	await expect(page.getByRole('list', { name: 'Pending invitations' })).toContainText(
 		assistantEmail.toLowerCase(),
 	);
@@ -106,6 +109,7 @@ test('the owner invites an assistant, who accepts and runs the live console on a
 	await phone.goto(link);
 	const invitation = phone.getByRole('article', { name: 'Join Team Boutique' });
 	await expect(invitation).toContainText(`${ownerEmail} invites you as Assistant`);
+	await phone.screenshot({ path: join(screenshotDir, 'team-invitation-phone.png') });
 	await invitation.getByRole('button', { name: 'Accept' }).click();
 	await expect(phone).toHaveURL(/\/dashboard$/);
 	await expect(phone.locator('header .workspace')).toContainText('Team Boutique');
@@ -122,6 +126,9 @@ test('the owner invites an assistant, who accepts and runs the live console on a
 			.filter({ hasText: assistantEmail.toLowerCase() }),
 	).toContainText('Assistant');
 	await expect(page.getByText('No invitation is waiting for an answer.')).toBeVisible();
+	await page.setViewportSize({ width: 390, height: 844 });
+	await page.screenshot({ path: join(screenshotDir, 'team-members-phone.png'), fullPage: true });
+	await page.setViewportSize({ width: 1280, height: 800 });
 
 	// Two workspaces now: the user menu switches between them.
 	await phone.goto('/dashboard');
@@ -143,6 +150,16 @@ test('the owner invites an assistant, who accepts and runs the live console on a
 	expect(members?.status()).toBe(403);
 	await phone.goto('/settings');
 	await expect(phone.getByRole('link', { name: 'Manage members and invitations' })).toHaveCount(0);
+	// Their actions are refused too, not only the pages.
+	const origin = new URL(link).origin;
+	for (const [action, form] of [
+		['/settings/members?/invite', { email: 'friend@example.test', role: 'assistant' }],
+		['/connections?/connect', { platform: 'facebook' }],
+	] as const) {
+		const refused = await phone.request.post(action, { form, headers: { origin } });
+		expect(refused.status(), action).toBe(403);
+		expect(await refused.text(), action).toContain('is for the workspace’s owners and admins');
+	}
 
 	// The live console on the phone: release, award, a test comment.
 	await phone.goto(`/shows/${show.id}/live`);

@@ -120,7 +120,7 @@ export const actions: Actions = {
 		return {
 			action: 'invite',
 			invited: {
-				email: parsed.data.email,
+				email: parsed.data.email.toLowerCase(),
 				role: parsed.data.role,
 				link: `${url.origin}/invite/${token}`,
 			},
