@@ -199,6 +199,12 @@ test('the owner invites an assistant, who accepts and runs the live console on a
 		'workspace_members.insert',
 	]);
 
+	// Made an admin, they reach Connections; removed, the workspace is out of their reach.
+	await page.getByLabel(`Role of ${assistantEmail.toLowerCase()}`).selectOption('admin');
+	await page.getByRole('button', { name: 'Change role' }).click();
+	await expect(page.getByText('Role changed.')).toBeVisible();
+	expect((await phone.goto('/connections'))?.status()).toBe(200);
+
 	// Removed by the owner, the assistant's choice of workspace no longer holds: the console falls
 	// back to their own, and the show is out of reach.
 	await page.getByRole('button', { name: `Remove ${assistantEmail.toLowerCase()}` }).click();
