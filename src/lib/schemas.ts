@@ -35,7 +35,6 @@ export const resetPasswordSchema = z.object({ email });
 
 /** A workspace row as the console reads it from the database. */
 export const workspaceSchema = z.object({ id: z.uuid(), name: z.string() });
-export type Workspace = z.infer<typeof workspaceSchema>;
 
 export type FieldErrors<Schema extends z.ZodType> = Partial<Record<keyof z.input<Schema>, string>>;
 

@@ -476,10 +476,14 @@ describe('roles', () => {
 		await expect(
 			queryAs(api, asUser(assistant), connection, [admin.workspaceId, 'page-1']),
 		).rejects.toMatchObject({ code: '42501' });
-		const member = `insert into public.workspace_members (workspace_id, user_id, role) values ($1, $2, 'assistant') returning id`;
-		await expect(
-			queryAs(api, asUser(assistant), member, [admin.workspaceId, newcomer.id]),
-		).rejects.toMatchObject({ code: '42501' });
+		// Members join by invitation and are managed through functions (members.test.ts).
+		const invite = (by: { id: string }) =>
+			rpc(api, asUser(by), 'create_workspace_invitation', {
+				workspace_id: admin.workspaceId,
+				email: newcomer.email,
+				role: 'assistant',
+			});
+		await expect(invite(assistant)).rejects.toMatchObject({ code: 'PT403' });
 
 		const otherAdmin = await createUser(owner);
 		await addMember(owner, admin.workspaceId, otherAdmin.id, 'admin');
@@ -489,41 +493,31 @@ describe('roles', () => {
 		expect(
 			await queryAs(api, asUser(otherAdmin), connection, [admin.workspaceId, 'page-1']),
 		).toHaveLength(1);
-		expect(
-			await queryAs(api, asUser(otherAdmin), member, [admin.workspaceId, newcomer.id]),
-		).toHaveLength(1);
+		await invite(otherAdmin);
+		await addMember(owner, admin.workspaceId, newcomer.id, 'assistant');
 		// An admin cannot make or remove an owner; the owner can.
+		const makeOwner = (by: { id: string }) =>
+			rpc(api, asUser(by), 'change_workspace_member_role', {
+				workspace_id: admin.workspaceId,
+				user_id: newcomer.id,
+				role: 'owner',
+			});
+		await expect(makeOwner(otherAdmin)).rejects.toMatchObject({ code: 'PT403' });
 		await expect(
-			queryAs(
-				api,
-				asUser(otherAdmin),
-				`update public.workspace_members set role = 'owner' where user_id = $1 returning id`,
-				[newcomer.id],
-			),
-		).rejects.toMatchObject({ code: '42501' });
-		expect(
-			await queryAs(
-				api,
-				asUser(otherAdmin),
-				'delete from public.workspace_members where user_id = $1 and workspace_id = $2 returning id',
-				[admin.id, admin.workspaceId],
-			),
-		).toEqual([]);
-		expect(
-			await queryAs(
-				api,
-				asUser(admin),
-				`update public.workspace_members set role = 'owner' where user_id = $1 returning id`,
-				[newcomer.id],
-			),
-		).toHaveLength(1);
+			rpc(api, asUser(otherAdmin), 'remove_workspace_member', {
+				workspace_id: admin.workspaceId,
+				user_id: admin.id,
+			}),
+		).rejects.toMatchObject({ code: 'PT403' });
+		await makeOwner(admin);
 		const { rows } = await owner.query(
-			`select action, actor_user_id from public.audit_log where workspace_id = $1 and entity_type in ('workspaces', 'workspace_members', 'social_connections') order by created_at`,
+			`select action, actor_user_id from public.audit_log where workspace_id = $1 and entity_type in ('workspaces', 'workspace_members', 'workspace_invitations', 'social_connections') order by created_at`,
 			[admin.workspaceId],
 		);
-		expect(rows.slice(-4).map((row) => row.action)).toEqual([
+		expect(rows.slice(-5).map((row) => row.action)).toEqual([
 			'workspaces.update',
 			'social_connections.insert',
+			'workspace_invitations.create',
 			'workspace_members.insert',
 			'workspace_members.update',
 		]);

@@ -5,7 +5,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { describeRpcError } from '$lib/live/rpc-error';
 import { columns, socialConnectionSchema } from '$lib/rows';
-import { currentWorkspace } from '$lib/server/workspace';
+import { requireWorkspaceRole } from '$lib/server/workspace';
 import {
 	checkHealth,
 	connectAccounts,
@@ -19,7 +19,11 @@ import type { Actions, PageServerLoad } from './$types';
 
 const platformSchema = z.enum(['facebook', 'instagram']);
 
-export const load: PageServerLoad = async ({ locals, parent, url }) => {
+// Connections are managed by owners and admins; assistants are refused here as by the database.
+const managing = 'Managing connections';
+
+export const load: PageServerLoad = async ({ locals, cookies, parent, url }) => {
+	await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
 	const { workspace, user } = await parent();
 	if (!workspace || !user)
 		return {
@@ -96,19 +100,13 @@ function failure(error: unknown, action: string) {
 
 export const actions: Actions = {
 	/** To Meta's sign-in dialog (a full-page redirect: the form posts without enhance). */
-	connect: async ({ request, locals, url }) => {
+	connect: async ({ request, locals, cookies, url }) => {
+		const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
 		const platform = platformSchema.safeParse((await request.formData()).get('platform'));
 		if (!platform.success)
 			return fail(400, {
 				action: 'connect',
 				message: 'Choose Facebook or Instagram.',
-				failed: true,
-			});
-		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
-		if (!workspace)
-			return fail(409, {
-				action: 'connect',
-				message: workspaceError ?? 'Your account has no workspace.',
 				failed: true,
 			});
 		let dialog: string;
@@ -126,7 +124,8 @@ export const actions: Actions = {
 	},
 
 	/** Connects the accounts the seller ticked from the sign-in Meta sent back. */
-	choose: async ({ request, locals }) => {
+	choose: async ({ request, locals, cookies }) => {
+		await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
 		const form = await request.formData();
 		const pendingId = z.uuid().safeParse(form.get('pendingId'));
 		if (!pendingId.success)
@@ -174,7 +173,8 @@ export const actions: Actions = {
 	},
 
 	/** Asks Meta whether the connection's token still works. */
-	check: async ({ request, locals }) => {
+	check: async ({ request, locals, cookies }) => {
+		await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
 		const connectionId = z.uuid().safeParse((await request.formData()).get('connectionId'));
 		if (!connectionId.success)
 			return fail(400, { action: 'check', message: 'There is no such connection.', failed: true });
@@ -195,7 +195,8 @@ export const actions: Actions = {
 	},
 
 	/** Revokes the grant at Meta and forgets the token; the connection stays, marked revoked. */
-	disconnect: async ({ request, locals }) => {
+	disconnect: async ({ request, locals, cookies }) => {
+		await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
 		const connectionId = z.uuid().safeParse((await request.formData()).get('connectionId'));
 		if (!connectionId.success)
 			return fail(400, {

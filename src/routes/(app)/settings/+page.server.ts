@@ -1,37 +1,28 @@
-import { error, fail } from '@sveltejs/kit';
+import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { describeRpcError } from '$lib/live/rpc-error';
+import { memberDirectorySchema } from '$lib/members';
 import {
 	parseForm,
 	workspaceSettingsRowSchema,
 	workspaceSettingsSchema,
 	type FieldErrors,
 } from '$lib/schemas';
-import { currentWorkspace } from '$lib/server/workspace';
+import { currentWorkspace, hasRole, requireWorkspaceRole } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';
-
-const memberSchema = z.object({
-	id: z.uuid(),
-	user_id: z.uuid(),
-	role: z.enum(['owner', 'admin', 'assistant']),
-	created_at: z.string(),
-});
-const roleOrder = { owner: 0, admin: 1, assistant: 2 } as const;
 
 export const load: PageServerLoad = async ({ locals, parent }) => {
 	const { workspace, user } = await parent();
-	if (!workspace) return { settings: null, members: [], canEdit: false, userId: user?.id ?? null };
+	if (!workspace)
+		return { settings: null, members: [], canEdit: false, role: null, userId: user?.id ?? null };
 	const [settings, members] = await Promise.all([
 		locals.supabase
 			.from('workspaces')
 			.select('id, name, claim_words, pass_words')
 			.eq('id', workspace.id)
 			.single(),
-		locals.supabase
-			.from('workspace_members')
-			.select('id, user_id, role, created_at')
-			.eq('workspace_id', workspace.id)
-			.order('created_at'),
+		// Highest role first, with each member's email address.
+		locals.supabase.rpc('workspace_member_directory', { workspace_id: workspace.id }),
 	]);
 	if (settings.error)
 		error(
@@ -40,15 +31,11 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 		);
 	if (members.error)
 		error(502, `Couldn’t load the members: ${describeRpcError(members.error, members.status)}`);
-	const memberRows = z
-		.array(memberSchema)
-		.parse(members.data)
-		.sort((a, b) => roleOrder[a.role] - roleOrder[b.role]);
-	const ownRole = memberRows.find((member) => member.user_id === user?.id)?.role;
 	return {
 		settings: workspaceSettingsRowSchema.parse(settings.data),
-		members: memberRows,
-		canEdit: ownRole === 'owner' || ownRole === 'admin',
+		members: z.array(memberDirectorySchema).parse(members.data),
+		canEdit: hasRole(workspace.role, 'admin'),
+		role: workspace.role,
 		userId: user?.id ?? null,
 	};
 };
@@ -62,7 +49,7 @@ type SettingsFailure = {
 };
 
 export const actions: Actions = {
-	default: async ({ request, locals }) => {
+	save: async ({ request, locals, cookies }) => {
 		const form = await request.formData();
 		const echo = {
 			name: String(form.get('name') ?? ''),
@@ -72,7 +59,7 @@ export const actions: Actions = {
 		const parsed = parseForm(workspaceSettingsSchema, form);
 		if (!parsed.ok) return fail<SettingsFailure>(400, { ...echo, errors: parsed.errors });
 
-		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
+		const { workspace, error: workspaceError } = await currentWorkspace({ locals, cookies });
 		if (!workspace)
 			return fail<SettingsFailure>(409, {
 				...echo,
@@ -104,5 +91,44 @@ export const actions: Actions = {
 				message: 'Only the workspace’s owners and admins can change its settings.',
 			});
 		return { saved: true };
+	},
+
+	/** Leaves the workspace (the database keeps its last owner from leaving). */
+	leave: async ({ locals, cookies }) => {
+		const workspace = await requireWorkspaceRole({ locals, cookies }, 'assistant', 'Leaving');
+		const { error: leaveError, status } = await locals.supabase.rpc('remove_workspace_member', {
+			workspace_id: workspace.id,
+			user_id: locals.user?.id,
+		});
+		if (leaveError)
+			return fail(status || 502, {
+				action: 'leave',
+				message: describeRpcError(leaveError, status),
+			});
+		redirect(303, '/dashboard');
+	},
+
+	/** Deletes the workspace and everything in it; the owner types its name to confirm. */
+	deleteWorkspace: async ({ request, locals, cookies }) => {
+		const workspace = await requireWorkspaceRole(
+			{ locals, cookies },
+			'owner',
+			'Deleting the workspace',
+		);
+		const confirmation = String((await request.formData()).get('confirmation') ?? '');
+		const { error: deleteError, status } = await locals.supabase.rpc('delete_workspace', {
+			workspace_id: workspace.id,
+			confirmation,
+		});
+		if (deleteError)
+			return fail(status || 502, {
+				action: 'deleteWorkspace',
+				message: describeRpcError(deleteError, status),
+			});
+		// The workspace's audit log goes with it; the server's log keeps the deletion.
+		console.info(
+			`console: workspace ${workspace.id} (${JSON.stringify(workspace.name)}) deleted by user ${locals.user?.id}`,
+		);
+		redirect(303, '/dashboard');
 	},
 };

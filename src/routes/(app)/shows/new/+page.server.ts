@@ -68,7 +68,7 @@ export const actions: Actions = {
 		}
 	},
 
-	create: async ({ request, locals }) => {
+	create: async ({ request, locals, cookies }) => {
 		const form = await request.formData();
 		const fields = echo(form);
 		const parsed = parseForm(newShowSchema, form);
@@ -112,7 +112,7 @@ export const actions: Actions = {
 			}
 		}
 
-		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
+		const { workspace, error: workspaceError } = await currentWorkspace({ locals, cookies });
 		if (!workspace) {
 			const message = workspaceError
 				? `Couldn’t read your workspace: ${workspaceError}`
