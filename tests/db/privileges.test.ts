@@ -17,12 +17,22 @@ const tablePrivileges = [
 	'public.show_items authenticated: SELECT',
 	'public.shows authenticated: SELECT',
 	'public.social_connections authenticated: DELETE, INSERT, SELECT, UPDATE',
-	'public.workspace_members authenticated: DELETE, INSERT, SELECT, UPDATE',
-	'public.workspaces authenticated: DELETE, SELECT',
+	'public.workspace_members authenticated: SELECT',
+	'public.workspaces authenticated: SELECT',
 ];
 
 // "schema.table.column role: privileges"
 const columnPrivileges = [
+	'public.workspace_invitations.created_at authenticated: SELECT',
+	'public.workspace_invitations.email authenticated: SELECT',
+	'public.workspace_invitations.expires_at authenticated: SELECT',
+	'public.workspace_invitations.id authenticated: SELECT',
+	'public.workspace_invitations.invited_by_user_id authenticated: SELECT',
+	'public.workspace_invitations.responded_at authenticated: SELECT',
+	'public.workspace_invitations.role authenticated: SELECT',
+	'public.workspace_invitations.status authenticated: SELECT',
+	'public.workspace_invitations.updated_at authenticated: SELECT',
+	'public.workspace_invitations.workspace_id authenticated: SELECT',
 	'public.workspaces.claim_words authenticated: UPDATE',
 	'public.workspaces.name authenticated: UPDATE',
 	'public.workspaces.pass_words authenticated: UPDATE',
@@ -31,6 +41,15 @@ const columnPrivileges = [
 
 // "schema.function(args) role"
 const functionExecutes = [
+	'public.change_workspace_member_role(workspace_id uuid, user_id uuid, role text) authenticated',
+	'public.create_workspace_invitation(workspace_id uuid, email text, role text) authenticated',
+	'public.delete_workspace(workspace_id uuid, confirmation text) authenticated',
+	'public.my_workspace_invitations() authenticated',
+	'public.remove_workspace_member(workspace_id uuid, user_id uuid) authenticated',
+	'public.respond_to_workspace_invitation(invitation_id uuid, accept boolean) authenticated',
+	'public.revoke_workspace_invitation(invitation_id uuid) authenticated',
+	'public.transfer_workspace_ownership(workspace_id uuid, user_id uuid) authenticated',
+	'public.workspace_invitation_by_token(token text) authenticated',
 	'private.is_workspace_member(workspace_id uuid, min_role text) authenticated',
 	'private.member_show_ids() authenticated',
 	'public.activate_show(show_id uuid, live_id text, live_url text) authenticated',
