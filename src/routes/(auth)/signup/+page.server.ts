@@ -1,5 +1,5 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { parseForm, signupSchema, type FieldErrors } from '$lib/schemas';
+import { parseForm, safeRedirectPath, signupSchema, type FieldErrors } from '$lib/schemas';
 import { authErrorMessage, authErrorStatus } from '$lib/server/auth-errors';
 import type { Actions } from './$types';
 
@@ -11,7 +11,7 @@ type SignupFailure = {
 };
 
 export const actions: Actions = {
-	default: async ({ request, locals }) => {
+	default: async ({ request, url, locals }) => {
 		const form = await request.formData();
 		const echo = {
 			email: String(form.get('email') ?? ''),
@@ -36,6 +36,7 @@ export const actions: Actions = {
 
 		// With email confirmation on (hosted default) there is no session until the link is opened.
 		if (!data.session) return { confirmationSentTo: email };
-		redirect(303, '/dashboard');
+		// Back to where sign-up was asked for, such as an invitation link.
+		redirect(303, safeRedirectPath(url.searchParams.get('redirectTo')));
 	},
 };
