@@ -3,7 +3,7 @@
 //   GET  ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=… → 200 with the challenge, else 403
 //   POST a delivery: over 1 MB → 413; X-Hub-Signature-256 missing or wrong → 401 (nothing stored);
 //        not JSON → 400; else stored raw in public.webhook_events and routed to the running show of
-//        each live media (public.ig_route_webhook_event) → 200 {id, status, results}. A routing
+//        each live media (public.webhook_route_event) → 200 {id, status, results}. A routing
 //        failure answers 500 so that Meta delivers again (the engine makes that harmless).
 import { toHex } from '../_shared/bytes.ts';
 import { config } from '../_shared/config.ts';
@@ -53,16 +53,16 @@ async function receive(req: Request): Promise<Response> {
 	}
 	const service = serviceClient();
 	const bodySha256 = toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', body)));
-	const recorded = await rpc<{ id: string; duplicate: boolean }>(service, 'webhook_event_record', {
+	const recorded = await rpc<{ id: string; duplicate: boolean }>(service, 'webhook_record_event', {
 		source: 'instagram',
 		raw_body: rawBody,
 		body_sha256: bodySha256,
 	});
 	if (recorded.duplicate) return json({ id: recorded.id, status: 'duplicate', results: [] });
 	try {
-		return json(await rpc(service, 'ig_route_webhook_event', { event_id: recorded.id }));
+		return json(await rpc(service, 'webhook_route_event', { event_id: recorded.id }));
 	} catch (error) {
-		await rpc(service, 'webhook_event_failed', {
+		await rpc(service, 'webhook_fail_event', {
 			event_id: recorded.id,
 			error: (error as Error).message ?? String(error),
 		});
