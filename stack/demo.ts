@@ -110,7 +110,14 @@ export async function startDemo(
 			quantity: index % 5 === 0 ? 3 : 1,
 		})),
 	});
-	await rpc(seller, 'activate_show', { show_id: show.id, live_id: onAir.facebookLive.id });
+	// As the console does: the live, picked from what Meta says the Page is broadcasting (which
+	// records Meta's confirmation that it is the Page's), is what activation binds.
+	const { lives } = await invoke<{ lives: { live_id: string }[] }>(seller, 'meta-lives', {
+		connection_id: connectionId,
+	});
+	const live = lives.find((candidate) => candidate.live_id === onAir.facebookLive.id);
+	if (!live) throw new Error('demo: Meta does not list the demo Page’s live video');
+	await rpc(seller, 'activate_show', { show_id: show.id, live_id: live.live_id });
 	log(
 		`demo: log in as ${demoSeller.email} / ${demoSeller.password}; "Demo Boutique" is live on the Meta simulator and its viewers are commenting`,
 	);

@@ -275,6 +275,12 @@ async function runningShow(
 	if (error) throw error;
 	const items = await seller.client.rpc('add_show_items', { show_id: show.id, items: ['1-30'] });
 	if (items.error) throw items.error;
+	// The console's path: Meta confirms the live is the connection's (meta-lives), then it binds.
+	const checked = await call('meta-lives', {
+		token: seller.token,
+		body: { connection_id: connectionId, reference: liveId },
+	});
+	expect(checked.status, JSON.stringify(checked.body)).toBe(200);
 	const activated = await seller.client.rpc('activate_show', { show_id: show.id, live_id: liveId });
 	if (activated.error) throw activated.error;
 	return show.id;

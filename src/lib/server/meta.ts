@@ -17,6 +17,8 @@ export const pendingSignInSchema = z.object({
 			display_name: z.string(),
 			connection_id: z.uuid().nullable(),
 			connection_status: z.enum(['active', 'expired', 'revoked']).nullable(),
+			/** Another workspace has this account connected too. */
+			connected_elsewhere: z.boolean(),
 		}),
 	),
 });
