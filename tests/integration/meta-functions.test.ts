@@ -2,7 +2,7 @@
 // Meta simulator: OAuth through the simulator's dialog, live discovery, Facebook polling into
 // claims (back-off, recovery, restarts, stop), the Instagram webhook, and the dev harness.
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,15 +176,20 @@ async function newSeller(): Promise<Seller> {
 	};
 }
 
-/** The browser's part of the sign-in: Meta's dialog, "Continue as …", and the redirects back. */
-async function signInThroughDialog(
+/** A browser's sign-in nonce (the console keeps it in an HttpOnly cookie) and what the state carries. */
+const browserNonce = () => randomBytes(32).toString('base64url');
+const bindingOf = (nonce: string) => createHash('sha256').update(nonce).digest('base64url');
+
+/** The browser's part of the sign-in: Meta's dialog, "Continue as …", and the callback's redirect. */
+async function throughDialog(
 	seller: Seller,
 	platform: 'facebook' | 'instagram',
-	decision = 'continue',
+	decision: string,
+	nonce: string,
 ): Promise<URL> {
 	const started = await call<{ url: string }>('meta-oauth/start', {
 		token: seller.token,
-		body: { workspace_id: seller.workspaceId, platform },
+		body: { workspace_id: seller.workspaceId, platform, browser_binding: bindingOf(nonce) },
 		headers: { origin: CONSOLE },
 	});
 	expect(started.status, JSON.stringify(started.body)).toBe(200);
@@ -203,6 +208,29 @@ async function signInThroughDialog(
 	const back = await fetch(callback, { redirect: 'manual' });
 	expect(back.status, await back.clone().text()).toBe(303);
 	return new URL(back.headers.get('location')!);
+}
+
+/** The sign-in, completed as the console completes it: the console address with ?pending= (or ?error=). */
+async function signInThroughDialog(
+	seller: Seller,
+	platform: 'facebook' | 'instagram',
+	decision = 'continue',
+): Promise<URL> {
+	const nonce = browserNonce();
+	const back = await throughDialog(seller, platform, decision, nonce);
+	if (!back.searchParams.has('code')) return back;
+	const completed = await call<{ pending_id: string }>('meta-oauth/complete', {
+		token: seller.token,
+		body: {
+			code: back.searchParams.get('code'),
+			state: back.searchParams.get('state'),
+			browser_nonce: nonce,
+		},
+	});
+	expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+	back.search = '';
+	back.searchParams.set('pending', completed.body.pending_id);
+	return back;
 }
 
 /** Signs in and connects every account the sign-in offered; returns the function's answer. */
@@ -579,7 +607,11 @@ describe('meta-oauth', () => {
 		const seller = await newSeller();
 		const offList = await call('meta-oauth/start', {
 			token: seller.token,
-			body: { workspace_id: seller.workspaceId, platform: 'facebook' },
+			body: {
+				workspace_id: seller.workspaceId,
+				platform: 'facebook',
+				browser_binding: bindingOf(browserNonce()),
+			},
 			headers: { origin: 'https://evil.example' },
 		});
 		expect(offList).toMatchObject({ status: 400, body: { error: 'return_not_allowed' } });
@@ -590,14 +622,22 @@ describe('meta-oauth', () => {
 		expect(noUser.status).toBe(401);
 		const otherWorkspace = await call('meta-oauth/start', {
 			token: seller.token,
-			body: { workspace_id: randomUUID(), platform: 'facebook' },
+			body: {
+				workspace_id: randomUUID(),
+				platform: 'facebook',
+				browser_binding: bindingOf(browserNonce()),
+			},
 			headers: { origin: CONSOLE },
 		});
 		expect(otherWorkspace.status).toBe(404);
 
 		const started = await call<{ url: string }>('meta-oauth/start', {
 			token: seller.token,
-			body: { workspace_id: seller.workspaceId, platform: 'facebook' },
+			body: {
+				workspace_id: seller.workspaceId,
+				platform: 'facebook',
+				browser_binding: bindingOf(browserNonce()),
+			},
 			headers: { origin: CONSOLE },
 		});
 		const state = new URL(started.body.url).searchParams.get('state')!;
@@ -640,6 +680,35 @@ describe('meta-oauth', () => {
 		expect(unoffered).toMatchObject({
 			status: 400,
 			body: { message: 'facebook account 123456 was not offered by this sign-in' },
+		});
+	});
+
+	it('completes a sign-in only for the user and browser that started it, and only once', async () => {
+		const seller = await newSeller();
+		const nonce = browserNonce();
+		const back = await throughDialog(seller, 'facebook', 'continue', nonce);
+		// Meta's answer goes back to the console, which exchanges it; the callback exchanges nothing.
+		expect(back.searchParams.get('pending')).toBeNull();
+		const answer = { code: back.searchParams.get('code'), state: back.searchParams.get('state') };
+		const complete = (token: string, browser: string) =>
+			call<{ pending_id: string }>('meta-oauth/complete', {
+				token,
+				body: { ...answer, browser_nonce: browser },
+			});
+		// A victim lured into completing the attacker's sign-in: another user, another browser.
+		const victim = await newSeller();
+		expect(await complete(victim.token, browserNonce())).toMatchObject({
+			status: 403,
+			body: { error: 'sign_in_not_yours' },
+		});
+		expect(await complete(victim.token, nonce)).toMatchObject({ status: 403 });
+		expect(await complete(seller.token, browserNonce())).toMatchObject({ status: 403 });
+		const completed = await complete(seller.token, nonce);
+		expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+		expect(completed.body.pending_id).toMatch(/^[0-9a-f-]{36}$/);
+		expect(await complete(seller.token, nonce)).toMatchObject({
+			status: 409,
+			body: { message: expect.stringMatching(/already completed/) },
 		});
 	});
 
