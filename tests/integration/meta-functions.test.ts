@@ -1377,4 +1377,45 @@ describe('dev-harness', () => {
 		).toBe(401);
 		simulator.endInstagramLive({ mediaId: media.id });
 	});
+
+	it('signs deliveries only for the caller’s own show’s live and account', async () => {
+		const seller = await newSeller();
+		const [instagram] = await connect(seller, 'instagram');
+		const media = simulator.startInstagramLive({});
+		const showId = await runningShow(seller, 'instagram', instagram.id, media.id);
+		// Another workspace's own Instagram show, rehearsed without a connection.
+		const stranger = await newSeller();
+		const { data: theirs } = await stranger.client.rpc('create_show', {
+			workspace_id: stranger.workspaceId,
+			platform: 'instagram',
+		});
+		expect((await stranger.client.rpc('activate_show', { show_id: theirs.id })).error).toBeNull();
+
+		const forged = await call('dev-harness/emit-ig-webhook', {
+			token: stranger.token,
+			body: {
+				show_id: theirs.id,
+				media_id: media.id,
+				ig_user_id: instagram.external_account_id,
+				comments: [{ text: 'sold 1', username: 'forger' }],
+			},
+		});
+		expect(forged).toMatchObject({ status: 400, body: { error: 'invalid_parameter' } });
+		const unconnected = await call('dev-harness/emit-ig-webhook', {
+			token: stranger.token,
+			body: { show_id: theirs.id, comments: [{ text: 'sold 1', username: 'forger' }] },
+		});
+		expect(unconnected).toMatchObject({ status: 409, body: { error: 'no_connection' } });
+		const asService = await call('dev-harness/emit-ig-webhook', {
+			token: stack.env.SUPABASE_SERVICE_ROLE_KEY,
+			body: {
+				media_id: media.id,
+				ig_user_id: instagram.external_account_id,
+				comments: [{ text: 'sold 1', username: 'forger' }],
+			},
+		});
+		expect(asService.status).toBe(400);
+		expect(await claimsOf(showId)).toEqual([]);
+		simulator.endInstagramLive({ mediaId: media.id });
+	});
 });
