@@ -2,7 +2,7 @@
 // Meta's confirmation (recorded by meta-lives) that the live is that connection's account's;
 // webhook deliveries reach a show only for its connection's account; clients never write
 // connections.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { ownerPool } from '../support/clients.ts';
@@ -211,14 +211,13 @@ describe('webhook routing', () => {
 		});
 		const recorded = await rpc<{ id: string }>(api, serviceRole, 'webhook_record_event', {
 			source: 'instagram',
-			raw_body: body,
-			body_sha256: createHash('sha256').update(body).digest('hex'),
+			raw_body_base64: Buffer.from(body).toString('base64'),
 		});
 		return rpc<{ results: { outcome: string; reason: string | null }[] }>(
 			api,
 			serviceRole,
 			'webhook_route_event',
-			{ event_id: recorded.id },
+			{ event_id: recorded.id, payload: JSON.parse(body) },
 		);
 	}
 

@@ -1140,10 +1140,12 @@ describe('ig-webhook', () => {
 	let seller: Seller;
 	let showId: string;
 	let mediaId: string;
+	let instagramAccountId: string;
 
 	beforeAll(async () => {
 		seller = await newSeller();
 		const [instagram] = await connect(seller, 'instagram');
+		instagramAccountId = instagram.external_account_id;
 		mediaId = simulator.startInstagramLive({}).id;
 		showId = await runningShow(seller, 'instagram', instagram.id, mediaId);
 	});
@@ -1232,15 +1234,80 @@ describe('ig-webhook', () => {
 		);
 	});
 
-	it('answers oversized bodies 413 and malformed JSON 400, storing neither', async () => {
+	it('answers oversized bodies 413, storing nothing, and malformed JSON 400, kept as failed', async () => {
 		const before = await deliveries();
 		const huge = 'x'.repeat(1024 * 1024 + 1);
 		expect((await deliver(huge, signed(huge))).status).toBe(413);
-		const malformed = '{"object": "instagram", "entry": [';
+		expect(await deliveries()).toBe(before);
+		const malformed = `{"object": "instagram", "entry": [${randomUUID()}`;
 		const answer = await deliver(malformed, signed(malformed));
 		expect(answer.status).toBe(400);
 		expect(await answer.json()).toMatchObject({ error: 'invalid_json' });
-		expect(await deliveries()).toBe(before);
+		const { rows } = await db.query(
+			`select status, convert_from(raw_bytes, 'UTF8') as raw, payload from public.webhook_events where received_at > now() - interval '1 minute' and status = 'failed'`,
+		);
+		expect(rows).toContainEqual({ status: 'failed', raw: malformed, payload: null });
+	});
+
+	it('keeps every good comment of a delivery beside a bad one, answers 200, and stores a replay once', async () => {
+		const change = (id: string, text: string, user: string) => ({
+			field: 'live_comments',
+			value: { id, text, from: { id: user, username: user }, media: { id: mediaId } },
+		});
+		const stamp = Date.now();
+		// JSON.stringify writes U+0000 as the escape \u0000, as Meta would.
+		const body = JSON.stringify({
+			object: 'instagram',
+			entry: [
+				{
+					id: instagramAccountId,
+					time: Math.floor(stamp / 1000),
+					changes: [
+						change(`nul-${stamp}`, 'sold 14\u0000 please', 'nul.viewer'),
+						change(`good-${stamp}`, 'sold 15', 'good.viewer'),
+						change(`huge-${stamp}`, `sold 16 ${'x'.repeat(10_000)}`, 'huge.viewer'),
+						change(`broken-${stamp}`, 'sold 17 \uD800', 'broken.viewer'),
+					],
+				},
+			],
+		});
+		expect(body).toContain('\\u0000');
+		const answer = await deliver(body, signed(body));
+		expect(answer.status).toBe(200);
+		expect(await answer.json()).toMatchObject({
+			status: 'processed',
+			results: [
+				{ outcome: 'processed' },
+				{ outcome: 'processed' },
+				{ outcome: 'ignored', reason: 'invalid_comment' },
+				{ outcome: 'processed' },
+			],
+		});
+		const claims = await claimsOf(showId);
+		expect(
+			claims
+				.filter((claim) =>
+					['nul.viewer', 'good.viewer', 'broken.viewer'].includes(claim.user_handle!),
+				)
+				.map(({ item_number, status }) => ({ item_number, status })),
+		).toEqual([
+			{ item_number: '14', status: 'winner' },
+			{ item_number: '15', status: 'winner' },
+			{ item_number: '17', status: 'winner' },
+		]);
+		const { rows: texts } = await db.query(
+			`select raw_text from public.comments where show_id = $1 and comment_id = $2`,
+			[showId, `nul-${stamp}`],
+		);
+		expect(texts).toEqual([{ raw_text: 'sold 14 please' }]);
+
+		const replay = await deliver(body, signed(body));
+		expect(await replay.json()).toMatchObject({ status: 'duplicate' });
+		const { rows } = await db.query(
+			`select status, deliveries, convert_from(raw_bytes, 'UTF8') = $1 as same_bytes from public.webhook_events where body_sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex')`,
+			[body],
+		);
+		expect(rows).toEqual([{ status: 'processed', deliveries: 2, same_bytes: true }]);
 	});
 
 	it('takes replayed and out-of-order deliveries without double counting', async () => {
@@ -1265,13 +1332,11 @@ describe('ig-webhook', () => {
 			.webhookDeliveries()
 			.filter((delivery) => delivery.body.includes('replay.') && delivery.status === 200).length;
 		expect(answered).toBeGreaterThanOrEqual(7);
-		const { rows } = await db.query<{ status: string; count: string }>(
-			`select status, count(*) from public.webhook_events where raw_body like '%replay.%' group by status order by status`,
+		// One event per distinct body; its redeliveries counted on it, not stored again.
+		const { rows } = await db.query<{ status: string; events: string; deliveries: string }>(
+			`select status, count(*) as events, sum(deliveries) as deliveries from public.webhook_events where convert_from(raw_bytes, 'UTF8') like '%replay.%' group by status`,
 		);
-		expect(rows).toEqual([
-			{ status: 'duplicate', count: String(answered - 3) },
-			{ status: 'processed', count: '3' },
-		]);
+		expect(rows).toEqual([{ status: 'processed', events: '3', deliveries: String(answered) }]);
 		const { rows: stored } = await db.query<{ count: string }>(
 			`select count(*) from public.comments where show_id = $1 and user_handle like 'replay.%'`,
 			[showId],
