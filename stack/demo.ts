@@ -4,6 +4,7 @@
 // and fb-poll, on its 2-second schedule, brings the simulated viewers' comments to the engine.
 // Local only; it never runs against a hosted project.
 import type { SupabaseClient } from '@supabase/supabase-js';
+import { createHash, randomBytes } from 'node:crypto';
 import { apiClient, rpc } from './api-client.ts';
 import type { StackConfig } from './config.ts';
 import { startSimulatorDemo } from './meta-simulator/demo.ts';
@@ -41,10 +42,13 @@ async function connectDemoPage(
 	consoleUrl: string,
 	simulator: MetaSimulator,
 ): Promise<string> {
+	// The demo plays the browser: it keeps the sign-in's nonce as the console's cookie would.
+	const browserNonce = randomBytes(32).toString('base64url');
 	const { url } = await invoke<{ url: string }>(seller, 'meta-oauth/start', {
 		workspace_id: workspaceId,
 		platform: 'facebook',
 		return_to: `${consoleUrl}/connections`,
+		browser_binding: createHash('sha256').update(browserNonce).digest('base64url'),
 	});
 	const dialog = new URL(url);
 	const consent = new URLSearchParams(dialog.searchParams);
@@ -56,11 +60,16 @@ async function connectDemoPage(
 	});
 	const callback = await fetch(confirmed.headers.get('location') ?? '', { redirect: 'manual' });
 	const back = new URL(callback.headers.get('location') ?? '', consoleUrl);
-	const pendingId = back.searchParams.get('pending');
-	if (!pendingId)
+	const code = back.searchParams.get('code');
+	if (!code)
 		throw new Error(
 			`demo: Meta sign-in did not complete: ${back.searchParams.get('message') ?? callback.status}`,
 		);
+	const { pending_id: pendingId } = await invoke<{ pending_id: string }>(
+		seller,
+		'meta-oauth/complete',
+		{ code, state: back.searchParams.get('state'), browser_nonce: browserNonce },
+	);
 	const { connections } = await invoke<{ connections: { id: string }[] }>(
 		seller,
 		'meta-oauth/connect',
@@ -110,7 +119,14 @@ export async function startDemo(
 			quantity: index % 5 === 0 ? 3 : 1,
 		})),
 	});
-	await rpc(seller, 'activate_show', { show_id: show.id, live_id: onAir.facebookLive.id });
+	// As the console does: the live, picked from what Meta says the Page is broadcasting (which
+	// records Meta's confirmation that it is the Page's), is what activation binds.
+	const { lives } = await invoke<{ lives: { live_id: string }[] }>(seller, 'meta-lives', {
+		connection_id: connectionId,
+	});
+	const live = lives.find((candidate) => candidate.live_id === onAir.facebookLive.id);
+	if (!live) throw new Error('demo: Meta does not list the demo Page’s live video');
+	await rpc(seller, 'activate_show', { show_id: show.id, live_id: live.live_id });
 	log(
 		`demo: log in as ${demoSeller.email} / ${demoSeller.password}; "Demo Boutique" is live on the Meta simulator and its viewers are commenting`,
 	);

@@ -45,7 +45,7 @@ async function liveShow(
 		name: 'Bench',
 	});
 	await rpc(seller, 'add_show_items', { show_id: show.id, items: [items] });
-	return rpc(seller, 'activate_show', { show_id: show.id, live_id: `bench-${randomUUID()}` });
+	return rpc(seller, 'activate_show', { show_id: show.id });
 }
 
 function percentile(sorted: number[], fraction: number): number {

@@ -138,13 +138,18 @@ describe('tenant isolation', () => {
 			),
 		).rejects.toMatchObject({ code: '42501' });
 		expect(
-			await queryAs(
+			await queryAs(api, mine, 'delete from public.social_connections where id = $1 returning id', [
+				connectionId,
+			]),
+		).toEqual([]);
+		await expect(
+			queryAs(
 				api,
 				mine,
 				'update public.social_connections set status = $2 where id = $1 returning id',
 				[connectionId, 'revoked'],
 			),
-		).toEqual([]);
+		).rejects.toMatchObject({ code: '42501' });
 		await expect(
 			queryAs(
 				api,

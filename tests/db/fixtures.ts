@@ -2,7 +2,7 @@
 // operator would.
 import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { asUser, rpc, serviceRole, type TestUser } from '../support/db.ts';
+import { asUser, queryAs, rpc, serviceRole, type TestUser } from '../support/db.ts';
 
 export interface ShowRow {
 	id: string;
@@ -59,20 +59,56 @@ export interface LiveShow {
 }
 
 /**
- * A show of the operator's workspace with the given items (add_show_items syntax), activated on
- * a fresh live id unless `draft`.
+ * A connection of the workspace to a Meta account and a live Meta confirmed as that account's,
+ * written as the OAuth and meta-lives functions write them (service role).
+ */
+export async function ownedLive(
+	db: pg.Pool,
+	workspaceId: string,
+	options: { platform?: 'facebook' | 'instagram'; account?: string; displayName?: string } = {},
+): Promise<{ connectionId: string; liveId: string; account: string }> {
+	const account = options.account ?? `account_${randomUUID().replaceAll('-', '')}`;
+	const [connection] = await queryAs<{ id: string }>(
+		db,
+		serviceRole,
+		`insert into public.social_connections (workspace_id, platform, external_account_id, display_name)
+		values ($1, $2, $3, $4)
+		on conflict (workspace_id, platform, external_account_id) do update set status = 'active'
+		returning id`,
+		[workspaceId, options.platform ?? 'facebook', account, options.displayName ?? account],
+	);
+	const liveId = `live_${randomUUID().replaceAll('-', '')}`;
+	await rpc(db, serviceRole, 'meta_confirm_lives', {
+		connection_id: connection.id,
+		live_ids: `{${liveId}}`,
+	});
+	return { connectionId: connection.id, liveId, account };
+}
+
+/**
+ * A show of the operator's workspace with the given items (add_show_items syntax), activated
+ * unless `draft`: on a live its own connection owns when `owned`, else as a rehearsal.
  */
 export async function createShow(
 	db: pg.Pool,
 	operator: TestUser,
 	items: unknown[],
-	options: { draft?: boolean; platform?: 'facebook' | 'instagram'; workspaceId?: string } = {},
+	options: {
+		draft?: boolean;
+		owned?: boolean;
+		platform?: 'facebook' | 'instagram';
+		workspaceId?: string;
+	} = {},
 ): Promise<LiveShow> {
 	const actor = asUser(operator);
+	const workspaceId = options.workspaceId ?? operator.workspaceId;
+	const platform = options.platform ?? 'facebook';
+	const live = options.owned ? await ownedLive(db, workspaceId, { platform }) : null;
 	let show = await rpc<ShowRow>(db, actor, 'create_show', {
-		workspace_id: options.workspaceId ?? operator.workspaceId,
-		platform: options.platform ?? 'facebook',
+		workspace_id: workspaceId,
+		platform,
 		name: 'Test show',
+		connection_id: live?.connectionId ?? null,
 	});
 	const added = await rpc<{ added: ItemRow[] }>(db, actor, 'add_show_items', {
 		show_id: show.id,
@@ -81,7 +117,7 @@ export async function createShow(
 	if (!options.draft)
 		show = await rpc<ShowRow>(db, actor, 'activate_show', {
 			show_id: show.id,
-			live_id: `live-${randomUUID()}`,
+			live_id: live?.liveId ?? null,
 		});
 	return { show, items: new Map(added.added.map((item) => [item.item_number, item.id])) };
 }

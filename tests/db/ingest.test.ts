@@ -420,6 +420,29 @@ describe('batches', () => {
 		}
 	});
 
+	it('ingests every good comment of a batch and answers a bad one ignored with its reason', async () => {
+		const { show, items } = await createShow(api, operator, ['1', '2']);
+		const results = await ingestBatch(api, [
+			commentOn(show, 'ann', 'sold 1'),
+			commentOn(show, 'bob', `sold 2 ${'x'.repeat(10_000)}`),
+			commentOn(show, 'cat', 'sold 2', { show_id: 'not-a-uuid' }),
+			commentOn(show, 'dan', 'sold 2', { created_at: 'yesterday-ish' }),
+			commentOn(show, 'eve', 'sold 2'),
+		]);
+		expect(results.map(({ outcome, reason }) => ({ outcome, reason }))).toEqual([
+			{ outcome: 'processed', reason: null },
+			{ outcome: 'ignored', reason: 'invalid_comment' },
+			{ outcome: 'ignored', reason: 'invalid_comment' },
+			{ outcome: 'ignored', reason: 'invalid_comment' },
+			{ outcome: 'processed', reason: null },
+		]);
+		expect(results[1]).toMatchObject({
+			error: { code: '22023', message: 'comment.text is 10007 characters long; at most 10000' },
+		});
+		expect(await winnersOf(owner, items.get('1')!)).toEqual(['ann']);
+		expect(await winnersOf(owner, items.get('2')!)).toEqual(['eve']);
+	});
+
 	it('refuses anything but an array', async () => {
 		await expect(
 			rpc(api, serviceRole, 'ingest_comments', { comments: { not: 'an array' } }),

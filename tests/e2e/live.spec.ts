@@ -82,8 +82,10 @@ async function liveShow(
 		name,
 	});
 	await rpc(operator, 'add_show_items', { show_id: show.id, items });
-	const liveId = `live-${randomUUID()}`;
-	await rpc(operator, 'activate_show', { show_id: show.id, live_id: liveId });
+	// A rehearsal (no connection): the engine's comments are fed below as the connectors would.
+	const { live_id: liveId } = await rpc<{ live_id: string }>(operator, 'activate_show', {
+		show_id: show.id,
+	});
 	return { showId: show.id, liveId };
 }
 

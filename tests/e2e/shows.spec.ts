@@ -4,7 +4,7 @@
 import { type Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -145,15 +145,13 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 	await expect(page.getByRole('heading', { name: /^Items 22$/ })).toBeVisible();
 	await screenshot(page, 'setup-desktop');
 
-	// Activate with a pasted Facebook address: straight to the live console.
-	const liveId = `10${randomInt(10 ** 12, 10 ** 13)}`;
-	await page
-		.getByLabel('Live video address or id')
-		.fill(`https://www.facebook.com/vintagevault/videos/${liveId}/`);
-	await page.getByRole('button', { name: 'Activate show' }).click();
+	// Without a connection the show is rehearsed: no live is asked for, straight to the live console.
+	await expect(page.getByLabel('Live video address or id')).toHaveCount(0);
+	await page.getByRole('button', { name: 'Start rehearsal' }).click();
 	await expect(page).toHaveURL(new RegExp(`/shows/${showId}/live$`));
+	const liveId = `rehearsal:${showId}`;
 
-	// Comments claim through the engine as they would from Facebook.
+	// Comments claim through the engine as the connectors would bring them.
 	const service = client(env('SUPABASE_SERVICE_ROLE_KEY'));
 	const show = { id: showId, liveId };
 	for (const [handle, text, displayName] of [
@@ -329,10 +327,10 @@ test('a show of 500 items and 5,000 claims opens its summary in under a second a
 	expect(
 		(await seller.rpc('add_show_items', { show_id: showId, items: ['1-500'] })).error,
 	).toBeNull();
-	const liveId = `20${randomInt(10 ** 12, 10 ** 13)}`;
-	expect(
-		(await seller.rpc('activate_show', { show_id: showId, live_id: liveId })).error,
-	).toBeNull();
+	// A rehearsal (no connection): its comments are fed below as the connectors would.
+	const activated = await seller.rpc('activate_show', { show_id: showId });
+	expect(activated.error).toBeNull();
+	const liveId: string = activated.data.live_id;
 
 	// 1,000 viewers claim 5 items each: every item gets a winner and nine on its waitlist.
 	const service = client(env('SUPABASE_SERVICE_ROLE_KEY'));

@@ -2,7 +2,7 @@
 // Meta simulator: OAuth through the simulator's dialog, live discovery, Facebook polling into
 // claims (back-off, recovery, restarts, stop), the Instagram webhook, and the dev harness.
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,15 +176,20 @@ async function newSeller(): Promise<Seller> {
 	};
 }
 
-/** The browser's part of the sign-in: Meta's dialog, "Continue as …", and the redirects back. */
-async function signInThroughDialog(
+/** A browser's sign-in nonce (the console keeps it in an HttpOnly cookie) and what the state carries. */
+const browserNonce = () => randomBytes(32).toString('base64url');
+const bindingOf = (nonce: string) => createHash('sha256').update(nonce).digest('base64url');
+
+/** The browser's part of the sign-in: Meta's dialog, "Continue as …", and the callback's redirect. */
+async function throughDialog(
 	seller: Seller,
 	platform: 'facebook' | 'instagram',
-	decision = 'continue',
+	decision: string,
+	nonce: string,
 ): Promise<URL> {
 	const started = await call<{ url: string }>('meta-oauth/start', {
 		token: seller.token,
-		body: { workspace_id: seller.workspaceId, platform },
+		body: { workspace_id: seller.workspaceId, platform, browser_binding: bindingOf(nonce) },
 		headers: { origin: CONSOLE },
 	});
 	expect(started.status, JSON.stringify(started.body)).toBe(200);
@@ -203,6 +208,29 @@ async function signInThroughDialog(
 	const back = await fetch(callback, { redirect: 'manual' });
 	expect(back.status, await back.clone().text()).toBe(303);
 	return new URL(back.headers.get('location')!);
+}
+
+/** The sign-in, completed as the console completes it: the console address with ?pending= (or ?error=). */
+async function signInThroughDialog(
+	seller: Seller,
+	platform: 'facebook' | 'instagram',
+	decision = 'continue',
+): Promise<URL> {
+	const nonce = browserNonce();
+	const back = await throughDialog(seller, platform, decision, nonce);
+	if (!back.searchParams.has('code')) return back;
+	const completed = await call<{ pending_id: string }>('meta-oauth/complete', {
+		token: seller.token,
+		body: {
+			code: back.searchParams.get('code'),
+			state: back.searchParams.get('state'),
+			browser_nonce: nonce,
+		},
+	});
+	expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+	back.search = '';
+	back.searchParams.set('pending', completed.body.pending_id);
+	return back;
 }
 
 /** Signs in and connects every account the sign-in offered; returns the function's answer. */
@@ -275,6 +303,12 @@ async function runningShow(
 	if (error) throw error;
 	const items = await seller.client.rpc('add_show_items', { show_id: show.id, items: ['1-30'] });
 	if (items.error) throw items.error;
+	// The console's path: Meta confirms the live is the connection's (meta-lives), then it binds.
+	const checked = await call('meta-lives', {
+		token: seller.token,
+		body: { connection_id: connectionId, reference: liveId },
+	});
+	expect(checked.status, JSON.stringify(checked.body)).toBe(200);
 	const activated = await seller.client.rpc('activate_show', { show_id: show.id, live_id: liveId });
 	if (activated.error) throw activated.error;
 	return show.id;
@@ -573,7 +607,11 @@ describe('meta-oauth', () => {
 		const seller = await newSeller();
 		const offList = await call('meta-oauth/start', {
 			token: seller.token,
-			body: { workspace_id: seller.workspaceId, platform: 'facebook' },
+			body: {
+				workspace_id: seller.workspaceId,
+				platform: 'facebook',
+				browser_binding: bindingOf(browserNonce()),
+			},
 			headers: { origin: 'https://evil.example' },
 		});
 		expect(offList).toMatchObject({ status: 400, body: { error: 'return_not_allowed' } });
@@ -584,14 +622,22 @@ describe('meta-oauth', () => {
 		expect(noUser.status).toBe(401);
 		const otherWorkspace = await call('meta-oauth/start', {
 			token: seller.token,
-			body: { workspace_id: randomUUID(), platform: 'facebook' },
+			body: {
+				workspace_id: randomUUID(),
+				platform: 'facebook',
+				browser_binding: bindingOf(browserNonce()),
+			},
 			headers: { origin: CONSOLE },
 		});
 		expect(otherWorkspace.status).toBe(404);
 
 		const started = await call<{ url: string }>('meta-oauth/start', {
 			token: seller.token,
-			body: { workspace_id: seller.workspaceId, platform: 'facebook' },
+			body: {
+				workspace_id: seller.workspaceId,
+				platform: 'facebook',
+				browser_binding: bindingOf(browserNonce()),
+			},
 			headers: { origin: CONSOLE },
 		});
 		const state = new URL(started.body.url).searchParams.get('state')!;
@@ -634,6 +680,35 @@ describe('meta-oauth', () => {
 		expect(unoffered).toMatchObject({
 			status: 400,
 			body: { message: 'facebook account 123456 was not offered by this sign-in' },
+		});
+	});
+
+	it('completes a sign-in only for the user and browser that started it, and only once', async () => {
+		const seller = await newSeller();
+		const nonce = browserNonce();
+		const back = await throughDialog(seller, 'facebook', 'continue', nonce);
+		// Meta's answer goes back to the console, which exchanges it; the callback exchanges nothing.
+		expect(back.searchParams.get('pending')).toBeNull();
+		const answer = { code: back.searchParams.get('code'), state: back.searchParams.get('state') };
+		const complete = (token: string, browser: string) =>
+			call<{ pending_id: string }>('meta-oauth/complete', {
+				token,
+				body: { ...answer, browser_nonce: browser },
+			});
+		// A victim lured into completing the attacker's sign-in: another user, another browser.
+		const victim = await newSeller();
+		expect(await complete(victim.token, browserNonce())).toMatchObject({
+			status: 403,
+			body: { error: 'sign_in_not_yours' },
+		});
+		expect(await complete(victim.token, nonce)).toMatchObject({ status: 403 });
+		expect(await complete(seller.token, browserNonce())).toMatchObject({ status: 403 });
+		const completed = await complete(seller.token, nonce);
+		expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+		expect(completed.body.pending_id).toMatch(/^[0-9a-f-]{36}$/);
+		expect(await complete(seller.token, nonce)).toMatchObject({
+			status: 409,
+			body: { message: expect.stringMatching(/already completed/) },
 		});
 	});
 
@@ -1065,10 +1140,12 @@ describe('ig-webhook', () => {
 	let seller: Seller;
 	let showId: string;
 	let mediaId: string;
+	let instagramAccountId: string;
 
 	beforeAll(async () => {
 		seller = await newSeller();
 		const [instagram] = await connect(seller, 'instagram');
+		instagramAccountId = instagram.external_account_id;
 		mediaId = simulator.startInstagramLive({}).id;
 		showId = await runningShow(seller, 'instagram', instagram.id, mediaId);
 	});
@@ -1157,15 +1234,81 @@ describe('ig-webhook', () => {
 		);
 	});
 
-	it('answers oversized bodies 413 and malformed JSON 400, storing neither', async () => {
-		const before = await deliveries();
-		const huge = 'x'.repeat(1024 * 1024 + 1);
-		expect((await deliver(huge, signed(huge))).status).toBe(413);
-		const malformed = '{"object": "instagram", "entry": [';
+	it('answers oversized bodies 413, storing nothing, and malformed JSON 400, kept as failed', async () => {
+		const malformed = `{"object": "instagram", "entry": [${randomUUID()}`;
 		const answer = await deliver(malformed, signed(malformed));
 		expect(answer.status).toBe(400);
 		expect(await answer.json()).toMatchObject({ error: 'invalid_json' });
+		const { rows } = await db.query(
+			`select status, convert_from(raw_bytes, 'UTF8') as raw, payload from public.webhook_events where received_at > now() - interval '1 minute' and status = 'failed'`,
+		);
+		expect(rows).toContainEqual({ status: 'failed', raw: malformed, payload: null });
+		// Last: the gateway answers 413 before reading the rest, which ends the connection.
+		const before = await deliveries();
+		const huge = 'x'.repeat(1024 * 1024 + 1);
+		expect((await deliver(huge, signed(huge))).status).toBe(413);
 		expect(await deliveries()).toBe(before);
+	});
+
+	it('keeps every good comment of a delivery beside a bad one, answers 200, and stores a replay once', async () => {
+		const change = (id: string, text: string, user: string) => ({
+			field: 'live_comments',
+			value: { id, text, from: { id: user, username: user }, media: { id: mediaId } },
+		});
+		const stamp = Date.now();
+		// JSON.stringify writes U+0000 as the escape \u0000, as Meta would.
+		const body = JSON.stringify({
+			object: 'instagram',
+			entry: [
+				{
+					id: instagramAccountId,
+					time: Math.floor(stamp / 1000),
+					changes: [
+						change(`nul-${stamp}`, 'sold 14\u0000 please', 'nul.viewer'),
+						change(`good-${stamp}`, 'sold 15', 'good.viewer'),
+						change(`huge-${stamp}`, `sold 16 ${'x'.repeat(10_000)}`, 'huge.viewer'),
+						change(`broken-${stamp}`, 'sold 17 \uD800', 'broken.viewer'),
+					],
+				},
+			],
+		});
+		expect(body).toContain('\\u0000');
+		const answer = await deliver(body, signed(body));
+		expect(answer.status).toBe(200);
+		expect(await answer.json()).toMatchObject({
+			status: 'processed',
+			results: [
+				{ outcome: 'processed' },
+				{ outcome: 'processed' },
+				{ outcome: 'ignored', reason: 'invalid_comment' },
+				{ outcome: 'processed' },
+			],
+		});
+		const claims = await claimsOf(showId);
+		expect(
+			claims
+				.filter((claim) =>
+					['nul.viewer', 'good.viewer', 'broken.viewer'].includes(claim.user_handle!),
+				)
+				.map(({ item_number, status }) => ({ item_number, status })),
+		).toEqual([
+			{ item_number: '14', status: 'winner' },
+			{ item_number: '15', status: 'winner' },
+			{ item_number: '17', status: 'winner' },
+		]);
+		const { rows: texts } = await db.query(
+			`select raw_text from public.comments where show_id = $1 and comment_id = $2`,
+			[showId, `nul-${stamp}`],
+		);
+		expect(texts).toEqual([{ raw_text: 'sold 14 please' }]);
+
+		const replay = await deliver(body, signed(body));
+		expect(await replay.json()).toMatchObject({ status: 'duplicate' });
+		const { rows } = await db.query(
+			`select status, deliveries, convert_from(raw_bytes, 'UTF8') = $1 as same_bytes from public.webhook_events where body_sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex')`,
+			[body],
+		);
+		expect(rows).toEqual([{ status: 'processed', deliveries: 2, same_bytes: true }]);
 	});
 
 	it('takes replayed and out-of-order deliveries without double counting', async () => {
@@ -1190,13 +1333,11 @@ describe('ig-webhook', () => {
 			.webhookDeliveries()
 			.filter((delivery) => delivery.body.includes('replay.') && delivery.status === 200).length;
 		expect(answered).toBeGreaterThanOrEqual(7);
-		const { rows } = await db.query<{ status: string; count: string }>(
-			`select status, count(*) from public.webhook_events where raw_body like '%replay.%' group by status order by status`,
+		// One event per distinct body; its redeliveries counted on it, not stored again.
+		const { rows } = await db.query<{ status: string; events: string; deliveries: string }>(
+			`select status, count(*) as events, sum(deliveries) as deliveries from public.webhook_events where convert_from(raw_bytes, 'UTF8') like '%replay.%' group by status`,
 		);
-		expect(rows).toEqual([
-			{ status: 'duplicate', count: String(answered - 3) },
-			{ status: 'processed', count: '3' },
-		]);
+		expect(rows).toEqual([{ status: 'processed', events: '3', deliveries: String(answered) }]);
 		const { rows: stored } = await db.query<{ count: string }>(
 			`select count(*) from public.comments where show_id = $1 and user_handle like 'replay.%'`,
 			[showId],
@@ -1300,6 +1441,47 @@ describe('dev-harness', () => {
 			(await call('dev-harness/emit-comment', { body: { show_id: showId, text: 'sold 6' } }))
 				.status,
 		).toBe(401);
+		simulator.endInstagramLive({ mediaId: media.id });
+	});
+
+	it('signs deliveries only for the caller’s own show’s live and account', async () => {
+		const seller = await newSeller();
+		const [instagram] = await connect(seller, 'instagram');
+		const media = simulator.startInstagramLive({});
+		const showId = await runningShow(seller, 'instagram', instagram.id, media.id);
+		// Another workspace's own Instagram show, rehearsed without a connection.
+		const stranger = await newSeller();
+		const { data: theirs } = await stranger.client.rpc('create_show', {
+			workspace_id: stranger.workspaceId,
+			platform: 'instagram',
+		});
+		expect((await stranger.client.rpc('activate_show', { show_id: theirs.id })).error).toBeNull();
+
+		const forged = await call('dev-harness/emit-ig-webhook', {
+			token: stranger.token,
+			body: {
+				show_id: theirs.id,
+				media_id: media.id,
+				ig_user_id: instagram.external_account_id,
+				comments: [{ text: 'sold 1', username: 'forger' }],
+			},
+		});
+		expect(forged).toMatchObject({ status: 400, body: { error: 'invalid_parameter' } });
+		const unconnected = await call('dev-harness/emit-ig-webhook', {
+			token: stranger.token,
+			body: { show_id: theirs.id, comments: [{ text: 'sold 1', username: 'forger' }] },
+		});
+		expect(unconnected).toMatchObject({ status: 409, body: { error: 'no_connection' } });
+		const asService = await call('dev-harness/emit-ig-webhook', {
+			token: stack.env.SUPABASE_SERVICE_ROLE_KEY,
+			body: {
+				media_id: media.id,
+				ig_user_id: instagram.external_account_id,
+				comments: [{ text: 'sold 1', username: 'forger' }],
+			},
+		});
+		expect(asService.status).toBe(400);
+		expect(await claimsOf(showId)).toEqual([]);
 		simulator.endInstagramLive({ mediaId: media.id });
 	});
 });

@@ -51,6 +51,7 @@ describe('pendingSignInSchema', () => {
 					display_name: 'Demo Boutique',
 					connection_id: null,
 					connection_status: null,
+					connected_elsewhere: false,
 				},
 			],
 		};

@@ -2,17 +2,21 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+	browserBinding,
+	browserMatches,
 	signState,
 	STATE_LIFETIME_SECONDS,
 	verifyState,
 } from '../../supabase/functions/_shared/oauth-state.ts';
 
 const key = new Uint8Array(randomBytes(32));
+const browserNonce = randomBytes(32).toString('base64url');
 const binding = {
 	userId: '2f0c8a4e-8f6b-4b0e-9c44-0a4c0d7c1b11',
 	workspaceId: '7d6c5b4a-3f2e-4d1c-8b0a-998877665544',
 	platform: 'facebook' as const,
 	returnTo: 'http://127.0.0.1:5173/connections',
+	browserBinding: await browserBinding(browserNonce),
 };
 
 describe('OAuth state', () => {
@@ -23,6 +27,14 @@ describe('OAuth state', () => {
 		const verified = await verifyState(state, key, now + (STATE_LIFETIME_SECONDS - 1) * 1000);
 		expect(verified).toMatchObject({ ...binding, expiresAt: now / 1000 + STATE_LIFETIME_SECONDS });
 		expect(verified.nonce).toMatch(/^[A-Za-z0-9_-]{16}$/);
+	});
+
+	it('belongs to the browser holding its nonce, and to no other', async () => {
+		const state = await verifyState(await signState(binding, key), key);
+		expect(state.browserBinding).toMatch(/^[A-Za-z0-9_-]{43}$/);
+		expect(await browserMatches(state, browserNonce)).toBe(true);
+		for (const other of [randomBytes(32).toString('base64url'), '', state.browserBinding])
+			expect(await browserMatches(state, other), other).toBe(false);
 	});
 
 	it('is different every time, even for the same binding', async () => {

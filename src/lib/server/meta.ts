@@ -17,6 +17,8 @@ export const pendingSignInSchema = z.object({
 			display_name: z.string(),
 			connection_id: z.uuid().nullable(),
 			connection_status: z.enum(['active', 'expired', 'revoked']).nullable(),
+			/** Another workspace has this account connected too. */
+			connected_elsewhere: z.boolean(),
 		}),
 	),
 });
@@ -36,6 +38,7 @@ export type DetectedLive = z.infer<typeof liveSchema>;
 
 const answers = {
 	start: z.object({ url: z.url() }),
+	complete: z.object({ pending_id: z.uuid() }),
 	pending: pendingSignInSchema,
 	connect: z.object({
 		connections: z.array(socialConnectionSchema),
@@ -96,18 +99,41 @@ async function call<T>(
 	return parsed.data;
 }
 
-/** The address of Meta's sign-in dialog; Meta sends the browser back to `returnTo`. */
+/**
+ * The address of Meta's sign-in dialog; Meta sends the browser back to `returnTo`. The sign-in is
+ * bound to this browser by `browserBinding`, the SHA-256 of the nonce in its HttpOnly cookie.
+ */
 export async function startMetaSignIn(
 	supabase: SupabaseClient,
 	workspaceId: string,
 	platformName: 'facebook' | 'instagram',
 	returnTo: string,
+	browserBinding: string,
 ): Promise<string> {
 	const { url } = await call(supabase, 'meta-oauth/start', answers.start, {
 		method: 'POST',
-		body: { workspace_id: workspaceId, platform: platformName, return_to: returnTo },
+		body: {
+			workspace_id: workspaceId,
+			platform: platformName,
+			return_to: returnTo,
+			browser_binding: browserBinding,
+		},
 	});
 	return url;
+}
+
+/** Meta's answer, exchanged for the signed-in user in the browser that started; the pending id. */
+export async function completeMetaSignIn(
+	supabase: SupabaseClient,
+	code: string,
+	state: string,
+	browserNonce: string,
+): Promise<string> {
+	const { pending_id } = await call(supabase, 'meta-oauth/complete', answers.complete, {
+		method: 'POST',
+		body: { code, state, browser_nonce: browserNonce },
+	});
+	return pending_id;
 }
 
 export function pendingSignIn(supabase: SupabaseClient, pendingId: string): Promise<PendingSignIn> {

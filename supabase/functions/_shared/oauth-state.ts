@@ -1,6 +1,9 @@
 // The OAuth `state` parameter: base64url(JSON) "." base64url(HMAC-SHA256), bound to the user and
-// workspace that started the flow, the platform asked for and where the browser returns, and
-// valid for a few minutes. Meta echoes it to the callback, which trusts nothing else.
+// workspace that started the flow, the browser they started it in (the SHA-256 of a nonce the
+// console keeps in an HttpOnly cookie), the platform asked for and where the browser returns, and
+// valid for a few minutes. Meta echoes it to the callback, which trusts nothing else; the sign-in
+// completes only for that user in that browser, once (RFC 6749 10.12: "bind the value of the state
+// parameter to the user-agent's authenticated state").
 import { fromBase64Url, fromUtf8, toBase64Url, utf8, type Bytes } from './bytes.ts';
 import { hmacSha256, timingSafeEqual } from './signatures.ts';
 
@@ -12,6 +15,8 @@ export interface OAuthState {
 	platform: 'facebook' | 'instagram';
 	/** The console page the callback redirects to (its origin checked against the allow-list). */
 	returnTo: string;
+	/** base64url(SHA-256) of the browser's nonce (see browserBinding). */
+	browserBinding: string;
 	/** Unix seconds. */
 	expiresAt: number;
 	nonce: string;
@@ -48,4 +53,19 @@ export async function verifyState(
 	if (!(parsed.expiresAt * 1000 > now))
 		throw new OAuthStateError('the sign-in took too long and its state has expired; start again');
 	return parsed;
+}
+
+const BROWSER_NONCE = /^[A-Za-z0-9_-]{43}$/;
+
+/** What the state carries for a browser's nonce (32 random bytes, base64url): its SHA-256. */
+export async function browserBinding(browserNonce: string): Promise<string> {
+	return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(browserNonce))));
+}
+
+/** Whether the browser completing the sign-in holds the nonce the state was bound to. */
+export async function browserMatches(state: OAuthState, browserNonce: string): Promise<boolean> {
+	if (!BROWSER_NONCE.test(browserNonce)) return false;
+	const expected = fromBase64Url(state.browserBinding);
+	const given = fromBase64Url(await browserBinding(browserNonce));
+	return expected !== undefined && given !== undefined && timingSafeEqual(expected, given);
 }

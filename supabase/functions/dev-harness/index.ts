@@ -2,9 +2,11 @@
 // The caller is the service role, or a member of the show's workspace (their JWT).
 //   POST emit-comment    {show_id, text, user_id?, user_handle?, created_at?}
 //        → the engine's result for one comment on the show's platform and live
-//   POST emit-ig-webhook {show_id | media_id + ig_user_id, comments: [{text, user_id?, username?, comment_id?}]}
+//   POST emit-ig-webhook {show_id, comments: [{text, user_id?, username?, comment_id?}]}
 //        → POSTs a live_comments delivery, signed with the app secret exactly as Meta signs it, to
-//          ig-webhook; answers {status, body, payload}
+//          ig-webhook; answers {status, body, payload}. The media and the Instagram account are the
+//          show's live and its connection's account, never the caller's: a signed delivery for any
+//          other would let one workspace put comments into another's live.
 //   POST bulk-comments   {show_id, comments: [{text, user_id?, user_handle?, delay_ms?}]}
 //        → emits them one by one, waiting delay_ms before each; {results, elapsed_ms}
 import { config } from '../_shared/config.ts';
@@ -154,36 +156,38 @@ async function bulkComments(req: Request): Promise<Response> {
 	return json({ results, elapsed_ms: Math.round(performance.now() - started) });
 }
 
-/** The Instagram account a show listens to: its connection's external account id. */
-async function instagramAccountOf(show: Show): Promise<string | undefined> {
-	if (!show.connection_id) return undefined;
-	const { data } = await serviceClient()
+/** The Instagram account a show listens to: its active connection's external account id. */
+async function instagramAccountOf(show: Show): Promise<string> {
+	const noConnection = new HttpError(
+		409,
+		'no_connection',
+		'the show has no active Instagram connection: Meta would deliver nothing for it',
+	);
+	if (!show.connection_id) throw noConnection;
+	const { data, error } = await serviceClient()
 		.from('social_connections')
-		.select('external_account_id')
+		.select('external_account_id, status')
 		.eq('id', show.connection_id)
-		.maybeSingle<{ external_account_id: string }>();
-	return data?.external_account_id;
+		.maybeSingle<{ external_account_id: string; status: string }>();
+	if (error)
+		throw new HttpError(500, 'database_error', `reading the connection failed: ${error.message}`);
+	if (data?.status !== 'active') throw noConnection;
+	return data.external_account_id;
 }
 
 async function emitInstagramWebhook(req: Request): Promise<Response> {
 	const body = await readJsonObject(req);
-	let mediaId = text(body.media_id, 'media_id', { optional: true, max: 64 });
-	let igUserId = text(body.ig_user_id, 'ig_user_id', { optional: true, max: 64 });
-	if (body.show_id !== undefined) {
-		const show = await showFor(req, uuidParam(body.show_id, 'show_id'));
-		if (show.platform !== 'instagram')
-			throw new HttpError(409, 'not_instagram', 'the show is not an Instagram show');
-		mediaId ??= show.live_id!;
-		igUserId ??= await instagramAccountOf(show);
-	} else if (!(await isServiceRole(req))) {
+	if (body.media_id !== undefined || body.ig_user_id !== undefined)
 		throw new HttpError(
 			400,
 			'invalid_parameter',
-			'give show_id (members may emit only into their own shows)',
+			'media_id and ig_user_id come from the show and its connection; give show_id only',
 		);
-	}
-	if (!mediaId || !igUserId)
-		throw new HttpError(400, 'invalid_parameter', 'give show_id, or media_id and ig_user_id');
+	const show = await showFor(req, uuidParam(body.show_id, 'show_id'));
+	if (show.platform !== 'instagram')
+		throw new HttpError(409, 'not_instagram', 'the show is not an Instagram show');
+	const mediaId = show.live_id!;
+	const igUserId = await instagramAccountOf(show);
 	if (!Array.isArray(body.comments) || body.comments.length === 0 || body.comments.length > 100) {
 		throw new HttpError(400, 'invalid_parameter', 'comments must list 1 to 100 comments');
 	}

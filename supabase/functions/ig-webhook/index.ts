@@ -2,12 +2,16 @@
 // (field live_comments). verify_jwt is off: Meta signs its requests instead.
 //   GET  ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=… → 200 with the challenge, else 403
 //   POST a delivery: over 1 MB → 413; X-Hub-Signature-256 missing or wrong → 401 (nothing stored);
-//        not JSON → 400; else stored raw in public.webhook_events and routed to the running show of
-//        each live media (public.ig_route_webhook_event) → 200 {id, status, results}. A routing
-//        failure answers 500 so that Meta delivers again (the engine makes that harmless).
-import { toHex } from '../_shared/bytes.ts';
+//        else its bytes are stored in public.webhook_events first (an identical redelivery is
+//        counted there, not stored again, and answered 200 duplicate); not a JSON object → 400
+//        (kept as failed); else routed, with text PostgreSQL cannot hold replaced, to the running
+//        show of each live media (public.webhook_route_event) → 200 {id, status, results}, a
+//        comment the engine refuses ignored with its reason beside the others. A routing failure
+//        answers 500 so that Meta delivers again (the engine makes that harmless).
+import { toBase64 } from '../_shared/bytes.ts';
 import { config } from '../_shared/config.ts';
 import { handle, HttpError, json, readBody } from '../_shared/http.ts';
+import { storableJson, storableText } from '../_shared/pg-text.ts';
 import { secretsEqual, verifyHubSignature } from '../_shared/signatures.ts';
 import { rpc, serviceClient } from '../_shared/supabase.ts';
 
@@ -28,6 +32,23 @@ async function verifySubscription(req: Request): Promise<Response> {
 	return new Response(challenge, { status: 200, headers: { 'Content-Type': 'text/plain' } });
 }
 
+/** The delivery as JSON, with text PostgreSQL cannot hold replaced; an HttpError 400 when it is not a JSON object. */
+function parseDelivery(body: Uint8Array): unknown {
+	try {
+		// Broken UTF-8 becomes U+FFFD rather than refusing every comment beside it.
+		const parsed: unknown = JSON.parse(new TextDecoder('utf-8').decode(body));
+		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+			throw new Error('the delivery must be a JSON object');
+		return storableJson(parsed);
+	} catch (error) {
+		throw new HttpError(
+			400,
+			'invalid_json',
+			`the delivery is not a JSON object: ${(error as Error).message}`,
+		);
+	}
+}
+
 async function receive(req: Request): Promise<Response> {
 	const { META_APP_SECRET } = config('META_APP_SECRET');
 	const body = await readBody(req, MAX_BODY_BYTES);
@@ -38,33 +59,20 @@ async function receive(req: Request): Promise<Response> {
 			'X-Hub-Signature-256 is missing or does not sign this body with the app secret',
 		);
 	}
-	let rawBody: string;
-	try {
-		rawBody = new TextDecoder('utf-8', { fatal: true }).decode(body);
-		const parsed: unknown = JSON.parse(rawBody);
-		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-			throw new Error('the delivery must be a JSON object');
-	} catch (error) {
-		throw new HttpError(
-			400,
-			'invalid_json',
-			`the delivery is not a JSON object: ${(error as Error).message}`,
-		);
-	}
+	// Stored as the bytes Meta signed before anything reads them, so nothing in them can lose the delivery.
 	const service = serviceClient();
-	const bodySha256 = toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', body)));
-	const recorded = await rpc<{ id: string; duplicate: boolean }>(service, 'webhook_event_record', {
+	const recorded = await rpc<{ id: string; duplicate: boolean }>(service, 'webhook_record_event', {
 		source: 'instagram',
-		raw_body: rawBody,
-		body_sha256: bodySha256,
+		raw_body_base64: toBase64(body),
 	});
 	if (recorded.duplicate) return json({ id: recorded.id, status: 'duplicate', results: [] });
 	try {
-		return json(await rpc(service, 'ig_route_webhook_event', { event_id: recorded.id }));
+		const payload = parseDelivery(body);
+		return json(await rpc(service, 'webhook_route_event', { event_id: recorded.id, payload }));
 	} catch (error) {
-		await rpc(service, 'webhook_event_failed', {
+		await rpc(service, 'webhook_fail_event', {
 			event_id: recorded.id,
-			error: (error as Error).message ?? String(error),
+			error: storableText((error as Error).message ?? String(error)),
 		});
 		throw error;
 	}

@@ -4,6 +4,9 @@
 //   GET meta-lives?connection_id=<uuid>&reference=<url or id> → {connection, live: Live}
 // (POST with the same fields as a JSON body works too.)
 // Live: {live_id, platform, title, status, is_live, started_at, viewers, permalink_url}
+// Every live answered here is recorded as confirmed for the connection (public.meta_confirm_lives):
+// Meta said, to the connection's own token, that it is the connection's account's. That record is
+// the only way a live id reaches a running show (activate_show checks it).
 import { GraphApiError } from '../_shared/graph.ts';
 import {
 	handle,
@@ -22,7 +25,7 @@ import {
 	recordTokenProblem,
 	type ConnectionCredentials,
 } from '../_shared/meta.ts';
-import { requireUser, requireWorkspaceRole, serviceClient } from '../_shared/supabase.ts';
+import { requireUser, requireWorkspaceRole, rpc, serviceClient } from '../_shared/supabase.ts';
 
 interface Live {
 	live_id: string;
@@ -130,19 +133,29 @@ async function referencedLive(
 					token,
 				)
 			).body;
-			if (video.from && video.from.id !== connection.external_account_id) throw notFound();
+			// A Page token may read other Pages' public videos: only the connection's Page's count.
+			if (video.from?.id !== connection.external_account_id) throw notFound();
 			return facebookLive(video);
 		}
 		const media = (
 			await graph.get<InstagramLiveMedia>(`/${parsed.liveId}`, { fields: INSTAGRAM_FIELDS }, token)
 		).body;
-		if (media.owner && media.owner.id !== connection.external_account_id) throw notFound();
+		if (media.owner?.id !== connection.external_account_id) throw notFound();
 		return instagramLive(media);
 	} catch (error) {
 		// Meta answers 100 (or 803) for an id that does not exist or that the token may not see.
 		if (error instanceof GraphApiError && error.kind === 'request') throw notFound();
 		throw error;
 	}
+}
+
+/** Records that Meta confirmed these lives as the connection's account's. */
+async function confirmLives(connection: ConnectionCredentials, lives: Live[]): Promise<void> {
+	if (lives.length === 0) return;
+	await rpc(serviceClient(), 'meta_confirm_lives', {
+		connection_id: connection.id,
+		live_ids: lives.map((live) => live.live_id),
+	});
 }
 
 Deno.serve(
@@ -169,12 +182,14 @@ Deno.serve(
 			external_account_id: connection.external_account_id,
 		};
 		try {
-			if (reference)
-				return json({
-					connection: summary,
-					live: await referencedLive(connection, token, reference),
-				});
-			return json({ connection: summary, lives: await currentLives(connection, token) });
+			if (reference) {
+				const live = await referencedLive(connection, token, reference);
+				await confirmLives(connection, [live]);
+				return json({ connection: summary, live });
+			}
+			const lives = await currentLives(connection, token);
+			await confirmLives(connection, lives);
+			return json({ connection: summary, lives });
 		} catch (error) {
 			if (!(error instanceof GraphApiError)) throw error;
 			await recordTokenProblem(serviceClient(), connection.id, error);

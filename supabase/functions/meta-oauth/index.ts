@@ -1,8 +1,12 @@
 // Meta sign-in and connection management (PRD Flow A). verify_jwt is off for this function
 // (Meta's browser redirect and server callbacks carry no Supabase JWT), so every action that acts
 // for a user verifies the user's JWT itself.
-//   POST start               {workspace_id, platform, return_to?}  → {url} of Meta's login dialog
-//   GET  callback            Meta's redirect → 303 to <console>/connections?pending=<id> (or ?error=)
+//   POST start               {workspace_id, platform, browser_binding, return_to?} → {url} of Meta's
+//                            login dialog; browser_binding is base64url(SHA-256) of a nonce the
+//                            console keeps in an HttpOnly cookie of the browser starting the sign-in
+//   GET  callback            Meta's redirect → 303 to <console>/connections?code=&state= (or ?error=)
+//   POST complete            {code, state, browser_nonce} → {pending_id}: only the user who started
+//                            the sign-in, in the browser that started it, and only once
 //   GET  pending?id=         the accounts that sign-in found (no tokens)
 //   POST connect             {pending_id, accounts: [{platform, external_account_id}]} → {connections, webhooks}
 //                            (Instagram: subscribes the linked Page to the app's webhooks)
@@ -34,6 +38,7 @@ import {
 	type ConnectionCredentials,
 } from '../_shared/meta.ts';
 import {
+	browserMatches,
 	signState,
 	verifyState,
 	OAuthStateError,
@@ -121,11 +126,23 @@ async function start(req: Request): Promise<Response> {
 	const body = await readJsonObject(req);
 	const workspaceId = uuidParam(body.workspace_id, 'workspace_id');
 	const platform = platformParam(body.platform);
+	if (typeof body.browser_binding !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(body.browser_binding))
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			'browser_binding must be the base64url SHA-256 of the nonce the browser keeps for this sign-in',
+		);
 	await requireWorkspaceRole(caller, workspaceId, 'admin');
 	const { origin, path } = returnTarget(req, body.return_to);
 	const { META_APP_ID, META_DIALOG_URL } = config('META_APP_ID', 'META_DIALOG_URL');
 	const state = await signState(
-		{ userId: caller.userId, workspaceId, platform, returnTo: `${origin}${path}` },
+		{
+			userId: caller.userId,
+			workspaceId,
+			platform,
+			returnTo: `${origin}${path}`,
+			browserBinding: body.browser_binding,
+		},
 		await stateKey(),
 	);
 	const url = new URL(META_DIALOG_URL);
@@ -271,21 +288,28 @@ function consoleRedirect(returnTo: string, params: Record<string, string>): Resp
 	});
 }
 
-async function callback(req: Request): Promise<Response> {
-	requireMethod(req, 'GET');
-	const params = new URL(req.url).searchParams;
-	let state: OAuthState;
+async function verifiedState(state: string): Promise<OAuthState> {
 	try {
-		state = await verifyState(params.get('state') ?? '', await stateKey());
+		return await verifyState(state, await stateKey());
 	} catch (error) {
 		if (!(error instanceof OAuthStateError)) throw error;
-		// Without a valid state there is nowhere trustworthy to send the browser.
 		throw new HttpError(
 			400,
 			'invalid_state',
 			`${error.message}. Start the connection again from the console.`,
 		);
 	}
+}
+
+/**
+ * Meta's redirect carries no session, so the callback only sends the browser back to the console
+ * with Meta's answer; the console completes the sign-in as its signed-in user (complete).
+ */
+async function callback(req: Request): Promise<Response> {
+	requireMethod(req, 'GET');
+	const params = new URL(req.url).searchParams;
+	// Without a valid state there is nowhere trustworthy to send the browser.
+	const state = await verifiedState(params.get('state') ?? '');
 	if (!allowedOrigin(new URL(state.returnTo).origin))
 		throw new HttpError(400, 'return_not_allowed', 'the console origin is no longer allowed');
 	const metaError = params.get('error');
@@ -304,16 +328,35 @@ async function callback(req: Request): Promise<Response> {
 			error: 'missing_code',
 			message: 'Meta returned neither a code nor an error',
 		});
+	return consoleRedirect(state.returnTo, { code, state: params.get('state')! });
+}
+
+/** Exchanges Meta's code, for the user and browser that started the sign-in, once. */
+async function complete(req: Request): Promise<Response> {
+	requireMethod(req, 'POST');
+	const caller = await requireUser(req);
+	const body = await readJsonObject(req);
+	if (typeof body.code !== 'string' || body.code === '' || typeof body.state !== 'string')
+		throw new HttpError(400, 'invalid_parameter', 'code and state are required');
+	const state = await verifiedState(body.state);
+	const browserNonce = typeof body.browser_nonce === 'string' ? body.browser_nonce : '';
+	if (state.userId !== caller.userId || !(await browserMatches(state, browserNonce)))
+		throw new HttpError(
+			403,
+			'sign_in_not_yours',
+			'this Meta sign-in was started by another user or in another browser; connect again from your console',
+		);
+	// Used once: a replayed state (and its code) is refused before Meta is asked anything.
+	await rpc(serviceClient(), 'meta_use_oauth_state', {
+		nonce: state.nonce,
+		expires_at: new Date(state.expiresAt * 1000).toISOString(),
+	});
 	try {
-		const pendingId = await collectAccounts(code, state);
-		return consoleRedirect(state.returnTo, { pending: pendingId });
+		return json({ pending_id: await collectAccounts(body.code, state) });
 	} catch (error) {
-		if (!(error instanceof GraphApiError || error instanceof HttpError)) throw error;
-		console.error(`${FUNCTION}: callback failed:`, error);
-		return consoleRedirect(state.returnTo, {
-			error: error instanceof GraphApiError ? `meta_${error.kind}` : error.code,
-			message: error.message,
-		});
+		if (!(error instanceof GraphApiError)) throw error;
+		console.error(`${FUNCTION}: completing the sign-in failed:`, error);
+		throw new HttpError(502, `meta_${error.kind}`, error.message);
 	}
 }
 
@@ -654,6 +697,7 @@ async function dataDeletionStatus(req: Request): Promise<Response> {
 const actions: Record<string, (req: Request) => Promise<Response>> = {
 	start,
 	callback,
+	complete,
 	pending,
 	connect,
 	disconnect,

@@ -1,13 +1,16 @@
 // The workspace's Meta connections (PRD Flow A): connect a Facebook Page or an Instagram account
 // through Meta's sign-in (meta-oauth), pick which accounts to connect when Meta sends the seller
-// back here with ?pending=, check or disconnect one. Reconnecting is connecting again.
-import { error, fail, redirect } from '@sveltejs/kit';
+// back here (with ?code=&state=, completed here for the signed-in user in the browser holding the
+// sign-in's cookie, then ?pending=), check or disconnect one. Reconnecting is connecting again.
+import { createHash, randomBytes } from 'node:crypto';
+import { error, fail, redirect, type Cookies } from '@sveltejs/kit';
 import { z } from 'zod';
 import { describeRpcError } from '$lib/live/rpc-error';
 import { columns, socialConnectionSchema } from '$lib/rows';
 import { requireWorkspaceRole } from '$lib/server/workspace';
 import {
 	checkHealth,
+	completeMetaSignIn,
 	connectAccounts,
 	disconnect,
 	MetaFunctionError,
@@ -22,9 +25,48 @@ const platformSchema = z.enum(['facebook', 'instagram']);
 // Connections are managed by owners and admins; assistants are refused here as by the database.
 const managing = 'Managing connections';
 
+/** The nonce binding a Meta sign-in to the browser that started it (path-scoped, HttpOnly). */
+const SIGN_IN_COOKIE = 'meta_sign_in';
+const signInCookie = (url: URL) =>
+	({
+		path: '/connections',
+		httpOnly: true,
+		// Lax: sent on the top-level navigation Meta's redirect makes back here.
+		sameSite: 'lax',
+		secure: url.protocol === 'https:',
+		maxAge: 600,
+	}) as const;
+
+/** A fresh nonce in the browser's cookie; returns what the sign-in's state carries for it. */
+function bindSignInToBrowser(cookies: Cookies, url: URL): string {
+	const nonce = randomBytes(32).toString('base64url');
+	cookies.set(SIGN_IN_COOKIE, nonce, signInCookie(url));
+	return createHash('sha256').update(nonce).digest('base64url');
+}
+
 export const load: PageServerLoad = async ({ locals, cookies, parent, url }) => {
 	await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
 	const { workspace, user } = await parent();
+	// Back from Meta with its code: completed here, as this user in this browser, once.
+	const code = url.searchParams.get('code');
+	const state = url.searchParams.get('state');
+	let completeError: string | null = null;
+	if (user && code && state) {
+		let pendingId: string | null = null;
+		try {
+			pendingId = await completeMetaSignIn(
+				locals.supabase,
+				code,
+				state,
+				cookies.get(SIGN_IN_COOKIE) ?? '',
+			);
+		} catch (failure) {
+			if (!(failure instanceof MetaFunctionError)) throw failure;
+			completeError = failure.message;
+		}
+		cookies.delete(SIGN_IN_COOKIE, signInCookie(url));
+		if (pendingId) redirect(303, `/connections?${new URLSearchParams({ pending: pendingId })}`);
+	}
 	if (!workspace || !user)
 		return {
 			connections: [],
@@ -61,7 +103,7 @@ export const load: PageServerLoad = async ({ locals, cookies, parent, url }) => 
 
 	// Back from Meta's dialog: the accounts the sign-in found, or why it did not finish.
 	let pending: PendingSignIn | null = null;
-	let pendingError: string | null = null;
+	let pendingError: string | null = completeError;
 	const pendingParam = url.searchParams.get('pending');
 	const pendingId = z.uuid().safeParse(pendingParam);
 	if (pendingParam !== null && !pendingId.success)
@@ -116,6 +158,7 @@ export const actions: Actions = {
 				workspace.id,
 				platform.data,
 				`${url.origin}/connections`,
+				bindSignInToBrowser(cookies, url),
 			);
 		} catch (error) {
 			return failure(error, 'connect');

@@ -12,6 +12,7 @@ import {
 	showWordsSchema,
 	type FieldErrors,
 } from '$lib/schemas';
+import { checkLive, MetaFunctionError } from '$lib/server/meta';
 import { readItems, showIdFrom } from '$lib/server/show-report';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -21,6 +22,7 @@ const setupShowSchema = showSchema.pick({
 	name: true,
 	status: true,
 	platform: true,
+	connection_id: true,
 	live_id: true,
 	live_url: true,
 	claim_words: true,
@@ -179,17 +181,9 @@ export const actions: Actions = {
 		const showId = showIdFrom(params);
 		const form = await request.formData();
 		const liveReference = String(form.get('liveReference') ?? '');
-		const parsed = parseForm(activateSchema, form);
-		if (!parsed.ok)
-			return fail(400, {
-				kind: 'activate' as const,
-				liveReference,
-				message: parsed.errors.liveReference,
-			});
-
 		const show = await locals.supabase
 			.from('shows')
-			.select('platform')
+			.select('platform, connection_id')
 			.eq('id', showId)
 			.maybeSingle();
 		if (show.error || !show.data)
@@ -198,17 +192,45 @@ export const actions: Actions = {
 				liveReference,
 				message: show.error ? describeRpcError(show.error, show.status) : 'There is no such show',
 			});
-		const live = parseLiveReference(
-			parsed.data.liveReference,
-			showSchema.shape.platform.parse(show.data.platform),
-		);
-		if (!live.ok)
-			return fail(400, { kind: 'activate' as const, liveReference, message: live.message });
+
+		// Without a connection the show is rehearsed: bound to no Meta live, it takes test comments only.
+		let live: { liveId: string; liveUrl: string | null } | null = null;
+		if (show.data.connection_id) {
+			const parsed = parseForm(activateSchema, form);
+			if (!parsed.ok)
+				return fail(400, {
+					kind: 'activate' as const,
+					liveReference,
+					message: parsed.errors.liveReference,
+				});
+			const offline = parseLiveReference(
+				parsed.data.liveReference,
+				showSchema.shape.platform.parse(show.data.platform),
+			);
+			if (!offline.ok)
+				return fail(400, { kind: 'activate' as const, liveReference, message: offline.message });
+			// Meta must confirm the live is the connection's account's; activation binds only such a live.
+			try {
+				const checked = await checkLive(
+					locals.supabase,
+					show.data.connection_id,
+					parsed.data.liveReference,
+				);
+				live = { liveId: checked.live_id, liveUrl: checked.permalink_url ?? offline.liveUrl };
+			} catch (failure) {
+				if (!(failure instanceof MetaFunctionError)) throw failure;
+				return fail(failure.status || 502, {
+					kind: 'activate' as const,
+					liveReference,
+					message: failure.message,
+				});
+			}
+		}
 
 		const result = await locals.supabase.rpc('activate_show', {
 			show_id: showId,
-			live_id: live.liveId,
-			live_url: live.liveUrl,
+			live_id: live?.liveId ?? null,
+			live_url: live?.liveUrl ?? null,
 		});
 		const message = rpcFailure(result);
 		if (message)

@@ -1,7 +1,7 @@
 // A new show: its name, platform and the connection it listens through. "Detect active lives" asks
 // Meta what that connection is broadcasting now (meta-lives) for one-click choice; a pasted live
-// address or id stays the fallback, checked with Meta when there is a connection and offline when
-// there is none.
+// address or id stays the fallback, checked with Meta through the connection; a show without a
+// connection is a rehearsal and takes no live.
 import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { parseLiveReference } from '$lib/live-url';
@@ -100,15 +100,21 @@ export const actions: Actions = {
 			const offline = parseLiveReference(liveReference, platform);
 			if (!offline.ok)
 				return fail<NewShowFailure>(400, { ...fields, errors: { liveReference: offline.message } });
-			live = offline;
-			if (connection) {
-				try {
-					const checked = await checkLive(locals.supabase, connection, liveReference);
-					live = { liveId: checked.live_id, liveUrl: checked.permalink_url ?? offline.liveUrl };
-				} catch (error) {
-					if (!(error instanceof MetaFunctionError)) throw error;
-					return fail<NewShowFailure>(400, { ...fields, errors: { liveReference: error.message } });
-				}
+			// A live reaches a show only through the connection that owns it (Meta confirms it).
+			if (!connection)
+				return fail<NewShowFailure>(400, {
+					...fields,
+					errors: {
+						liveReference:
+							'Choose the connection that owns this live; a show without one is a rehearsal and takes no live',
+					},
+				});
+			try {
+				const checked = await checkLive(locals.supabase, connection, liveReference);
+				live = { liveId: checked.live_id, liveUrl: checked.permalink_url ?? offline.liveUrl };
+			} catch (error) {
+				if (!(error instanceof MetaFunctionError)) throw error;
+				return fail<NewShowFailure>(400, { ...fields, errors: { liveReference: error.message } });
 			}
 		}
 
