@@ -16,7 +16,7 @@ const tablePrivileges = [
 	'public.live_ingestion authenticated: SELECT',
 	'public.show_items authenticated: SELECT',
 	'public.shows authenticated: SELECT',
-	'public.social_connections authenticated: DELETE, INSERT, SELECT, UPDATE',
+	'public.social_connections authenticated: DELETE, SELECT',
 	'public.workspace_members authenticated: SELECT',
 	'public.workspaces authenticated: SELECT',
 ];
