@@ -1,6 +1,6 @@
 // The Facebook live comment poller (PRD 6.5.1, 11.3), called every 2 seconds by the schedule in
 // supabase/migrations/20261122006400_fb_poll_schedule.sql with the service-role key. One run:
-// lease the due shows (public.fb_poll_claim), poll each concurrently — newest first, only what is
+// lease the due shows (public.fb_poll_lease), poll each concurrently — newest first, only what is
 // new since its cursor — and hand each show's new comments, oldest first, to the engine in one
 // batch together with the cursor move (public.fb_poll_complete), or record the failure and the
 // back-off (public.fb_poll_fail). Answers {polled: [{show_id, outcome, ...}]}.
@@ -37,7 +37,7 @@ const ENDED_STATUSES = new Set([
 ]);
 const COMMENT_FIELDS = 'id,message,created_time,from{id,name}';
 
-interface Claim {
+interface Lease {
 	show_id: string;
 	lease_token: string;
 	live_id: string;
@@ -69,11 +69,11 @@ function worstUsage(usages: GraphUsage[]): number | undefined {
 	return percents.length > 0 ? Math.max(...percents) : undefined;
 }
 
-async function pollShow(claim: Claim): Promise<PollResult> {
+async function pollShow(lease: Lease): Promise<PollResult> {
 	const usages: GraphUsage[] = [];
 	try {
 		const graph = graphClient();
-		if (!claim.encrypted_access_token) {
+		if (!lease.encrypted_access_token) {
 			throw new GraphApiError(
 				'token',
 				'the connection has no stored token: reconnect the Page',
@@ -81,20 +81,20 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 				{ code: 190 },
 			);
 		}
-		const token = await (await tokenCipher()).decrypt(claim.encrypted_access_token);
+		const token = await (await tokenCipher()).decrypt(lease.encrypted_access_token);
 		const cursor: PollCursor = {
-			newestAt: claim.cursor_newest_at ? Date.parse(claim.cursor_newest_at) : null,
-			recent: claim.cursor_recent,
-			floorAt: Date.parse(claim.floor_at),
+			newestAt: lease.cursor_newest_at ? Date.parse(lease.cursor_newest_at) : null,
+			recent: lease.cursor_recent,
+			floorAt: Date.parse(lease.floor_at),
 		};
 
 		let liveStatus: string | undefined;
 		if (
-			!claim.live_checked_at ||
-			Date.now() - Date.parse(claim.live_checked_at) >= LIVE_CHECK_INTERVAL_MS
+			!lease.live_checked_at ||
+			Date.now() - Date.parse(lease.live_checked_at) >= LIVE_CHECK_INTERVAL_MS
 		) {
 			const live = await graph.get<{ status: string }>(
-				`/${claim.live_id}`,
+				`/${lease.live_id}`,
 				{ fields: 'status' },
 				token,
 			);
@@ -104,7 +104,7 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 
 		const newestFirst: GraphComment[] = [];
 		let page = await graph.get<CommentsPage>(
-			`/${claim.live_id}/comments`,
+			`/${lease.live_id}/comments`,
 			{
 				fields: COMMENT_FIELDS,
 				order: 'reverse_chronological',
@@ -126,14 +126,14 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 		const fresh = selectNewComments(newestFirst, cursor);
 		const next = advanceCursor(cursor, fresh);
 		const usagePercent = worstUsage(usages);
-		const intervalMs = pollIntervalMs(claim.poll_interval_ms, usagePercent);
+		const intervalMs = pollIntervalMs(lease.poll_interval_ms, usagePercent);
 		const liveEnded = liveStatus !== undefined && ENDED_STATUSES.has(liveStatus);
-		const slowed = intervalMs > claim.poll_interval_ms;
+		const slowed = intervalMs > lease.poll_interval_ms;
 		await rpc(serviceClient(), 'fb_poll_complete', {
-			show_id: claim.show_id,
-			lease_token: claim.lease_token,
+			show_id: lease.show_id,
+			lease_token: lease.lease_token,
 			comments: fresh.map((comment) =>
-				toEngineComment(comment, { showId: claim.show_id, liveId: claim.live_id }),
+				toEngineComment(comment, { showId: lease.show_id, liveId: lease.live_id }),
 			),
 			cursor_newest_at: next.newestAt === null ? null : new Date(next.newestAt).toISOString(),
 			cursor_recent: next.recent,
@@ -148,7 +148,7 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 			live_checked: liveStatus !== undefined,
 		});
 		return {
-			show_id: claim.show_id,
+			show_id: lease.show_id,
 			outcome: 'ingested',
 			comments: fresh.length,
 			...(liveStatus ? { live_status: liveStatus } : {}),
@@ -156,7 +156,7 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 	} catch (error) {
 		// fb_poll_complete's only conflict: another run took the show over, so this one ingested nothing.
 		if (error instanceof HttpError && error.status === 409)
-			return { show_id: claim.show_id, outcome: 'lease_lost' };
+			return { show_id: lease.show_id, outcome: 'lease_lost' };
 		// Missing secrets will not fix themselves: 'request' fails the show visibly and retries slowly.
 		const misconfigured = error instanceof HttpError && error.code === 'function_not_configured';
 		const failure =
@@ -167,8 +167,8 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 						`polling failed: ${(error as Error).message ?? String(error)}`,
 						0,
 					);
-		if (!(error instanceof GraphApiError)) console.error(`fb-poll: show ${claim.show_id}:`, error);
-		const retryInMs = backoffMs(failure, claim.consecutive_failures + 1);
+		if (!(error instanceof GraphApiError)) console.error(`fb-poll: show ${lease.show_id}:`, error);
+		const retryInMs = backoffMs(failure, lease.consecutive_failures + 1);
 		const status =
 			failure.kind === 'token'
 				? 'reconnect_required'
@@ -176,8 +176,8 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 					? 'delayed'
 					: 'failed';
 		await rpc(serviceClient(), 'fb_poll_fail', {
-			show_id: claim.show_id,
-			lease_token: claim.lease_token,
+			show_id: lease.show_id,
+			lease_token: lease.lease_token,
 			status,
 			status_detail: `${failure.message} (retrying in ${Math.round(retryInMs / 1000)} s)`,
 			error: failure.toJSON(),
@@ -186,7 +186,7 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 			connection_status: failure.connectionStatus ?? null,
 		});
 		return {
-			show_id: claim.show_id,
+			show_id: lease.show_id,
 			outcome: 'failed',
 			error: failure.message,
 			retry_in_ms: retryInMs,
@@ -199,11 +199,11 @@ Deno.serve(
 		requireMethod(req, 'POST');
 		await requireServiceRole(req);
 		// Meta's secrets are needed only once a show is due: a project without them polls nothing, quietly.
-		const claims = await rpc<Claim[]>(serviceClient(), 'fb_poll_claim', {
+		const leases = await rpc<Lease[]>(serviceClient(), 'fb_poll_lease', {
 			max_shows: MAX_SHOWS_PER_RUN,
 			lease_seconds: LEASE_SECONDS,
 		});
-		const polled = await Promise.all(claims.map(pollShow));
+		const polled = await Promise.all(leases.map(pollShow));
 		return json({ polled });
 	}),
 );
