@@ -1,5 +1,6 @@
 // Words for states the console shows. Every state has a label, so colour only ever repeats what
 // the text already says.
+import { formatClockTime } from '$lib/format';
 import type { Claim, Comment, LiveIngestion, Show, ShowItem } from '$lib/rows';
 
 export type Tone = 'success' | 'warning' | 'info' | 'neutral' | 'danger';
@@ -79,7 +80,7 @@ export function ingestionAlert(
 		case 'delayed':
 			return {
 				tone: 'warning',
-				text: `Comments from ${platform} are delayed${detail}. They are not lost: claims catch up in order once ${platform} answers again.`,
+				text: `Comments from ${platform} are delayed${detail}.${ingestion.backoff_until ? ` Next try at ${formatClockTime(ingestion.backoff_until)}.` : ''} They are not lost: claims catch up in order once ${platform} answers again.`,
 				reconnect: false,
 			};
 		case 'live_ended':
@@ -125,6 +126,7 @@ const ignoredReasons: Record<string, string> = {
 	platform_mismatch: 'From another platform',
 	live_mismatch: 'From another live',
 	no_intent: 'No claim',
+	after_live_end: 'Made after the live ended',
 };
 
 export function ignoredReasonLabel(reason: string): string {
@@ -141,4 +143,9 @@ export function buyerName(
 
 export function itemLabel(item: Pick<ShowItem, 'item_number' | 'title'>): string {
 	return item.title ? `#${item.item_number} ${item.title}` : `#${item.item_number}`;
+}
+
+/** A time range whose comments were never read, in the seller's words. */
+export function ingestionGapText(gap: LiveIngestion['gaps'][number]): string {
+	return `Comments between ${formatClockTime(gap.from)} and ${formatClockTime(gap.to)} may be missing (${gap.reason}); check the live.`;
 }
