@@ -142,7 +142,6 @@ begin
 		'floor_at', leased.floor_at,
 		'consecutive_failures', leased.consecutive_failures,
 		'last_error_kind', leased.last_error ->> 'kind',
-		'live_checked_at', leased.live_checked_at,
 		'live_ended_at', leased.live_ended_at,
 		'end_sweeps', leased.end_sweeps,
 		'poll_interval_ms', private.facebook_poll_interval_ms(w.settings)
@@ -173,7 +172,6 @@ create function public.fb_poll_complete(
 	status text,
 	status_detail text default null,
 	usage_percent numeric default null,
-	live_checked boolean default false,
 	catch_up jsonb default null,
 	live_ended_at timestamptz default null,
 	end_sweeps int default 0
@@ -210,7 +208,8 @@ begin
 		backoff_until = null,
 		last_error = null,
 		usage_percent = fb_poll_complete.usage_percent,
-		live_checked_at = case when live_checked then now() else i.live_checked_at end,
+		-- Every poll asks Meta whether the live is still on.
+		live_checked_at = now(),
 		-- Half a second early, so the scheduler's next tick finds it due despite jitter.
 		next_poll_at = coalesce(i.last_polled_at, now()) + make_interval(secs => greatest(0, next_poll_in_ms - 500) / 1000.0),
 		status = fb_poll_complete.status,
@@ -224,10 +223,10 @@ revoke execute on function
 	private.mark_late_claim(),
 	private.after_live_end(public.shows, timestamptz),
 	private.record_unread_gap(),
-	public.fb_poll_complete(uuid, uuid, jsonb, timestamptz, jsonb, int, text, text, numeric, boolean, jsonb, timestamptz, int)
+	public.fb_poll_complete(uuid, uuid, jsonb, timestamptz, jsonb, int, text, text, numeric, jsonb, timestamptz, int)
 from public, anon, authenticated, service_role;
 grant execute on function
-	public.fb_poll_complete(uuid, uuid, jsonb, timestamptz, jsonb, int, text, text, numeric, boolean, jsonb, timestamptz, int)
+	public.fb_poll_complete(uuid, uuid, jsonb, timestamptz, jsonb, int, text, text, numeric, jsonb, timestamptz, int)
 to service_role;
 
 -- A failed poll: as before, except that consecutive_failures counts failures of one kind in a

@@ -1032,10 +1032,6 @@ describe('fb-poll', () => {
 		);
 		simulator.postComment({ liveId: second.liveId, text: 'sold 9', viewer: { name: 'Last Word' } });
 		simulator.endFacebookLive({ liveId: second.liveId });
-		// The live check runs every 15 s; fast-forwarded here.
-		await db.query('update public.live_ingestion set live_checked_at = null where show_id = $1', [
-			second.showId,
-		]);
 		const ended = await waitFor('the live_ended state after the sweeps', async () => {
 			await fastForward(second.showId);
 			const state = await ingestion(second.showId);
@@ -1439,6 +1435,57 @@ describe('ig-webhook', () => {
 			[showId],
 		);
 		expect(stored[0].count).toBe('3');
+	});
+
+	it('dates a delivery Meta retried late by its comment’s own time and marks its claim read late', async () => {
+		const account = simulator.demo.instagram!.id;
+		const now = Math.floor(Date.now() / 1000);
+		const delivery = (commentId: string, username: string, time: number) =>
+			JSON.stringify({
+				object: 'instagram',
+				entry: [
+					{
+						id: account,
+						time,
+						changes: [
+							{
+								field: 'live_comments',
+								value: {
+									from: { id: `ig-${username}`, username },
+									media: { id: mediaId, media_product_type: 'LIVE' },
+									id: commentId,
+									text: 'sold 27',
+								},
+							},
+						],
+					},
+				],
+			});
+		// The earlier comment's delivery failed while our endpoint was down; Meta retries it later.
+		const prompt = delivery(`ig-prompt-${now}`, 'prompt.buyer', now);
+		const retried = delivery(`ig-retried-${now}`, 'retried.buyer', now - 5);
+		expect((await deliver(prompt, signed(prompt))).status).toBe(200);
+		expect((await deliver(retried, signed(retried))).status).toBe(200);
+		const { rows } = await db.query(
+			`select c.user_handle, c.status, c.read_late, extract(epoch from m.commented_at)::bigint as commented_at
+			from public.claims c join public.comments m on m.id = c.source_comment_id
+			where c.show_id = $1 and c.item_number = '27' order by c.created_at`,
+			[showId],
+		);
+		expect(rows).toEqual([
+			{
+				user_handle: 'prompt.buyer',
+				status: 'winner',
+				read_late: false,
+				commented_at: String(now),
+			},
+			{
+				user_handle: 'retried.buyer',
+				status: 'waitlist',
+				read_late: true,
+				commented_at: String(now - 5),
+			},
+		]);
 	});
 
 	it('stores and ignores changes no running show takes, with the reason', async () => {

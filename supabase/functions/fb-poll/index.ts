@@ -227,7 +227,6 @@ async function pollShow(lease: Lease): Promise<PollResult> {
 			status,
 			status_detail: statusDetail,
 			usage_percent: usagePercent ?? null,
-			live_checked: true,
 			live_ended_at: liveEndedAt === null ? null : new Date(liveEndedAt).toISOString(),
 			end_sweeps: endSweeps,
 		});
