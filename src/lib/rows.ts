@@ -114,6 +114,8 @@ export const liveIngestionSchema = z.object({
 	last_comment_at: timestamp.nullable(),
 	comments_received: z.number().int(),
 	backoff_until: timestamp.nullable(),
+	/** When Meta reported the live ended; comments it lists late are still read for a minute. */
+	live_ended_at: timestamp.nullable(),
 	/** Time ranges whose comments were never read, and why. */
 	gaps: z.array(z.object({ from: timestamp, to: timestamp, reason: z.string() })),
 	updated_at: timestamp,

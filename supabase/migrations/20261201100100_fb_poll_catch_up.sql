@@ -57,8 +57,9 @@ as $$
 	), false)
 $$;
 
--- A show stopped while its Facebook comments were behind (failing, throttled or catching up):
--- the comments between what was read and the stop were never read for it.
+-- A show stopped while its Facebook comments were behind (failing, throttled, catching up, or
+-- still sweeping for comments Meta lists late after the end): the comments between what was read
+-- and the stop were never read for it.
 create function private.record_unread_gap() returns trigger
 language plpgsql security definer
 set search_path = ''
@@ -72,7 +73,8 @@ begin
 		))
 	where i.show_id = new.id and i.platform = 'facebook'
 		and i.status <> 'live_ended'
-		and (i.catch_up is not null or i.status in ('starting', 'delayed', 'failed', 'reconnect_required'))
+		and (i.catch_up is not null or i.live_ended_at is not null
+			or i.status in ('starting', 'delayed', 'failed', 'reconnect_required'))
 		and coalesce(i.cursor_newest_at, i.floor_at) < coalesce(new.ended_at, now());
 	return null;
 end;

@@ -1,6 +1,6 @@
 // What the live console tells the operator when comments from Meta are not flowing normally.
 import { describe, expect, it } from 'vitest';
-import { ingestionAlert, ingestionGapText } from '$lib/live/labels';
+import { ingestionAlert, ingestionDisplayStatus, ingestionGapText } from '$lib/live/labels';
 import type { LiveIngestion, Show } from '$lib/rows';
 
 const at = '2026-11-22T10:00:00.000000+00:00';
@@ -33,6 +33,7 @@ const ingestion = (
 	last_comment_at: at,
 	comments_received: 3,
 	backoff_until: null,
+	live_ended_at: null,
 	gaps: [],
 	updated_at: at,
 });
@@ -76,6 +77,28 @@ describe('what the console says about late and missing comments', () => {
 		};
 		expect(ingestionAlert(show('active'), throttled)?.text).toMatch(
 			/delayed \(Meta error 80001: throttled; Meta asks to wait 2 min\)\. Next try at \d\d:02:03\./,
+		);
+	});
+
+	it('shows a live Meta reported ended as ended while its late comments are read, and says until when', () => {
+		const sweeping = {
+			...ingestion(
+				'listening',
+				'the live video ended at 10:00:00 UTC: reading comments Meta lists late',
+			),
+			live_ended_at: '2026-11-22T10:00:00.000000+00:00',
+		};
+		expect(ingestionDisplayStatus(sweeping)).toBe('live_ended');
+		expect(ingestionAlert(show('active'), sweeping)?.text).toMatch(
+			/^The Facebook live has ended \(at \d\d:00:00\)\. Comments Facebook lists late are still being read until about \d\d:01:00: stop the show after that, so that none is lost\.$/,
+		);
+		const ended = {
+			...sweeping,
+			status: 'live_ended' as const,
+			status_detail: 'the live video is VOD',
+		};
+		expect(ingestionAlert(show('active'), ended)?.text).toBe(
+			'The Facebook live has ended (the live video is VOD). Stop the show when you are done, to see the summary.',
 		);
 	});
 

@@ -69,6 +69,14 @@ export const ingestionStatusTone: Record<LiveIngestion['status'], Tone> = {
  * What the operator should know while comments are not flowing normally, with what to do;
  * null when all is well (or the show is not taking comments, so nobody needs telling).
  */
+/** The status to show: a live Meta reported ended is shown ended while its late comments are read. */
+export function ingestionDisplayStatus(ingestion: LiveIngestion): LiveIngestion['status'] {
+	return ingestion.live_ended_at ? 'live_ended' : ingestion.status;
+}
+
+/** How long after the end fb-poll still reads comments Meta lists late. */
+const LATE_COMMENT_SWEEPS_MS = 60_000;
+
 export function ingestionAlert(
 	show: Show,
 	ingestion: LiveIngestion | null,
@@ -76,7 +84,7 @@ export function ingestionAlert(
 	if (!ingestion || show.status === 'ended' || show.status === 'draft') return null;
 	const platform = ingestion.platform === 'facebook' ? 'Facebook' : 'Instagram';
 	const detail = ingestion.status_detail ? ` (${ingestion.status_detail})` : '';
-	switch (ingestion.status) {
+	switch (ingestionDisplayStatus(ingestion)) {
 		case 'delayed':
 			return {
 				tone: 'warning',
@@ -84,6 +92,14 @@ export function ingestionAlert(
 				reconnect: false,
 			};
 		case 'live_ended':
+			if (ingestion.status !== 'live_ended' && ingestion.live_ended_at) {
+				const readUntil = Date.parse(ingestion.live_ended_at) + LATE_COMMENT_SWEEPS_MS;
+				return {
+					tone: 'warning',
+					text: `The ${platform} live has ended (at ${formatClockTime(ingestion.live_ended_at)}). Comments ${platform} lists late are still being read until about ${formatClockTime(readUntil)}: stop the show after that, so that none is lost.`,
+					reconnect: false,
+				};
+			}
 			return {
 				tone: 'warning',
 				text: `The ${platform} live has ended${detail}. Stop the show when you are done, to see the summary.`,
