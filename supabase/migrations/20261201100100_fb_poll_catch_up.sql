@@ -1,90 +1,19 @@
 -- Facebook polling that never drops a comment (supabase/functions/fb-poll):
 -- * catch-up: a poll reads oldest first from its cursor; when a backlog is longer than one run
 --   reads, where to go on is kept (catch_up: the `since` of the reading and Meta's paging cursor
---   after the last comment read) and the next run goes on from there at once, so the cursor never passes a comment that was not read;
+--   after the last comment read) and the next run goes on from there at once, so the cursor
+--   never passes a comment that was not read;
 -- * the end of a live: when Meta first reports it ended, its time by Meta's clock is kept
 --   (live_ended_at); the poller sweeps a few more times for comments Meta lists late
---   (end_sweeps) before the show's ingestion is live_ended. Comments created after the end are
---   recorded but claim nothing (reason after_live_end) unless the workspace's setting
---   claims_after_live_end is true;
--- * gaps: a show stopped while its comments were still behind records the time range whose
---   comments were never read, and why, so the console can tell the seller;
--- * late claims: a claim whose comment was read after a later-written comment of the show had
---   been recorded is marked read_late. The rule: allocation is final and first read, first
---   served; within one read comments go in the platform's time order; a comment read late is
---   allocated against the items as they stand when it is read (it never takes a unit from a
---   claim already made; it may join the waitlist), and the console shows it as read late.
-
+--   (end_sweeps) before the show's ingestion is live_ended.
 alter table public.live_ingestion
 	add column catch_up jsonb check (jsonb_typeof(catch_up) = 'object'),
 	add column live_ended_at timestamptz,
-	add column end_sweeps int not null default 0,
-	add column gaps jsonb not null default '[]' check (jsonb_typeof(gaps) = 'array');
-
-alter table public.claims add column read_late boolean not null default false;
-create index comments_show_id_commented_at_idx on public.comments (show_id, commented_at);
-
--- Marks a claim read late (see above): its comment was recorded after a later-written one.
-create function private.mark_late_claim() returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-	new.read_late := exists (
-		select
-		from public.comments own
-		join public.comments later on later.show_id = own.show_id and later.commented_at > own.commented_at
-		where own.id = new.source_comment_id and later.id <> own.id
-	);
-	return new;
-end;
-$$;
-create trigger mark_late_claim before insert on public.claims
-	for each row when (new.source_comment_id is not null)
-	execute function private.mark_late_claim();
-
--- Whether a comment made at `commented_at` came after the show's live ended (as Meta reported
--- it) and the workspace does not take claims made after the end.
-create function private.after_live_end(target_show public.shows, commented_at timestamptz) returns boolean
-language sql stable
-set search_path = ''
-as $$
-	select coalesce((
-		select commented_at > i.live_ended_at and (w.settings -> 'claims_after_live_end') is distinct from 'true'::jsonb
-		from public.live_ingestion i
-		join public.workspaces w on w.id = i.workspace_id
-		where i.show_id = target_show.id
-	), false)
-$$;
-
--- A show stopped while its Facebook comments were behind (failing, throttled, catching up, or
--- still sweeping for comments Meta lists late after the end): the comments between what was read
--- and the stop were never read for it.
-create function private.record_unread_gap() returns trigger
-language plpgsql security definer
-set search_path = ''
-as $$
-begin
-	update public.live_ingestion i set
-		gaps = i.gaps || jsonb_build_array(jsonb_build_object(
-			'from', coalesce(i.cursor_newest_at, i.floor_at),
-			'to', coalesce(new.ended_at, now()),
-			'reason', coalesce(i.status_detail, 'the show was stopped before these comments were read')
-		))
-	where i.show_id = new.id and i.platform = 'facebook'
-		and i.status <> 'live_ended'
-		and (i.catch_up is not null or i.live_ended_at is not null
-			or i.status in ('starting', 'delayed', 'failed', 'reconnect_required'))
-		and coalesce(i.cursor_newest_at, i.floor_at) < coalesce(new.ended_at, now());
-	return null;
-end;
-$$;
-create trigger record_unread_gap after update of status on public.shows
-	for each row when (new.status = 'ended' and old.status is distinct from 'ended')
-	execute function private.record_unread_gap();
+	add column end_sweeps int not null default 0;
 
 -- The lease now also hands out the catch-up position, the end of the live and the kind of the
--- last failure (back-off grows only across failures of one kind).
+-- last failure (back-off grows only across failures of one kind, see
+-- 20261201100200_fb_poll_backoff_per_kind.sql).
 create or replace function public.fb_poll_lease(max_shows int default 25, lease_seconds int default 20) returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
@@ -222,58 +151,8 @@ end;
 $$;
 
 revoke execute on function
-	private.mark_late_claim(),
-	private.after_live_end(public.shows, timestamptz),
-	private.record_unread_gap(),
 	public.fb_poll_complete(uuid, uuid, jsonb, timestamptz, jsonb, int, text, text, numeric, jsonb, timestamptz, int)
 from public, anon, authenticated, service_role;
 grant execute on function
 	public.fb_poll_complete(uuid, uuid, jsonb, timestamptz, jsonb, int, text, text, numeric, jsonb, timestamptz, int)
 to service_role;
-
--- A failed poll: as before, except that consecutive_failures counts failures of one kind in a
--- row (a throttle after 5xx errors starts its own count), so back-off never grows across kinds.
-create or replace function public.fb_poll_fail(
-	show_id uuid,
-	lease_token uuid,
-	status text,
-	status_detail text,
-	error jsonb,
-	retry_in_ms int,
-	usage_percent numeric default null,
-	connection_status text default null
-) returns boolean
-language plpgsql volatile security definer
-set search_path = ''
-as $$
-declare
-	state public.live_ingestion;
-	connection_id uuid;
-begin
-	select * into state from public.live_ingestion i where i.show_id = fb_poll_fail.show_id for update;
-	if not found or state.lease_token is distinct from fb_poll_fail.lease_token then
-		return false;
-	end if;
-	update public.live_ingestion i set
-		lease_token = null,
-		lease_until = null,
-		consecutive_failures = case
-			when i.last_error ->> 'kind' is not distinct from error ->> 'kind' then i.consecutive_failures + 1
-			else 1
-		end,
-		backoff_until = now() + make_interval(secs => retry_in_ms / 1000.0),
-		next_poll_at = now() + make_interval(secs => retry_in_ms / 1000.0),
-		status = fb_poll_fail.status,
-		status_detail = fb_poll_fail.status_detail,
-		last_error = error,
-		usage_percent = coalesce(fb_poll_fail.usage_percent, i.usage_percent)
-	where i.show_id = fb_poll_fail.show_id;
-	if connection_status is not null then
-		select s.connection_id into connection_id from public.shows s where s.id = fb_poll_fail.show_id;
-		if connection_id is not null then
-			perform public.meta_set_connection_status(connection_id, connection_status, status_detail);
-		end if;
-	end if;
-	return true;
-end;
-$$;
