@@ -162,13 +162,13 @@ async function pollShow(lease: Lease): Promise<PollResult> {
 			floorAt: Date.parse(lease.floor_at),
 		};
 
-		// Every poll asks whether the live is still on: the first answer saying it ended dates the
-		// end (by Meta's clock), and comments created after it claim nothing.
-		const live = await graph.get<{ status: string }>(
-			`/${lease.live_id}`,
-			{ fields: 'status' },
-			token,
-		);
+		// Every poll asks whether the live is still on, beside reading its comments: the first
+		// answer saying it ended dates the end (by Meta's clock), and comments created after it
+		// claim nothing.
+		const [live, { read, catchUp }] = await Promise.all([
+			graph.get<{ status: string }>(`/${lease.live_id}`, { fields: 'status' }, token),
+			readComments(lease, cursor, token, usages),
+		]);
 		usages.push(live.usage);
 		const liveStatus = live.body.status;
 		const liveEndedAt = lease.live_ended_at
@@ -177,7 +177,6 @@ async function pollShow(lease: Lease): Promise<PollResult> {
 				? (live.serverTime ?? Date.now())
 				: null;
 
-		const { read, catchUp } = await readComments(lease, cursor, token, usages);
 		const fresh = selectNewComments(read, cursor);
 		const next = advanceCursor(cursor, fresh);
 		const usagePercent = worstUsage(usages);
