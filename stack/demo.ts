@@ -36,7 +36,7 @@ async function invoke<T>(
 }
 
 /** The seller's Facebook connection to the simulator's demo Page, made (or renewed) by Meta sign-in. */
-async function connectDemoPage(
+export async function connectDemoPage(
 	seller: SupabaseClient,
 	workspaceId: string,
 	consoleUrl: string,

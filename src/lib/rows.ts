@@ -56,6 +56,8 @@ export const claimSchema = z.object({
 	operator_action: z.boolean(),
 	operator_notes: z.string().nullable(),
 	is_test: z.boolean(),
+	/** Its comment was read after a later-written one had been allocated (Meta listed it late). */
+	read_late: z.boolean(),
 	created_at: timestamp,
 	updated_at: timestamp,
 });
@@ -112,6 +114,10 @@ export const liveIngestionSchema = z.object({
 	last_comment_at: timestamp.nullable(),
 	comments_received: z.number().int(),
 	backoff_until: timestamp.nullable(),
+	/** When Meta reported the live ended; comments it lists late are still read for a minute. */
+	live_ended_at: timestamp.nullable(),
+	/** Time ranges whose comments were never read, and why. */
+	gaps: z.array(z.object({ from: timestamp, to: timestamp, reason: z.string() })),
 	updated_at: timestamp,
 });
 export type LiveIngestion = z.infer<typeof liveIngestionSchema>;

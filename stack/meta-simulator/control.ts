@@ -191,6 +191,18 @@ export const controlSchemas = {
 	}),
 	delayResponses: z.object({ ms: z.number().int().min(1).max(120_000), ...faultScope }),
 	clearFaults: z.object({}),
+	/**
+	 * Meta's clock jumps ahead by `ms`, as if that much time passed at once: running viewers write
+	 * the comments they would have written meanwhile, comments held back for late listing come due,
+	 * and the Date header follows. Tests run minutes of a live in seconds this way.
+	 */
+	advanceClock: z.object({
+		ms: z
+			.number()
+			.int()
+			.positive()
+			.max(24 * 60 * 60 * 1000),
+	}),
 	requests: z.object({ path: z.string().max(200).optional() }),
 	clearRequests: z.object({}),
 };
@@ -483,6 +495,14 @@ export function createControl(core: SimulatorCore) {
 		},
 		clearFaults(): { cleared: number } {
 			return { cleared: core.limits.clearFaults() };
+		},
+		/** Moves Meta's clock ahead; returns Meta's time now and how many comments viewers wrote meanwhile. */
+		advanceClock(input: ControlInput<'advanceClock'>): { now: string; written: number } {
+			const { ms } = parse('advanceClock', input);
+			const from = world.now();
+			world.advanceClock(ms);
+			const written = core.crowds.backfill(from, world.now());
+			return { now: new Date(world.now()).toISOString(), written };
 		},
 		/** Graph and OAuth requests received, oldest first (optionally those whose path contains `path`). */
 		requests(input: ControlInput<'requests'> = {}) {

@@ -92,6 +92,8 @@ export async function handleGraphRequest(
 		'x-fb-trace-id': traceId(),
 		'x-fb-rev': '1029384756',
 		'cache-control': 'private, no-cache, no-store, must-revalidate',
+		// Meta's clock, which advanceClock moves ahead.
+		date: new Date(graph.core.world.now()).toUTCString(),
 		...graph.core.limits.headers(call, pageId),
 	};
 	if (status !== 200 && (body as { error: { code: number; message: string } }).error.code === 190) {
@@ -451,7 +453,7 @@ function comments(request: GraphRequest, all: FacebookComment[]): unknown {
 	enumParam(params, 'live_filter', ['filter_low_quality', 'no_filter'], 'filter_low_quality');
 	const since = timeParam(params, 'since');
 	const until = timeParam(params, 'until');
-	const now = Date.now();
+	const now = request.context.world.now();
 	const visible = all.filter((comment) => {
 		const created = comment.createdTime.getTime();
 		// Meta compares whole seconds.

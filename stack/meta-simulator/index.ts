@@ -180,7 +180,7 @@ function postComment(
 	const viewer = world.viewer(input.viewer ?? {});
 	const createdTime =
 		input.createdTime === undefined
-			? new Date()
+			? new Date(world.now())
 			: new Date(
 					typeof input.createdTime === 'number' ? input.createdTime * 1000 : input.createdTime,
 				);
@@ -193,7 +193,7 @@ function postComment(
 				viewer,
 				hideFrom: input.hideFrom,
 				createdTime,
-				visibleAt: Date.now() + input.delayMs,
+				visibleAt: world.now() + input.delayMs,
 			}),
 		);
 	}

@@ -90,7 +90,10 @@ function pick<T>(list: readonly T[]): T {
 
 interface Crowd {
 	liveId: string;
+	commentsPerSecond: number;
 	timer: NodeJS.Timeout;
+	/** The crowd's next comment; undefined once a script is done. */
+	next: () => Omit<PostCommentInput, 'liveId'> | undefined;
 }
 
 export class Crowds {
@@ -152,9 +155,36 @@ export class Crowds {
 		// The first comment comes at once; then the rate holds.
 		budget = 1;
 		const timer = setInterval(tick, Math.min(tickMs, 1000 / options.commentsPerSecond));
-		this.#crowds.set(id, { liveId: options.liveId, timer });
+		this.#crowds.set(id, {
+			liveId: options.liveId,
+			commentsPerSecond: options.commentsPerSecond,
+			timer,
+			next,
+		});
 		tick();
 		return id;
+	}
+
+	/**
+	 * Meta's clock skipped from `fromMs` to `toMs`: every crowd writes the comments it would have
+	 * written meanwhile, at its rate, dated across the skipped time. Returns how many it wrote.
+	 */
+	backfill(fromMs: number, toMs: number): number {
+		let written = 0;
+		for (const [id, crowd] of this.#crowds) {
+			const count = Math.floor((crowd.commentsPerSecond * (toMs - fromMs)) / 1000);
+			for (let index = 1; index <= count; index += 1) {
+				const comment = crowd.next();
+				if (!comment) {
+					this.stop(id);
+					break;
+				}
+				const createdTime = new Date(fromMs + (index * 1000) / crowd.commentsPerSecond);
+				this.post({ liveId: crowd.liveId, ...comment, createdTime: createdTime.toISOString() });
+				written += 1;
+			}
+		}
+		return written;
 	}
 
 	/** Stops one crowd, or every crowd; returns how many stopped. */

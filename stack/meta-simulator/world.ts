@@ -145,6 +145,8 @@ export class World {
 	/** Page tokens handed out per (user token, page), so repeated /me/accounts calls agree. */
 	readonly #derivedPageTokens = new Map<string, string>();
 	#arrivals = 0;
+	/** How far Meta's clock runs ahead of this machine's (advanceClock). */
+	#clockOffsetMs = 0;
 
 	readonly #ids = {
 		user: new IdSequence(10158000000000001n),
@@ -157,6 +159,16 @@ export class World {
 		viewer: new IdSequence(7301122334455667n),
 		instagramViewer: new IdSequence(232323232n),
 	};
+
+	/** Meta's clock (epoch ms): lives, comments, late listing and the Date header follow it. */
+	now(): number {
+		return Date.now() + this.#clockOffsetMs;
+	}
+
+	/** Moves Meta's clock ahead, as if that much time had passed at once. */
+	advanceClock(ms: number): void {
+		this.#clockOffsetMs += ms;
+	}
 
 	createUser(name: string): SimUser {
 		const user: SimUser = { id: this.#ids.user.next(), name, grantedScopes: [] };
@@ -256,7 +268,7 @@ export class World {
 			title: input.title,
 			description: input.description,
 			status: 'LIVE',
-			creationTime: new Date(),
+			creationTime: new Date(this.now()),
 			liveViews: input.liveViews,
 			comments: [],
 		};
@@ -285,7 +297,7 @@ export class World {
 			id: this.#ids.instagramLive.next(),
 			igUserId: input.igUserId,
 			caption: input.caption,
-			startedAt: new Date(),
+			startedAt: new Date(this.now()),
 			endedAt: null,
 			comments: [],
 		};
@@ -296,7 +308,7 @@ export class World {
 	endInstagramLive(mediaId: string): InstagramLive {
 		const live = this.instagramLive(mediaId);
 		if (live.endedAt) throw new ConflictError(`live media ${mediaId} already ended`);
-		live.endedAt = new Date();
+		live.endedAt = new Date(this.now());
 		return live;
 	}
 

@@ -77,6 +77,8 @@ begin
 		when source.platform <> 'test' and source.platform <> target_show.platform then 'platform_mismatch'
 		when source.live_id is distinct from target_show.live_id then 'live_mismatch'
 		when jsonb_array_length(intents) = 0 then 'no_intent'
+		-- Facebook: made after Meta reported the live ended (20261201100300_comments_after_live_end.sql).
+		when private.after_live_end(target_show, source.created_at) then 'after_live_end'
 	end;
 
 	-- 4. Record it under its idempotency key (PRD 8.2). A key seen before (a redelivery, an

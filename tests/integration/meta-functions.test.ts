@@ -148,6 +148,10 @@ interface IngestionRow {
 	next_poll_at: string;
 	last_polled_at: string;
 	lease_token: string | null;
+	catch_up: { since: number; after: string } | null;
+	live_ended_at: string | null;
+	end_sweeps: number;
+	gaps: { from: string; to: string; reason: string }[];
 }
 
 interface Seller {
@@ -336,6 +340,14 @@ async function ingestion(showId: string): Promise<IngestionRow | undefined> {
 		[showId],
 	);
 	return rows[0];
+}
+
+/** The poller's wait ends now, as if its time had passed (the scheduler runs it on its next tick). */
+async function fastForward(showId: string): Promise<void> {
+	await db.query(
+		'update public.live_ingestion set next_poll_at = now(), backoff_until = null where show_id = $1',
+		[showId],
+	);
 }
 
 async function commentCount(showId: string): Promise<number> {
@@ -890,6 +902,26 @@ describe('fb-poll', () => {
 		};
 	}
 
+	/** Comments of the live Meta holds, and those the show stored (each once: idempotency keys). */
+	async function tally(showId: string, liveId: string) {
+		const posted = simulator.state().facebookLives.find((live) => live.id === liveId)!.commentCount;
+		const stored = await commentCount(showId);
+		return { posted, stored, lost: posted - stored };
+	}
+
+	/** Catches up until the show has every comment Meta holds and is listening again. */
+	async function caughtUp(showId: string, liveId: string, timeoutMs: number) {
+		return waitFor(
+			'the backlog read',
+			async () => {
+				const state = await ingestion(showId);
+				const counts = await tally(showId, liveId);
+				return state?.status === 'listening' && !state.catch_up && counts.lost === 0 && counts;
+			},
+			timeoutMs,
+		);
+	}
+
 	it('turns comments into claims within 3 s, oldest first, commenters Meta hides included', async () => {
 		const { showId, liveId } = await liveShow();
 		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
@@ -973,8 +1005,10 @@ describe('fb-poll', () => {
 		);
 		const throttled = await ingestion(showId);
 		expect(throttled).toMatchObject({ status: 'delayed', consecutive_failures: 1 });
-		// Throttling waits longer than a 5xx: at least half of 15 s.
-		expect(Date.parse(throttled!.backoff_until!) - Date.now()).toBeGreaterThan(5000);
+		// A throttle without a regain time waits 2.5-5 s, whatever the 5xx errors before it.
+		expect(
+			Date.parse(throttled!.backoff_until!) - Date.parse(throttled!.last_polled_at),
+		).toBeLessThanOrEqual(5500);
 		await db.query(
 			'update public.live_ingestion set next_poll_at = now(), backoff_until = now() where show_id = $1',
 			[showId],
@@ -1073,15 +1107,14 @@ describe('fb-poll', () => {
 		);
 		simulator.postComment({ liveId: second.liveId, text: 'sold 9', viewer: { name: 'Last Word' } });
 		simulator.endFacebookLive({ liveId: second.liveId });
-		// The live check runs every 15 s; fast-forwarded here.
-		await db.query('update public.live_ingestion set live_checked_at = null where show_id = $1', [
-			second.showId,
-		]);
-		const ended = await waitFor('the live_ended state', async () => {
+		const ended = await waitFor('the live_ended state after the sweeps', async () => {
+			await fastForward(second.showId);
 			const state = await ingestion(second.showId);
 			return state?.status === 'live_ended' && state;
 		});
-		expect(ended.status_detail).toBe('the live video is VOD: no more comments will come');
+		expect(ended.status_detail).toMatch(
+			/^the live video is VOD: no more comments will come \(it ended at \d\d:\d\d:\d\d UTC; comments Meta listed late were read\)$/,
+		);
 		// Comments made before the end still came in.
 		expect((await claimsOf(second.showId)).map((claim) => claim.user_display_name)).toEqual([
 			'Last Word',
@@ -1134,6 +1167,206 @@ describe('fb-poll', () => {
 			simulator.setDialogUser({ userId: simulator.demo.user.id });
 		}
 	}, 30_000);
+
+	it('reads every comment of a 2-minute throttle at 10 comments/s, oldest first, waiting only the regain time', async () => {
+		const { showId, liveId } = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+		const { viewersId } = simulator.startViewers({
+			liveId,
+			commentsPerSecond: 10,
+			viewerCount: 60,
+			hiddenShare: 0,
+		});
+		try {
+			await waitFor('comments flowing', async () => (await commentCount(showId)) > 5);
+			simulator.throttle({ code: 80001, path: `/${liveId}/comments`, calls: 1, regainMinutes: 2 });
+			const throttled = await waitFor('the throttle', async () => {
+				const state = await ingestion(showId);
+				return state?.last_error?.kind === 'throttled' && state;
+			});
+			// The regain time Meta names, plus at most 5 s of jitter: not a doubled back-off.
+			const waitMs = Date.parse(throttled.backoff_until!) - Date.parse(throttled.last_polled_at);
+			expect(waitMs).toBeGreaterThanOrEqual(119_000);
+			expect(waitMs).toBeLessThanOrEqual(126_000);
+			expect(throttled.status_detail).toMatch(/Meta asks to wait 2 min \(retrying in 12\d s\)$/);
+
+			// Two minutes pass at Meta: the viewers write 1,200 comments meanwhile.
+			const { written } = simulator.advanceClock({ ms: 120_000 });
+			expect(written).toBe(1200);
+			await fastForward(showId);
+		} finally {
+			simulator.stopViewers({ viewersId });
+		}
+		const counts = await caughtUp(showId, liveId, 30_000);
+		console.log(
+			`fb-poll: 2-minute throttle at 10 comments/s: posted ${counts.posted}, stored ${counts.stored}, lost ${counts.lost}`,
+		);
+		expect(counts.posted).toBeGreaterThan(1200);
+		expect(Number((await ingestion(showId))!.comments_received)).toBe(counts.stored);
+		// Read in the platform's time order: no claim was read after a later comment.
+		const { rows } = await db.query<{ late: string }>(
+			'select count(*) filter (where read_late) as late from public.claims where show_id = $1',
+			[showId],
+		);
+		expect(rows[0].late).toBe('0');
+	}, 90_000);
+
+	it('loses nothing over a 10-minute outage and keeps 5xx back-off within seconds', async () => {
+		const { showId, liveId } = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+		const { viewersId } = simulator.startViewers({ liveId, commentsPerSecond: 10, hiddenShare: 0 });
+		try {
+			simulator.injectServerErrors({ status: 503, path: `/${liveId}/comments`, calls: 4 });
+			const failing = await waitFor('the 5xx errors', async () => {
+				const state = await ingestion(showId);
+				return state?.last_error?.kind === 'transient' && state.consecutive_failures >= 2 && state;
+			});
+			expect(
+				Date.parse(failing.backoff_until!) - Date.parse(failing.last_polled_at),
+			).toBeLessThanOrEqual(5500);
+			// Ten minutes pass at Meta while the poller cannot read: 6,000 comments wait.
+			expect(simulator.advanceClock({ ms: 600_000 }).written).toBe(6000);
+		} finally {
+			simulator.stopViewers({ viewersId });
+		}
+		const counts = await caughtUp(showId, liveId, 90_000);
+		console.log(
+			`fb-poll: 10-minute outage at 10 comments/s: posted ${counts.posted}, stored ${counts.stored}, lost ${counts.lost}`,
+		);
+		expect((await ingestion(showId))!.gaps).toEqual([]);
+	}, 120_000);
+
+	it('waits only the regain time after a throttle that follows 5xx errors', async () => {
+		const { showId, liveId } = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+		simulator.injectServerErrors({ status: 500, path: `/${liveId}/comments`, calls: 4 });
+		await waitFor(
+			'four 5xx errors',
+			async () => (await ingestion(showId))?.consecutive_failures === 4,
+			30_000,
+		);
+		simulator.throttle({ code: 80001, path: `/${liveId}/comments`, calls: 1, regainMinutes: 0 });
+		const first = await waitFor('the first throttle', async () => {
+			const state = await ingestion(showId);
+			return state?.last_error?.kind === 'throttled' && state;
+		});
+		expect(first.consecutive_failures).toBe(1);
+		expect(Date.parse(first.backoff_until!) - Date.parse(first.last_polled_at)).toBeLessThanOrEqual(
+			5500,
+		);
+		simulator.throttle({ code: 80001, path: `/${liveId}/comments`, calls: 1, regainMinutes: 1 });
+		const second = await waitFor(
+			'the second throttle',
+			async () => {
+				const state = await ingestion(showId);
+				return state?.last_error?.kind === 'throttled' && state.consecutive_failures === 2 && state;
+			},
+			10_000,
+		);
+		const waitMs = Date.parse(second.backoff_until!) - Date.parse(second.last_polled_at);
+		expect(waitMs).toBeGreaterThanOrEqual(59_000);
+		expect(waitMs).toBeLessThanOrEqual(65_500);
+	}, 60_000);
+
+	it('sweeps after the live ends for comments Meta lists late; comments after the end claim nothing', async () => {
+		const { showId, liveId } = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+		simulator.postComment({
+			liveId,
+			text: 'sold 3',
+			viewer: { name: 'Last Second' },
+			delayMs: 20_000,
+		});
+		simulator.postComment({ liveId, text: 'sold 4', viewer: { name: 'On Time Closer' } });
+		simulator.endFacebookLive({ liveId });
+		const noticed = await waitFor('the end noticed', async () => {
+			const state = await ingestion(showId);
+			return state?.live_ended_at ? state : undefined;
+		});
+		expect(noticed.status).toBe('listening');
+		expect(noticed.status_detail).toMatch(/reading comments Meta lists late \(1 of 3 sweeps/);
+		// Twenty seconds pass at Meta: the late comment is listed, and a viewer comments on the video.
+		simulator.advanceClock({ ms: 20_000 });
+		simulator.postComment({ liveId, text: 'sold 5', viewer: { name: 'After The End' } });
+		const ended = await waitFor('the sweeps', async () => {
+			await fastForward(showId);
+			const state = await ingestion(showId);
+			return state?.status === 'live_ended' && state;
+		});
+		expect(ended.end_sweeps).toBe(3);
+		expect((await claimsOf(showId)).map((claim) => claim.user_display_name).sort()).toEqual([
+			'Last Second',
+			'On Time Closer',
+		]);
+		const { rows } = await db.query(
+			'select raw_text, outcome, ignored_reason from public.comments where show_id = $1 and raw_text = $2',
+			[showId, 'sold 5'],
+		);
+		expect(rows).toEqual([
+			{ raw_text: 'sold 5', outcome: 'ignored', ignored_reason: 'after_live_end' },
+		]);
+	}, 30_000);
+
+	it('allocates a comment read after later ones when it is read, and marks its claim read late', async () => {
+		const { showId, liveId } = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+		simulator.postComment({
+			liveId,
+			text: 'sold 11',
+			viewer: { name: 'Listed Late' },
+			delayMs: 5000,
+		});
+		await sleep(1100);
+		simulator.postComment({ liveId, text: 'sold 11', viewer: { name: 'Listed At Once' } });
+		await waitFor('the first claim', async () => (await claimsOf(showId)).length === 1);
+		simulator.advanceClock({ ms: 5000 });
+		await waitFor('the late claim', async () => (await claimsOf(showId)).length === 2);
+		const { rows } = await db.query(
+			'select user_display_name, status, read_late from public.claims where show_id = $1 order by created_at',
+			[showId],
+		);
+		expect(rows).toEqual([
+			{ user_display_name: 'Listed At Once', status: 'winner', read_late: false },
+			{ user_display_name: 'Listed Late', status: 'waitlist', read_late: true },
+		]);
+	});
+
+	it('stores a comment holding U+0000 and moves on', async () => {
+		const { showId, liveId } = await liveShow();
+		simulator.postComment({ liveId, text: 'sold 12\u0000', viewer: { name: 'Null Byte' } });
+		simulator.postComment({ liveId, text: 'sold 13', viewer: { name: 'Next In Line' } });
+		await waitFor('both claims', async () => (await claimsOf(showId)).length === 2);
+		const { rows } = await db.query(
+			'select raw_text from public.comments where show_id = $1 order by commented_at, created_at',
+			[showId],
+		);
+		expect(rows.map((row) => row.raw_text)).toEqual(['sold 12', 'sold 13']);
+		expect((await ingestion(showId))?.status).toBe('listening');
+	});
+
+	it('records the unread time on the show when it is stopped while Meta throttles it', async () => {
+		const { showId, liveId } = await liveShow();
+		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+		simulator.throttle({ code: 80001, path: `/${liveId}/comments`, calls: 1, regainMinutes: 10 });
+		const throttled = await waitFor('the throttle', async () => {
+			const state = await ingestion(showId);
+			return state?.last_error?.kind === 'throttled' && state;
+		});
+		const { error } = await seller.client.rpc('stop_show', { show_id: showId });
+		expect(error).toBeNull();
+		const gaps = (await ingestion(showId))!.gaps;
+		expect(gaps).toEqual([
+			{ from: expect.any(String), to: expect.any(String), reason: throttled.status_detail },
+		]);
+		// Exactly from what was read to the stop.
+		const { rows } = await db.query(
+			`select (i.gaps -> 0 ->> 'from')::timestamptz = coalesce(i.cursor_newest_at, i.floor_at) as from_read,
+				(i.gaps -> 0 ->> 'to')::timestamptz = s.ended_at as to_stop
+			from public.live_ingestion i join public.shows s on s.id = i.show_id where i.show_id = $1`,
+			[showId],
+		);
+		expect(rows).toEqual([{ from_read: true, to_stop: true }]);
+	});
 });
 
 describe('ig-webhook', () => {
@@ -1343,6 +1576,57 @@ describe('ig-webhook', () => {
 			[showId],
 		);
 		expect(stored[0].count).toBe('3');
+	});
+
+	it('dates a delivery Meta retried late by its comment’s own time and marks its claim read late', async () => {
+		const account = simulator.demo.instagram!.id;
+		const now = Math.floor(Date.now() / 1000);
+		const delivery = (commentId: string, username: string, time: number) =>
+			JSON.stringify({
+				object: 'instagram',
+				entry: [
+					{
+						id: account,
+						time,
+						changes: [
+							{
+								field: 'live_comments',
+								value: {
+									from: { id: `ig-${username}`, username },
+									media: { id: mediaId, media_product_type: 'LIVE' },
+									id: commentId,
+									text: 'sold 27',
+								},
+							},
+						],
+					},
+				],
+			});
+		// The earlier comment's delivery failed while our endpoint was down; Meta retries it later.
+		const prompt = delivery(`ig-prompt-${now}`, 'prompt.buyer', now);
+		const retried = delivery(`ig-retried-${now}`, 'retried.buyer', now - 5);
+		expect((await deliver(prompt, signed(prompt))).status).toBe(200);
+		expect((await deliver(retried, signed(retried))).status).toBe(200);
+		const { rows } = await db.query(
+			`select c.user_handle, c.status, c.read_late, extract(epoch from m.commented_at)::bigint as commented_at
+			from public.claims c join public.comments m on m.id = c.source_comment_id
+			where c.show_id = $1 and c.item_number = '27' order by c.created_at`,
+			[showId],
+		);
+		expect(rows).toEqual([
+			{
+				user_handle: 'prompt.buyer',
+				status: 'winner',
+				read_late: false,
+				commented_at: String(now),
+			},
+			{
+				user_handle: 'retried.buyer',
+				status: 'waitlist',
+				read_late: true,
+				commented_at: String(now - 5),
+			},
+		]);
 	});
 
 	it('stores and ignores changes no running show takes, with the reason', async () => {

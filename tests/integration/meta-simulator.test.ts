@@ -508,6 +508,52 @@ describe('comments', () => {
 		await new Promise((resolve) => setTimeout(resolve, 350));
 		expect(await ids()).toContain(late.id);
 	});
+
+	it('moves its clock ahead: viewers write what they would have meanwhile, late comments come due, Date follows', async () => {
+		// A simulator of its own, so the other tests keep the machine's clock.
+		const ahead = await startMetaSimulator({ appId, appSecret });
+		try {
+			const token = ahead.issuePageToken({ pageId: ahead.demo.page.id }).accessToken;
+			const live = ahead.startFacebookLive({});
+			const late = ahead.postComment({ liveId: live.id, text: 'sold 1', delayMs: 20_000 });
+			const { viewersId } = ahead.startViewers({
+				liveId: live.id,
+				commentsPerSecond: 10,
+				script: Array.from({ length: 2000 }, (_, index) => `line ${index}`),
+			});
+			const from = Date.now();
+			const { now, written } = ahead.advanceClock({ ms: 120_000 });
+			ahead.stopViewers({ viewersId });
+			expect(written).toBe(1200);
+			expect(Date.parse(now) - from).toBeGreaterThanOrEqual(120_000);
+
+			const read: { id: string; message: string; created_time: string }[] = [];
+			let answer = await fetch(
+				`${ahead.graphUrl}/${live.id}/comments?order=chronological&limit=100&fields=id,message,created_time&access_token=${token}`,
+			);
+			expect(Date.parse(answer.headers.get('date')!)).toBeGreaterThanOrEqual(from + 119_000);
+			for (;;) {
+				const page = (await answer.json()) as {
+					data: typeof read;
+					paging?: { next?: string };
+				};
+				read.push(...page.data);
+				if (!page.paging?.next) break;
+				answer = await fetch(page.paging.next);
+			}
+			expect(read.map((comment) => comment.id)).toContain(late.id);
+			const lines = read.filter((comment) => comment.message.startsWith('line '));
+			// The first line or two came in real time; the rest are dated across the skipped two minutes.
+			expect(lines.length).toBeGreaterThanOrEqual(1200);
+			expect(lines.map((comment) => comment.message)).toEqual(
+				lines.map((_, index) => `line ${index}`),
+			);
+			const times = lines.map((comment) => Date.parse(comment.created_time.replace('+0000', 'Z')));
+			expect(times.at(-1)! - times[0]).toBeGreaterThanOrEqual(118_000);
+		} finally {
+			await ahead.stop();
+		}
+	});
 });
 
 describe('Instagram webhooks', () => {

@@ -242,6 +242,8 @@ describe('LiveConsole', () => {
 			last_comment_at: at(3),
 			comments_received: 12,
 			backoff_until: null,
+			live_ended_at: null,
+			gaps: [],
 			updated_at: at(4),
 		};
 		const live = new LiveConsole(

@@ -75,6 +75,7 @@ function claim(forItem: ShowItem, handle: string, overrides: Partial<Claim> = {}
 		ended_at: null,
 		operator_action: false,
 		operator_notes: null,
+		read_late: false,
 		is_test: false,
 		created_at: at(1),
 		updated_at: at(1),

@@ -1,6 +1,6 @@
 // What the live console tells the operator when comments from Meta are not flowing normally.
 import { describe, expect, it } from 'vitest';
-import { ingestionAlert } from '$lib/live/labels';
+import { ingestionAlert, ingestionDisplayStatus, ingestionGapText } from '$lib/live/labels';
 import type { LiveIngestion, Show } from '$lib/rows';
 
 const at = '2026-11-22T10:00:00.000000+00:00';
@@ -33,6 +33,8 @@ const ingestion = (
 	last_comment_at: at,
 	comments_received: 3,
 	backoff_until: null,
+	live_ended_at: null,
+	gaps: [],
 	updated_at: at,
 });
 
@@ -63,6 +65,52 @@ describe('ingestionAlert', () => {
 	it('tells the operator the live ended, so they stop the show', () => {
 		expect(ingestionAlert(show('active'), ingestion('live_ended'))?.text).toMatch(
 			/live has ended.*Stop the show/,
+		);
+	});
+});
+
+describe('what the console says about late and missing comments', () => {
+	it('says until when comments are delayed', () => {
+		const throttled = {
+			...ingestion('delayed', 'Meta error 80001: throttled; Meta asks to wait 2 min'),
+			backoff_until: '2026-11-22T10:02:03.000000+00:00',
+		};
+		expect(ingestionAlert(show('active'), throttled)?.text).toMatch(
+			/delayed \(Meta error 80001: throttled; Meta asks to wait 2 min\)\. Next try at \d\d:02:03\./,
+		);
+	});
+
+	it('shows a live Meta reported ended as ended while its late comments are read, and says until when', () => {
+		const sweeping = {
+			...ingestion(
+				'listening',
+				'the live video ended at 10:00:00 UTC: reading comments Meta lists late',
+			),
+			live_ended_at: '2026-11-22T10:00:00.000000+00:00',
+		};
+		expect(ingestionDisplayStatus(sweeping)).toBe('live_ended');
+		expect(ingestionAlert(show('active'), sweeping)?.text).toMatch(
+			/^The Facebook live has ended \(at \d\d:00:00\)\. Comments Facebook lists late are still being read until about \d\d:01:00: stop the show after that, so that none is lost\.$/,
+		);
+		const ended = {
+			...sweeping,
+			status: 'live_ended' as const,
+			status_detail: 'the live video is VOD',
+		};
+		expect(ingestionAlert(show('active'), ended)?.text).toBe(
+			'The Facebook live has ended (the live video is VOD). Stop the show when you are done, to see the summary.',
+		);
+	});
+
+	it('names a gap by its times and reason', () => {
+		expect(
+			ingestionGapText({
+				from: '2026-11-22T20:41:54.000000+00:00',
+				to: '2026-11-22T20:43:19.000000+00:00',
+				reason: 'Meta error 80001: throttled',
+			}),
+		).toMatch(
+			/^Comments between \d\d:41:54 and \d\d:43:19 may be missing \(Meta error 80001: throttled\); check the live\.$/,
 		);
 	});
 });

@@ -1,14 +1,15 @@
-// Which comments of a newest-first poll are new, in what order they go to the engine, and how the
-// cursor moves, including comments Meta lists late and comments without `from`.
+// Which comments of an oldest-first poll are new, in what order they go to the engine, and how the
+// cursor moves, including comments Meta lists late, comments without `from` and text PostgreSQL
+// cannot hold.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
 	advanceCursor,
 	LATE_WINDOW_MS,
 	parseMetaTime,
-	reachedBoundary,
 	selectNewComments,
 	sinceSeconds,
+	storableText,
 	toEngineComment,
 	type GraphComment,
 	type PollCursor,
@@ -27,7 +28,7 @@ const comment = (id: string, second: number, message = `comment ${id}`): GraphCo
 });
 
 describe('selectNewComments', () => {
-	it('sends the first page oldest first, hidden commenters included', () => {
+	it('sends a page in time order whatever order it came in, hidden commenters included', () => {
 		expect(selectNewComments(sample.data, fresh).map((c) => c.message)).toEqual([
 			'what size is 14?',
 			'14 sold',
@@ -36,20 +37,20 @@ describe('selectNewComments', () => {
 	});
 
 	it('keeps Meta’s order for comments stamped the same second, and drops repeats across pages', () => {
-		const newestFirst = [comment('c', 5), comment('b', 5), comment('a', 5), comment('b', 5)];
-		expect(selectNewComments(newestFirst, fresh).map((c) => c.id)).toEqual(['a', 'b', 'c']);
+		const oldestFirst = [comment('a', 5), comment('b', 5), comment('c', 5), comment('b', 5)];
+		expect(selectNewComments(oldestFirst, fresh).map((c) => c.id)).toEqual(['a', 'b', 'c']);
 	});
 
 	it('skips comments from before the show and comments already sent', () => {
 		const cursor = advanceCursor(fresh, [comment('a', 10), comment('b', 11)]);
-		const newestFirst = [
-			comment('d', 12),
+		const oldestFirst = [
+			comment('old', -5),
+			comment('a', 10),
 			comment('b', 11),
 			comment('c', 11),
-			comment('a', 10),
-			comment('old', -5),
+			comment('d', 12),
 		];
-		expect(selectNewComments(newestFirst, cursor).map((c) => c.id)).toEqual(['c', 'd']);
+		expect(selectNewComments(oldestFirst, cursor).map((c) => c.id)).toEqual(['c', 'd']);
 	});
 
 	it('still takes a comment Meta lists late within the window, and not one beyond it', () => {
@@ -84,13 +85,10 @@ describe('the cursor', () => {
 		expect(advanceCursor(cursor, [comment('late', 40)]).newestAt).toBe(start + 50_000);
 	});
 
-	it('asks Meta for comments since the boundary and stops paging once a page reaches it', () => {
+	it('asks Meta for comments since the boundary', () => {
 		const cursor = advanceCursor(fresh, [comment('a', 100)]);
 		expect(sinceSeconds(fresh)).toBe(start / 1000);
 		expect(sinceSeconds(cursor)).toBe(start / 1000 + 100 - LATE_WINDOW_MS / 1000);
-		expect(reachedBoundary([comment('b', 120), comment('c', 90)], cursor)).toBe(false);
-		expect(reachedBoundary([comment('b', 120), comment('c', 60)], cursor)).toBe(true);
-		expect(reachedBoundary([], cursor)).toBe(false);
 	});
 });
 
@@ -118,5 +116,17 @@ describe('toEngineComment', () => {
 			user_display_name: 'Name hidden by Meta (comment …544330)',
 			text: 'what size is 14?',
 		});
+	});
+
+	it('drops NUL and replaces lone surrogates, so PostgreSQL takes every comment', () => {
+		const odd = {
+			...comment('odd', 3, 'sold\u0000 12 \uD83D'),
+			from: { id: 'u', name: 'Ann\u0000 \uDE00' },
+		};
+		expect(toEngineComment(odd, show)).toMatchObject({
+			text: 'sold 12 \uFFFD',
+			user_display_name: 'Ann \uFFFD',
+		});
+		expect(storableText('ok 😍')).toBe('ok 😍');
 	});
 });

@@ -19,28 +19,35 @@ describe('pollIntervalMs', () => {
 });
 
 describe('backoffMs', () => {
-	it('doubles per failure between half and all of the step, up to the cap', () => {
+	it('doubles per failure of a kind between half and all of the step, up to the cap', () => {
 		const low = () => 0;
 		const high = () => 1;
 		expect([1, 2, 3, 4].map((n) => backoffMs(failure('transient'), n, high))).toEqual([
-			2000, 4000, 8000, 16_000,
+			1000, 2000, 4000, 5000,
 		]);
 		expect([1, 2, 3, 4].map((n) => backoffMs(failure('transient'), n, low))).toEqual([
-			1000, 2000, 4000, 8000,
+			500, 1000, 2000, 2500,
 		]);
-		expect(backoffMs(failure('transient'), 30, high)).toBe(60_000);
-		expect(backoffMs(failure('throttled'), 1, high)).toBe(15_000);
-		expect(backoffMs(failure('throttled'), 20, high)).toBe(600_000);
+		expect(backoffMs(failure('permission'), 30, high)).toBe(600_000);
+		expect(backoffMs(failure('throttled'), 1, high)).toBe(5000);
+		expect(backoffMs(failure('throttled'), 20, high)).toBe(30_000);
 	});
 
-	it('never retries before the regain time Meta names', () => {
+	it('caps 5xx back-off during a live at a few seconds', () => {
+		for (let failures = 1; failures <= 50; failures += 1)
+			expect(backoffMs(failure('transient'), failures)).toBeLessThanOrEqual(5000);
+	});
+
+	it('waits the regain time Meta names plus jitter, and no longer, however many failures came before', () => {
 		expect(backoffMs(failure('throttled', 120_000), 1, () => 0)).toBe(120_000);
-		expect(backoffMs(failure('throttled', 1000), 3, () => 1)).toBe(60_000);
+		expect(backoffMs(failure('throttled', 120_000), 9, () => 1)).toBe(125_000);
+		expect(backoffMs(failure('throttled', 60_000), 5, () => 1)).toBe(65_000);
+		expect(backoffMs(failure('throttled', 10_000), 3, () => 1)).toBe(11_000);
 	});
 
 	it('spreads retries of pollers that failed together', () => {
 		const delays = new Set(Array.from({ length: 20 }, () => backoffMs(failure('transient'), 3)));
 		expect(delays.size).toBeGreaterThan(10);
-		for (const delay of delays) expect(delay).toBeGreaterThanOrEqual(4000);
+		for (const delay of delays) expect(delay).toBeGreaterThanOrEqual(2000);
 	});
 });

@@ -1,5 +1,6 @@
 // Words for states the console shows. Every state has a label, so colour only ever repeats what
 // the text already says.
+import { formatClockTime } from '$lib/format';
 import type { Claim, Comment, LiveIngestion, Show, ShowItem } from '$lib/rows';
 
 export type Tone = 'success' | 'warning' | 'info' | 'neutral' | 'danger';
@@ -68,6 +69,14 @@ export const ingestionStatusTone: Record<LiveIngestion['status'], Tone> = {
  * What the operator should know while comments are not flowing normally, with what to do;
  * null when all is well (or the show is not taking comments, so nobody needs telling).
  */
+/** The status to show: a live Meta reported ended is shown ended while its late comments are read. */
+export function ingestionDisplayStatus(ingestion: LiveIngestion): LiveIngestion['status'] {
+	return ingestion.live_ended_at ? 'live_ended' : ingestion.status;
+}
+
+/** How long after the end fb-poll still reads comments Meta lists late. */
+const LATE_COMMENT_SWEEPS_MS = 60_000;
+
 export function ingestionAlert(
 	show: Show,
 	ingestion: LiveIngestion | null,
@@ -75,14 +84,22 @@ export function ingestionAlert(
 	if (!ingestion || show.status === 'ended' || show.status === 'draft') return null;
 	const platform = ingestion.platform === 'facebook' ? 'Facebook' : 'Instagram';
 	const detail = ingestion.status_detail ? ` (${ingestion.status_detail})` : '';
-	switch (ingestion.status) {
+	switch (ingestionDisplayStatus(ingestion)) {
 		case 'delayed':
 			return {
 				tone: 'warning',
-				text: `Comments from ${platform} are delayed${detail}. They are not lost: claims catch up in order once ${platform} answers again.`,
+				text: `Comments from ${platform} are delayed${detail}.${ingestion.backoff_until ? ` Next try at ${formatClockTime(ingestion.backoff_until)}.` : ''} They are not lost: claims catch up in order once ${platform} answers again.`,
 				reconnect: false,
 			};
 		case 'live_ended':
+			if (ingestion.status !== 'live_ended' && ingestion.live_ended_at) {
+				const readUntil = Date.parse(ingestion.live_ended_at) + LATE_COMMENT_SWEEPS_MS;
+				return {
+					tone: 'warning',
+					text: `The ${platform} live has ended (at ${formatClockTime(ingestion.live_ended_at)}). Comments ${platform} lists late are still being read until about ${formatClockTime(readUntil)}: stop the show after that, so that none is lost.`,
+					reconnect: false,
+				};
+			}
 			return {
 				tone: 'warning',
 				text: `The ${platform} live has ended${detail}. Stop the show when you are done, to see the summary.`,
@@ -125,6 +142,7 @@ const ignoredReasons: Record<string, string> = {
 	platform_mismatch: 'From another platform',
 	live_mismatch: 'From another live',
 	no_intent: 'No claim',
+	after_live_end: 'Made after the live ended',
 };
 
 export function ignoredReasonLabel(reason: string): string {
@@ -148,4 +166,9 @@ export function claimantName(
 
 export function itemLabel(item: Pick<ShowItem, 'item_number' | 'title'>): string {
 	return item.title ? `#${item.item_number} ${item.title}` : `#${item.item_number}`;
+}
+
+/** A time range whose comments were never read, in the seller's words. */
+export function ingestionGapText(gap: LiveIngestion['gaps'][number]): string {
+	return `Comments between ${formatClockTime(gap.from)} and ${formatClockTime(gap.to)} may be missing (${gap.reason}); check the live.`;
 }

@@ -1,7 +1,8 @@
-// Facebook live comments, from Graph pages to the engine: which comments of a newest-first poll
-// are new since the stored cursor, in what order to send them, and how the cursor moves on.
-// The cursor keeps the newest created_time sent and the ids sent within the late window before
-// it, because Meta stamps comments to the second and may list one a little after its neighbours.
+// Facebook live comments, from Graph pages to the engine: which comments of a poll (read oldest
+// first, `order=chronological`) are new since the stored cursor, in what order to send them, and
+// how the cursor moves on. The cursor keeps the newest created_time sent and the ids sent within
+// the late window before it, because Meta stamps comments to the second and may list one a
+// little after its neighbours. Reading oldest first, the cursor never passes a comment not read.
 
 export interface GraphComment {
 	id: string;
@@ -51,27 +52,21 @@ export function sinceSeconds(cursor: PollCursor): number {
 	return Math.floor(boundaryMs(cursor) / 1000);
 }
 
-/** Whether a newest-first page reached comments older than the boundary, so no later page is needed. */
-export function reachedBoundary(page: GraphComment[], cursor: PollCursor): boolean {
-	const oldest = page.at(-1);
-	return oldest !== undefined && parseMetaTime(oldest.created_time) < boundaryMs(cursor);
-}
-
 /**
- * The comments of `newestFirst` (the poll's pages, concatenated) not sent before, oldest first;
- * comments stamped the same second keep Meta's order (reversed, since Meta lists newest first).
+ * The comments of `oldestFirst` (the poll's pages, concatenated) not sent before, in the
+ * platform's time order; comments stamped the same second keep Meta's order.
  */
-export function selectNewComments(newestFirst: GraphComment[], cursor: PollCursor): GraphComment[] {
+export function selectNewComments(oldestFirst: GraphComment[], cursor: PollCursor): GraphComment[] {
 	const boundary = boundaryMs(cursor);
 	const seen = new Set<string>();
 	const fresh: { comment: GraphComment; at: number; place: number }[] = [];
-	newestFirst.forEach((comment, place) => {
+	oldestFirst.forEach((comment, place) => {
 		if (seen.has(comment.id) || comment.id in cursor.recent) return;
 		seen.add(comment.id);
 		const at = parseMetaTime(comment.created_time);
 		if (at >= boundary) fresh.push({ comment, at, place });
 	});
-	return fresh.sort((a, b) => a.at - b.at || b.place - a.place).map(({ comment }) => comment);
+	return fresh.sort((a, b) => a.at - b.at || a.place - b.place).map(({ comment }) => comment);
 }
 
 /** The cursor once `sent` (from selectNewComments) is committed. */
@@ -87,6 +82,16 @@ export function advanceCursor(cursor: PollCursor, sent: GraphComment[]): PollCur
 	const keepFrom = boundaryMs(next);
 	for (const [id, at] of Object.entries(recent)) if (at >= keepFrom) next.recent[id] = at;
 	return next;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text PostgreSQL can hold: no NUL (U+0000, which text refuses; dropped) and no lone UTF-16
+ * surrogate (not encodable as UTF-8; replaced by U+FFFD), so one odd comment never fails a batch.
+ */
+export function storableText(text: string): string {
+	return text.replace(LONE_SURROGATE, '\uFFFD').replaceAll('\u0000', '');
 }
 
 /** The last digits of a comment id, to tell hidden commenters apart in the console. */
@@ -109,9 +114,9 @@ export function toEngineComment(
 		platform_user_id: from?.id ? from.id : `hidden:${comment.id}`,
 		user_handle: null,
 		user_display_name: from?.id
-			? (from.name ?? from.id)
+			? storableText(from.name ?? from.id)
 			: `Name hidden by Meta (comment …${shortId(comment.id)})`,
-		text: comment.message ?? '',
+		text: storableText(comment.message ?? ''),
 		created_at: new Date(parseMetaTime(comment.created_time)).toISOString(),
 	};
 }

@@ -155,6 +155,8 @@ export interface GraphClientOptions {
 export interface GraphResponse<T> {
 	body: T;
 	usage: GraphUsage;
+	/** Meta's clock when it answered (its Date header, to the second), if it sent one. */
+	serverTime?: number;
 }
 
 export type GraphParams = Record<string, string | number | boolean | string[] | undefined>;
@@ -247,6 +249,7 @@ export class GraphClient {
 				usage,
 			);
 		}
-		return { body: body as T, usage };
+		const serverTime = Date.parse(response.headers.get('date') ?? '');
+		return { body: body as T, usage, ...(Number.isNaN(serverTime) ? {} : { serverTime }) };
 	}
 }

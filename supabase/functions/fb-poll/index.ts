@@ -1,12 +1,14 @@
-// The Facebook live comment poller (PRD 6.5.1, 11.3), called every 2 seconds by the schedule in
+// The Facebook live comment poller, called every 2 seconds by the schedule in
 // supabase/migrations/20261122006400_fb_poll_schedule.sql with the service-role key. One run:
-// lease the due shows (public.fb_poll_claim), poll each concurrently — newest first, only what is
-// new since its cursor — and hand each show's new comments, oldest first, to the engine in one
-// batch together with the cursor move (public.fb_poll_complete), or record the failure and the
-// back-off (public.fb_poll_fail). Answers {polled: [{show_id, outcome, ...}]}.
+// lease the due shows (public.fb_poll_lease), poll each concurrently and hand each show's new
+// comments, in the platform's time order, to the engine in one batch together with the cursor
+// move (public.fb_poll_complete), or record the failure and its back-off (public.fb_poll_fail).
+// Comments are read oldest first from the cursor (`order=chronological`, `since`), so a backlog of
+// any size is read in full: when it is longer than one run reads, the next run goes on from
+// Meta's paging cursor at once. After Meta reports the live ended, a few more sweeps read the
+// comments it lists late. Answers {polled: [{show_id, outcome, ...}]}.
 import {
 	advanceCursor,
-	reachedBoundary,
 	selectNewComments,
 	sinceSeconds,
 	toEngineComment,
@@ -23,10 +25,13 @@ import { requireServiceRole, rpc, serviceClient } from '../_shared/supabase.ts';
 const MAX_SHOWS_PER_RUN = 25;
 /** Longer than a run can take (Graph calls time out after 10 s), so a lease outlives its run. */
 const LEASE_SECONDS = 30;
-/** Pages of 100 comments one poll may read: 1,000 comments per show per tick. */
+/** Pages of 100 comments one run reads: 1,000 comments, one engine batch (ingest_comments' limit). */
 const MAX_PAGES = 10;
-/** How often a poll also asks whether the live is still on. */
-const LIVE_CHECK_INTERVAL_MS = 15_000;
+/**
+ * Sweeps after Meta reports the live ended, in ms after the end was noticed: Meta lists some
+ * comments up to about 20 s late, and those written in the live's last seconds still count.
+ */
+const END_SWEEPS_MS = [15_000, 30_000, 60_000];
 /** Statuses after which a live video brings no more comments. */
 const ENDED_STATUSES = new Set([
 	'LIVE_STOPPED',
@@ -37,7 +42,7 @@ const ENDED_STATUSES = new Set([
 ]);
 const COMMENT_FIELDS = 'id,message,created_time,from{id,name}';
 
-interface Claim {
+interface Lease {
 	show_id: string;
 	lease_token: string;
 	live_id: string;
@@ -45,19 +50,35 @@ interface Claim {
 	encrypted_access_token: string | null;
 	cursor_newest_at: string | null;
 	cursor_recent: Record<string, number>;
+	/** Where an unfinished catch-up goes on: the reading's `since` and Meta's cursor after the last comment read. */
+	catch_up: CatchUp | null;
 	floor_at: string;
+	/** Failures of last_error_kind in a row. */
 	consecutive_failures: number;
-	live_checked_at: string | null;
+	last_error_kind: GraphApiError['kind'] | null;
+	live_ended_at: string | null;
+	end_sweeps: number;
 	poll_interval_ms: number;
+}
+
+interface CatchUp {
+	since: number;
+	after: string;
 }
 
 interface CommentsPage {
 	data: GraphComment[];
-	paging?: { next?: string };
+	paging?: { next?: string; cursors?: { after?: string } };
 }
 
 type PollResult =
-	| { show_id: string; outcome: 'ingested'; comments: number; live_status?: string }
+	| {
+			show_id: string;
+			outcome: 'ingested';
+			comments: number;
+			catching_up: boolean;
+			live_status: string;
+	  }
 	| { show_id: string; outcome: 'failed'; error: string; retry_in_ms: number }
 	| { show_id: string; outcome: 'lease_lost' };
 
@@ -69,11 +90,64 @@ function worstUsage(usages: GraphUsage[]): number | undefined {
 	return percents.length > 0 ? Math.max(...percents) : undefined;
 }
 
-async function pollShow(claim: Claim): Promise<PollResult> {
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19) + ' UTC';
+
+/**
+ * Up to MAX_PAGES pages of comments, oldest first, from the catch-up position or else from the
+ * cursor's boundary; `catchUp` is where to go on when Meta holds more.
+ */
+async function readComments(
+	lease: Lease,
+	cursor: PollCursor,
+	token: string,
+	usages: GraphUsage[],
+): Promise<{ read: GraphComment[]; catchUp: CatchUp | null }> {
+	const graph = graphClient();
+	const query = (since: number, after?: string) =>
+		graph.get<CommentsPage>(
+			`/${lease.live_id}/comments`,
+			{
+				fields: COMMENT_FIELDS,
+				// Oldest first, so the cursor never passes a comment not read (Graph's comments edge
+				// takes order=chronological|reverse_chronological and since/until).
+				order: 'chronological',
+				filter: 'stream',
+				live_filter: 'no_filter',
+				limit: 100,
+				since,
+				after,
+			},
+			token,
+		);
+	let since = lease.catch_up?.since ?? sinceSeconds(cursor);
+	let page;
+	try {
+		page = await query(since, lease.catch_up?.after);
+	} catch (error) {
+		// A paging cursor Meta no longer takes: read again from the boundary (repeats are dropped).
+		if (!(error instanceof GraphApiError) || error.kind !== 'request' || !lease.catch_up)
+			throw error;
+		since = sinceSeconds(cursor);
+		page = await query(since);
+	}
+	const read: GraphComment[] = [];
+	for (let pages = 1; ; pages += 1) {
+		usages.push(page.usage);
+		read.push(...page.body.data);
+		if (!page.body.paging?.next) return { read, catchUp: null };
+		if (pages >= MAX_PAGES) {
+			const after = page.body.paging.cursors?.after;
+			return { read, catchUp: after ? { since, after } : null };
+		}
+		page = await graph.next<CommentsPage>(page.body.paging.next, token);
+	}
+}
+
+async function pollShow(lease: Lease): Promise<PollResult> {
 	const usages: GraphUsage[] = [];
 	try {
 		const graph = graphClient();
-		if (!claim.encrypted_access_token) {
+		if (!lease.encrypted_access_token) {
 			throw new GraphApiError(
 				'token',
 				'the connection has no stored token: reconnect the Page',
@@ -81,82 +155,91 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 				{ code: 190 },
 			);
 		}
-		const token = await (await tokenCipher()).decrypt(claim.encrypted_access_token);
+		const token = await (await tokenCipher()).decrypt(lease.encrypted_access_token);
 		const cursor: PollCursor = {
-			newestAt: claim.cursor_newest_at ? Date.parse(claim.cursor_newest_at) : null,
-			recent: claim.cursor_recent,
-			floorAt: Date.parse(claim.floor_at),
+			newestAt: lease.cursor_newest_at ? Date.parse(lease.cursor_newest_at) : null,
+			recent: lease.cursor_recent,
+			floorAt: Date.parse(lease.floor_at),
 		};
 
-		let liveStatus: string | undefined;
-		if (
-			!claim.live_checked_at ||
-			Date.now() - Date.parse(claim.live_checked_at) >= LIVE_CHECK_INTERVAL_MS
-		) {
-			const live = await graph.get<{ status: string }>(
-				`/${claim.live_id}`,
-				{ fields: 'status' },
-				token,
-			);
-			usages.push(live.usage);
-			liveStatus = live.body.status;
-		}
+		// Every poll asks whether the live is still on, beside reading its comments: the first
+		// answer saying it ended dates the end (by Meta's clock), and comments created after it
+		// claim nothing.
+		const [live, { read, catchUp }] = await Promise.all([
+			graph.get<{ status: string }>(`/${lease.live_id}`, { fields: 'status' }, token),
+			readComments(lease, cursor, token, usages),
+		]);
+		usages.push(live.usage);
+		const liveStatus = live.body.status;
+		const liveEndedAt = lease.live_ended_at
+			? Date.parse(lease.live_ended_at)
+			: ENDED_STATUSES.has(liveStatus)
+				? (live.serverTime ?? Date.now())
+				: null;
 
-		const newestFirst: GraphComment[] = [];
-		let page = await graph.get<CommentsPage>(
-			`/${claim.live_id}/comments`,
-			{
-				fields: COMMENT_FIELDS,
-				order: 'reverse_chronological',
-				filter: 'stream',
-				live_filter: 'no_filter',
-				limit: 100,
-				since: sinceSeconds(cursor),
-			},
-			token,
-		);
-		for (let pages = 1; ; pages += 1) {
-			usages.push(page.usage);
-			newestFirst.push(...page.body.data);
-			if (!page.body.paging?.next || reachedBoundary(page.body.data, cursor) || pages >= MAX_PAGES)
-				break;
-			page = await graph.next<CommentsPage>(page.body.paging.next, token);
-		}
-
-		const fresh = selectNewComments(newestFirst, cursor);
+		const fresh = selectNewComments(read, cursor);
 		const next = advanceCursor(cursor, fresh);
 		const usagePercent = worstUsage(usages);
-		const intervalMs = pollIntervalMs(claim.poll_interval_ms, usagePercent);
-		const liveEnded = liveStatus !== undefined && ENDED_STATUSES.has(liveStatus);
-		const slowed = intervalMs > claim.poll_interval_ms;
+		const intervalMs = pollIntervalMs(lease.poll_interval_ms, usagePercent);
+		const slowed = intervalMs > lease.poll_interval_ms;
+
+		// After the end: sweeps at END_SWEEPS_MS once the backlog is read, then nothing more.
+		const endSweeps =
+			liveEndedAt !== null && lease.live_ended_at !== null && !catchUp
+				? lease.end_sweeps + 1
+				: lease.end_sweeps;
+		const ended = liveEndedAt !== null && !catchUp && endSweeps >= END_SWEEPS_MS.length;
+		let status: 'listening' | 'delayed' | 'live_ended';
+		let statusDetail: string | null;
+		let nextPollInMs: number;
+		if (catchUp) {
+			// A backlog is read at full speed while Meta's usage allows.
+			status = 'delayed';
+			statusDetail = `catching up on comments Meta holds: read up to ${next.newestAt === null ? 'the start' : clock(next.newestAt)} so far`;
+			nextPollInMs = slowed ? intervalMs : 0;
+		} else if (ended) {
+			status = 'live_ended';
+			statusDetail = `the live video is ${liveStatus}: no more comments will come (it ended at ${clock(liveEndedAt)}; comments Meta listed late were read)`;
+			nextPollInMs = intervalMs;
+		} else if (liveEndedAt !== null) {
+			status = 'listening';
+			const sweepAfterMs = END_SWEEPS_MS[endSweeps] - (END_SWEEPS_MS[endSweeps - 1] ?? 0);
+			statusDetail = `the live video ended at ${clock(liveEndedAt)}: reading comments Meta lists late (${endSweeps + 1} of ${END_SWEEPS_MS.length} sweeps, the next in ${Math.round(sweepAfterMs / 1000)} s)`;
+			nextPollInMs = Math.max(intervalMs, sweepAfterMs);
+		} else {
+			status = slowed ? 'delayed' : 'listening';
+			statusDetail = slowed
+				? `Meta API usage is at ${Math.round(usagePercent!)} % (slowing down above ${SLOW_DOWN_ABOVE_PERCENT} %): polling every ${(intervalMs / 1000).toFixed(1)} s`
+				: null;
+			nextPollInMs = intervalMs;
+		}
 		await rpc(serviceClient(), 'fb_poll_complete', {
-			show_id: claim.show_id,
-			lease_token: claim.lease_token,
+			show_id: lease.show_id,
+			lease_token: lease.lease_token,
 			comments: fresh.map((comment) =>
-				toEngineComment(comment, { showId: claim.show_id, liveId: claim.live_id }),
+				toEngineComment(comment, { showId: lease.show_id, liveId: lease.live_id }),
 			),
 			cursor_newest_at: next.newestAt === null ? null : new Date(next.newestAt).toISOString(),
 			cursor_recent: next.recent,
-			next_poll_in_ms: intervalMs,
-			status: liveEnded ? 'live_ended' : slowed ? 'delayed' : 'listening',
-			status_detail: liveEnded
-				? `the live video is ${liveStatus}: no more comments will come`
-				: slowed
-					? `Meta API usage is at ${Math.round(usagePercent!)} % (slowing down above ${SLOW_DOWN_ABOVE_PERCENT} %): polling every ${(intervalMs / 1000).toFixed(1)} s`
-					: null,
+			catch_up: catchUp,
+			next_poll_in_ms: nextPollInMs,
+			status,
+			status_detail: statusDetail,
 			usage_percent: usagePercent ?? null,
-			live_checked: liveStatus !== undefined,
+			live_ended_at: liveEndedAt === null ? null : new Date(liveEndedAt).toISOString(),
+			end_sweeps: endSweeps,
 		});
 		return {
-			show_id: claim.show_id,
+			show_id: lease.show_id,
 			outcome: 'ingested',
 			comments: fresh.length,
-			...(liveStatus ? { live_status: liveStatus } : {}),
+			catching_up: catchUp !== null,
+			live_status: liveStatus,
 		};
 	} catch (error) {
 		// fb_poll_complete's only conflict: another run took the show over, so this one ingested nothing.
 		if (error instanceof HttpError && error.status === 409)
-			return { show_id: claim.show_id, outcome: 'lease_lost' };
+			return { show_id: lease.show_id, outcome: 'lease_lost' };
 		// Missing secrets will not fix themselves: 'request' fails the show visibly and retries slowly.
 		const misconfigured = error instanceof HttpError && error.code === 'function_not_configured';
 		const failure =
@@ -167,8 +250,15 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 						`polling failed: ${(error as Error).message ?? String(error)}`,
 						0,
 					);
-		if (!(error instanceof GraphApiError)) console.error(`fb-poll: show ${claim.show_id}:`, error);
-		const retryInMs = backoffMs(failure, claim.consecutive_failures + 1);
+		if (!(error instanceof GraphApiError)) console.error(`fb-poll: show ${lease.show_id}:`, error);
+		// Back-off counts only failures of this kind: a throttle after 5xx errors starts afresh.
+		const failuresOfKind =
+			lease.last_error_kind === failure.kind ? lease.consecutive_failures + 1 : 1;
+		const retryInMs = backoffMs(failure, failuresOfKind);
+		const regainMinutes =
+			failure.kind === 'throttled' && failure.usage.regainAfterMs
+				? Math.round(failure.usage.regainAfterMs / 60_000)
+				: 0;
 		const status =
 			failure.kind === 'token'
 				? 'reconnect_required'
@@ -176,17 +266,17 @@ async function pollShow(claim: Claim): Promise<PollResult> {
 					? 'delayed'
 					: 'failed';
 		await rpc(serviceClient(), 'fb_poll_fail', {
-			show_id: claim.show_id,
-			lease_token: claim.lease_token,
+			show_id: lease.show_id,
+			lease_token: lease.lease_token,
 			status,
-			status_detail: `${failure.message} (retrying in ${Math.round(retryInMs / 1000)} s)`,
+			status_detail: `${failure.message}${regainMinutes ? `; Meta asks to wait ${regainMinutes} min` : ''} (retrying in ${Math.round(retryInMs / 1000)} s)`,
 			error: failure.toJSON(),
 			retry_in_ms: retryInMs,
 			usage_percent: failure.usage.percent ?? null,
 			connection_status: failure.connectionStatus ?? null,
 		});
 		return {
-			show_id: claim.show_id,
+			show_id: lease.show_id,
 			outcome: 'failed',
 			error: failure.message,
 			retry_in_ms: retryInMs,
@@ -199,11 +289,11 @@ Deno.serve(
 		requireMethod(req, 'POST');
 		await requireServiceRole(req);
 		// Meta's secrets are needed only once a show is due: a project without them polls nothing, quietly.
-		const claims = await rpc<Claim[]>(serviceClient(), 'fb_poll_claim', {
+		const leases = await rpc<Lease[]>(serviceClient(), 'fb_poll_lease', {
 			max_shows: MAX_SHOWS_PER_RUN,
 			lease_seconds: LEASE_SECONDS,
 		});
-		const polled = await Promise.all(claims.map(pollShow));
+		const polled = await Promise.all(leases.map(pollShow));
 		return json({ polled });
 	}),
 );
