@@ -467,6 +467,7 @@ describe('LiveConsole', () => {
 			operator_action: false,
 			operator_notes: null,
 			is_test: false,
+			read_late: false,
 			created_at: at(1),
 			updated_at: at(1),
 			...overrides,

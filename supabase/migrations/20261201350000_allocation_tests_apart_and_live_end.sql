@@ -1,10 +1,10 @@
--- Allocation, revised. private.allocate_comment is still the whole story of how one comment
--- becomes claims, top to bottom; this migration replaces it in place.
--- (Helpers editing this file: change the function here, keep it one readable function, and
--- rewrite this header to say what changed and why.)
--- Test comments live apart from real ones: their buyers are 'test:' ids only they may use, they
--- match only test claims (so a test pass never ends a real claim), and a real claim takes a unit
--- or a place from test claims (private.make_way_for_real_claim).
+-- Allocation, revised in place: private.allocate_comment is still the whole story of how one
+-- comment becomes claims, top to bottom. What changed:
+-- * Test comments live apart from real ones: their buyers are 'test:' ids only they may use, they
+--   match only test claims (so a test pass never ends a real claim), and a real claim takes a unit
+--   or a place from test claims (private.make_way_for_real_claim).
+-- * A Facebook comment made after Meta reported the live ended is recorded but claims nothing
+--   (private.after_live_end), unless the workspace takes claims after the live.
 
 create or replace function private.allocate_comment(incoming jsonb, is_test boolean default false, emitted_by uuid default null) returns jsonb
 language plpgsql
@@ -77,11 +77,11 @@ begin
 		when source.platform <> 'test' and source.platform <> target_show.platform then 'platform_mismatch'
 		when source.live_id is distinct from target_show.live_id then 'live_mismatch'
 		when jsonb_array_length(intents) = 0 then 'no_intent'
-		-- Facebook: made after Meta reported the live ended (20261201100300_comments_after_live_end.sql).
+		-- Facebook: made after Meta reported the live ended.
 		when private.after_live_end(target_show, source.created_at) then 'after_live_end'
 	end;
 
-	-- 4. Record it under its idempotency key (PRD 8.2). A key seen before (a redelivery, an
+	-- 4. Record it under its idempotency key. A key seen before (a redelivery, an
 	--    overlapping poll) changes nothing: the first result is returned again.
 	key := encode(sha256(convert_to(
 		case
