@@ -1,4 +1,4 @@
--- The comment parser (PRD 6.1, FR1-FR4): the claim and pass intents of one comment, in order of
+-- The comment parser: the claim and pass intents of one comment, in order of
 -- appearance. Pure and cheap (tens of microseconds): it runs on every comment, before any lock.
 --
 -- Normalisation, applied alike to the comment and to every claim and pass word:
@@ -27,13 +27,13 @@
 --   "<number> <word> out" ("is 12 sold out?" asks; it does not claim).
 -- * The item number is canonical, without leading zeros ("sold 007" claims "7"). Zero ("sold 0",
 --   "sold 000") is not an item (items are numbered 1 to 999999): not an intent.
--- * A word between two numbers ("12 sold 15") takes the number after it, as in FR2's first
---   pattern and in "size 12 sold 15". A run written number-first throughout ("12 sold 15 sold")
+-- * A word between two numbers ("12 sold 15") takes the number after it, as in "sold 15" and in
+--   "size 12 sold 15". A run written number-first throughout ("12 sold 15 sold")
 --   pairs every number with the word after it: in a run alternating numbers and words, the
 --   pairing that leaves fewer numbers unpaired wins, and a tie goes to the number after the word.
--- * Patterns only, as the PRD asks: "i sold 12 last week" claims 12 (the seller can release it),
---   "sold 12 15" and "sold 12, 15" claim 12 alone. Words must stand apart, so in scripts written
---   without spaces a claim needs a break before the word: with the word "我要", "好，我要12"
+-- * Patterns only, never guesses at meaning: "i sold 12 last week" claims 12 (the seller can
+--   release it), "sold 12 15" and "sold 12, 15" claim 12 alone. Words must stand apart, so in
+--   scripts written without spaces a claim needs a break before the word: with the word "我要", "好，我要12"
 --   claims 12 and "好我要12" does not.
 -- * Every intent is returned, in order of appearance; a repeated (intent, item) keeps its first
 --   place; at most 10.

@@ -14,7 +14,7 @@ create table public.comments (
 	raw_text text not null,
 	normalized_text text not null,
 	-- hash(platform + comment_id), or without a comment id
-	-- hash(platform + live_id + user + normalized text + 10-second bucket) (PRD 8.2).
+	-- hash(platform + live_id + user + normalized text + 10-second bucket), so a poll that overlaps its predecessor stores a comment once.
 	idempotency_key text not null unique,
 	-- The platform's timestamp: allocation order within a batch.
 	commented_at timestamptz not null,

@@ -149,7 +149,7 @@ begin
 		when jsonb_array_length(intents) = 0 then 'no_intent'
 	end;
 
-	-- 4. Record it under its idempotency key (PRD 8.2). A key seen before (a redelivery, an
+	-- 4. Record it under its idempotency key. A key seen before (a redelivery, an
 	--    overlapping poll) changes nothing: the first result is returned again.
 	key := encode(sha256(convert_to(
 		case

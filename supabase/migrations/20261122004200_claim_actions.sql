@@ -1,4 +1,4 @@
--- Operator actions on claims (PRD 6.6), open to every member running the live: release a claim,
+-- Operator actions on claims, open to every member running the live: release a claim,
 -- award an item by hand, move a waiter to the front. Each locks show (share) then item (update)
 -- like allocation, and writes audit_log. Each returns {claim, item} (+ promoted for a release).
 

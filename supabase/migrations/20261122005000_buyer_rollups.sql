@@ -1,4 +1,4 @@
--- Per-buyer summary of a show for invoicing and export (PRD 8.4): what each buyer won and what
+-- Per-buyer summary of a show for invoicing and export: what each buyer won and what
 -- they wait for. Security invoker, so the claims policies decide which rows a caller sees.
 -- A buyer is their platform user id, or '@handle' for a manual award to an unidentified handle.
 

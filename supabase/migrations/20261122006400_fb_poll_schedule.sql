@@ -1,4 +1,4 @@
--- The Facebook poller runs every 2 seconds (supabase/functions/fb-poll; PRD 6.5.1). Each run
+-- The Facebook poller runs every 2 seconds (supabase/functions/fb-poll). Each run
 -- polls only the shows that are due, so a workspace's longer interval
 -- (settings.facebook_poll_interval_seconds) and each show's back-off apply within this tick.
 insert into private.function_schedules (name, function_name, schedule, timeout_milliseconds)

@@ -1,4 +1,4 @@
-// public.parse_comment: the case table (PRD G2: > 99 % precision and recall), every decimal digit
+// public.parse_comment: the case table (over 99 % precision and recall), every decimal digit
 // PostgreSQL knows, the function's attributes and grants, and its cost per call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';

@@ -1,6 +1,6 @@
-// The case table for public.parse_comment (PRD 6.1, FR1-FR4; G2: > 99 % precision and recall).
+// The case table for public.parse_comment (the parser must reach over 99 % precision and recall).
 // `expected` is what the parser returns under the rules in the migration's header; `meant` is
-// what the commenter meant, given only where the rules knowingly read it otherwise (the PRD keeps
+// what the commenter meant, given only where the rules knowingly read it otherwise (the rules keep
 // to patterns). Precision and recall are scored against `meant ?? expected`.
 
 export interface ParseCase {
@@ -340,7 +340,7 @@ const notIntents = table(defaults, [
 	['s o l d 12', none],
 	['sold twelve', none],
 	['sold twelve 12x', none],
-	// What the rules read by pattern, though the commenter meant otherwise (the PRD keeps to
+	// What the rules read by pattern, though the commenter meant otherwise (the rules keep to
 	// patterns; the seller releases such a claim from the console).
 	['I sold 12 last week', ['claim 12'], none],
 	['was 12 sold?', ['claim 12'], none],

@@ -353,7 +353,7 @@ test('a show of 500 items and 5,000 claims opens its summary in under a second a
 	}
 	expect((await seller.rpc('stop_show', { show_id: showId })).error).toBeNull();
 
-	// The summary opens within the PRD's second. Setup hydrates 500 editable rows and takes about a
+	// The summary opens within a second, the promise to sellers. Setup hydrates 500 editable rows and takes about a
 	// second on 2 shared cores (700–1,300 ms measured): held to 2 s until its rows are virtualised.
 	for (const [path, name, budgetMs] of [
 		[`/shows/${showId}/summary`, 'summary', 1000],

@@ -1,4 +1,4 @@
-// The development harness (PRD 13.1): only where DEV_HARNESS_ENABLED=true, else 404 as if absent.
+// The development harness: only where DEV_HARNESS_ENABLED=true, else 404 as if absent.
 // The caller is the service role, or a member of the show's workspace (their JWT).
 //   POST emit-comment    {show_id, text, user_id?, user_handle?, created_at?}
 //        → the engine's result for one comment on the show's platform and live

@@ -1,4 +1,4 @@
-// Meta's Instagram webhook (PRD 6.5.2), the callback URL of the app's `instagram` subscription
+// Meta's Instagram webhook, the callback URL of the app's `instagram` subscription
 // (field live_comments). verify_jwt is off: Meta signs its requests instead.
 //   GET  ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=… → 200 with the challenge, else 403
 //   POST a delivery: over 1 MB → 413; X-Hub-Signature-256 missing or wrong → 401 (nothing stored);

@@ -1,4 +1,4 @@
-// "Detect active lives" (PRD 5.2, 6.5): what a connection is broadcasting now, and the check of a
+// "Detect active lives": what a connection is broadcasting now, and the check of a
 // pasted live URL or id (the fallback). Any member of the connection's workspace may ask.
 //   GET meta-lives?connection_id=<uuid>                 → {connection, lives: [Live]}
 //   GET meta-lives?connection_id=<uuid>&reference=<url or id> → {connection, live: Live}

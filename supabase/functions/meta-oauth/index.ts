@@ -1,4 +1,4 @@
-// Meta sign-in and connection management (PRD Flow A). verify_jwt is off for this function
+// Meta sign-in and connection management. verify_jwt is off for this function
 // (Meta's browser redirect and server callbacks carry no Supabase JWT), so every action that acts
 // for a user verifies the user's JWT itself.
 //   POST start               {workspace_id, platform, browser_binding, return_to?} → {url} of Meta's
@@ -50,7 +50,8 @@ import { requireUser, requireWorkspaceRole, rpc, serviceClient } from '../_share
 const FUNCTION = 'meta-oauth';
 
 /**
- * PRD 000 sections 5.1, 6.5 and 10.2; pages_read_engagement also reads a Page's linked Instagram
+ * The least the product needs: list Pages, read their lives and comments (with commenters);
+ * pages_read_engagement also reads a Page's linked Instagram
  * account, and pages_manage_metadata lets Instagram subscribe that Page to the app's webhooks.
  */
 export const SCOPES = {

@@ -1,4 +1,4 @@
-// The workspace's Meta connections (PRD Flow A): connect a Facebook Page or an Instagram account
+// The workspace's Meta connections: connect a Facebook Page or an Instagram account
 // through Meta's sign-in (meta-oauth), pick which accounts to connect when Meta sends the seller
 // back here (with ?code=&state=, completed here for the signed-in user in the browser holding the
 // sign-in's cookie, then ?pending=), check or disconnect one. Reconnecting is connecting again.

@@ -1,4 +1,4 @@
-// The buyer rollup of a show as CSV (PRD 5.5, 8.4): one row per buyer with what they won and what
+// The buyer rollup of a show as CSV: one row per buyer with what they won and what
 // they still wait for, ready for invoicing. Test buyers only with ?include_tests=1.
 import { csvDownloadHeaders, csvFileName, toCsv } from '$lib/csv';
 import {

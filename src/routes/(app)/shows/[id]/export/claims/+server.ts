@@ -1,4 +1,4 @@
-// The full claim log of a show as CSV (PRD 5.5, 6.6): every claim, open or ended, oldest first;
+// The full claim log of a show as CSV: every claim, open or ended, oldest first;
 // test claims only with ?include_tests=1.
 import { claimSchema } from '$lib/rows';
 import { csvDownloadHeaders, csvFileName, toCsv } from '$lib/csv';
