@@ -2,37 +2,13 @@
 // operator would.
 import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
+import type { Claim, Show, ShowItem } from '../../src/lib/rows.ts';
 import { asUser, queryAs, rpc, serviceRole, type TestUser } from '../support/db.ts';
 
-export interface ShowRow {
-	id: string;
-	workspace_id: string;
-	status: string;
-	platform: string;
-	live_id: string | null;
-}
-
-export interface ItemRow {
-	id: string;
-	show_id: string;
-	item_number: string;
-	quantity: number;
-	claimed_count: number;
-	waitlist_count: number;
-	status: string;
-}
-
-export interface ClaimRow {
-	id: string;
-	show_item_id: string;
-	item_number: string;
-	platform_user_id: string | null;
-	user_handle: string | null;
-	status: string;
-	waitlist_position: number | null;
-	operator_action: boolean;
-	operator_user_id: string | null;
-}
+// The rows as the console reads them; the engine's answers also carry who acted on a claim.
+export type ShowRow = Show;
+export type ItemRow = ShowItem;
+export type ClaimRow = Claim & { operator_user_id: string | null };
 
 export interface IntentResult {
 	intent: 'claim' | 'pass';

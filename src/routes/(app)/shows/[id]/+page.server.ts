@@ -65,10 +65,18 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	};
 };
 
-type RpcResult = { error: { message: string; code?: string } | null; status: number };
+type RpcResult = {
+	data: unknown;
+	error: { message: string; code?: string } | null;
+	status: number;
+};
 
-function rpcFailure(result: RpcResult): string | null {
-	return result.error ? describeRpcError(result.error, result.status) : null;
+/** An RPC's result, or the action's failure in the engine's words with the form's echo. */
+async function attempt<Echo extends object>(call: PromiseLike<RpcResult>, echo: Echo) {
+	const result = await call;
+	if (!result.error) return { ok: true as const, data: result.data };
+	const message = describeRpcError(result.error, result.status);
+	return { ok: false as const, failure: fail(result.status || 502, { ...echo, message }) };
 }
 
 export const actions: Actions = {
@@ -89,15 +97,15 @@ export const actions: Actions = {
 					: errors;
 			return fail(400, { kind: 'addItems' as const, text, lineErrors });
 		}
-		const result = await locals.supabase.rpc('add_show_items', { show_id: showId, items });
-		const message = rpcFailure(result);
-		if (message)
-			return fail(result.status || 502, {
+		const result = await attempt(
+			locals.supabase.rpc('add_show_items', { show_id: showId, items }),
+			{
 				kind: 'addItems' as const,
 				text,
-				lineErrors: [],
-				message,
-			});
+				lineErrors: [] as QuickAddLineError[],
+			},
+		);
+		if (!result.ok) return result.failure;
 		const added = z
 			.object({
 				added: z.array(z.object({ item_number: z.string() })),
@@ -122,12 +130,14 @@ export const actions: Actions = {
 				message: Object.values(parsed.errors)[0] ?? 'Check the item',
 			});
 		const { title, quantity } = parsed.data;
-		const result = await locals.supabase.rpc('update_show_item', {
-			item_id: parsed.data.itemId,
-			changes: { title, quantity },
-		});
-		const message = rpcFailure(result);
-		if (message) return fail(result.status || 502, { kind: 'item' as const, itemId, message });
+		const result = await attempt(
+			locals.supabase.rpc('update_show_item', {
+				item_id: parsed.data.itemId,
+				changes: { title, quantity },
+			}),
+			{ kind: 'item' as const, itemId },
+		);
+		if (!result.ok) return result.failure;
 		return { kind: 'item' as const, itemId, saved: true };
 	},
 
@@ -141,9 +151,11 @@ export const actions: Actions = {
 				itemId,
 				message: parsed.errors.itemId ?? 'Check the item',
 			});
-		const result = await locals.supabase.rpc('remove_show_item', { item_id: parsed.data.itemId });
-		const message = rpcFailure(result);
-		if (message) return fail(result.status || 502, { kind: 'item' as const, itemId, message });
+		const result = await attempt(
+			locals.supabase.rpc('remove_show_item', { item_id: parsed.data.itemId }),
+			{ kind: 'item' as const, itemId },
+		);
+		if (!result.ok) return result.failure;
 		return { kind: 'removed' as const, itemNumber: String(form.get('itemNumber') ?? '') };
 	},
 
@@ -164,16 +176,13 @@ export const actions: Actions = {
 			claim_words: claimWords.length > 0 ? claimWords : null,
 			pass_words: passWords.length > 0 ? passWords : null,
 		};
-		const result = await locals.supabase.rpc('update_show', { show_id: showId, changes });
-		const message = rpcFailure(result);
 		const noFieldErrors: FieldErrors<typeof showWordsSchema> = {};
-		if (message)
-			return fail(result.status || 502, {
-				kind: 'settings' as const,
-				...echo,
-				errors: noFieldErrors,
-				message,
-			});
+		const result = await attempt(locals.supabase.rpc('update_show', { show_id: showId, changes }), {
+			kind: 'settings' as const,
+			...echo,
+			errors: noFieldErrors,
+		});
+		if (!result.ok) return result.failure;
 		return { kind: 'settings' as const, saved: true };
 	},
 
@@ -227,22 +236,24 @@ export const actions: Actions = {
 			}
 		}
 
-		const result = await locals.supabase.rpc('activate_show', {
-			show_id: showId,
-			live_id: live?.liveId ?? null,
-			live_url: live?.liveUrl ?? null,
-		});
-		const message = rpcFailure(result);
-		if (message)
-			return fail(result.status || 502, { kind: 'activate' as const, liveReference, message });
+		const result = await attempt(
+			locals.supabase.rpc('activate_show', {
+				show_id: showId,
+				live_id: live?.liveId ?? null,
+				live_url: live?.liveUrl ?? null,
+			}),
+			{ kind: 'activate' as const, liveReference },
+		);
+		if (!result.ok) return result.failure;
 		redirect(303, `/shows/${showId}/live`);
 	},
 
 	delete: async ({ locals, params }) => {
 		const showId = showIdFrom(params);
-		const result = await locals.supabase.rpc('delete_show', { show_id: showId });
-		const message = rpcFailure(result);
-		if (message) return fail(result.status || 502, { kind: 'delete' as const, message });
+		const result = await attempt(locals.supabase.rpc('delete_show', { show_id: showId }), {
+			kind: 'delete' as const,
+		});
+		if (!result.ok) return result.failure;
 		redirect(303, '/shows');
 	},
 };
