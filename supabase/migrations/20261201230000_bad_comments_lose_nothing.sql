@@ -217,7 +217,8 @@ set search_path = ''
 as $$
 declare
 	batch_size constant int := 1000;
-	incoming record;
+	ordered jsonb[];
+	places int[];
 	results jsonb[] := '{}';
 	failure_state text;
 	failure_message text;
@@ -251,20 +252,32 @@ begin
 	order by locked.id
 	for update of locked;
 
-	for incoming in
-		select given.value, given.place
-		from jsonb_array_elements(comments) with ordinality as given (value, place)
-		order by coalesce(private.timestamptz_or_null(given.value ->> 'created_at'), now()), given.place
-	loop
-		begin
-			results[incoming.place::int] := private.allocate_comment(incoming.value);
-		exception when data_exception or not_null_violation or check_violation then
-			get stacked diagnostics failure_state = returned_sqlstate, failure_message = message_text;
-			results[incoming.place::int] := jsonb_build_object(
-				'comment_id', null, 'replayed', false, 'outcome', 'ignored', 'reason', 'invalid_comment',
-				'error', jsonb_build_object('code', failure_state, 'message', failure_message), 'results', '[]'::jsonb);
-		end;
-	end loop;
+	-- Platform time order, then arrival order.
+	select array_agg(given.value order by private.timestamptz_or_null(given.value ->> 'created_at') nulls last, given.place),
+		array_agg(given.place::int order by private.timestamptz_or_null(given.value ->> 'created_at') nulls last, given.place)
+	into ordered, places
+	from jsonb_array_elements(comments) with ordinality as given (value, place);
+
+	-- The whole batch in one subtransaction; only if a comment is refused is the batch allocated
+	-- again, one subtransaction per comment. (Over 64 subtransactions in a transaction slow every
+	-- concurrent snapshot, so the common path must not pay one per comment.)
+	begin
+		for step in 1 .. coalesce(cardinality(ordered), 0) loop
+			results[places[step]] := private.allocate_comment(ordered[step]);
+		end loop;
+	exception when data_exception or not_null_violation or check_violation then
+		results := '{}';
+		for step in 1 .. coalesce(cardinality(ordered), 0) loop
+			begin
+				results[places[step]] := private.allocate_comment(ordered[step]);
+			exception when data_exception or not_null_violation or check_violation then
+				get stacked diagnostics failure_state = returned_sqlstate, failure_message = message_text;
+				results[places[step]] := jsonb_build_object(
+					'comment_id', null, 'replayed', false, 'outcome', 'ignored', 'reason', 'invalid_comment',
+					'error', jsonb_build_object('code', failure_state, 'message', failure_message), 'results', '[]'::jsonb);
+			end;
+		end loop;
+	end;
 	return to_jsonb(results);
 end;
 $$;

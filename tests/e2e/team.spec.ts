@@ -61,8 +61,10 @@ test('the owner invites an assistant, who accepts and runs the live console on a
 		name: 'Team Night',
 	});
 	await rpc(owner, 'add_show_items', { show_id: show.id, items: ['1-5'] });
-	const liveId = `live-${randomUUID()}`;
-	await rpc(owner, 'activate_show', { show_id: show.id, live_id: liveId });
+	// A rehearsal (no connection): a viewer's claim is fed below as the connectors would.
+	const { live_id: liveId } = await rpc<{ live_id: string }>(owner, 'activate_show', {
+		show_id: show.id,
+	});
 	await rpc(service, 'ingest_comment', {
 		comment: {
 			show_id: show.id,
