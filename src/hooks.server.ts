@@ -35,8 +35,10 @@ const supabase: Handle = async ({ event, resolve }) => {
 			data: { user },
 			error,
 		} = await event.locals.supabase.auth.getUser();
-		if (error) return { session: null, user: null };
-		return { session, user };
+		if (error || !user) return { session: null, user: null };
+		// The session's own user is the cookie's unverified copy (supabase-js warns whenever it is
+		// read on the server, as when the session is serialized for the page): use the verified one.
+		return { session: { ...session, user }, user };
 	};
 
 	return resolve(event, {
