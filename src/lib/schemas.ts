@@ -90,7 +90,7 @@ const platformField = z.enum(['facebook', 'instagram'], { error: 'Choose Faceboo
 const showName = z
 	.string()
 	.trim()
-	.max(200, 'Keep the name under 200 characters')
+	.max(200, 'Keep the name to 200 characters')
 	.optional()
 	.transform((name) => name ?? '');
 
