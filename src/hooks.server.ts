@@ -64,4 +64,29 @@ const authGuard: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle: Handle = sequence(supabase, authGuard);
+/**
+ * Pages and their data are gzipped as the built JS and CSS already are (adapter-node serves those
+ * precompressed): a live console's page grows with its show. Streamed, so nothing waits for it.
+ */
+const compressPages: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	const type = response.headers.get('content-type') ?? '';
+	if (
+		!response.body ||
+		!/^(text\/html|application\/json)/.test(type) ||
+		response.headers.has('content-encoding') ||
+		!/\bgzip\b/.test(event.request.headers.get('accept-encoding') ?? '')
+	)
+		return response;
+	const headers = new Headers(response.headers);
+	headers.set('content-encoding', 'gzip');
+	headers.delete('content-length');
+	headers.append('vary', 'Accept-Encoding');
+	return new Response(response.body.pipeThrough(new CompressionStream('gzip')), {
+		status: response.status,
+		statusText: response.statusText,
+		headers,
+	});
+};
+
+export const handle: Handle = sequence(compressPages, supabase, authGuard);

@@ -75,6 +75,18 @@ test('sign up lands in the console; log out and log back in', async ({ page }) =
 	await expect(page).toHaveURL(/\/dashboard$/);
 });
 
+test('pages and their data are served gzipped, with their cookies', async ({ page }) => {
+	const login = await page.request.get('/login', { headers: { 'accept-encoding': 'gzip' } });
+	expect(login.headers()['content-encoding']).toBe('gzip');
+	expect(await login.text()).toContain('Log in');
+	await signUp(page, newEmail());
+	const data = await page.request.get('/dashboard/__data.json', {
+		headers: { 'accept-encoding': 'gzip' },
+	});
+	expect(data.headers()['content-encoding']).toBe('gzip');
+	expect(await data.json()).toMatchObject({ type: 'data' });
+});
+
 test('the console shows the workspace sign-up created, named from the form', async ({ page }) => {
 	await signUp(page, newEmail(), 'Vintage Vault');
 	await expect(page.getByRole('banner')).toContainText('Vintage Vault');
