@@ -1,0 +1,117 @@
+// Reads for the catalog pages: the workspace's currency and the caller's right to edit, and pages
+// of products through search_products (row level security decides what is visible).
+import { error } from '@sveltejs/kit';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { z } from 'zod';
+import type { Currency } from '$lib/catalog/money';
+import {
+	productPageSchema,
+	productSchema,
+	type Product,
+	type ProductStatus,
+} from '$lib/catalog/product';
+import { describeRpcError } from '$lib/live/rpc-error';
+
+export const catalogPageSize = 50;
+/** search_products' largest page: what the export reads in one go. */
+const exportLimit = 10_000;
+
+export interface CatalogContext {
+	currency: Currency;
+	/** Every ISO 4217 code the database accepts, for the currency picker. */
+	currencyCodes: string[];
+	/** Admins and owners edit the catalog; assistants read it. */
+	canEdit: boolean;
+}
+
+const currencyListSchema = z.array(z.object({ code: z.string(), minor_unit: z.number().int() }));
+
+export async function readCatalogContext(
+	supabase: SupabaseClient,
+	workspaceId: string,
+	userId: string | undefined,
+): Promise<CatalogContext> {
+	const [workspace, currencies, member] = await Promise.all([
+		supabase.from('workspaces').select('currency').eq('id', workspaceId).single(),
+		supabase.from('currencies').select('code, minor_unit').order('code'),
+		supabase
+			.from('workspace_members')
+			.select('role')
+			.eq('workspace_id', workspaceId)
+			.eq('user_id', userId ?? '')
+			.maybeSingle(),
+	]);
+	for (const read of [workspace, currencies, member])
+		if (read.error)
+			error(
+				502,
+				`Couldn’t load the catalog settings: ${describeRpcError(read.error, read.status)}`,
+			);
+	const code = z.object({ currency: z.string() }).parse(workspace.data).currency;
+	const list = currencyListSchema.parse(currencies.data);
+	const exponent = list.find((currency) => currency.code === code)?.minor_unit;
+	if (exponent === undefined)
+		error(502, `The workspace’s currency ${code} is not in the currency list`);
+	const role = (member.data as { role?: string } | null)?.role;
+	return {
+		currency: { code, exponent },
+		currencyCodes: list.map((currency) => currency.code),
+		canEdit: role === 'owner' || role === 'admin',
+	};
+}
+
+export async function searchProducts(
+	supabase: SupabaseClient,
+	workspaceId: string,
+	filter: { query: string | null; status: ProductStatus | null; page: number; pageSize?: number },
+): Promise<{ total: number; products: Product[] }> {
+	const pageSize = filter.pageSize ?? catalogPageSize;
+	const {
+		data,
+		error: readError,
+		status,
+	} = await supabase.rpc('search_products', {
+		workspace_id: workspaceId,
+		query: filter.query,
+		status: filter.status,
+		page_size: pageSize,
+		page_offset: (filter.page - 1) * pageSize,
+	});
+	if (readError) error(502, `Couldn’t load the catalog: ${describeRpcError(readError, status)}`);
+	return productPageSchema.parse(data);
+}
+
+export async function readAllProducts(
+	supabase: SupabaseClient,
+	workspaceId: string,
+): Promise<Product[]> {
+	const page = await searchProducts(supabase, workspaceId, {
+		query: null,
+		status: null,
+		page: 1,
+		pageSize: exportLimit,
+	});
+	return page.products;
+}
+
+export async function readProduct(
+	supabase: SupabaseClient,
+	workspaceId: string,
+	productId: string,
+): Promise<Product> {
+	const [product, variants] = await Promise.all([
+		supabase
+			.from('products')
+			.select('*')
+			.eq('workspace_id', workspaceId)
+			.eq('id', productId)
+			.maybeSingle(),
+		supabase.from('product_variants').select('*').eq('product_id', productId).order('position'),
+	]);
+	if (product.error)
+		error(502, `Couldn’t load the product: ${describeRpcError(product.error, product.status)}`);
+	if (variants.error)
+		error(502, `Couldn’t load the variants: ${describeRpcError(variants.error, variants.status)}`);
+	if (!product.data) error(404, 'There is no such product in this workspace.');
+	return productSchema.parse({ ...product.data, variants: variants.data });
+}
