@@ -53,7 +53,7 @@ test('import a Shopify CSV, edit prices and stock, archive, export', async ({
 	await expect(page.getByText('No products yet')).toBeVisible();
 
 	// A bad price on row 3 imports nothing and is named in the report.
-	consoleErrors.allow(/status of 422/);
+	consoleErrors.allow(/status of (409|422)/);
 	await importCsv(page, 'bad.csv', [goodRows[0], goodRows[1].replace('39.00', '39.999')]);
 	await expect(page.getByText('Nothing was imported: fix these rows')).toBeVisible();
 	const report = page.getByRole('table', { name: 'Import errors' });
@@ -107,6 +107,10 @@ test('import a Shopify CSV, edit prices and stock, archive, export', async ({
 	await page.getByLabel('New value for Size').fill('L');
 	await page.getByRole('button', { name: 'Add value' }).first().click();
 	await expect(page.getByLabel('Stock of L / Red')).toHaveValue('0');
+	// A combination the product never sold starts left out; a new one can be left out too.
+	await expect(page.getByRole('row', { name: /S \/ Red Not offered/ })).toBeVisible();
+	await page.getByRole('button', { name: 'Leave out L / Blue' }).click();
+	await expect(page.getByRole('button', { name: 'Offer L / Blue' })).toBeVisible();
 	await page.screenshot({
 		path: join(screenshotDir, 'catalog-editor-desktop.png'),
 		fullPage: true,
@@ -115,7 +119,7 @@ test('import a Shopify CSV, edit prices and stock, archive, export', async ({
 	await expect(page.getByText('Product saved')).toBeVisible();
 	await expect(page.getByLabel('Stock of S / Blue')).toHaveValue('9');
 	await page.getByRole('link', { name: 'Catalog' }).first().click();
-	await expect(productRow(page, 'Wrap Dress')).toContainText('6 variants');
+	await expect(productRow(page, 'Wrap Dress')).toContainText('4 variants');
 	await page.screenshot({ path: join(screenshotDir, 'catalog-desktop.png'), fullPage: true });
 
 	// The export reads back as Shopify's layout with what was edited.
@@ -131,9 +135,33 @@ test('import a Shopify CSV, edit prices and stock, archive, export', async ({
 	expect(cell(mug, 'Variant Inventory Qty')).toBe('7');
 	const dress = exported.filter((row) => cell(row, 'Handle') === 'wrap-dress');
 	expect(dress.map((row) => `${cell(row, 'Option1 Value')}/${cell(row, 'Option2 Value')}`)).toEqual(
-		['S/Blue', 'S/Red', 'M/Blue', 'M/Red', 'L/Blue', 'L/Red'],
+		['S/Blue', 'M/Blue', 'M/Red', 'L/Red'],
 	);
 	expect(cell(dress[0], 'Variant Inventory Qty')).toBe('9');
+
+	// A SKU another product holds is caught by the database: nothing imported, the row named.
+	await importCsv(page, 'clash.csv', [
+		'camp-mug,Camp Mug,,,,TRUE,Title,Default Title,,,MUG-1,9.00,,1,,active',
+	]);
+	await expect(page.getByText('Nothing was imported: fix this row')).toBeVisible();
+	await expect(
+		report.getByRole('row', { name: /2 — SKU "MUG-1" is already used by "Enamel Mug"/ }),
+	).toBeVisible();
+	await expect(page.getByText('1–2 of 2')).toBeVisible();
+
+	// The currency: a change that would drop cents is refused; another keeps the typed numbers.
+	await page.getByRole('button', { name: 'change' }).click();
+	await page.getByLabel('Currency').selectOption('JPY');
+	await page.getByRole('button', { name: 'Save currency' }).click();
+	await expect(
+		page.getByText(
+			'2 catalog price(s) have fractions JPY cannot hold (0 decimals): round them first.',
+		),
+	).toBeVisible();
+	await page.getByLabel('Currency').selectOption('EUR');
+	await page.getByRole('button', { name: 'Save currency' }).click();
+	await expect(page.getByText('Prices in EUR')).toBeVisible();
+	await expect(page.getByLabel('Price of Enamel Mug')).toHaveValue('1350.50');
 
 	// Bulk archive asks first.
 	await productRow(page, 'Enamel Mug').getByRole('checkbox').check();
