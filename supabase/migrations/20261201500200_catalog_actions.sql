@@ -6,7 +6,7 @@
 --  status?, option_names?, external_id?, permalink?,
 --  variants?: [{option_values?, sku?, barcode?, price?, stock?}]}
 -- where amounts are integer minor units of the workspace's currency. Variants are matched to the
--- stored ones by their option values, so an edit keeps each surviving variant's id.
+-- stored ones by their option values (any case), so an edit keeps each surviving variant's id.
 
 -- Amounts above this are typing mistakes, and it keeps a rescale by 10^4 far inside bigint.
 create function private.max_catalog_amount() returns bigint
@@ -110,178 +110,233 @@ as $$
 	where p.id = product_json.product_id
 $$;
 
--- Writes one product and its variants; returns its id and whether it was created. The product is
--- found by id, else by handle (so imports update), else created. The caller checked the role and
--- holds the workspace row.
-create function private.write_product(in_workspace uuid, given jsonb, given_source text, out product_id uuid, out created boolean)
+-- Stock on hand: a whole JSON number from 0 to 1000000 (absent: 0 when not required).
+create function private.catalog_stock(value jsonb, field text, required boolean) returns int
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+	if value is null or jsonb_typeof(value) = 'null' then
+		if required then
+			raise sqlstate '22023' using message = format('%s is required', field);
+		end if;
+		return 0;
+	end if;
+	if jsonb_typeof(value) <> 'number' or value::numeric <> trunc(value::numeric) or value::numeric not between 0 and 1000000 then
+		raise sqlstate '22023' using message = format('%s must be a whole number from 0 to 1000000, not %s', field, value);
+	end if;
+	return value::int;
+end;
+$$;
+
+-- Writes a batch of products and their variants, set by set, so a 10,000-row import stays far
+-- inside the API's statement timeout. Each product is found by id, else by handle (so imports
+-- update), else created; `named` prefixes every message with the product's handle. Nothing is
+-- written until the whole batch is checked. The caller checked the role and holds the workspace row.
+create function private.write_products(in_workspace uuid, given jsonb, given_source text, named boolean)
+returns table (written_id uuid, created boolean)
 language plpgsql
 set search_path = ''
 as $$
 declare
 	max_variants constant int := 100;
-	existing public.products;
-	new_handle text;
-	new_title text;
-	names text[];
-	new_status text;
-	variant jsonb;
-	variants jsonb;
-	variant_values text[];
-	seen_values text[] := '{}';
-	variant_sku text;
-	seen_skus text[] := '{}';
-	taken_by text;
-	kept_ids uuid[] := '{}';
-	variant_id uuid;
-	variant_position int := 0;
-	image_url text;
+	offender record;
 begin
-	if jsonb_typeof(given) is distinct from 'object' then
-		raise sqlstate '22023' using message = 'a product must be a JSON object';
-	end if;
-	new_title := private.catalog_text(given -> 'title', 'title', 255, true);
-	new_handle := private.catalog_text(given -> 'handle', 'handle', 255, false);
-	if new_handle is not null and new_handle !~ '^[a-z0-9]+(-[a-z0-9]+)*$' then
-		raise sqlstate '22023' using message = format('handle "%s" may hold only lower-case letters, digits and single dashes', new_handle);
+	if jsonb_typeof(given) is distinct from 'array'
+		or exists (select 1 from jsonb_array_elements(given) as e where jsonb_typeof(e) <> 'object') then
+		raise sqlstate '22023' using message = 'products must be JSON objects';
 	end if;
 
-	if given ? 'id' and jsonb_typeof(given -> 'id') <> 'null' then
-		select * into existing from public.products p
-		where p.id = (given ->> 'id')::uuid and p.workspace_id = in_workspace for update;
-		if existing.id is null then
-			raise sqlstate 'PT404' using message = 'product not found';
-		end if;
-		if new_handle is not null and new_handle <> existing.handle
-			and exists (select 1 from public.products p where p.workspace_id = in_workspace and p.handle = new_handle) then
-			raise sqlstate 'PT409' using message = format('handle "%s" is already another product''s', new_handle);
-		end if;
-		new_handle := coalesce(new_handle, existing.handle);
-	elsif new_handle is not null then
-		select * into existing from public.products p where p.workspace_id = in_workspace and p.handle = new_handle for update;
-	else
-		new_handle := private.handle_from(new_title);
-		if exists (select 1 from public.products p where p.workspace_id = in_workspace and p.handle = new_handle) then
-			new_handle := left(new_handle, 190) || '-' || substr(md5(gen_random_uuid()::text), 1, 6);
-		end if;
+	drop table if exists pg_temp.catalog_batch, pg_temp.catalog_batch_variants;
+	create temp table catalog_batch on commit drop as
+	select
+		e.ordinal,
+		e.product,
+		prefix,
+		private.catalog_text(e.product -> 'title', prefix || 'title', 255, true) as title,
+		private.catalog_text(e.product -> 'handle', prefix || 'handle', 255, false) as handle,
+		case when jsonb_typeof(e.product -> 'id') = 'string' then (e.product ->> 'id')::uuid end as given_id,
+		coalesce(private.catalog_text(e.product -> 'description', prefix || 'description', 20000, false), '') as description,
+		private.catalog_text(e.product -> 'vendor', prefix || 'vendor', 255, false) as vendor,
+		private.catalog_amount(e.product -> 'price', prefix || 'price', true) as price,
+		private.catalog_amount(e.product -> 'compare_at_price', prefix || 'compare-at price', false) as compare_at_price,
+		private.catalog_text_list(e.product -> 'image_urls', prefix || 'image URLs', 20, 2048) as image_urls,
+		private.catalog_text_list(e.product -> 'tags', prefix || 'tags', 50, 100) as tags,
+		private.catalog_text_list(e.product -> 'option_names', prefix || 'option names', 3, 50) as option_names,
+		jsonb_array_length(case when jsonb_typeof(e.product -> 'option_names') = 'array' then e.product -> 'option_names' else '[]' end) as option_names_given,
+		private.catalog_text(e.product -> 'status', prefix || 'status', 20, false) as status,
+		private.catalog_text(e.product -> 'external_id', prefix || 'external id', 255, false) as external_id,
+		private.catalog_text(e.product -> 'permalink', prefix || 'permalink', 2048, false) as permalink,
+		coalesce(nullif(e.product -> 'variants', 'null'), '[{}]') as variants,
+		null::uuid as target_id,
+		false as is_new
+	from jsonb_array_elements(given) with ordinality as e (product, ordinal),
+		lateral (select case when named then format('product "%s": ', e.product ->> 'handle') else '' end as prefix) as label;
+	-- Temporary tables have no statistics until analysed; without them the joins below go quadratic.
+	create index on pg_temp.catalog_batch (ordinal);
+	create index on pg_temp.catalog_batch (handle);
+	analyze pg_temp.catalog_batch;
+
+	select * into offender from pg_temp.catalog_batch b where b.handle !~ '^[a-z0-9]+(-[a-z0-9]+)*$' limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('%shandle "%s" may hold only lower-case letters, digits and single dashes', offender.prefix, offender.handle);
+	end if;
+	select * into offender from pg_temp.catalog_batch b where b.status not in ('draft', 'active', 'archived') limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('%sstatus must be draft, active or archived, not "%s"', offender.prefix, offender.status);
+	end if;
+	select * into offender from pg_temp.catalog_batch b where b.option_names_given <> cardinality(b.option_names) limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('%soption names must differ from each other', offender.prefix);
+	end if;
+	select b.prefix, url into offender from pg_temp.catalog_batch b, unnest(b.image_urls || b.permalink) as url
+	where not private.are_web_urls(array[url]) limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('%simage URL or permalink "%s" is not an http or https address', offender.prefix, left(offender.url, 100));
+	end if;
+	select b.handle into offender from pg_temp.catalog_batch b where b.handle is not null group by b.handle having count(*) > 1 limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('handle "%s" is given to two products', offender.handle);
+	end if;
+	select * into offender from pg_temp.catalog_batch b
+	where jsonb_typeof(b.variants) <> 'array' or jsonb_array_length(b.variants) not between 1 and max_variants
+		or exists (select 1 from jsonb_array_elements(b.variants) as v where jsonb_typeof(v) <> 'object')
+	limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('%svariants must be a list of 1 to %s JSON objects', offender.prefix, max_variants);
+	end if;
+	select * into offender from pg_temp.catalog_batch b where cardinality(b.option_names) = 0 and jsonb_array_length(b.variants) > 1 limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('%sproduct "%s" has no options, so it has exactly one default variant, not %s',
+			offender.prefix, offender.title, jsonb_array_length(offender.variants));
 	end if;
 
-	names := private.catalog_text_list(given -> 'option_names', 'option names', 3, 50);
-	if given ? 'option_names' and jsonb_array_length(coalesce(nullif(given -> 'option_names', 'null'), '[]')) <> cardinality(names) then
-		raise sqlstate '22023' using message = 'option names must differ from each other';
+	create temp table catalog_batch_variants on commit drop as
+	select
+		b.ordinal,
+		v.position::int as position,
+		coalesce((
+			select array_agg(private.catalog_text(value, b.prefix || 'option value', 100, true) order by n)
+			from jsonb_array_elements(case when jsonb_typeof(v.variant -> 'option_values') = 'array' then v.variant -> 'option_values' else '[]' end)
+				with ordinality as o (value, n)
+		), '{}') as option_values,
+		private.catalog_text(v.variant -> 'sku', b.prefix || 'SKU', 100, false) as sku,
+		private.catalog_text(v.variant -> 'barcode', b.prefix || 'barcode', 100, false) as barcode,
+		private.catalog_amount(v.variant -> 'price', b.prefix || 'variant price', false) as price,
+		private.catalog_stock(v.variant -> 'stock', b.prefix || 'stock', false) as stock,
+		null::uuid as variant_id
+	from pg_temp.catalog_batch b, jsonb_array_elements(b.variants) with ordinality as v (variant, position);
+	create index on pg_temp.catalog_batch_variants (ordinal);
+	analyze pg_temp.catalog_batch_variants;
+
+	select b.prefix, b.title, b.option_names, v.option_values into offender
+	from pg_temp.catalog_batch_variants v join pg_temp.catalog_batch b using (ordinal)
+	where cardinality(v.option_values) <> cardinality(b.option_names) limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('%seach variant of "%s" needs one value for each option (%s), not %s',
+			offender.prefix, offender.title, coalesce(nullif(array_to_string(offender.option_names, ', '), ''), 'none'),
+			coalesce(nullif(array_to_string(offender.option_values, ' / '), ''), 'none'));
 	end if;
-	new_status := coalesce(private.catalog_text(given -> 'status', 'status', 20, false), existing.status, 'draft');
-	if new_status not in ('draft', 'active', 'archived') then
-		raise sqlstate '22023' using message = format('status must be draft, active or archived, not "%s"', new_status);
+	select b.prefix, b.title, min(array_to_string(v.option_values, ' / ')) as label into offender
+	from pg_temp.catalog_batch_variants v join pg_temp.catalog_batch b using (ordinal)
+	group by b.ordinal, b.prefix, b.title, lower(v.option_values::text) having count(*) > 1 limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('%svariant %s of "%s" is listed twice', offender.prefix, offender.label, offender.title);
 	end if;
-	for image_url in select unnest(private.catalog_text_list(given -> 'image_urls', 'image URLs', 20, 2048)) loop
-		if not private.are_web_urls(array[image_url]) then
-			raise sqlstate '22023' using message = format('image URL "%s" is not an http or https address', left(image_url, 100));
-		end if;
-	end loop;
-	if not private.are_web_urls(array[private.catalog_text(given -> 'permalink', 'permalink', 2048, false)]) then
-		raise sqlstate '22023' using message = 'permalink is not an http or https address';
+	select v.sku into offender from pg_temp.catalog_batch_variants v where v.sku is not null group by v.sku having count(*) > 1 limit 1;
+	if found then
+		raise sqlstate '22023' using message = format('SKU "%s" is given to two variants', offender.sku);
 	end if;
 
-	variants := coalesce(nullif(given -> 'variants', 'null'), '[{}]');
-	if jsonb_typeof(variants) <> 'array' or jsonb_array_length(variants) = 0 then
-		raise sqlstate '22023' using message = 'variants must be a non-empty list';
+	-- Targets: by id (which must be this workspace's), else by handle.
+	select * into offender from pg_temp.catalog_batch b
+	where b.given_id is not null and not exists (select 1 from public.products p where p.id = b.given_id and p.workspace_id = in_workspace)
+	limit 1;
+	if found then
+		raise sqlstate 'PT404' using message = format('%sproduct not found', offender.prefix);
 	end if;
-	if jsonb_array_length(variants) > max_variants then
-		raise sqlstate '22023' using message = format('a product has at most %s variants, not %s', max_variants, jsonb_array_length(variants));
+	update pg_temp.catalog_batch b set target_id = coalesce(b.given_id,
+		(select p.id from public.products p where p.workspace_id = in_workspace and p.handle = b.handle));
+	select b.prefix, b.handle into offender from pg_temp.catalog_batch b
+	join public.products p on p.workspace_id = in_workspace and p.handle = b.handle and p.id <> b.target_id
+	limit 1;
+	if found then
+		raise sqlstate 'PT409' using message = format('%shandle "%s" is already another product''s', offender.prefix, offender.handle);
 	end if;
-	if cardinality(names) = 0 and jsonb_array_length(variants) > 1 then
-		raise sqlstate '22023' using message = format(
-			'product "%s" has no options, so it has exactly one default variant, not %s', new_title, jsonb_array_length(variants));
+	-- A new product without a handle takes one from its title, made unique when taken.
+	update pg_temp.catalog_batch b set handle = case
+		when exists (select 1 from public.products p where p.workspace_id = in_workspace and p.handle = private.handle_from(b.title))
+			then left(private.handle_from(b.title), 190) || '-' || substr(md5(gen_random_uuid()::text), 1, 6)
+		else private.handle_from(b.title) end
+	where b.handle is null and b.target_id is null;
+	select b.prefix, v.sku, p.title into offender
+	from pg_temp.catalog_batch_variants v
+	join pg_temp.catalog_batch b using (ordinal)
+	join public.product_variants stored on stored.workspace_id = in_workspace and stored.sku = v.sku
+	join public.products p on p.id = stored.product_id
+	where stored.product_id is distinct from b.target_id
+		and not exists (select 1 from pg_temp.catalog_batch other where other.target_id = stored.product_id)
+	limit 1;
+	if found then
+		raise sqlstate 'PT409' using message = format('%sSKU "%s" is already used by "%s"', offender.prefix, offender.sku, offender.title);
 	end if;
-	-- Shape, duplicates and SKUs taken elsewhere, before anything is written.
-	for variant in select v from jsonb_array_elements(variants) as v loop
-		if jsonb_typeof(variant) <> 'object' then
-			raise sqlstate '22023' using message = 'each variant must be a JSON object';
-		end if;
-		variant_values := coalesce(
-			(select array_agg(private.catalog_text(value, 'option value', 100, true) order by ordinality)
-			 from jsonb_array_elements(coalesce(nullif(variant -> 'option_values', 'null'), '[]')) with ordinality as value),
-			'{}');
-		if cardinality(variant_values) <> cardinality(names) then
-			raise sqlstate '22023' using message = format(
-				'each variant of "%s" needs one value for each option (%s), not %s', new_title,
-				coalesce(nullif(array_to_string(names, ', '), ''), 'none'), coalesce(nullif(array_to_string(variant_values, ' / '), ''), 'none'));
-		end if;
-		if lower(array_to_string(variant_values, chr(31))) = any (seen_values) then
-			raise sqlstate '22023' using message = format('variant %s of "%s" is listed twice', array_to_string(variant_values, ' / '), new_title);
-		end if;
-		seen_values := seen_values || lower(array_to_string(variant_values, chr(31)));
-		variant_sku := private.catalog_text(variant -> 'sku', 'SKU', 100, false);
-		if variant_sku is not null then
-			if variant_sku = any (seen_skus) then
-				raise sqlstate '22023' using message = format('SKU "%s" is given to two variants of "%s"', variant_sku, new_title);
-			end if;
-			seen_skus := seen_skus || variant_sku;
-			select p.title into taken_by from public.product_variants v join public.products p on p.id = v.product_id
-			where v.workspace_id = in_workspace and v.sku = variant_sku and v.product_id is distinct from existing.id;
-			if found then
-				raise sqlstate 'PT409' using message = format('SKU "%s" is already used by "%s"', variant_sku, taken_by);
-			end if;
-		end if;
-		perform private.catalog_text(variant -> 'barcode', 'barcode', 100, false),
-			private.catalog_amount(variant -> 'price', 'variant price', false);
-		if variant ? 'stock' and (jsonb_typeof(variant -> 'stock') <> 'number'
-			or (variant ->> 'stock')::numeric <> trunc((variant ->> 'stock')::numeric)
-			or (variant ->> 'stock')::numeric not between 0 and 1000000) then
-			raise sqlstate '22023' using message = format('stock must be a whole number from 0 to 1000000, not %s', variant -> 'stock');
-		end if;
-	end loop;
 
-	if existing.id is null then
-		insert into public.products (workspace_id, handle, title, status, source, price)
-		values (in_workspace, new_handle, new_title, new_status, given_source, 0)
-		returning * into existing;
-		created := true;
-	else
-		created := false;
-	end if;
-	product_id := existing.id;
+	with inserted as (
+		insert into public.products (workspace_id, handle, title, price, status, source)
+		select in_workspace, b.handle, b.title, b.price, coalesce(b.status, 'draft'), given_source
+		from pg_temp.catalog_batch b where b.target_id is null
+		returning id, handle
+	)
+	update pg_temp.catalog_batch b set target_id = inserted.id, is_new = true
+	from inserted where inserted.handle = b.handle and b.target_id is null;
+	create index on pg_temp.catalog_batch (target_id);
+	analyze pg_temp.catalog_batch;
 	update public.products p set
-		handle = new_handle,
-		title = new_title,
-		description = coalesce(private.catalog_text(given -> 'description', 'description', 20000, false), ''),
-		price = private.catalog_amount(given -> 'price', 'price', true),
-		compare_at_price = private.catalog_amount(given -> 'compare_at_price', 'compare-at price', false),
-		vendor = private.catalog_text(given -> 'vendor', 'vendor', 255, false),
-		image_urls = private.catalog_text_list(given -> 'image_urls', 'image URLs', 20, 2048),
-		tags = private.catalog_text_list(given -> 'tags', 'tags', 50, 100),
-		option_names = names,
-		status = new_status,
-		external_id = coalesce(private.catalog_text(given -> 'external_id', 'external id', 255, false), p.external_id),
-		permalink = coalesce(private.catalog_text(given -> 'permalink', 'permalink', 2048, false), p.permalink)
-	where p.id = existing.id;
+		handle = coalesce(b.handle, p.handle),
+		title = b.title,
+		description = b.description,
+		price = b.price,
+		compare_at_price = b.compare_at_price,
+		vendor = b.vendor,
+		image_urls = b.image_urls,
+		tags = b.tags,
+		option_names = b.option_names,
+		status = coalesce(b.status, p.status),
+		external_id = coalesce(b.external_id, p.external_id),
+		permalink = coalesce(b.permalink, p.permalink)
+	from pg_temp.catalog_batch b
+	where p.id = b.target_id;
 
-	-- SKUs first cleared on the variants that stay, so two of them may swap SKUs.
-	update public.product_variants v set sku = null where v.product_id = existing.id;
-	for variant in select v from jsonb_array_elements(variants) as v loop
-		variant_position := variant_position + 1;
-		variant_values := coalesce(
-			(select array_agg(trim(value) order by ordinality)
-			 from jsonb_array_elements_text(coalesce(nullif(variant -> 'option_values', 'null'), '[]')) with ordinality as value),
-			'{}');
-		select v.id into variant_id from public.product_variants v
-		where v.product_id = existing.id and lower(v.option_values::text) = lower(variant_values::text) and v.id <> all (kept_ids);
-		if variant_id is null then
-			insert into public.product_variants (workspace_id, product_id, position, option_values)
-			values (in_workspace, existing.id, variant_position, variant_values)
-			returning id into variant_id;
-		end if;
-		update public.product_variants v set
-			position = variant_position,
-			option_values = variant_values,
-			sku = private.catalog_text(variant -> 'sku', 'SKU', 100, false),
-			barcode = private.catalog_text(variant -> 'barcode', 'barcode', 100, false),
-			price = private.catalog_amount(variant -> 'price', 'variant price', false),
-			stock = coalesce((variant ->> 'stock')::int, 0)
-		where v.id = variant_id;
-		kept_ids := kept_ids || variant_id;
-	end loop;
-	delete from public.product_variants v where v.product_id = existing.id and v.id <> all (kept_ids);
+	-- Variants: matched to the stored ones by option values (any case), so ids survive an edit.
+	update pg_temp.catalog_batch_variants v set variant_id = stored.id
+	from pg_temp.catalog_batch b, public.product_variants stored
+	where b.ordinal = v.ordinal and stored.product_id = b.target_id
+		and lower(stored.option_values::text) = lower(v.option_values::text);
+	create index on pg_temp.catalog_batch_variants (variant_id);
+	analyze pg_temp.catalog_batch_variants;
+	delete from public.product_variants stored
+	using pg_temp.catalog_batch b
+	where stored.product_id = b.target_id
+		and not exists (select 1 from pg_temp.catalog_batch_variants v where v.variant_id = stored.id);
+	-- SKUs cleared first, so variants may swap them.
+	update public.product_variants stored set sku = null
+	from pg_temp.catalog_batch b
+	where stored.product_id = b.target_id and stored.sku is not null;
+	update public.product_variants stored set
+		position = v.position,
+		option_values = v.option_values,
+		sku = v.sku,
+		barcode = v.barcode,
+		price = v.price,
+		stock = v.stock
+	from pg_temp.catalog_batch_variants v
+	where stored.id = v.variant_id;
+	insert into public.product_variants (workspace_id, product_id, position, option_values, sku, barcode, price, stock)
+	select in_workspace, b.target_id, v.position, v.option_values, v.sku, v.barcode, v.price, v.stock
+	from pg_temp.catalog_batch_variants v join pg_temp.catalog_batch b using (ordinal)
+	where v.variant_id is null;
+
+	return query select b.target_id, b.is_new from pg_temp.catalog_batch b order by b.ordinal;
 end;
 $$;
 
@@ -303,15 +358,20 @@ set search_path = ''
 as $$
 declare
 	written record;
-	before jsonb := case when product ? 'id' and jsonb_typeof(product -> 'id') = 'string'
-		then private.product_json((product ->> 'id')::uuid) end;
+	before jsonb;
 	after jsonb;
 begin
 	perform private.lock_catalog(save_product.workspace_id, 'admin', 'workspace');
-	written := private.write_product(save_product.workspace_id, product, 'manual');
-	after := private.product_json(written.product_id);
+	if jsonb_typeof(product) is distinct from 'object' then
+		raise sqlstate '22023' using message = 'a product must be a JSON object';
+	end if;
+	if jsonb_typeof(product -> 'id') = 'string' then
+		before := private.product_json((product ->> 'id')::uuid);
+	end if;
+	select * into written from private.write_products(save_product.workspace_id, jsonb_build_array(product), 'manual', false);
+	after := private.product_json(written.written_id);
 	perform private.record_audit(save_product.workspace_id, null,
-		case when written.created then 'product.create' else 'product.update' end, 'product', written.product_id,
+		case when written.created then 'product.create' else 'product.update' end, 'product', written.written_id,
 		case when written.created then null else before end, after);
 	return after;
 end;
@@ -325,11 +385,8 @@ set search_path = ''
 as $$
 declare
 	max_products constant int := 10000;
-	given jsonb;
-	written record;
-	created_count int := 0;
-	updated_count int := 0;
-	failure text;
+	created_count int;
+	updated_count int;
 begin
 	perform private.lock_catalog(import_products.workspace_id, 'admin', 'workspace');
 	if jsonb_typeof(products) is distinct from 'array' or jsonb_array_length(products) = 0 then
@@ -338,18 +395,12 @@ begin
 	if jsonb_array_length(products) > max_products then
 		raise sqlstate '22023' using message = format('at most %s products per import, got %s', max_products, jsonb_array_length(products));
 	end if;
-	for given in select p from jsonb_array_elements(products) as p loop
-		if private.catalog_text(given -> 'handle', 'handle', 255, true) is null then
-			raise sqlstate '22023' using message = 'every imported product needs a handle';
-		end if;
-		begin
-			written := private.write_product(import_products.workspace_id, given, 'csv');
-		exception when sqlstate '22023' or sqlstate 'PT409' or sqlstate 'PT404' then
-			get stacked diagnostics failure = message_text;
-			raise sqlstate '22023' using message = format('product "%s": %s', given ->> 'handle', failure);
-		end;
-		if written.created then created_count := created_count + 1; else updated_count := updated_count + 1; end if;
-	end loop;
+	if exists (select 1 from jsonb_array_elements(products) as p where jsonb_typeof(p -> 'handle') is distinct from 'string') then
+		raise sqlstate '22023' using message = 'every imported product needs a handle';
+	end if;
+	select count(*) filter (where written.created), count(*) filter (where not written.created)
+	into created_count, updated_count
+	from private.write_products(import_products.workspace_id, products, 'csv', true) as written;
 	perform private.record_audit(import_products.workspace_id, null, 'products.import', 'workspace', import_products.workspace_id,
 		null, null, jsonb_build_object('created', created_count, 'updated', updated_count,
 			'handles', (select jsonb_agg(p ->> 'handle') from jsonb_array_elements(products) as p)));
@@ -388,14 +439,11 @@ begin
 		update public.products p set status = new_status where p.id = target.id;
 	end if;
 	if changes ? 'stock' then
-		if jsonb_typeof(changes -> 'stock') <> 'number' or (changes ->> 'stock')::numeric <> trunc((changes ->> 'stock')::numeric)
-			or (changes ->> 'stock')::numeric not between 0 and 1000000 then
-			raise sqlstate '22023' using message = format('stock must be a whole number from 0 to 1000000, not %s', changes -> 'stock');
-		end if;
 		if (select count(*) from public.product_variants v where v.product_id = target.id) <> 1 then
 			raise sqlstate '22023' using message = format('"%s" has several variants: set their stock in the product editor', target.title);
 		end if;
-		update public.product_variants v set stock = (changes ->> 'stock')::int where v.product_id = target.id;
+		update public.product_variants v set stock = private.catalog_stock(changes -> 'stock', 'stock', true)
+		where v.product_id = target.id;
 	end if;
 	after := private.product_json(target.id);
 	perform private.record_audit(target.workspace_id, null, 'product.quick_edit', 'product', target.id, before, after);
@@ -427,9 +475,10 @@ begin
 end;
 $$;
 
--- One page of the catalog, newest edit first, with its variants: query matches a title or SKU
--- (substring, any case) or a tag (whole, any case); status filters. Runs as the caller, so row
--- level security decides what is visible. Returns {total, products}.
+-- One page of the catalog, newest edit first, with its variants, for any member: query matches a
+-- title or SKU (substring, any case) or a tag (whole, any case); status filters. Security definer
+-- after the membership check, so large catalogs pay no policy call per row read. Returns
+-- {total, products}.
 create function public.search_products(
 	workspace_id uuid,
 	query text default null,
@@ -437,13 +486,14 @@ create function public.search_products(
 	page_size int default 50,
 	page_offset int default 0
 ) returns jsonb
-language plpgsql stable
+language plpgsql stable security definer
 set search_path = ''
 as $$
 declare
 	pattern text;
 	result jsonb;
 begin
+	perform private.require_workspace_role(search_products.workspace_id, 'assistant', 'workspace');
 	if page_size not between 1 and 10000 or page_offset < 0 then
 		raise sqlstate '22023' using message = 'page size must be from 1 to 10000 and the offset at least 0';
 	end if;
@@ -488,5 +538,3 @@ grant execute on function
 	public.archive_products(uuid, uuid[]),
 	public.search_products(uuid, text, text, int, int)
 to authenticated;
--- search_products runs as the caller and builds each product with this helper.
-grant execute on function private.product_json(uuid) to authenticated;

@@ -84,10 +84,9 @@ describe('workspace isolation and roles', () => {
 			[product.id],
 		);
 		expect(variantsSeen).toHaveLength(0);
-		const search = await rpc<{ total: number }>(api, asUser(stranger), 'search_products', {
-			workspace_id: admin.workspaceId,
-		});
-		expect(search.total).toBe(0);
+		await expect(
+			rpc(api, asUser(stranger), 'search_products', { workspace_id: admin.workspaceId }),
+		).rejects.toMatchObject({ code: 'PT404' });
 		await expect(
 			queryAs(api, anon, 'select id from public.products where id = $1', [product.id]),
 		).rejects.toMatchObject({ code: '42501' });
@@ -199,6 +198,13 @@ describe('variants', () => {
 				[admin.workspaceId, product.id],
 			),
 		).rejects.toMatchObject({ code: '23505' });
+		await expect(
+			owner.query(
+				`insert into public.product_variants (workspace_id, product_id, position, option_values)
+				 values ($1, $2, 1, '{Other}')`,
+				[stranger.workspaceId, product.id],
+			),
+		).rejects.toMatchObject({ code: '23503' });
 		await expect(
 			owner.query('delete from public.product_variants where product_id = $1', [product.id]),
 		).rejects.toMatchObject({ code: '22023', message: expect.stringMatching(/exactly one/) });
