@@ -11,6 +11,8 @@ import {
 	type ProductStatus,
 } from '$lib/catalog/product';
 import { describeRpcError } from '$lib/live/rpc-error';
+import type { Membership } from '$lib/members';
+import { hasRole } from '$lib/server/workspace';
 
 export const catalogPageSize = 50;
 /** search_products' largest page: what the export reads in one go. */
@@ -28,35 +30,27 @@ const currencyListSchema = z.array(z.object({ code: z.string(), minor_unit: z.nu
 
 export async function readCatalogContext(
 	supabase: SupabaseClient,
-	workspaceId: string,
-	userId: string | undefined,
+	workspace: Membership,
 ): Promise<CatalogContext> {
-	const [workspace, currencies, member] = await Promise.all([
-		supabase.from('workspaces').select('currency').eq('id', workspaceId).single(),
+	const [settings, currencies] = await Promise.all([
+		supabase.from('workspaces').select('currency').eq('id', workspace.id).single(),
 		supabase.from('currencies').select('code, minor_unit').order('code'),
-		supabase
-			.from('workspace_members')
-			.select('role')
-			.eq('workspace_id', workspaceId)
-			.eq('user_id', userId ?? '')
-			.maybeSingle(),
 	]);
-	for (const read of [workspace, currencies, member])
+	for (const read of [settings, currencies])
 		if (read.error)
 			error(
 				502,
 				`Couldn’t load the catalog settings: ${describeRpcError(read.error, read.status)}`,
 			);
-	const code = z.object({ currency: z.string() }).parse(workspace.data).currency;
+	const code = z.object({ currency: z.string() }).parse(settings.data).currency;
 	const list = currencyListSchema.parse(currencies.data);
 	const exponent = list.find((currency) => currency.code === code)?.minor_unit;
 	if (exponent === undefined)
 		error(502, `The workspace’s currency ${code} is not in the currency list`);
-	const role = (member.data as { role?: string } | null)?.role;
 	return {
 		currency: { code, exponent },
 		currencyCodes: list.map((currency) => currency.code),
-		canEdit: role === 'owner' || role === 'admin',
+		canEdit: hasRole(workspace.role, 'admin'),
 	};
 }
 

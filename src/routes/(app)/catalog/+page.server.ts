@@ -1,5 +1,4 @@
 import { fail } from '@sveltejs/kit';
-import type { SupabaseClient } from '@supabase/supabase-js';
 import {
 	archiveSchema,
 	catalogFilterSchema,
@@ -14,7 +13,7 @@ import { currentWorkspace } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, parent, url }) => {
-	const { workspace, user } = await parent();
+	const { workspace } = await parent();
 	const filter = catalogFilterSchema.parse({
 		query: url.searchParams.get('q'),
 		status: url.searchParams.get('status'),
@@ -22,22 +21,27 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	});
 	if (!workspace) return { catalog: null, filter, pageSize: catalogPageSize };
 	const [context, page] = await Promise.all([
-		readCatalogContext(locals.supabase, workspace.id, user?.id),
+		readCatalogContext(locals.supabase, workspace),
 		searchProducts(locals.supabase, workspace.id, filter),
 	]);
 	return { catalog: { ...context, ...page }, filter, pageSize: catalogPageSize };
 };
 
+type RequestContext = Parameters<typeof currentWorkspace>[0];
+
 /** The workspace and its currency, or the failure to return when there is none. */
-async function catalogOf(supabase: SupabaseClient, userId: string | undefined) {
-	const { workspace, error } = await currentWorkspace(supabase);
+async function catalogOf(context: RequestContext) {
+	const { workspace, error } = await currentWorkspace(context);
 	if (!workspace) return { failure: error ?? 'Your account has no workspace.' } as const;
-	return { workspace, context: await readCatalogContext(supabase, workspace.id, userId) } as const;
+	return {
+		workspace,
+		context: await readCatalogContext(context.locals.supabase, workspace),
+	} as const;
 }
 
 export const actions: Actions = {
-	quickEdit: async ({ request, locals }) => {
-		const found = await catalogOf(locals.supabase, locals.user?.id);
+	quickEdit: async ({ request, locals, cookies }) => {
+		const found = await catalogOf({ locals, cookies });
 		if ('failure' in found) return fail(409, { quickEdit: { message: found.failure } });
 		const form = await request.formData();
 		const parsed = quickEditSchema(found.context.currency).safeParse(Object.fromEntries(form));
@@ -63,8 +67,8 @@ export const actions: Actions = {
 		return { quickEdit: { productId, saved: true } };
 	},
 
-	archive: async ({ request, locals }) => {
-		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
+	archive: async ({ request, locals, cookies }) => {
+		const { workspace, error: workspaceError } = await currentWorkspace({ locals, cookies });
 		if (!workspace)
 			return fail(409, {
 				archive: { message: workspaceError ?? 'Your account has no workspace.' },
@@ -81,8 +85,8 @@ export const actions: Actions = {
 		return { archive: { archived: Number(data) } };
 	},
 
-	currency: async ({ request, locals }) => {
-		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
+	currency: async ({ request, locals, cookies }) => {
+		const { workspace, error: workspaceError } = await currentWorkspace({ locals, cookies });
 		if (!workspace)
 			return fail(409, {
 				currency: { message: workspaceError ?? 'Your account has no workspace.' },
@@ -99,8 +103,8 @@ export const actions: Actions = {
 		return { currency: { saved: parsed.data.currency } };
 	},
 
-	import: async ({ request, locals }) => {
-		const found = await catalogOf(locals.supabase, locals.user?.id);
+	import: async ({ request, locals, cookies }) => {
+		const found = await catalogOf({ locals, cookies });
 		if ('failure' in found) return fail(409, { import: { message: found.failure, errors: [] } });
 		const file = (await request.formData()).get('file');
 		if (!(file instanceof File) || file.size === 0)

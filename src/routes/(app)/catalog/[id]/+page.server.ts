@@ -11,23 +11,23 @@ import type { Actions, PageServerLoad } from './$types';
 const productIdParam = z.union([z.literal('new'), z.uuid()]);
 
 export const load: PageServerLoad = async ({ locals, parent, params }) => {
-	const { workspace, user } = await parent();
+	const { workspace } = await parent();
 	const id = productIdParam.safeParse(params.id);
 	if (!id.success) error(404, 'There is no such product in this workspace.');
 	if (!workspace) error(409, 'Your account has no workspace.');
 	const [context, product] = await Promise.all([
-		readCatalogContext(locals.supabase, workspace.id, user?.id),
+		readCatalogContext(locals.supabase, workspace),
 		id.data === 'new' ? null : readProduct(locals.supabase, workspace.id, id.data),
 	]);
 	return { context, product };
 };
 
 export const actions: Actions = {
-	default: async ({ request, locals }) => {
-		const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
+	default: async ({ request, locals, cookies }) => {
+		const { workspace, error: workspaceError } = await currentWorkspace({ locals, cookies });
 		if (!workspace)
 			return fail(409, { errors: {}, message: workspaceError ?? 'Your account has no workspace.' });
-		const context = await readCatalogContext(locals.supabase, workspace.id, locals.user?.id);
+		const context = await readCatalogContext(locals.supabase, workspace);
 		const parsed = productEditorSchema(context.currency).safeParse(
 			nestForm(await request.formData()),
 		);

@@ -6,11 +6,11 @@ import { readAllProducts, readCatalogContext } from '$lib/server/catalog';
 import { currentWorkspace } from '$lib/server/workspace';
 import type { RequestHandler } from './$types';
 
-export const GET: RequestHandler = async ({ locals }) => {
-	const { workspace, error: workspaceError } = await currentWorkspace(locals.supabase);
+export const GET: RequestHandler = async ({ locals, cookies }) => {
+	const { workspace, error: workspaceError } = await currentWorkspace({ locals, cookies });
 	if (!workspace) error(409, workspaceError ?? 'Your account has no workspace.');
 	const [context, products] = await Promise.all([
-		readCatalogContext(locals.supabase, workspace.id, locals.user?.id),
+		readCatalogContext(locals.supabase, workspace),
 		readAllProducts(locals.supabase, workspace.id),
 	]);
 	const day = new Date().toISOString().slice(0, 10);
