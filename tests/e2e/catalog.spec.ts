@@ -53,7 +53,7 @@ test('import a Shopify CSV, edit prices and stock, archive, export', async ({
 	await expect(page.getByText('No products yet')).toBeVisible();
 
 	// A bad price on row 3 imports nothing and is named in the report.
-	consoleErrors.allow(/status of (409|422)/);
+	consoleErrors.allow(/status of (400|409|422)/);
 	await importCsv(page, 'bad.csv', [goodRows[0], goodRows[1].replace('39.00', '39.999')]);
 	await expect(page.getByText('Nothing was imported: fix these rows')).toBeVisible();
 	const report = page.getByRole('table', { name: 'Import errors' });
@@ -172,4 +172,19 @@ test('import a Shopify CSV, edit prices and stock, archive, export', async ({
 	await expect(dialog).toBeHidden();
 	await expect(page.getByText('Archived 1 product')).toBeVisible();
 	await expect(page.getByLabel('Status of Enamel Mug')).toHaveValue('archived');
+
+	// A product typed in: a bad price is named beside its field and nothing is saved until fixed.
+	await page.getByRole('link', { name: 'New product' }).click();
+	await page.getByLabel('Title', { exact: true }).fill('Canvas Tote');
+	await page.getByLabel('Price (EUR)').fill('18,5x');
+	await page.getByLabel('Stock of Default').fill('5');
+	await page.getByRole('button', { name: 'Save product' }).click();
+	await expect(page.getByText('Price: “18,5x” is not a price')).toBeVisible();
+	await page.getByLabel('Price (EUR)').fill('18,50');
+	await page.getByRole('button', { name: 'Save product' }).click();
+	await expect(page.getByText('Product saved')).toBeVisible();
+	await expect(page.getByRole('heading', { name: 'Canvas Tote', level: 1 })).toBeVisible();
+	await page.getByRole('link', { name: 'Catalog' }).first().click();
+	await expect(page.getByLabel('Price of Canvas Tote')).toHaveValue('18.50');
+	await expect(page.getByLabel('Stock of Canvas Tote')).toHaveValue('5');
 });
