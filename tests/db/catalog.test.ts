@@ -451,6 +451,15 @@ describe('import', () => {
 			[user.workspaceId],
 		);
 		expect(rows[0]).toEqual({ price: '1700', source: 'csv' });
+		const audit = await owner.query(
+			`select details from public.audit_log
+			 where workspace_id = $1 and action = 'products.import' order by created_at`,
+			[user.workspaceId],
+		);
+		expect(audit.rows.map((row) => row.details)).toEqual([
+			{ created: 1, updated: 0, handles: [handle] },
+			{ created: 0, updated: 1, handles: [handle] },
+		]);
 	});
 });
 

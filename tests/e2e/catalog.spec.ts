@@ -52,6 +52,15 @@ test('import a Shopify CSV, edit prices and stock, archive, export', async ({
 	await expect(page.getByText('Prices in USD')).toBeVisible();
 	await expect(page.getByText('No products yet')).toBeVisible();
 
+	// A file over the size limit is refused before it is uploaded.
+	await page.getByLabel('Import a Shopify product CSV').setInputFiles({
+		name: 'huge.csv',
+		mimeType: 'text/csv',
+		buffer: Buffer.alloc(6 * 1024 * 1024, 'a'),
+	});
+	await page.getByRole('button', { name: 'Import CSV' }).click();
+	await expect(page.getByText('huge.csv is 6.0 MB; import at most 5 MB at a time.')).toBeVisible();
+
 	// A bad price on row 3 imports nothing and is named in the report.
 	consoleErrors.allow(/status of (400|409|422)/);
 	await importCsv(page, 'bad.csv', [goodRows[0], goodRows[1].replace('39.00', '39.999')]);

@@ -15,8 +15,8 @@ import type { Membership } from '$lib/members';
 import { hasRole } from '$lib/server/workspace';
 
 export const catalogPageSize = 50;
-/** search_products' largest page: what the export reads in one go. */
-const exportLimit = 10_000;
+/** search_products' largest page: what the export reads at a time. */
+const exportPageSize = 10_000;
 
 export interface CatalogContext {
 	currency: Currency;
@@ -75,17 +75,22 @@ export async function searchProducts(
 	return productPageSchema.parse(data);
 }
 
+/** Every product of the workspace, in pages of search_products' largest size. */
 export async function readAllProducts(
 	supabase: SupabaseClient,
 	workspaceId: string,
 ): Promise<Product[]> {
-	const page = await searchProducts(supabase, workspaceId, {
-		query: null,
-		status: null,
-		page: 1,
-		pageSize: exportLimit,
-	});
-	return page.products;
+	const products: Product[] = [];
+	for (let page = 1; ; page++) {
+		const read = await searchProducts(supabase, workspaceId, {
+			query: null,
+			status: null,
+			page,
+			pageSize: exportPageSize,
+		});
+		products.push(...read.products);
+		if (read.products.length < exportPageSize || products.length >= read.total) return products;
+	}
 }
 
 export async function readProduct(
