@@ -57,8 +57,9 @@ export function csvDownloadHeaders(fileName: string): Record<string, string> {
 }
 
 /**
- * Reads CSV written by toCsv (or any RFC 4180 text) back into rows, BOM dropped. The tests and the
- * e2e suite use it to prove what was downloaded parses.
+ * Reads CSV written by toCsv (or any RFC 4180 text, or the bare-LF lines many exporters write)
+ * back into rows, BOM dropped. The catalog's import reads uploads with it; the tests and the e2e
+ * suite use it to prove what was downloaded parses.
  */
 export function parseCsv(text: string): string[][] {
 	const source = text.startsWith(byteOrderMark) ? text.slice(1) : text;
@@ -78,12 +79,12 @@ export function parseCsv(text: string): string[][] {
 		else if (char === ',') {
 			row.push(field);
 			field = '';
-		} else if (char === '\r' && source[index + 1] === '\n') {
+		} else if (char === '\n' || (char === '\r' && source[index + 1] === '\n')) {
 			row.push(field);
 			rows.push(row);
 			row = [];
 			field = '';
-			index++;
+			if (char === '\r') index++;
 		} else field += char;
 	}
 	if (quoted) throw new Error('CSV ends inside a quoted field');
