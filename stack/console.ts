@@ -23,6 +23,8 @@ export function spawnConsole(options: {
 			ORIGIN: url,
 			PUBLIC_SUPABASE_URL: options.supabaseUrl,
 			PUBLIC_SUPABASE_ANON_KEY: options.anonKey,
+			// Catalog CSV imports go up to 5 MB; adapter-node refuses bodies over 512 KB by default.
+			BODY_SIZE_LIMIT: '6M',
 		},
 	});
 	return { url, child };
