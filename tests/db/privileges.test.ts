@@ -6,6 +6,8 @@ import type pg from 'pg';
 import { ownerPool } from '../support/clients.ts';
 
 const appSchemas = ['public', 'private'];
+// What the stack's fidelity tests create in public beside the app (they share this database).
+const testFixtures = '^(fidelity_rest|auth_test)_';
 
 // "schema.table role: privileges" — reads are filtered by RLS, writes by RLS and column grants.
 const tablePrivileges = [
@@ -91,7 +93,7 @@ beforeAll(() => {
 afterAll(() => owner.end());
 
 async function list(sql: string): Promise<string[]> {
-	const { rows } = await owner.query<{ entry: string }>(sql, [appSchemas]);
+	const { rows } = await owner.query<{ entry: string }>(sql, [appSchemas, testFixtures]);
 	return rows.map((row) => row.entry).sort();
 }
 
@@ -104,7 +106,7 @@ describe('privileges of anon, authenticated and PUBLIC', () => {
 			join pg_namespace n on n.oid = c.relnamespace
 			cross join lateral aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) as acl
 			join (select oid, rolname from pg_roles union all select 0, 'public') grantee on grantee.oid = acl.grantee
-			where n.nspname = any($1) and c.relkind in ('r', 'v', 'm', 'p', 'f', 'S')
+			where n.nspname = any($1) and c.relname !~ $2 and c.relkind in ('r', 'v', 'm', 'p', 'f', 'S')
 				and grantee.rolname in ('anon', 'authenticated', 'public')
 			group by n.nspname, c.relname, grantee.rolname`);
 		expect(held).toEqual([...tablePrivileges].sort());
@@ -119,7 +121,7 @@ describe('privileges of anon, authenticated and PUBLIC', () => {
 			join pg_namespace n on n.oid = c.relnamespace
 			cross join lateral aclexplode(a.attacl) as acl
 			join (select oid, rolname from pg_roles union all select 0, 'public') grantee on grantee.oid = acl.grantee
-			where n.nspname = any($1) and a.attacl is not null and not a.attisdropped
+			where n.nspname = any($1) and c.relname !~ $2 and a.attacl is not null and not a.attisdropped
 				and grantee.rolname in ('anon', 'authenticated', 'public')
 			group by n.nspname, c.relname, a.attname, grantee.rolname`);
 		expect(held).toEqual([...columnPrivileges].sort());
@@ -132,7 +134,7 @@ describe('privileges of anon, authenticated and PUBLIC', () => {
 			join pg_namespace n on n.oid = p.pronamespace
 			cross join lateral aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) as acl
 			join (select oid, rolname from pg_roles union all select 0, 'public') grantee on grantee.oid = acl.grantee
-			where n.nspname = any($1) and acl.privilege_type = 'EXECUTE'
+			where n.nspname = any($1) and p.proname !~ $2 and acl.privilege_type = 'EXECUTE'
 				and grantee.rolname in ('anon', 'authenticated', 'public')`);
 		expect(held).toEqual([...functionExecutes].sort());
 	});
