@@ -179,6 +179,9 @@ export function createFunctionsService(context: ServiceContext): Service {
 			const status = response.statusCode ?? 502;
 			if (status >= 500 && !responseHeaders['sb-error-code'])
 				responseHeaders['sb-error-code'] = 'EDGE_FUNCTION_ERROR';
+			// Answered before the request body was read (a 413, say): the rest of that body is still
+			// on the connection, so it cannot carry another request.
+			if (!req.complete) responseHeaders['connection'] = 'close';
 			res.writeHead(status, responseHeaders);
 			await pipeline(response, res);
 		} catch (error) {

@@ -1580,7 +1580,12 @@ describe('ig-webhook', () => {
 
 	it('dates a delivery Meta retried late by its comment’s own time and marks its claim read late', async () => {
 		const account = simulator.demo.instagram!.id;
-		const now = Math.floor(Date.now() / 1000);
+		// The prompt comment is the show's latest (earlier tests may have moved Meta's clock ahead).
+		const { rows: latest } = await db.query<{ at: string | null }>(
+			'select extract(epoch from max(commented_at))::bigint as at from public.comments where show_id = $1',
+			[showId],
+		);
+		const now = Math.max(Math.floor(Date.now() / 1000), Number(latest[0].at ?? 0) + 1);
 		const delivery = (commentId: string, username: string, time: number) =>
 			JSON.stringify({
 				object: 'instagram',
