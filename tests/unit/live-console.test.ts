@@ -422,7 +422,7 @@ describe('LiveConsole', () => {
 			error: null,
 			status: 200,
 		});
-		await expect(live.setQuantity(item(1).id, 3)).resolves.toEqual({
+		await expect(live.actions.setQuantity(item(1).id, 3)).resolves.toEqual({
 			ok: true,
 			message: 'Quantity is now 3.',
 		});
@@ -440,7 +440,7 @@ describe('LiveConsole', () => {
 			},
 			status: 409,
 		});
-		await expect(live.setQuantity(item(1).id, 1)).resolves.toEqual({
+		await expect(live.actions.setQuantity(item(1).id, 1)).resolves.toEqual({
 			ok: false,
 			message: 'Item 1 has 2 winners: release claims before lowering its quantity to 1.',
 		});
@@ -505,7 +505,7 @@ describe('LiveConsole', () => {
 			error: null,
 			status: 200,
 		});
-		await expect(live.clearTestClaims()).resolves.toEqual({
+		await expect(live.actions.clearTestClaims()).resolves.toEqual({
 			ok: true,
 			message: 'Cleared 1 test claim. @ana now holds #1.',
 		});

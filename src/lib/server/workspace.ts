@@ -1,6 +1,6 @@
 // The workspace the console works in: the first one the user belongs to (sign-up creates one).
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { workspaceSchema, type Workspace } from '$lib/schemas';
 
 export async function currentWorkspace(

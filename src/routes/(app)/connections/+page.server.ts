@@ -3,7 +3,7 @@
 // back here with ?pending=, check or disconnect one. Reconnecting is connecting again.
 import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { columns, socialConnectionSchema } from '$lib/rows';
 import { currentWorkspace } from '$lib/server/workspace';
 import {
