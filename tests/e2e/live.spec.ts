@@ -275,10 +275,14 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	await expect(drawer.getByRole('list').first()).toContainText('@bob');
 	await drawer.getByRole('button', { name: 'Move to front: @erin' }).click();
 	await expect(drawer.getByRole('listitem').filter({ hasText: '@erin' })).toContainText('1');
+	// Focus follows the moved waiter (who has no Move to front any more) instead of dropping out.
+	await expect(drawer.getByRole('button', { name: 'Release @erin' })).toBeFocused();
 	await expect(drawer.getByRole('button', { name: 'Move to front: @dave' })).toBeVisible();
 	await screenshot(page, 'live-drawer-desktop');
 	await drawer.getByRole('button', { name: 'Release @bob' }).click();
 	await expect(drawer).toContainText('Released @bob; @erin is now the winner.');
+	// Focus moves to the row now in the released one's place: @erin, promoted.
+	await expect(drawer.getByRole('button', { name: 'Release @erin' })).toBeFocused();
 	await expect(itemButton(phone, 5)).toContainText('@erin');
 	await expect(itemButton(phone, 5)).toContainText('1 waiting');
 
@@ -349,12 +353,15 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	// Pause: comments no longer claim; the phone learns of it too. Resume, then stop with a confirm.
 	await page.getByRole('button', { name: 'Pause' }).click();
 	await expect(page.getByRole('status').filter({ hasText: /^Paused/ })).toBeVisible();
+	// Pause turns into Resume under the operator's focus, not behind their back.
+	await expect(page.getByRole('button', { name: 'Resume' })).toBeFocused();
 	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'late', 'sold 9') });
 	await expect(page.getByRole('list', { name: 'Comments, newest first' })).toContainText(
 		'Ignored: Show was not taking claims',
 	);
 	await expect(phone.getByText('Paused', { exact: true })).toBeVisible({ timeout: 10_000 });
 	await page.getByRole('button', { name: 'Resume' }).click();
+	await expect(page.getByRole('button', { name: 'Pause' })).toBeFocused();
 	await page.getByRole('button', { name: 'Stop show' }).click();
 	const confirm = page.getByRole('dialog', { name: 'Stop the show?' });
 	await expect(confirm.getByRole('button', { name: 'Keep going' })).toBeFocused();
