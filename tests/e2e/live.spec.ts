@@ -350,6 +350,43 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	await page.keyboard.press('ArrowDown');
 	await expect(itemButton(page, 2)).toBeFocused();
 
+	// Each long list is one tab stop: Tab leaves it, and comes back to the row focused last.
+	const tabStopsIn = (list: string) =>
+		page
+			.getByRole('list', { name: list })
+			.evaluate(
+				(element) => [...element.querySelectorAll('button')].filter((b) => b.tabIndex >= 0).length,
+			);
+	const consoleTabStops = await page.evaluate(
+		() =>
+			[
+				...document.querySelectorAll<HTMLElement>(
+					'a[href], button, input, select, textarea, [tabindex]',
+				),
+			].filter(
+				(element) =>
+					element.tabIndex >= 0 &&
+					!(element as HTMLButtonElement).disabled &&
+					element.checkVisibility() &&
+					!element.closest('dialog:not([open])'),
+			).length,
+	);
+	console.log(`tab stops on the console page: ${consoleTabStops}`);
+	expect(await tabStopsIn('Items')).toBe(1);
+	expect(await tabStopsIn('Claims, newest first')).toBe(1);
+	await page.keyboard.press('End');
+	await expect(itemButton(page, 21)).toBeFocused();
+	await page.keyboard.press('Tab');
+	await expect(page.getByLabel(/Search claims/)).toBeFocused();
+	await page.keyboard.press('Shift+Tab');
+	await expect(itemButton(page, 21)).toBeFocused();
+	const claimLinks = claimFeed(page).getByRole('button');
+	await claimLinks.first().focus();
+	await page.keyboard.press('ArrowDown');
+	await expect(claimLinks.nth(1)).toBeFocused();
+	await page.keyboard.press('Home');
+	await expect(claimLinks.first()).toBeFocused();
+
 	// Pause: comments no longer claim; the phone learns of it too. Resume, then stop with a confirm.
 	await page.getByRole('button', { name: 'Pause' }).click();
 	await expect(page.getByRole('status').filter({ hasText: /^Paused/ })).toBeVisible();
