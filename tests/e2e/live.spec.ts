@@ -387,6 +387,32 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	await page.keyboard.press('Home');
 	await expect(claimLinks.first()).toBeFocused();
 
+	// `?` lists the shortcuts in a modal dialog (never while typing); Esc closes it.
+	await page.getByLabel(/Search claims/).focus();
+	await page.keyboard.press('?');
+	const shortcuts = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+	await expect(shortcuts).toBeHidden();
+	await page.getByLabel(/Search claims/).fill('');
+	await blur(page);
+	await page.keyboard.press('?');
+	await expect(shortcuts).toBeVisible();
+	await expect(shortcuts.getByRole('button', { name: 'Close' })).toBeFocused();
+	// Every key the console handles, each with what it does.
+	await expect(shortcuts.getByRole('term')).toHaveText([
+		'/',
+		'n',
+		'?',
+		'Tab',
+		'↑ or ↓',
+		'Home or End',
+		'Enter',
+		'Esc',
+		'← or →',
+	]);
+	await expect(shortcuts.getByRole('definition').first()).toHaveText(/^Search claims/);
+	await page.keyboard.press('Escape');
+	await expect(shortcuts).toBeHidden();
+
 	// Pause: comments no longer claim; the phone learns of it too. Resume, then stop with a confirm.
 	await page.getByRole('button', { name: 'Pause' }).click();
 	await expect(page.getByRole('status').filter({ hasText: /^Paused/ })).toBeVisible();
