@@ -36,7 +36,7 @@ export class CatchUp {
 
 	/**
 	 * Refetches what changed since the newest change held and merges it; asked while one runs, it
-	 * runs again after. With allItems every item is read too, to learn of items removed meanwhile.
+	 * runs again after. With allItems every item's id is read too, to learn of items removed meanwhile.
 	 */
 	async run({ allItems = true }: { allItems?: boolean } = {}): Promise<void> {
 		if (this.#disposed) return;
@@ -56,7 +56,11 @@ export class CatchUp {
 					const snapshot = await fetchShowSnapshot(this.#supabase, this.#showId, {
 						changedSince: this.#data.newestChange(),
 						allItems,
-						allClaims: !this.#data.hasAllClaims,
+						missingClaims: this.#data.hasAllClaims
+							? null
+							: this.#data.missingClaimsUpTo
+								? { createdUpTo: this.#data.missingClaimsUpTo }
+								: 'all',
 					});
 					if (this.#disposed) return;
 					// Events that arrived during the fetch are applied first, so the merge knows them.
