@@ -1,6 +1,6 @@
 // Words for the workspace's Meta connections, shared by the connections page and the show forms.
 import type { SocialConnection } from '$lib/rows';
-import type { Tone } from '$lib/live/labels';
+import type { Tone } from '$lib/labels';
 
 export const accountKind: Record<SocialConnection['platform'], string> = {
 	facebook: 'Facebook Page',

@@ -3,7 +3,7 @@
 // waiters, carry the operator's actions, and stay in step with a second console on a phone.
 // Figures (comment-to-screen latency, show-open time, frame gaps under a comment storm) are
 // printed for the report. Screenshots land in tests/e2e/screenshots.
-import { type Browser, type Page } from '@playwright/test';
+import { type Browser, type Page, type Response } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { randomUUID } from 'node:crypto';
@@ -277,10 +277,14 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	await expect(drawer.getByRole('list').first()).toContainText('@bob');
 	await drawer.getByRole('button', { name: 'Move to front: @erin' }).click();
 	await expect(drawer.getByRole('listitem').filter({ hasText: '@erin' })).toContainText('1');
+	// Focus follows the moved waiter (who has no Move to front any more) instead of dropping out.
+	await expect(drawer.getByRole('button', { name: 'Release @erin' })).toBeFocused();
 	await expect(drawer.getByRole('button', { name: 'Move to front: @dave' })).toBeVisible();
 	await screenshot(page, 'live-drawer-desktop');
 	await drawer.getByRole('button', { name: 'Release @bob' }).click();
 	await expect(drawer).toContainText('Released @bob; @erin is now the winner.');
+	// Focus moves to the row now in the released one's place: @erin, promoted.
+	await expect(drawer.getByRole('button', { name: 'Release @erin' })).toBeFocused();
 	await expect(itemButton(phone, 5)).toContainText('@erin');
 	await expect(itemButton(phone, 5)).toContainText('1 waiting');
 
@@ -348,15 +352,81 @@ test('a live show: claims, waitlist promotion, operator actions and a second con
 	await page.keyboard.press('ArrowDown');
 	await expect(itemButton(page, 2)).toBeFocused();
 
+	// Each long list is one tab stop: Tab leaves it, and comes back to the row focused last.
+	const tabStopsIn = (list: string) =>
+		page
+			.getByRole('list', { name: list })
+			.evaluate(
+				(element) => [...element.querySelectorAll('button')].filter((b) => b.tabIndex >= 0).length,
+			);
+	const consoleTabStops = await page.evaluate(
+		() =>
+			[
+				...document.querySelectorAll<HTMLElement>(
+					'a[href], button, input, select, textarea, [tabindex]',
+				),
+			].filter(
+				(element) =>
+					element.tabIndex >= 0 &&
+					!(element as HTMLButtonElement).disabled &&
+					element.checkVisibility() &&
+					!element.closest('dialog:not([open])'),
+			).length,
+	);
+	console.log(`tab stops on the console page: ${consoleTabStops}`);
+	expect(await tabStopsIn('Items')).toBe(1);
+	expect(await tabStopsIn('Claims, newest first')).toBe(1);
+	await page.keyboard.press('End');
+	await expect(itemButton(page, 21)).toBeFocused();
+	await page.keyboard.press('Tab');
+	await expect(page.getByLabel(/Search claims/)).toBeFocused();
+	await page.keyboard.press('Shift+Tab');
+	await expect(itemButton(page, 21)).toBeFocused();
+	const claimLinks = claimFeed(page).getByRole('button');
+	await claimLinks.first().focus();
+	await page.keyboard.press('ArrowDown');
+	await expect(claimLinks.nth(1)).toBeFocused();
+	await page.keyboard.press('Home');
+	await expect(claimLinks.first()).toBeFocused();
+
+	// `?` lists the shortcuts in a modal dialog (never while typing); Esc closes it.
+	await page.getByLabel(/Search claims/).focus();
+	await page.keyboard.press('?');
+	const shortcuts = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+	await expect(shortcuts).toBeHidden();
+	await page.getByLabel(/Search claims/).fill('');
+	await blur(page);
+	await page.keyboard.press('?');
+	await expect(shortcuts).toBeVisible();
+	await expect(shortcuts.getByRole('button', { name: 'Close' })).toBeFocused();
+	// Every key the console handles, each with what it does.
+	await expect(shortcuts.getByRole('term')).toHaveText([
+		'/',
+		'n',
+		'?',
+		'Tab',
+		'↑ or ↓',
+		'Home or End',
+		'Enter',
+		'Esc',
+		'← or →',
+	]);
+	await expect(shortcuts.getByRole('definition').first()).toHaveText(/^Search claims/);
+	await page.keyboard.press('Escape');
+	await expect(shortcuts).toBeHidden();
+
 	// Pause: comments no longer claim; the phone learns of it too. Resume, then stop with a confirm.
 	await page.getByRole('button', { name: 'Pause' }).click();
 	await expect(page.getByRole('status').filter({ hasText: /^Paused/ })).toBeVisible();
+	// Pause turns into Resume under the operator's focus, not behind their back.
+	await expect(page.getByRole('button', { name: 'Resume' })).toBeFocused();
 	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'late', 'sold 9') });
 	await expect(page.getByRole('list', { name: 'Comments, newest first' })).toContainText(
 		'Ignored: Show was not taking claims',
 	);
 	await expect(phone.getByText('Paused', { exact: true })).toBeVisible({ timeout: 10_000 });
 	await page.getByRole('button', { name: 'Resume' }).click();
+	await expect(page.getByRole('button', { name: 'Pause' })).toBeFocused();
 	await page.getByRole('button', { name: 'Stop show' }).click();
 	const confirm = page.getByRole('dialog', { name: 'Stop the show?' });
 	await expect(confirm.getByRole('button', { name: 'Keep going' })).toBeFocused();
@@ -391,9 +461,33 @@ test('a show with 500 items and 5,000 claims opens in under a second and stays s
 		await rpc(service, 'ingest_comments', { comments });
 	}
 
+	// The console catches up from a little (30 s) before the newest change it holds. In a show that
+	// has run a while that is only the latest changes: here, a question asked after a quiet spell.
+	await new Promise((resolve) => setTimeout(resolve, 31_000));
+	await rpc(service, 'ingest_comment', {
+		comment: comment(showId, liveId, 'curious', 'what size is this one?'),
+	});
+
 	// Three opens, as an operator reopening the console does; the 2 shared cores make single runs noisy.
 	const opens: { painted: number; interactive: number }[] = [];
 	for (let attempt = 0; attempt < 3; attempt++) {
+		// What the browser reads until it is Live: its first catch-up, on top of the rendered page.
+		const reads: Promise<{ table: string; bytes: number; rows: Record<string, unknown>[] }>[] = [];
+		const onResponse = (read: Response) => {
+			const table = /\/rest\/v1\/(\w+)\?/.exec(read.url())?.[1];
+			if (table && read.request().method() === 'GET')
+				reads.push(
+					read.body().then((body) => {
+						const rows: unknown = JSON.parse(body.toString());
+						return {
+							table,
+							bytes: body.length,
+							rows: (Array.isArray(rows) ? rows : [rows]) as Record<string, unknown>[],
+						};
+					}),
+				);
+		};
+		page.on('response', onResponse);
 		const response = await page.goto(`/shows/${showId}/live`);
 		const htmlBytes = (await response?.body())?.length ?? 0;
 		await expect(itemButton(page, 1)).toBeVisible();
@@ -401,6 +495,20 @@ test('a show with 500 items and 5,000 claims opens in under a second and stays s
 			'Live',
 			{ timeout: 10_000 },
 		);
+		page.off('response', onResponse);
+		const firstCatchUp = await Promise.all(reads);
+		const rowsOf = (table: string) =>
+			firstCatchUp
+				.filter((read) => read.table === table)
+				.flatMap((read) => read.rows)
+				.filter((row) => Object.keys(row).length > 1);
+		console.log(
+			`first catch-up: ${firstCatchUp.length} requests, ${Math.round(firstCatchUp.reduce((sum, read) => sum + read.bytes, 0) / 1024)} KiB; item rows ${rowsOf('show_items').length}, claims ${rowsOf('claims').length}, comments ${rowsOf('comments').length}`,
+		);
+		// What the page rendered is not read again: no item (only their ids, to learn of removed
+		// ones), and of the claims only the earlier non-winners the page left out.
+		expect(rowsOf('show_items')).toHaveLength(0);
+		expect(rowsOf('claims').length).toBeLessThanOrEqual(4500);
 		// Navigation timing from the browser itself: when the first response byte came, when the
 		// server-rendered items were first painted, and when the console was interactive.
 		const timing = await page.evaluate(() => {

@@ -5,16 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { FrameScheduler } from '$lib/live/frame-batcher';
 import type { ShowSnapshot } from '$lib/live/live-data';
+import type { SnapshotRequest } from '$lib/live/snapshot';
 import type { Claim, LiveIngestion, Show, ShowItem } from '$lib/rows';
 
 const fetchShowSnapshot =
-	vi.fn<
-		(
-			client: unknown,
-			showId: string,
-			request: { changedSince: string | null; allItems: boolean; allClaims: boolean },
-		) => Promise<ShowSnapshot>
-	>();
+	vi.fn<(client: unknown, showId: string, request: SnapshotRequest) => Promise<ShowSnapshot>>();
 const fetchShow = vi.fn<(client: unknown, showId: string) => Promise<Show>>();
 vi.mock('$lib/live/snapshot', () => ({ fetchShowSnapshot, fetchShow }));
 const { LiveConsole } = await import('$lib/live/live-console.svelte');
@@ -183,7 +178,7 @@ describe('LiveConsole', () => {
 		expect(fetchShowSnapshot).toHaveBeenCalledWith(supabase.client, showId, {
 			changedSince: '2026-11-22T10:00:00.000Z',
 			allItems: true,
-			allClaims: false,
+			missingClaims: null,
 		});
 
 		const itemsBefore = live.items;
@@ -304,7 +299,7 @@ describe('LiveConsole', () => {
 		expect(fetchShowSnapshot).toHaveBeenLastCalledWith(supabase.client, showId, {
 			changedSince: '2026-11-22T10:00:07.000Z',
 			allItems: true,
-			allClaims: false,
+			missingClaims: null,
 		});
 		expect(live.items.map((row) => `${row.item_number}:${row.status}`)).toEqual([
 			'1:sold_out',
@@ -363,7 +358,7 @@ describe('LiveConsole', () => {
 		expect(fetchShowSnapshot).toHaveBeenLastCalledWith(supabase.client, showId, {
 			changedSince: expect.any(String),
 			allItems: false,
-			allClaims: false,
+			missingClaims: null,
 		});
 		expect(live.items.map((row) => row.item_number)).toEqual(['1', '2']);
 		stop();
@@ -405,9 +400,36 @@ describe('LiveConsole', () => {
 		expect(fetchShowSnapshot).toHaveBeenCalledWith(
 			supabase.client,
 			showId,
-			expect.objectContaining({ allClaims: true }),
+			expect.objectContaining({ missingClaims: 'all' }),
 		);
 		expect(live.hasAllClaims).toBe(true);
+		stop();
+	});
+
+	it('starts from the rendered show: its first catch-up asks only for changes and the claims left out', async () => {
+		const supabase = fakeSupabase();
+		const live = new LiveConsole(
+			supabase.client,
+			{ ...snapshot([item(1, 30)], false), missingClaimsUpTo: at(10) },
+			Date.now(),
+			manualFrames().scheduler,
+		);
+		const stop = await started(live);
+		fetchShowSnapshot.mockResolvedValueOnce({
+			...snapshot([], false),
+			itemsComplete: false,
+			itemIds: [item(1).id],
+			missingClaimsRead: true,
+		});
+		supabase.join(0);
+		await vi.waitFor(() => expect(live.connection).toBe('live'));
+		expect(fetchShowSnapshot).toHaveBeenCalledWith(supabase.client, showId, {
+			changedSince: '2026-11-22T10:00:30.000Z',
+			allItems: true,
+			missingClaims: { createdUpTo: at(10) },
+		});
+		expect(live.hasAllClaims).toBe(true);
+		expect(live.items.map((row) => row.item_number)).toEqual(['1']);
 		stop();
 	});
 
@@ -424,7 +446,7 @@ describe('LiveConsole', () => {
 			error: null,
 			status: 200,
 		});
-		await expect(live.setQuantity(item(1).id, 3)).resolves.toEqual({
+		await expect(live.actions.setQuantity(item(1).id, 3)).resolves.toEqual({
 			ok: true,
 			message: 'Quantity is now 3.',
 		});
@@ -442,7 +464,7 @@ describe('LiveConsole', () => {
 			},
 			status: 409,
 		});
-		await expect(live.setQuantity(item(1).id, 1)).resolves.toEqual({
+		await expect(live.actions.setQuantity(item(1).id, 1)).resolves.toEqual({
 			ok: false,
 			message: 'Item 1 has 2 winners: release claims before lowering its quantity to 1.',
 		});
@@ -508,7 +530,7 @@ describe('LiveConsole', () => {
 			error: null,
 			status: 200,
 		});
-		await expect(live.clearTestClaims()).resolves.toEqual({
+		await expect(live.actions.clearTestClaims()).resolves.toEqual({
 			ok: true,
 			message: 'Cleared 1 test claim. @ana now holds #1.',
 		});

@@ -314,6 +314,37 @@ describe('catching up after a reconnect', () => {
 		]);
 	});
 
+	it('learns of a removed item from the ids alone, keeping the changed items read beside them', () => {
+		const kept = item(1);
+		const removed = item(2);
+		const data = new LiveData(snapshot({ items: [kept, removed] }));
+		data.beginSync();
+		// Item 3 was added after the ids were read, before the changed items were.
+		const added = item(3, { updated_at: at(20) });
+		data.finishSync(
+			snapshot({
+				items: [added],
+				itemsComplete: false,
+				itemIds: [kept.id],
+				claimsComplete: false,
+			}),
+		);
+		expect(itemsInOrder(data.items.rows.values()).map((row) => row.item_number)).toEqual([
+			'1',
+			'3',
+		]);
+	});
+
+	it('knows every claim once the claims the opening left out are read', () => {
+		const data = new LiveData(snapshot({ claimsComplete: false, missingClaimsUpTo: at(5) }));
+		expect(data.hasAllClaims).toBe(false);
+		expect(data.missingClaimsUpTo).toBe(at(5));
+		data.beginSync();
+		data.finishSync(snapshot({ claimsComplete: false, missingClaimsRead: true }));
+		expect(data.hasAllClaims).toBe(true);
+		expect(data.missingClaimsUpTo).toBeNull();
+	});
+
 	it('starts the next refetch from the newest change held', () => {
 		const data = new LiveData(
 			snapshot({ items: [item(1, { updated_at: at(12, 345_678) })], comments: [comment(40)] }),

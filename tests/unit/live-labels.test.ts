@@ -1,6 +1,6 @@
 // What the live console tells the operator when comments from Meta are not flowing normally.
 import { describe, expect, it } from 'vitest';
-import { ingestionAlert, ingestionDisplayStatus, ingestionGapText } from '$lib/live/labels';
+import { ingestionAlert, ingestionDisplayStatus, ingestionGapText } from '$lib/labels';
 import type { LiveIngestion, Show } from '$lib/rows';
 
 const at = '2026-11-22T10:00:00.000000+00:00';

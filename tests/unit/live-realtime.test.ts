@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseChange } from '$lib/live/changes';
 import { connectionState, resubscribeDelayMs } from '$lib/live/connection';
 import { FrameBatcher, type FrameScheduler } from '$lib/live/frame-batcher';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { compareTimestamps, timestampMicros } from '$lib/live/timestamps';
 
 /** A scheduler whose "frames" run when the test says so. */

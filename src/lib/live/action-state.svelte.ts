@@ -1,6 +1,6 @@
 // One operator control's progress and outcome: pending while the action runs (so it cannot be
 // sent twice), then its result kept next to the control that sent it.
-import type { ActionResult } from './live-console.svelte';
+import type { ActionResult } from './operator-actions';
 
 export class ActionState {
 	pending = $state(false);

@@ -1,18 +1,10 @@
-// The live console's reactive store: LiveData (the rules) fed by Realtime postgres_changes on the
-// show's claims, items and comments, batched per animation frame (and on the show row and its
-// ingestion health, applied as they come), caught up after every
-// (re)subscribe, and the operator actions, whose results are applied at once instead of waiting
-// for their own events to come back.
-import type {
-	RealtimeChannel,
-	RealtimePostgresChangesPayload,
-	SupabaseClient,
-} from '@supabase/supabase-js';
-import { z } from 'zod';
+// The live console's reactive store: LiveData (the rules) fed by the show's Realtime channel,
+// whose row changes are batched per animation frame (the show row and its ingestion health are
+// applied as they come), caught up after every (re)subscribe, and the operator actions, whose
+// results are applied at once.
+import type { SupabaseClient } from '@supabase/supabase-js';
 import {
-	claimSchema,
 	liveIngestionSchema,
-	showItemSchema,
 	showSchema,
 	type Claim,
 	type Comment,
@@ -20,10 +12,10 @@ import {
 	type Show,
 	type ShowItem,
 } from '$lib/rows';
+import { CatchUp } from './catch-up';
 import { parseChange } from './changes';
-import { connectionState, resubscribeDelayMs } from './connection';
+import { connectionState } from './connection';
 import { FrameBatcher, type FrameScheduler, browserFrameScheduler } from './frame-batcher';
-import { buyerName, ignoredReasonLabel, itemLabel } from './labels';
 import {
 	LiveData,
 	claimsByItem,
@@ -38,50 +30,15 @@ import {
 	type RowChange,
 	type ShowSnapshot,
 } from './live-data';
-import { describeRpcError } from './rpc-error';
-import { fetchShowSnapshot } from './snapshot';
+import { OperatorActions } from './operator-actions';
+import { ShowChannel } from './show-channel.svelte';
 
-export type ActionResult = { ok: true; message?: string } | { ok: false; message: string };
-
-const syncRetryMs = 5_000;
 /**
  * Realtime does not promise delivery (a change right after joining can be missed, a server can
  * drop one), so a small catch-up also runs this often: a lost change shows up within seconds.
  */
 const safetyCatchUpMs = 8_000;
 
-const claimActionResultSchema = z.object({
-	claim: claimSchema,
-	item: showItemSchema,
-	promoted: claimSchema.nullable().optional(),
-});
-const itemUpdateResultSchema = z.object({ item: showItemSchema, promoted: z.array(claimSchema) });
-const addItemsResultSchema = z.object({
-	added: z.array(showItemSchema),
-	skipped: z.array(z.string()),
-});
-const clearTestClaimsResultSchema = z.object({
-	cleared: z.array(claimSchema),
-	promoted: z.array(claimSchema),
-	items: z.array(showItemSchema),
-});
-const commentResultSchema = z.object({
-	outcome: z.enum(['processed', 'ignored']),
-	reason: z.string().nullable(),
-	results: z.array(
-		z.object({
-			intent: z.enum(['claim', 'pass']),
-			item_number: z.string(),
-			outcome: z.string(),
-			reason: z.string().nullable(),
-			claim: claimSchema.nullable(),
-			item: showItemSchema.nullable(),
-			promoted: claimSchema.nullable(),
-		}),
-	),
-});
-
-let channelCount = 0;
 const noLiveTable: ReadonlySet<LiveTable> = new Set();
 
 export class LiveConsole {
@@ -104,15 +61,16 @@ export class LiveConsole {
 	syncError: string | null = $state(null);
 	/** Browser clock minus database clock, so elapsed times are right on a skewed laptop. */
 	readonly clockSkewMs: number;
+	/** What the operator can do; results land in this store at once. */
+	readonly actions: OperatorActions;
 
 	#online = $state(true);
-	#subscribed = $state(false);
 	#caughtUp = $state(false);
 	#everLive = $state(false);
-	connection = $derived(
+	connection = $derived.by(() =>
 		connectionState({
 			online: this.#online,
-			subscribed: this.#subscribed,
+			subscribed: this.#channel.subscribed,
 			caughtUp: this.#caughtUp,
 			everLive: this.#everLive,
 		}),
@@ -121,13 +79,8 @@ export class LiveConsole {
 	readonly #supabase: SupabaseClient;
 	readonly #data: LiveData;
 	readonly #batcher: FrameBatcher<RowChange>;
-	#channel: RealtimeChannel | null = null;
-	#resubscribeAttempt = 0;
-	#resubscribeTimer: ReturnType<typeof setTimeout> | undefined;
-	#syncing = false;
-	#syncAgain = false;
-	#syncRetryTimer: ReturnType<typeof setTimeout> | undefined;
-	#disposed = false;
+	readonly #channel: ShowChannel;
+	readonly #catchUp: CatchUp;
 
 	constructor(
 		supabase: SupabaseClient,
@@ -146,17 +99,56 @@ export class LiveConsole {
 			(changes) => this.#publish(this.#data.apply(changes)),
 			scheduler,
 		);
+		this.#channel = new ShowChannel(supabase, this.showId, {
+			change: (payload) => this.#safely(() => this.#batcher.push(parseChange(payload))),
+			show: (row) =>
+				this.#safely(() => {
+					if (this.#data.applyShow(showSchema.parse(row))) this.#publish(noLiveTable);
+				}),
+			ingestion: (row) =>
+				this.#safely(() => {
+					if (this.#data.applyIngestion(row === null ? null : liveIngestionSchema.parse(row)))
+						this.#publish(noLiveTable);
+				}),
+			subscribed: () => void this.sync(),
+			down: () => (this.#caughtUp = false),
+		});
+		this.#catchUp = new CatchUp(supabase, this.showId, this.#data, {
+			flushEvents: () => this.#batcher.flush(),
+			subscribed: () => this.#channel.subscribed,
+			merged: (changed, subscribedThroughout) => {
+				this.#publish(changed);
+				this.hasAllClaims = this.#data.hasAllClaims;
+				this.syncError = null;
+				if (subscribedThroughout) {
+					this.#caughtUp = true;
+					this.#everLive = true;
+				}
+			},
+			failed: (message) => {
+				this.syncError = message;
+				this.#caughtUp = false;
+			},
+		});
+		this.actions = new OperatorActions(supabase, this.showId, {
+			applyRows: (rows) => this.#applyRows(rows),
+			applyShow: (show) => {
+				this.#data.applyShow(show);
+				this.show = this.#data.show;
+			},
+			catchUp: () => void this.sync(),
+		});
 		this.#publish(everyLiveTable);
 	}
 
 	/** Subscribes and watches the browser; returns the teardown. Browser only. */
 	start(): () => void {
 		this.#online = navigator.onLine;
-		this.#subscribe();
+		this.#channel.open();
 
 		const onOnline = () => {
 			this.#online = true;
-			this.#resubscribeSoon(0);
+			this.#channel.resubscribeSoon(0);
 			void this.sync();
 		};
 		const onOffline = () => {
@@ -165,7 +157,7 @@ export class LiveConsole {
 		// A laptop waking up, or a phone returning to the tab: catch up, whatever the channel says.
 		const onVisibility = () => {
 			if (document.visibilityState !== 'visible') return;
-			if (!this.#subscribed) this.#resubscribeSoon(0);
+			if (!this.#channel.subscribed) this.#channel.resubscribeSoon(0);
 			void this.sync();
 		};
 		window.addEventListener('online', onOnline);
@@ -178,167 +170,25 @@ export class LiveConsole {
 			if (event === 'TOKEN_REFRESHED') void this.sync();
 		});
 		const safetyCatchUp = setInterval(() => {
-			if (document.visibilityState === 'visible' && this.#subscribed)
+			if (document.visibilityState === 'visible' && this.#channel.subscribed)
 				void this.sync({ allItems: false });
 		}, safetyCatchUpMs);
 
 		return () => {
-			this.#disposed = true;
 			window.removeEventListener('online', onOnline);
 			window.removeEventListener('offline', onOffline);
 			document.removeEventListener('visibilitychange', onVisibility);
 			subscription.unsubscribe();
 			clearInterval(safetyCatchUp);
-			clearTimeout(this.#resubscribeTimer);
-			clearTimeout(this.#syncRetryTimer);
+			this.#catchUp.dispose();
+			this.#channel.close();
 			this.#batcher.dispose();
-			if (this.#channel) void this.#supabase.removeChannel(this.#channel);
-			this.#channel = null;
 		};
 	}
 
-	/**
-	 * Refetches what changed since the newest change held and merges it; one at a time. After a
-	 * (re)subscribe every item is read too, to learn of items removed meanwhile.
-	 */
-	async sync({ allItems = true }: { allItems?: boolean } = {}): Promise<void> {
-		if (this.#disposed) return;
-		if (this.#syncing) {
-			this.#syncAgain = true;
-			return;
-		}
-		this.#syncing = true;
-		clearTimeout(this.#syncRetryTimer);
-		try {
-			do {
-				this.#syncAgain = false;
-				const subscribedAtStart = this.#subscribed;
-				this.#batcher.flush();
-				this.#data.beginSync();
-				try {
-					const snapshot = await fetchShowSnapshot(this.#supabase, this.showId, {
-						changedSince: this.#data.newestChange(),
-						allItems,
-						allClaims: !this.#data.hasAllClaims,
-					});
-					if (this.#disposed) return;
-					// Events that arrived during the fetch are applied first, so the merge knows them.
-					this.#batcher.flush();
-					const changed = this.#data.finishSync(snapshot);
-					this.#publish(changed);
-					this.hasAllClaims = this.#data.hasAllClaims;
-					this.syncError = null;
-					if (subscribedAtStart && this.#subscribed) {
-						this.#caughtUp = true;
-						this.#everLive = true;
-					}
-				} catch (error) {
-					this.#data.abandonSync();
-					this.syncError = (error as Error).message;
-					this.#caughtUp = false;
-					this.#syncRetryTimer = setTimeout(() => void this.sync(), syncRetryMs);
-					console.error(`live console: catching up failed: ${this.syncError}`);
-					return;
-				}
-			} while (this.#syncAgain);
-		} finally {
-			this.#syncing = false;
-		}
-	}
-
-	// Operator actions. Each resolves with what to tell the operator where they acted.
-
-	pause(): Promise<ActionResult> {
-		return this.#showAction('pause_show');
-	}
-
-	resume(): Promise<ActionResult> {
-		return this.#showAction('resume_show');
-	}
-
-	stop(): Promise<ActionResult> {
-		return this.#showAction('stop_show');
-	}
-
-	async addItems(
-		items: { item_number: string; title?: string; quantity?: number }[],
-	): Promise<ActionResult> {
-		return this.#rpc('add_show_items', { show_id: this.showId, items }, (data) => {
-			const { added, skipped } = addItemsResultSchema.parse(data);
-			this.#applyRows({ items: added });
-			const addedText =
-				added.length === 0
-					? 'No item added'
-					: `Added ${added.map((item) => `#${item.item_number}`).join(', ')}`;
-			const skippedText =
-				skipped.length === 0
-					? ''
-					: ` (already in the show: ${skipped.map((number) => `#${number}`).join(', ')})`;
-			return `${addedText}${skippedText}.`;
-		});
-	}
-
-	setQuantity(itemId: string, quantity: number): Promise<ActionResult> {
-		return this.#rpc('update_show_item', { item_id: itemId, changes: { quantity } }, (data) => {
-			const { item, promoted } = itemUpdateResultSchema.parse(data);
-			this.#applyRows({ items: [item], claims: promoted });
-			const promotedText =
-				promoted.length === 0
-					? ''
-					: `; promoted ${promoted.map((claim) => buyerName(claim)).join(', ')}`;
-			return `Quantity is now ${item.quantity}${promotedText}.`;
-		});
-	}
-
-	release(claimId: string): Promise<ActionResult> {
-		return this.#rpc('release_claim', { claim_id: claimId }, (data) => {
-			const { claim, item, promoted } = claimActionResultSchema.parse(data);
-			this.#applyRows({ items: [item], claims: promoted ? [claim, promoted] : [claim] });
-			return `Released ${buyerName(claim)}${promoted ? `; ${buyerName(promoted)} is now the winner` : ''}.`;
-		});
-	}
-
-	award(itemId: string, handle: string): Promise<ActionResult> {
-		return this.#rpc('award_item', { item_id: itemId, user_handle: handle }, (data) => {
-			const { claim, item } = claimActionResultSchema.parse(data);
-			this.#applyRows({ items: [item], claims: [claim] });
-			return `Awarded ${itemLabel(item)} to ${buyerName(claim)}.`;
-		});
-	}
-
-	moveToFront(claimId: string): Promise<ActionResult> {
-		return this.#rpc('move_waiter_to_front', { claim_id: claimId }, (data) => {
-			const { claim, item } = claimActionResultSchema.parse(data);
-			this.#applyRows({ items: [item], claims: [claim] });
-			return `${buyerName(claim)} is now first in line.`;
-		});
-	}
-
-	/** A rehearsal comment through the engine, marked as a test; says what the engine made of it. */
-	testComment(handle: string, text: string): Promise<ActionResult> {
-		return this.#rpc(
-			'emit_test_comment',
-			{ show_id: this.showId, text, user_handle: handle },
-			(data) => {
-				const result = commentResultSchema.parse(data);
-				this.#applyRows({
-					items: result.results.flatMap((entry) => (entry.item ? [entry.item] : [])),
-					claims: result.results.flatMap((entry) =>
-						[entry.claim, entry.promoted].filter((claim) => claim !== null),
-					),
-				});
-				return describeCommentResult(handle, result);
-			},
-		);
-	}
-
-	/** Ends every open test claim of the show; real waiters behind them move up. */
-	clearTestClaims(): Promise<ActionResult> {
-		return this.#rpc('clear_test_claims', { show_id: this.showId }, (data) => {
-			const { cleared, promoted, items } = clearTestClaimsResultSchema.parse(data);
-			this.#applyRows({ items, claims: [...cleared, ...promoted] });
-			return describeClearedTestClaims(cleared.length, promoted);
-		});
+	/** Catches up with what changed since the newest change held (see CatchUp.run). */
+	sync(options?: { allItems?: boolean }): Promise<void> {
+		return this.#catchUp.run(options);
 	}
 
 	#publish(changed: ReadonlySet<LiveTable>): void {
@@ -366,97 +216,6 @@ export class LiveConsole {
 		this.#publish(this.#data.apply(changes));
 	}
 
-	#subscribe(): void {
-		const filter = `show_id=eq.${this.showId}`;
-		const channel = this.#supabase.channel(`live-console:${this.showId}:${++channelCount}`);
-		for (const table of everyLiveTable) {
-			channel.on('postgres_changes', { event: '*', schema: 'public', table, filter }, (payload) =>
-				this.#receive(payload),
-			);
-		}
-		channel.on(
-			'postgres_changes',
-			{ event: 'UPDATE', schema: 'public', table: 'shows', filter: `id=eq.${this.showId}` },
-			(payload) =>
-				this.#safely(() => {
-					if (this.#data.applyShow(showSchema.parse(payload.new))) this.#publish(noLiveTable);
-				}),
-		);
-		channel.on(
-			'postgres_changes',
-			{ event: '*', schema: 'public', table: 'live_ingestion', filter },
-			(payload) =>
-				this.#safely(() => {
-					if (
-						this.#data.applyIngestion(
-							payload.eventType === 'DELETE' ? null : liveIngestionSchema.parse(payload.new),
-						)
-					)
-						this.#publish(noLiveTable);
-				}),
-		);
-		// SUBSCRIBED only means the channel joined: Realtime creates the subscriptions afterwards and
-		// says so with this system message. Catching up before it could miss a change made between.
-		channel.on(
-			'system',
-			{},
-			(message: { extension?: string; status?: string; message?: string }) => {
-				if (this.#disposed || this.#channel !== channel || message.extension !== 'postgres_changes')
-					return;
-				if (message.status === 'ok') {
-					this.#subscribed = true;
-					this.#resubscribeAttempt = 0;
-					clearTimeout(this.#resubscribeTimer);
-					void this.sync();
-				} else
-					this.#channelDown(
-						'CHANNEL_ERROR',
-						new Error(message.message ?? 'Realtime could not subscribe'),
-					);
-			},
-		);
-		this.#channel = channel;
-		// The join carries the token Realtime holds at that moment; on a fresh socket that can still be
-		// the anon key, and RLS would then hide every change. Hand it the user's token first.
-		void this.#supabase.realtime
-			.setAuth()
-			.catch((error: unknown) =>
-				console.warn(
-					`live console: handing Realtime the session failed: ${(error as Error).message}`,
-				),
-			)
-			.then(() => {
-				if (this.#disposed || this.#channel !== channel) return;
-				channel.subscribe((status, error) => {
-					if (this.#disposed || this.#channel !== channel || status === 'SUBSCRIBED') return;
-					this.#channelDown(status, error);
-				});
-			});
-	}
-
-	#channelDown(status: string, error: Error | undefined): void {
-		this.#subscribed = false;
-		this.#caughtUp = false;
-		if (error) console.warn(`live console: Realtime channel ${status}: ${error.message}`);
-		// realtime-js rejoins errored channels itself; one that stays down is rebuilt.
-		this.#resubscribeSoon(resubscribeDelayMs(this.#resubscribeAttempt++));
-	}
-
-	#resubscribeSoon(delayMs: number): void {
-		clearTimeout(this.#resubscribeTimer);
-		this.#resubscribeTimer = setTimeout(() => {
-			if (this.#disposed || this.#subscribed) return;
-			const stale = this.#channel;
-			this.#channel = null;
-			if (stale) void this.#supabase.removeChannel(stale);
-			this.#subscribe();
-		}, delayMs);
-	}
-
-	#receive(payload: RealtimePostgresChangesPayload<Record<string, unknown>>): void {
-		this.#safely(() => this.#batcher.push(parseChange(payload)));
-	}
-
 	#safely(apply: () => void): void {
 		try {
 			apply();
@@ -466,70 +225,4 @@ export class LiveConsole {
 			void this.sync();
 		}
 	}
-
-	async #showAction(name: 'pause_show' | 'resume_show' | 'stop_show'): Promise<ActionResult> {
-		return this.#rpc(name, { show_id: this.showId }, (data) => {
-			this.#data.applyShow(showSchema.parse(data));
-			this.show = this.#data.show;
-			return undefined;
-		});
-	}
-
-	async #rpc(
-		name: string,
-		args: Record<string, unknown>,
-		apply: (data: unknown) => string | undefined,
-	): Promise<ActionResult> {
-		const { data, error, status } = await this.#supabase.rpc(name, args);
-		if (error) return { ok: false, message: describeRpcError(error, status) };
-		try {
-			return { ok: true, message: apply(data) };
-		} catch (parseError) {
-			// The action happened; only its answer was unexpected. Catch up rather than guess.
-			console.error(
-				`live console: the answer of ${name} could not be read: ${(parseError as Error).message}`,
-			);
-			void this.sync();
-			return { ok: true };
-		}
-	}
-}
-
-const intentOutcomes: Record<string, (itemNumber: string, claim: Claim | null) => string> = {
-	winner: (item) => `won #${item}`,
-	waitlist: (item, claim) => `is #${claim?.waitlist_position} on the waitlist for #${item}`,
-	duplicate: (item) => `already holds #${item} (duplicate)`,
-	passed: (item) => `passed on #${item}`,
-	unknown_item: (item) => `named #${item}, which is not in this show`,
-	ignored: (item) => `passed on #${item} without holding it`,
-};
-
-export function describeClearedTestClaims(cleared: number, promoted: Claim[]): string {
-	const clearedText =
-		cleared === 0
-			? 'No test claims to clear.'
-			: `Cleared ${cleared} test ${cleared === 1 ? 'claim' : 'claims'}.`;
-	const promotedText = promoted
-		.map((claim) => ` ${buyerName(claim)} now holds #${claim.item_number}.`)
-		.join('');
-	return clearedText + promotedText;
-}
-
-function describeCommentResult(
-	handle: string,
-	result: z.infer<typeof commentResultSchema>,
-): string {
-	const who = `@${handle.replace(/^@/, '')}`;
-	if (result.outcome === 'ignored') {
-		return result.reason === 'no_intent'
-			? `Test comment from ${who} had no claim or pass.`
-			: `Test comment from ${who} was ignored: ${ignoredReasonLabel(result.reason ?? 'unknown')}.`;
-	}
-	const parts = result.results.map((entry) =>
-		(intentOutcomes[entry.outcome] ?? ((item: string) => `${entry.outcome} #${item}`))(
-			entry.item_number,
-			entry.claim,
-		),
-	);
-	return `Test comment: ${who} ${parts.join(', ')}.`;
 }

@@ -27,9 +27,15 @@ export interface ShowSnapshot {
 	items: ShowItem[];
 	/** True when `items` is every item of the show, which also reveals removed ones. */
 	itemsComplete: boolean;
+	/** Every item's id, when read beside the changed items: an item held but not listed was removed. */
+	itemIds?: string[];
 	claims: Claim[];
 	/** True when `claims` is every claim of the show, not only those changed since a moment. */
 	claimsComplete: boolean;
+	/** The opening's claims lack the non-winners made up to this moment (when it holds not all). */
+	missingClaimsUpTo?: string;
+	/** True when a refetch read the claims the console lacked, so it now knows them all. */
+	missingClaimsRead?: boolean;
 	comments: Comment[];
 }
 
@@ -91,18 +97,19 @@ export class RowCollection<Row extends { id: string }> {
 	}
 
 	/**
-	 * Merges refetched rows. A complete refetch also drops held rows it lacks, unless a live event
-	 * touched them after the refetch began (the refetch may have been read before they existed).
+	 * Merges refetched rows. Given every id that exists (`existing`, null when unknown), it also
+	 * drops held rows neither listed nor fetched, unless a live event touched them after the refetch
+	 * began (the refetch may have been read before they existed).
 	 */
-	finishSync(fetched: Row[], complete: boolean): boolean {
+	finishSync(fetched: Row[], existing: ReadonlySet<string> | null): boolean {
 		const touched = this.touchedDuringSync ?? new Set<string>();
 		this.touchedDuringSync = null;
 		let changed = false;
 		for (const row of fetched) changed = this.upsert(row) || changed;
-		if (!complete) return changed;
+		if (!existing) return changed;
 		const fetchedIds = new Set(fetched.map((row) => row.id));
 		for (const id of [...this.rows.keys()]) {
-			if (!fetchedIds.has(id) && !touched.has(id)) {
+			if (!existing.has(id) && !fetchedIds.has(id) && !touched.has(id)) {
 				this.rows.delete(id);
 				changed = true;
 			}
@@ -135,6 +142,8 @@ export class LiveData {
 	ingestion: LiveIngestion | null;
 	/** Whether every claim of the show has been read (the console opens with only some). */
 	hasAllClaims: boolean;
+	/** Until then: the opening lacks only the non-winners made up to this moment (null: unknown). */
+	missingClaimsUpTo: string | null;
 	readonly items = new RowCollection<ShowItem>((item) => item.updated_at);
 	readonly claims = new RowCollection<Claim>((claim) => claim.updated_at);
 	// Comments change only their allocation results after insert, which the console does not show.
@@ -144,6 +153,7 @@ export class LiveData {
 		this.show = snapshot.show;
 		this.ingestion = snapshot.ingestion;
 		this.hasAllClaims = snapshot.claimsComplete;
+		this.missingClaimsUpTo = snapshot.missingClaimsUpTo ?? null;
 		for (const item of snapshot.items) this.items.upsert(item);
 		for (const claim of snapshot.claims) this.claims.upsert(claim);
 		for (const comment of snapshot.comments) this.comments.upsert(comment);
@@ -208,10 +218,19 @@ export class LiveData {
 		const claimsTouchedDuringSync = new Set(
 			[...this.claims.rows.keys()].filter((id) => this.claims.touchedSinceSyncBegan(id)),
 		);
-		if (this.items.finishSync(snapshot.items, snapshot.itemsComplete)) changed.add('show_items');
-		if (this.claims.finishSync(snapshot.claims, snapshot.claimsComplete)) changed.add('claims');
-		if (snapshot.claimsComplete) this.hasAllClaims = true;
-		if (this.comments.finishSync(snapshot.comments, false)) changed.add('comments');
+		const existingItems = snapshot.itemsComplete
+			? new Set(snapshot.items.map((item) => item.id))
+			: snapshot.itemIds && new Set(snapshot.itemIds);
+		if (this.items.finishSync(snapshot.items, existingItems ?? null)) changed.add('show_items');
+		const existingClaims = snapshot.claimsComplete
+			? new Set(snapshot.claims.map((claim) => claim.id))
+			: null;
+		if (this.claims.finishSync(snapshot.claims, existingClaims)) changed.add('claims');
+		if (snapshot.claimsComplete || snapshot.missingClaimsRead) {
+			this.hasAllClaims = true;
+			this.missingClaimsUpTo = null;
+		}
+		if (this.comments.finishSync(snapshot.comments, null)) changed.add('comments');
 		// Claims go with their item when it is removed; drop any whose delete event was missed.
 		for (const claim of [...this.claims.rows.values()]) {
 			if (!this.items.rows.has(claim.show_item_id) && !claimsTouchedDuringSync.has(claim.id)) {

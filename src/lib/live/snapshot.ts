@@ -90,38 +90,51 @@ export async function fetchIngestion(
 export interface SnapshotRequest {
 	/** An ISO timestamp from LiveData.newestChange: read only what changed from a little before it. */
 	changedSince?: string | null;
-	/** Every item, even unchanged ones (reveals items removed meanwhile). */
+	/** Also every item's id, to learn of items removed meanwhile (every item whole when nothing is held). */
 	allItems?: boolean;
-	/** Every claim, even unchanged ones (the console opened with only some). */
-	allClaims?: boolean;
+	/**
+	 * The claims not held yet: every claim, or (after the opening snapshot, which holds every winner
+	 * and every claim made after a moment) the others made up to that moment; null when all are held.
+	 */
+	missingClaims?: 'all' | { createdUpTo: string } | null;
 }
 
 /**
- * The show and what changed since a moment, or everything asked for whole. Without
- * `changedSince`: every item and claim and the newest comments.
+ * The show and what changed since a moment, with what the request adds. Without `changedSince`:
+ * every item and claim and the newest comments.
  */
 export async function fetchShowSnapshot(
 	supabase: SupabaseClient,
 	showId: string,
-	{ changedSince = null, allItems = true, allClaims = true }: SnapshotRequest = {},
+	{ changedSince = null, allItems = true, missingClaims = 'all' }: SnapshotRequest = {},
 ): Promise<ShowSnapshot> {
 	const since =
 		changedSince === null
 			? null
 			: new Date(Date.parse(changedSince) - catchUpMarginMs).toISOString();
-	const itemsSince = allItems ? null : since;
-	const claimsSince = allClaims ? null : since;
+	const claimsSince = missingClaims === 'all' ? null : since;
+	const olderClaimsUpTo =
+		claimsSince !== null && missingClaims !== null && missingClaims !== 'all'
+			? missingClaims.createdUpTo
+			: null;
 
-	const [show, ingestion, items, claims, comments] = await Promise.all([
+	const [show, ingestion, items, itemIds, claims, comments] = await Promise.all([
 		fetchShow(supabase, showId),
 		fetchIngestion(supabase, showId),
-		readItems(supabase, showId, itemsSince),
+		readItems(supabase, showId, since),
+		allItems && since !== null ? readItemIds(supabase, showId) : undefined,
 		readAllPages("the show's claims", (from, to, withCount) => {
 			let query = supabase
 				.from('claims')
 				.select(columns.claim, withCount ? { count: 'exact' } : {})
 				.eq('show_id', showId);
-			if (claimsSince) query = query.gte('updated_at', claimsSince);
+			// One read for both, so a claim that is in both is read once (values quoted: they hold
+			// PostgREST's reserved "." and ":").
+			if (claimsSince && olderClaimsUpTo)
+				query = query.or(
+					`updated_at.gte."${claimsSince}",and(created_at.lte."${olderClaimsUpTo}",status.neq.winner)`,
+				);
+			else if (claimsSince) query = query.gte('updated_at', claimsSince);
 			return query.order('created_at').order('id').range(from, to);
 		}),
 		readComments(supabase, showId, since),
@@ -130,9 +143,11 @@ export async function fetchShowSnapshot(
 		show,
 		ingestion,
 		items,
-		itemsComplete: itemsSince === null,
+		itemsComplete: since === null,
+		itemIds,
 		claims: z.array(claimSchema).parse(claims),
 		claimsComplete: claimsSince === null,
+		missingClaimsRead: missingClaims !== null,
 		comments,
 	};
 }
@@ -143,7 +158,7 @@ const openingClaims = 200;
 /**
  * What the console needs to draw its first screen, kept small so a big show opens fast: every
  * item, every winner (the items panel names them), the newest claims (the feed's first page) and
- * comments. The browser then reads every claim (LiveConsole.sync with allClaims).
+ * comments. The browser then reads the claims left out (CatchUp, with missingClaims).
  */
 export async function fetchOpeningSnapshot(
 	supabase: SupabaseClient,
@@ -181,13 +196,16 @@ export async function fetchOpeningSnapshot(
 			.parse([...winners, ...newest])
 			.map((claim) => [claim.id, claim]),
 	);
+	// A full page may leave earlier claims out: the browser reads those that are not winners.
+	const oldestNewest = newest.length < openingClaims ? null : claimSchema.parse(newest.at(-1));
 	return {
 		show,
 		ingestion,
 		items,
 		itemsComplete: true,
 		claims: [...claims.values()],
-		claimsComplete: false,
+		claimsComplete: oldestNewest === null,
+		missingClaimsUpTo: oldestNewest?.created_at,
 		comments,
 	};
 }
@@ -206,6 +224,21 @@ async function readItems(
 		return query.order('id').range(from, to);
 	});
 	return z.array(showItemSchema).parse(rows);
+}
+
+async function readItemIds(supabase: SupabaseClient, showId: string): Promise<string[]> {
+	const rows = await readAllPages("the show's item ids", (from, to, withCount) =>
+		supabase
+			.from('show_items')
+			.select('id', withCount ? { count: 'exact' } : {})
+			.eq('show_id', showId)
+			.order('id')
+			.range(from, to),
+	);
+	return z
+		.array(z.object({ id: z.string() }))
+		.parse(rows)
+		.map((row) => row.id);
 }
 
 async function readComments(

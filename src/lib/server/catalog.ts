@@ -10,7 +10,7 @@ import {
 	type Product,
 	type ProductStatus,
 } from '$lib/catalog/product';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import type { Membership } from '$lib/members';
 import { hasRole } from '$lib/server/workspace';
 

@@ -1,7 +1,7 @@
 // Answering an invitation, from the invitations page or an invitation link: accepting joins the
 // workspace and switches the console to it.
 import { fail, redirect, type Cookies } from '@sveltejs/kit';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { chooseWorkspace } from '$lib/server/workspace';
 
 export async function respondToInvitation(

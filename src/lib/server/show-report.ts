@@ -5,7 +5,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { error } from '@sveltejs/kit';
 import { z } from 'zod';
 import { formatIsoDay } from '$lib/format';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { claimSchema, showItemSchema, showSchema } from '$lib/rows';
 import { selectAll } from './select-all';
 

@@ -3,7 +3,7 @@
 // every request, so a stale or forged id falls back to the first workspace the user belongs to.
 import { error, type Cookies } from '@sveltejs/kit';
 import { z } from 'zod';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { workspaceRoleSchema, type Membership, type WorkspaceRole } from '$lib/members';
 
 export const workspaceCookie = 'workspace';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { receivedInvitationSchema } from '$lib/members';
 import { currentWorkspace } from '$lib/server/workspace';
 import type { LayoutServerLoad } from './$types';

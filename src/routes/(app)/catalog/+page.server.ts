@@ -7,7 +7,7 @@ import {
 	quickEditSchema,
 } from '$lib/catalog/forms';
 import { maxImportBytes, shopifyCsvToCatalog, type RowError } from '$lib/catalog/shopify-csv';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { catalogPageSize, readCatalogContext, searchProducts } from '$lib/server/catalog';
 import { currentWorkspace } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { error, fail, redirect, type Cookies } from '@sveltejs/kit';
 import { z } from 'zod';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { columns, socialConnectionSchema } from '$lib/rows';
 import { requireWorkspaceRole } from '$lib/server/workspace';
 import {

@@ -1,6 +1,6 @@
 import { error, fail } from '@sveltejs/kit';
 import { z } from 'zod';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { parseInvitationForm, receivedInvitationSchema } from '$lib/members';
 import { respondToInvitation } from '$lib/server/invitations';
 import type { Actions, PageServerLoad } from './$types';

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { z } from 'zod';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { showSchema, showStatuses } from '$lib/rows';
 import type { PageServerLoad } from './$types';
 

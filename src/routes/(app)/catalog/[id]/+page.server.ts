@@ -2,7 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { issuesByPath, nestForm, productEditorSchema } from '$lib/catalog/forms';
 import { productSchema } from '$lib/catalog/product';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { readCatalogContext, readProduct } from '$lib/server/catalog';
 import { currentWorkspace } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';

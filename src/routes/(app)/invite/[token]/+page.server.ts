@@ -1,7 +1,7 @@
 // An invitation link: /invite/<token>. Signing in (or up) first is the guard's job; the link then
 // shows the invitation to the address it was sent to, and to nobody else.
 import { fail } from '@sveltejs/kit';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { receivedInvitationSchema, type ReceivedInvitation } from '$lib/members';
 import { respondToInvitation } from '$lib/server/invitations';
 import type { Actions, PageServerLoad } from './$types';

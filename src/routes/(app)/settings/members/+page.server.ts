@@ -4,7 +4,7 @@
 // There is no app mailer: an invitation gives a link the inviter copies and sends themselves.
 import { error, fail } from '@sveltejs/kit';
 import { z } from 'zod';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import {
 	inviteSchema,
 	memberDirectorySchema,

@@ -1,7 +1,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { parseLiveReference } from '$lib/live-url';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { parseQuickAdd, type QuickAddLineError } from '$lib/quick-add';
 import { showSchema } from '$lib/rows';
 import {

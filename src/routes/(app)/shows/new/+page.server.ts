@@ -5,7 +5,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { parseLiveReference } from '$lib/live-url';
-import { describeRpcError } from '$lib/live/rpc-error';
+import { describeRpcError } from '$lib/rpc-error';
 import { columns, showSchema, socialConnectionSchema } from '$lib/rows';
 import { newShowSchema, parseForm, type FieldErrors } from '$lib/schemas';
 import { checkLive, detectLives, MetaFunctionError, type DetectedLive } from '$lib/server/meta';

@@ -1,7 +1,7 @@
 // The summary page's numbers from what it read: per-item winners and waitlist, and the totals.
 // Test claims count only when the page includes them; left out, an item a test claim holds reads
 // as its real buyers leave it.
-import { claimantName } from '$lib/live/labels';
+import { claimantName } from '$lib/labels';
 import type { ReportItem } from '$lib/server/show-report';
 
 type ItemStatus = ReportItem['status'];

@@ -1,5 +1,5 @@
-// Words for states the console shows. Every state has a label, so colour only ever repeats what
-// the text already says.
+// Words for the states every page shows (the live console, the show list, the summary), so each
+// state is named the same everywhere. Every state has a label: colour only repeats the text.
 import { formatClockTime } from '$lib/format';
 import type { Claim, Comment, LiveIngestion, Show, ShowItem } from '$lib/rows';
 

@@ -1,0 +1,226 @@
+// What an operator can do from the live console, each through its RPC, and what to tell them
+// afterwards. The rows an action returns are handed back at once instead of waiting for their own
+// Realtime events.
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { z } from 'zod';
+import { buyerName, ignoredReasonLabel, itemLabel } from '$lib/labels';
+import {
+	claimSchema,
+	showItemSchema,
+	showSchema,
+	type Claim,
+	type Show,
+	type ShowItem,
+} from '$lib/rows';
+import { describeRpcError } from '$lib/rpc-error';
+
+export type ActionResult = { ok: true; message?: string } | { ok: false; message: string };
+
+/** Where the actions put what they changed. */
+export interface ActionTarget {
+	applyRows(rows: { items?: ShowItem[]; claims?: Claim[] }): void;
+	applyShow(show: Show): void;
+	/** Refetches what changed, when an answer cannot be read. */
+	catchUp(): void;
+}
+
+const claimActionResultSchema = z.object({
+	claim: claimSchema,
+	item: showItemSchema,
+	promoted: claimSchema.nullable().optional(),
+});
+const itemUpdateResultSchema = z.object({ item: showItemSchema, promoted: z.array(claimSchema) });
+const addItemsResultSchema = z.object({
+	added: z.array(showItemSchema),
+	skipped: z.array(z.string()),
+});
+const clearTestClaimsResultSchema = z.object({
+	cleared: z.array(claimSchema),
+	promoted: z.array(claimSchema),
+	items: z.array(showItemSchema),
+});
+const commentResultSchema = z.object({
+	outcome: z.enum(['processed', 'ignored']),
+	reason: z.string().nullable(),
+	results: z.array(
+		z.object({
+			intent: z.enum(['claim', 'pass']),
+			item_number: z.string(),
+			outcome: z.string(),
+			reason: z.string().nullable(),
+			claim: claimSchema.nullable(),
+			item: showItemSchema.nullable(),
+			promoted: claimSchema.nullable(),
+		}),
+	),
+});
+
+export class OperatorActions {
+	readonly #supabase: SupabaseClient;
+	readonly #showId: string;
+	readonly #target: ActionTarget;
+
+	constructor(supabase: SupabaseClient, showId: string, target: ActionTarget) {
+		this.#supabase = supabase;
+		this.#showId = showId;
+		this.#target = target;
+	}
+
+	pause(): Promise<ActionResult> {
+		return this.#showAction('pause_show');
+	}
+
+	resume(): Promise<ActionResult> {
+		return this.#showAction('resume_show');
+	}
+
+	stop(): Promise<ActionResult> {
+		return this.#showAction('stop_show');
+	}
+
+	addItems(
+		items: { item_number: string; title?: string; quantity?: number }[],
+	): Promise<ActionResult> {
+		return this.#rpc('add_show_items', { show_id: this.#showId, items }, (data) => {
+			const { added, skipped } = addItemsResultSchema.parse(data);
+			this.#target.applyRows({ items: added });
+			const addedText =
+				added.length === 0
+					? 'No item added'
+					: `Added ${added.map((item) => `#${item.item_number}`).join(', ')}`;
+			const skippedText =
+				skipped.length === 0
+					? ''
+					: ` (already in the show: ${skipped.map((number) => `#${number}`).join(', ')})`;
+			return `${addedText}${skippedText}.`;
+		});
+	}
+
+	setQuantity(itemId: string, quantity: number): Promise<ActionResult> {
+		return this.#rpc('update_show_item', { item_id: itemId, changes: { quantity } }, (data) => {
+			const { item, promoted } = itemUpdateResultSchema.parse(data);
+			this.#target.applyRows({ items: [item], claims: promoted });
+			const promotedText =
+				promoted.length === 0
+					? ''
+					: `; promoted ${promoted.map((claim) => buyerName(claim)).join(', ')}`;
+			return `Quantity is now ${item.quantity}${promotedText}.`;
+		});
+	}
+
+	release(claimId: string): Promise<ActionResult> {
+		return this.#rpc('release_claim', { claim_id: claimId }, (data) => {
+			const { claim, item, promoted } = claimActionResultSchema.parse(data);
+			this.#target.applyRows({ items: [item], claims: promoted ? [claim, promoted] : [claim] });
+			return `Released ${buyerName(claim)}${promoted ? `; ${buyerName(promoted)} is now the winner` : ''}.`;
+		});
+	}
+
+	award(itemId: string, handle: string): Promise<ActionResult> {
+		return this.#rpc('award_item', { item_id: itemId, user_handle: handle }, (data) => {
+			const { claim, item } = claimActionResultSchema.parse(data);
+			this.#target.applyRows({ items: [item], claims: [claim] });
+			return `Awarded ${itemLabel(item)} to ${buyerName(claim)}.`;
+		});
+	}
+
+	moveToFront(claimId: string): Promise<ActionResult> {
+		return this.#rpc('move_waiter_to_front', { claim_id: claimId }, (data) => {
+			const { claim, item } = claimActionResultSchema.parse(data);
+			this.#target.applyRows({ items: [item], claims: [claim] });
+			return `${buyerName(claim)} is now first in line.`;
+		});
+	}
+
+	/** A rehearsal comment through the engine, marked as a test; says what the engine made of it. */
+	testComment(handle: string, text: string): Promise<ActionResult> {
+		return this.#rpc(
+			'emit_test_comment',
+			{ show_id: this.#showId, text, user_handle: handle },
+			(data) => {
+				const result = commentResultSchema.parse(data);
+				this.#target.applyRows({
+					items: result.results.flatMap((entry) => (entry.item ? [entry.item] : [])),
+					claims: result.results.flatMap((entry) =>
+						[entry.claim, entry.promoted].filter((claim) => claim !== null),
+					),
+				});
+				return describeCommentResult(handle, result);
+			},
+		);
+	}
+
+	/** Ends every open test claim of the show; real waiters behind them move up. */
+	clearTestClaims(): Promise<ActionResult> {
+		return this.#rpc('clear_test_claims', { show_id: this.#showId }, (data) => {
+			const { cleared, promoted, items } = clearTestClaimsResultSchema.parse(data);
+			this.#target.applyRows({ items, claims: [...cleared, ...promoted] });
+			return describeClearedTestClaims(cleared.length, promoted);
+		});
+	}
+
+	#showAction(name: 'pause_show' | 'resume_show' | 'stop_show'): Promise<ActionResult> {
+		return this.#rpc(name, { show_id: this.#showId }, (data) => {
+			this.#target.applyShow(showSchema.parse(data));
+			return undefined;
+		});
+	}
+
+	async #rpc(
+		name: string,
+		args: Record<string, unknown>,
+		apply: (data: unknown) => string | undefined,
+	): Promise<ActionResult> {
+		const { data, error, status } = await this.#supabase.rpc(name, args);
+		if (error) return { ok: false, message: describeRpcError(error, status) };
+		try {
+			return { ok: true, message: apply(data) };
+		} catch (parseError) {
+			// The action happened; only its answer was unexpected. Catch up rather than guess.
+			console.error(
+				`live console: the answer of ${name} could not be read: ${(parseError as Error).message}`,
+			);
+			this.#target.catchUp();
+			return { ok: true };
+		}
+	}
+}
+
+const intentOutcomes: Record<string, (itemNumber: string, claim: Claim | null) => string> = {
+	winner: (item) => `won #${item}`,
+	waitlist: (item, claim) => `is #${claim?.waitlist_position} on the waitlist for #${item}`,
+	duplicate: (item) => `already holds #${item} (duplicate)`,
+	passed: (item) => `passed on #${item}`,
+	unknown_item: (item) => `named #${item}, which is not in this show`,
+	ignored: (item) => `passed on #${item} without holding it`,
+};
+
+function describeClearedTestClaims(cleared: number, promoted: Claim[]): string {
+	const clearedText =
+		cleared === 0
+			? 'No test claims to clear.'
+			: `Cleared ${cleared} test ${cleared === 1 ? 'claim' : 'claims'}.`;
+	const promotedText = promoted
+		.map((claim) => ` ${buyerName(claim)} now holds #${claim.item_number}.`)
+		.join('');
+	return clearedText + promotedText;
+}
+
+function describeCommentResult(
+	handle: string,
+	result: z.infer<typeof commentResultSchema>,
+): string {
+	const who = `@${handle.replace(/^@/, '')}`;
+	if (result.outcome === 'ignored') {
+		return result.reason === 'no_intent'
+			? `Test comment from ${who} had no claim or pass.`
+			: `Test comment from ${who} was ignored: ${ignoredReasonLabel(result.reason ?? 'unknown')}.`;
+	}
+	const parts = result.results.map((entry) =>
+		(intentOutcomes[entry.outcome] ?? ((item: string) => `${entry.outcome} #${item}`))(
+			entry.item_number,
+			entry.claim,
+		),
+	);
+	return `Test comment: ${who} ${parts.join(', ')}.`;
+}
