@@ -52,7 +52,7 @@ export const ingestionStatusLabel: Record<LiveIngestion['status'], string> = {
 	listening: 'Listening',
 	delayed: 'Delayed',
 	live_ended: 'Live ended',
-	reconnect_required: 'Reconnect needed',
+	reconnect_required: 'Meta: reconnect needed',
 	failed: 'Not receiving',
 };
 

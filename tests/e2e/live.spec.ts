@@ -165,9 +165,12 @@ function collectConsoleErrors(page: Page): string[] {
 
 async function openLive(page: Page, showId: string): Promise<void> {
 	await page.goto(`/shows/${showId}/live`);
-	await expect(page.getByRole('status').filter({ hasText: 'Connection:' })).toContainText('Live', {
-		timeout: 10_000,
-	});
+	await expect(page.getByRole('status').filter({ hasText: 'Console' })).toContainText(
+		'Console live',
+		{
+			timeout: 10_000,
+		},
+	);
 }
 
 /** Shortcuts are ignored while typing, so leave any field first. */
@@ -491,8 +494,8 @@ test('a show with 500 items and 5,000 claims opens in under a second and stays s
 		const response = await page.goto(`/shows/${showId}/live`);
 		const htmlBytes = (await response?.body())?.length ?? 0;
 		await expect(itemButton(page, 1)).toBeVisible();
-		await expect(page.getByRole('status').filter({ hasText: 'Connection:' })).toContainText(
-			'Live',
+		await expect(page.getByRole('status').filter({ hasText: 'Console' })).toContainText(
+			'Console live',
 			{ timeout: 10_000 },
 		);
 		page.off('response', onResponse);

@@ -165,7 +165,9 @@ test('the owner invites an assistant, who accepts and runs the live console on a
 
 	// The live console on the phone: release, award, a test comment.
 	await phone.goto(`/shows/${show.id}/live`);
-	await expect(phone.getByRole('status').filter({ hasText: 'Connection:' })).toContainText('Live');
+	await expect(phone.getByRole('status').filter({ hasText: 'Console' })).toContainText(
+		'Console live',
+	);
 	const itemOne = phone.getByRole('list', { name: 'Items' }).getByRole('button', { name: /^#1\b/ });
 	await expect(itemOne).toContainText('@bob');
 	await itemOne.click();

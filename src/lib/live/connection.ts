@@ -21,10 +21,10 @@ export function connectionState(facts: ConnectionFacts): ConnectionState {
 }
 
 export const connectionLabel: Record<ConnectionState, string> = {
-	connecting: 'Connecting…',
-	live: 'Live',
-	reconnecting: 'Reconnecting…',
-	offline: 'Offline',
+	connecting: 'Console connecting…',
+	live: 'Console live',
+	reconnecting: 'Console reconnecting…',
+	offline: 'Console offline',
 };
 
 /** Waits before rebuilding a channel that did not recover on its own: 5 s, 10 s, 20 s, then 30 s. */
