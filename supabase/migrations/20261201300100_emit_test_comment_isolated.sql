@@ -33,6 +33,10 @@ begin
 	if handle is null then
 		raise sqlstate '22023' using message = 'a test comment needs the handle of its test buyer';
 	end if;
+	-- Instagram handles are at most 30 characters; a test buyer needs no more than a real one.
+	if length(handle) > 30 then
+		raise sqlstate '22023' using message = format('a test buyer''s handle is at most 30 characters, not %s', length(handle));
+	end if;
 	result := private.allocate_comment(
 		jsonb_build_object(
 			'show_id', target_show.id,

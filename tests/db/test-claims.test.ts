@@ -103,6 +103,15 @@ describe('test comment identity', () => {
 		).rejects.toMatchObject({ code: '22023' });
 	});
 
+	it('refuses a test buyer handle longer than a real one can be', async () => {
+		const { show } = await createShow(api, admin, ['4']);
+		await expect(testComment(show, 'sold 4', 'x'.repeat(31))).rejects.toMatchObject({
+			code: '22023',
+			message: expect.stringContaining('at most 30 characters'),
+		});
+		await expect(testComment(show, 'sold 4', 'x'.repeat(30))).resolves.toBeDefined();
+	});
+
 	it('audits every test comment as an action of its operator', async () => {
 		const { show } = await createShow(api, admin, ['1']);
 		const result = await testComment(show, 'sold 1', 'rehearsal');

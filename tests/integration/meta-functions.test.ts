@@ -952,7 +952,7 @@ describe('fb-poll', () => {
 			{ item_number: '5', user_display_name: 'Kim Lee', status: 'waitlist' },
 			{
 				item_number: '6',
-				user_display_name: expect.stringMatching(/^Name hidden by Meta \(comment …\d+\)$/),
+				user_display_name: expect.stringMatching(/^Hidden viewer …\d+$/),
 				status: 'winner',
 			},
 		]);

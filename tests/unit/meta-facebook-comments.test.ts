@@ -113,7 +113,7 @@ describe('toEngineComment', () => {
 		expect(toEngineComment(sample.data[2], show)).toMatchObject({
 			platform_user_id: 'hidden:1029384756473829_998877665544330',
 			user_handle: null,
-			user_display_name: 'Name hidden by Meta (comment …544330)',
+			user_display_name: 'Hidden viewer …544330',
 			text: 'what size is 14?',
 		});
 	});

@@ -115,7 +115,8 @@ export function toEngineComment(
 		user_handle: null,
 		user_display_name: from?.id
 			? storableText(from.name ?? from.id)
-			: `Name hidden by Meta (comment …${shortId(comment.id)})`,
+			: // Short, so a narrow claim card still tells two hidden viewers apart.
+				`Hidden viewer …${shortId(comment.id)}`,
 		text: storableText(comment.message ?? ''),
 		created_at: new Date(parseMetaTime(comment.created_time)).toISOString(),
 	};
