@@ -176,12 +176,15 @@ test('a connection’s life: a cancelled sign-in, expiry found by Check, one-cli
 		await expect(page.getByText(`Connected ${account.page.name}.`)).toBeVisible();
 		await expect(connection.getByText('Connected', { exact: true })).toBeVisible();
 
-		// Disconnecting asks first; declining changes nothing.
-		page.once('dialog', (dialog) => void dialog.dismiss());
+		// Disconnecting asks first, in the app's dialog; declining changes nothing.
+		const question = page.getByRole('dialog', { name: `Disconnect ${account.page.name}?` });
 		await connection.getByRole('button', { name: 'Disconnect' }).click();
+		await question.getByRole('button', { name: 'Keep it' }).click();
+		await expect(question).toBeHidden();
 		await expect(connection.getByText('Connected', { exact: true })).toBeVisible();
-		page.once('dialog', (dialog) => void dialog.accept());
 		await connection.getByRole('button', { name: 'Disconnect' }).click();
+		await question.getByRole('button', { name: 'Disconnect' }).click();
+		await expect(question).toBeHidden();
 		await expect(page.getByRole('status').filter({ hasText: 'Done' })).toContainText(
 			`Disconnected ${account.page.name}: its token is deleted. Its permission at Meta is revoked.`,
 		);
