@@ -299,6 +299,17 @@ test('settings change the workspace name and its default words; members are list
 	await expect(
 		page.getByText('A claim word cannot contain digits: they read as item numbers'),
 	).toBeVisible();
+	// The error leaves once the field is corrected, before the next save.
+	await page.getByLabel('Claim words').fill('sold, mine');
+	await expect(
+		page.getByText('A claim word cannot contain digits: they read as item numbers'),
+	).toBeHidden();
+	await expect(page.getByLabel('Claim words')).not.toHaveAttribute('aria-invalid', 'true');
+
+	// A word in both lists would turn every pass into a claim.
+	await page.getByLabel('Pass words').fill('pass, mine');
+	await page.getByRole('button', { name: 'Save settings' }).click();
+	await expect(page.getByText('“mine” is also a claim word')).toBeVisible();
 
 	await page.getByLabel('Workspace name').fill('Vintage Vault Co.');
 	await page.getByLabel('Claim words').fill('Sold, mine, I’ll take');
