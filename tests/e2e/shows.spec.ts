@@ -122,10 +122,19 @@ test('a show from creation to its summary and CSV exports', async ({ page }) => 
 	await expect(page.getByText('Added 20 items')).toBeVisible();
 	await expect(quickAdd).toHaveValue('');
 
+	// Numbers already on the show add nothing, and say so.
+	await quickAdd.fill('5-6');
+	await page.getByRole('button', { name: 'Add items' }).click();
+	await expect(page.getByRole('status').filter({ hasText: 'Nothing new to add' })).toContainText(
+		'Already on the show, so skipped: 5-6.',
+	);
+
 	await quickAdd.fill('21, Red wrap dress, 2\nabc\n22, =HYPERLINK("http://evil.example"), 1');
 	await expect(
 		page.getByText('Line 2: “abc” is not an item number or a range like 101-150'),
 	).toBeVisible();
+	// The last add's answer leaves once the next input is typed.
+	await expect(page.getByText('Nothing new to add')).toBeHidden();
 	await expect(page.getByRole('button', { name: 'Add items' })).toBeDisabled();
 	await screenshot(page, 'setup-quick-add-error-desktop');
 	await quickAdd.fill(
