@@ -60,7 +60,9 @@ async function start(): Promise<void> {
 	};
 	const consoleApp = flags.includes('--console')
 		? startConsole(config, (code) => {
-				if (!stopping) console.error(`stack: the console exited (code ${code}); stopping`);
+				// Its exit is news only when the stack is not already stopping it.
+				if (stopping) return;
+				console.error(`stack: the console exited (code ${code}); stopping`);
 				void shutdown(1);
 			})
 		: undefined;
