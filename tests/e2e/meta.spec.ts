@@ -82,6 +82,11 @@ test('connect a Facebook Page, detect its live, and take claims from its comment
 	await page.getByRole('button', { name: 'Create show' }).click();
 	await expect(page).toHaveURL(/\/shows\/[0-9a-f-]{36}\?live=\d+$/);
 	await expect(page.getByLabel('Live video address or id')).toHaveValue(live.id);
+	// On an existing draft too, Detect active lives fills in the live.
+	await page.getByLabel('Live video address or id').fill('');
+	await page.getByRole('button', { name: 'Detect active lives' }).click();
+	await expect(page.getByRole('status').filter({ hasText: 'Found' })).toContainText(title);
+	await expect(page.getByLabel('Live video address or id')).toHaveValue(new RegExp(live.id));
 
 	await page.getByLabel('Items to add').fill('1-20');
 	await page.getByRole('button', { name: 'Add items' }).click();

@@ -12,7 +12,7 @@ import {
 	showWordsSchema,
 	type FieldErrors,
 } from '$lib/schemas';
-import { checkLive, MetaFunctionError } from '$lib/server/meta';
+import { checkLive, detectLives, MetaFunctionError } from '$lib/server/meta';
 import { readItems, showIdFrom } from '$lib/server/show-report';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -184,6 +184,30 @@ export const actions: Actions = {
 		});
 		if (!result.ok) return result.failure;
 		return { kind: 'settings' as const, saved: true };
+	},
+
+	/** What the show's connection is broadcasting now, to fill in the live. */
+	detect: async ({ locals, params }) => {
+		const showId = showIdFrom(params);
+		const show = await locals.supabase
+			.from('shows')
+			.select('connection_id')
+			.eq('id', showId)
+			.maybeSingle();
+		if (show.error || !show.data?.connection_id)
+			return fail(show.error ? show.status || 502 : 409, {
+				kind: 'detect' as const,
+				message: show.error
+					? describeRpcError(show.error, show.status)
+					: 'This show has no connection to look for lives with.',
+			});
+		try {
+			const lives = await detectLives(locals.supabase, show.data.connection_id);
+			return { kind: 'detect' as const, lives };
+		} catch (failure) {
+			if (!(failure instanceof MetaFunctionError)) throw failure;
+			return fail(failure.status || 502, { kind: 'detect' as const, message: failure.message });
+		}
 	},
 
 	activate: async ({ request, locals, params }) => {
