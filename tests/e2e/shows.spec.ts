@@ -333,7 +333,7 @@ test('settings change the workspace name and its default words; members are list
 	await screenshot(page, 'settings-mobile');
 });
 
-test('a show of 500 items and 5,000 claims opens its summary in under a second and its setup in under two', async ({
+test('a show of 500 items and 5,000 claims opens its summary and its setup in under a second', async ({
 	page,
 }) => {
 	test.setTimeout(180_000);
@@ -376,11 +376,10 @@ test('a show of 500 items and 5,000 claims opens its summary in under a second a
 	}
 	expect((await seller.rpc('stop_show', { show_id: showId })).error).toBeNull();
 
-	// The summary opens within a second, the promise to sellers. Setup hydrates 500 editable rows and takes about a
-	// second on 2 shared cores (700–1,300 ms measured): held to 2 s until its rows are virtualised.
+	// The summary and the setup (a page of 100 editable rows at a time) open within a second.
 	for (const [path, name, budgetMs] of [
 		[`/shows/${showId}/summary`, 'summary', 1000],
-		[`/shows/${showId}`, 'setup', 2000],
+		[`/shows/${showId}`, 'setup', 1000],
 	] as const) {
 		await page.goto(path); // warm: the first request of a route loads its server code
 		// Three opens, as an operator reopening the page does; the 2 shared cores make single runs noisy.
@@ -405,6 +404,12 @@ test('a show of 500 items and 5,000 claims opens its summary in under a second a
 		}
 		expect(Math.min(...loads)).toBeLessThan(budgetMs);
 	}
+	// Setup draws its editable rows a page at a time.
+	await page.goto(`/shows/${showId}`);
+	const quantities = page.getByLabel(/^Quantity of item \d+$/);
+	await expect(quantities).toHaveCount(100);
+	await page.getByRole('button', { name: 'Show 100 more of 400' }).click();
+	await expect(quantities).toHaveCount(200);
 	await page.goto(`/shows/${showId}/summary`);
 	const stat = (label: string) =>
 		page.getByRole('term').filter({ hasText: label }).locator('xpath=following-sibling::dd[1]');
