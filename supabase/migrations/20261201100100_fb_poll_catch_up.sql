@@ -11,10 +11,12 @@ alter table public.live_ingestion
 	add column live_ended_at timestamptz,
 	add column end_sweeps int not null default 0;
 
--- The lease now also hands out the catch-up position, the end of the live and the kind of the
--- last failure (back-off grows only across failures of one kind, see
+-- The poller's lease is not a claim ("claim" means only a buyer's claim): fb_poll_claim becomes
+-- fb_poll_lease, which now also hands out the catch-up position, the end of the live and the kind
+-- of the last failure (back-off grows only across failures of one kind, see
 -- 20261201100200_fb_poll_backoff_per_kind.sql).
-create or replace function public.fb_poll_lease(max_shows int default 25, lease_seconds int default 20) returns jsonb
+drop function public.fb_poll_claim(int, int);
+create function public.fb_poll_lease(max_shows int default 25, lease_seconds int default 20) returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
 as $$
@@ -150,6 +152,8 @@ begin
 end;
 $$;
 
+revoke execute on function public.fb_poll_lease(int, int) from public, anon, authenticated, service_role;
+grant execute on function public.fb_poll_lease(int, int) to service_role;
 revoke execute on function
 	public.fb_poll_complete(uuid, uuid, jsonb, timestamptz, jsonb, int, text, text, numeric, jsonb, timestamptz, int)
 from public, anon, authenticated, service_role;

@@ -18,9 +18,6 @@ alter table public.webhook_events
 	add column deliveries int not null default 1 check (deliveries >= 1),
 	add column last_delivered_at timestamptz;
 
-drop function public.webhook_record_event(text, text, text);
-drop function public.webhook_route_event(uuid);
-
 -- Stores a verified delivery's bytes (base64); returns {id, duplicate}: duplicate when the same
 -- bytes arrived before and were not a failure (that event then counts the delivery). A failed
 -- event is made received again, to be routed anew.
@@ -57,8 +54,8 @@ end;
 $$;
 
 -- Routes a stored delivery, given its payload as the function parsed it, with text PostgreSQL
--- cannot hold already replaced (as 20261201210000_live_ownership.sql otherwise). The payload is
--- kept on the event.
+-- cannot hold already replaced; the payload is kept on the event. A change reaches a running show
+-- only when the show has a connection whose Instagram account is the delivery's (entry.id).
 create function public.webhook_route_event(event_id uuid, payload jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
