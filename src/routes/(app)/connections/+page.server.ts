@@ -45,8 +45,8 @@ function bindSignInToBrowser(cookies: Cookies, url: URL): string {
 }
 
 export const load: PageServerLoad = async ({ locals, cookies, parent, url }) => {
-	await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
-	const { workspace, user } = await parent();
+	const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
+	const { user } = await parent();
 	// Back from Meta with its code: completed here, as this user in this browser, once.
 	const code = url.searchParams.get('code');
 	const state = url.searchParams.get('state');
@@ -67,39 +67,24 @@ export const load: PageServerLoad = async ({ locals, cookies, parent, url }) => 
 		cookies.delete(SIGN_IN_COOKIE, signInCookie(url));
 		if (pendingId) redirect(303, `/connections?${new URLSearchParams({ pending: pendingId })}`);
 	}
-	if (!workspace || !user)
+	if (!user)
 		return {
 			connections: [],
-			canManage: false,
 			pending: null,
 			pendingError: null,
 			signInError: null,
 			connected: null,
 		};
-	const [connections, membership] = await Promise.all([
-		locals.supabase
-			.from('social_connections')
-			.select(columns.socialConnection)
-			.eq('workspace_id', workspace.id)
-			.order('created_at'),
-		locals.supabase
-			.from('workspace_members')
-			.select('role')
-			.eq('workspace_id', workspace.id)
-			.eq('user_id', user.id)
-			.maybeSingle(),
-	]);
+	const connections = await locals.supabase
+		.from('social_connections')
+		.select(columns.socialConnection)
+		.eq('workspace_id', workspace.id)
+		.order('created_at');
 	if (connections.error)
 		error(
 			502,
 			`Couldn’t load the connections: ${describeRpcError(connections.error, connections.status)}`,
 		);
-	if (membership.error)
-		error(
-			502,
-			`Couldn’t read your role in the workspace: ${describeRpcError(membership.error, membership.status)}`,
-		);
-	const role = membership.data?.role;
 
 	// Back from Meta's dialog: the accounts the sign-in found, or why it did not finish.
 	let pending: PendingSignIn | null = null;
@@ -123,7 +108,6 @@ export const load: PageServerLoad = async ({ locals, cookies, parent, url }) => 
 
 	return {
 		connections: z.array(socialConnectionSchema).parse(connections.data),
-		canManage: role === 'owner' || role === 'admin',
 		pending,
 		pendingError,
 		signInError,
