@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // started on free ports by tests/support/global-setup.ts unless SUPABASE_URL points at one.
 export default defineConfig({
 	plugins: [sveltekit()],
+	// Rolldown's plugin-timing report says a slow (busy) machine is slow; nothing there to act on.
+	build: { rolldownOptions: { checks: { bundlerTimings: false } } },
 	test: {
 		projects: [
 			{
