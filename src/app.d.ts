@@ -12,7 +12,6 @@ declare global {
 			user: User | null;
 		}
 		interface PageData {
-			session: Session | null;
 			user: User | null;
 		}
 	}

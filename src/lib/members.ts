@@ -1,34 +1,8 @@
-// Workspace roles and the member forms, shared by the server and the pages.
+// The member and invitation forms and rows, checked on the server.
 import { z } from 'zod';
+import { workspaceRoles } from './roles';
 
-export const workspaceRoleSchema = z.enum(['owner', 'admin', 'assistant']);
-export type WorkspaceRole = z.infer<typeof workspaceRoleSchema>;
-
-/** A workspace the user belongs to, with their role in it. */
-export interface Membership {
-	id: string;
-	name: string;
-	role: WorkspaceRole;
-}
-
-export const roleLabels: Record<WorkspaceRole, string> = {
-	owner: 'Owner',
-	admin: 'Admin',
-	assistant: 'Assistant',
-};
-
-export const roleNotes: Record<WorkspaceRole, string> = {
-	owner: 'Everything, including members and deleting the workspace',
-	admin: 'Shows, connections, settings and assistants',
-	assistant: 'Runs live shows',
-};
-
-/** Which roles someone with managerRole may grant, change or take away (as the database rules). */
-export function manageableRoles(managerRole: WorkspaceRole): WorkspaceRole[] {
-	if (managerRole === 'owner') return ['owner', 'admin', 'assistant'];
-	if (managerRole === 'admin') return ['assistant'];
-	return [];
-}
+export const workspaceRoleSchema = z.enum(workspaceRoles);
 
 export const inviteSchema = z.object({
 	email: z

@@ -1,10 +1,6 @@
 // What the console accepts from its forms, checked before anything reaches Auth or the database.
 import { z } from 'zod';
-
-/** Auth's minimum_password_length in supabase/config.toml; hosted projects must be set to match. */
-export const minimumPasswordLength = 8;
-/** bcrypt ignores bytes after 72, so Auth refuses longer passwords. */
-const maximumPasswordLength = 72;
+import { maximumPasswordLength, minimumPasswordLength } from './passwords';
 
 const email = z
 	.string({ error: 'Enter your email address' })

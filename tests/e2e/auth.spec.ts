@@ -87,6 +87,23 @@ test('pages and their data are served gzipped, with their cookies', async ({ pag
 	expect(await data.json()).toMatchObject({ type: 'data' });
 });
 
+test('pages other than the live console load neither zod nor supabase-js', async ({ page }) => {
+	const scripts: string[] = [];
+	page.on('response', async (response) => {
+		if (response.request().resourceType() === 'script') scripts.push(await response.text());
+	});
+	await signUp(page, newEmail());
+	for (const path of ['/dashboard', '/shows', '/catalog', '/settings', '/connections']) {
+		await page.goto(path);
+		await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+	}
+	await page.waitForLoadState('networkidle');
+	expect(scripts.length).toBeGreaterThan(5);
+	// Markers that survive minification: zod's error class and supabase-js's Auth client.
+	expect(scripts.filter((script) => script.includes('ZodError'))).toEqual([]);
+	expect(scripts.filter((script) => script.includes('GoTrueClient'))).toEqual([]);
+});
+
 test('the console shows the workspace sign-up created, named from the form', async ({ page }) => {
 	await signUp(page, newEmail(), 'Vintage Vault');
 	await expect(page.getByRole('banner')).toContainText('Vintage Vault');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/lib/csv.ts';
 import type { Product } from '../../src/lib/catalog/product.ts';
+import { maxImportRows } from '../../src/lib/catalog/rules.ts';
 import {
 	catalogToShopifyCsv,
-	maxImportRows,
 	shopifyColumns,
 	shopifyCsvToCatalog,
 } from '../../src/lib/catalog/shopify-csv.ts';

@@ -2,7 +2,8 @@
 // as typed ("12.50", "1,299") and leave as minor units of the workspace's currency.
 import { z } from 'zod';
 import { parseMoney, type Currency } from './money';
-import { catalogLimits, isWebUrl, productStatuses, type ProductInput } from './product';
+import type { ProductInput } from './product';
+import { catalogLimits, isWebUrl, productStatuses } from './rules';
 
 const noNul = (text: string) => !text.includes('\u0000');
 

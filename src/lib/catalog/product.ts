@@ -1,25 +1,7 @@
 // A catalog product as the database returns it (save_product, search_products) and as the
 // console sends it back (the product JSON of save_product and import_products).
 import { z } from 'zod';
-
-export const productStatuses = ['draft', 'active', 'archived'] as const;
-export type ProductStatus = (typeof productStatuses)[number];
-
-/** Limits the database enforces, checked first so the console can name the field. */
-export const catalogLimits = {
-	title: 255,
-	description: 20000,
-	vendor: 255,
-	sku: 100,
-	optionName: 50,
-	optionValue: 100,
-	tag: 100,
-	tags: 50,
-	images: 20,
-	url: 2048,
-	variants: 100,
-	stock: 1_000_000,
-} as const;
+import { productStatuses, type ProductStatus } from './rules';
 
 // Postgres stores bigint amounts; PostgREST returns them as JSON numbers.
 const amount = z.number().int().nonnegative();
@@ -84,14 +66,4 @@ export interface VariantInput {
 /** The price a variant sells at: its own, else the product's. */
 export function variantPrice(product: Pick<Product, 'price'>, variant: Pick<Variant, 'price'>) {
 	return variant.price ?? product.price;
-}
-
-/** "Blue / M", or "Default" for the variant of a product without options. */
-export function variantLabel(variant: Pick<Variant, 'option_values'>): string {
-	return variant.option_values.length > 0 ? variant.option_values.join(' / ') : 'Default';
-}
-
-/** An absolute http(s) address, as the database's private.are_web_urls accepts. */
-export function isWebUrl(text: string): boolean {
-	return text.length <= catalogLimits.url && /^https?:\/\/[^\s/?#@]+(\/\S*)?$/.test(text);
 }

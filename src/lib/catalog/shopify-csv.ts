@@ -6,15 +6,14 @@
 // Prices are decimals in the workspace's currency; stock is Variant Inventory Qty.
 import { parseCsv, toCsv, type CsvValue } from '$lib/csv';
 import { minorToDecimal, parseMoney, type Currency } from './money';
+import { variantPrice, type Product, type ProductInput } from './product';
 import {
 	catalogLimits,
 	isWebUrl,
+	maxImportRows,
 	productStatuses,
-	variantPrice,
-	type Product,
-	type ProductInput,
 	type ProductStatus,
-} from './product';
+} from './rules';
 
 export const shopifyColumns = [
 	'Handle',
@@ -38,10 +37,6 @@ export const shopifyColumns = [
 	'Status',
 ] as const;
 type Column = (typeof shopifyColumns)[number];
-
-/** Import limits: a file larger than this is refused before it is read. */
-export const maxImportBytes = 5 * 1024 * 1024;
-export const maxImportRows = 10_000;
 
 export interface RowError {
 	/** The spreadsheet's row number: the header is row 1. */

@@ -4,14 +4,10 @@ import { error } from '@sveltejs/kit';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import type { Currency } from '$lib/catalog/money';
-import {
-	productPageSchema,
-	productSchema,
-	type Product,
-	type ProductStatus,
-} from '$lib/catalog/product';
+import { productPageSchema, productSchema, type Product } from '$lib/catalog/product';
+import type { ProductStatus } from '$lib/catalog/rules';
 import { describeRpcError } from '$lib/rpc-error';
-import type { Membership } from '$lib/members';
+import type { Membership } from '$lib/roles';
 import { hasRole } from '$lib/server/workspace';
 
 export const catalogPageSize = 50;

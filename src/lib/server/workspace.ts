@@ -4,7 +4,8 @@
 import { error, type Cookies } from '@sveltejs/kit';
 import { z } from 'zod';
 import { describeRpcError } from '$lib/rpc-error';
-import { workspaceRoleSchema, type Membership, type WorkspaceRole } from '$lib/members';
+import { workspaceRoleSchema } from '$lib/members';
+import type { Membership, WorkspaceRole } from '$lib/roles';
 
 export const workspaceCookie = 'workspace';
 

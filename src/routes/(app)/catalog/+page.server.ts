@@ -6,7 +6,8 @@ import {
 	issuesByPath,
 	quickEditSchema,
 } from '$lib/catalog/forms';
-import { maxImportBytes, shopifyCsvToCatalog, type RowError } from '$lib/catalog/shopify-csv';
+import { maxImportBytes } from '$lib/catalog/rules';
+import { shopifyCsvToCatalog, type RowError } from '$lib/catalog/shopify-csv';
 import { describeRpcError } from '$lib/rpc-error';
 import { catalogPageSize, readCatalogContext, searchProducts } from '$lib/server/catalog';
 import { currentWorkspace } from '$lib/server/workspace';

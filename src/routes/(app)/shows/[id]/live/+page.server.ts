@@ -5,13 +5,14 @@ import { z } from 'zod';
 import { ShowNotFoundError, fetchOpeningSnapshot } from '$lib/live/snapshot';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ params, locals }) => {
+export const load: PageServerLoad = async ({ params, locals, cookies }) => {
 	const showId = z.uuid().safeParse(params.id);
 	if (!showId.success) error(404, 'There is no such show');
 	try {
 		const snapshot = await fetchOpeningSnapshot(locals.supabase, showId.data);
 		// The browser compares its clock with this to run the elapsed clock without skew.
-		return { snapshot, serverNow: Date.now() };
+		// The cookies let +page.ts render with the same session the browser will hold.
+		return { snapshot, serverNow: Date.now(), cookies: cookies.getAll() };
 	} catch (failure) {
 		if (failure instanceof ShowNotFoundError) error(404, failure.message);
 		const reason = (failure as Error).message;
