@@ -18,12 +18,14 @@ import {
 } from './control.ts';
 import { handleDialog } from './dialog.ts';
 import { handleGraphRequest } from './graph.ts';
+import { MediaLibrary } from './media.ts';
 import { RateLimiter } from './limits.ts';
 import { RequestLog } from './request-log.ts';
 import { Crowds } from './viewers.ts';
 import { WebhookDispatcher, type WebhookChange } from './webhooks.ts';
 import { ConflictError, NotFoundError, World } from './world.ts';
 
+export type { MediaInfo } from './media.ts';
 export type {
 	AccountInfo,
 	CommentInfo,
@@ -112,6 +114,7 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 		limits: new RateLimiter(),
 		crowds: new Crowds(world, (input) => core.postComment(input), log),
 		requestLog: new RequestLog(),
+		media: new MediaLibrary(world),
 		graphUrl,
 		dialog: { userId: demoUser.id, allowedRedirectUris: null },
 		postComment: (input: PostCommentInput): CommentInfo => postComment(world, webhooks, input),
