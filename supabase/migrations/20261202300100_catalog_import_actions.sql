@@ -167,10 +167,47 @@ begin
 end;
 $$;
 
+-- Records drafted posts: the written product ids in the order of the drafts given.
+create function private.record_drafted_posts(sync public.catalog_syncs, drafted jsonb, product_ids uuid[]) returns void
+language sql
+set search_path = ''
+as $$
+	insert into public.catalog_import_posts as existing
+		(workspace_id, connection_id, media_id, media_type, permalink, caption, posted_at, status, product_id, price_note, error, last_sync_id)
+	select sync.workspace_id, sync.connection_id, d.value #>> '{post,media_id}', d.value #>> '{post,media_type}',
+		d.value #>> '{post,permalink}', left(coalesce(d.value #>> '{post,caption}', ''), 2200),
+		(d.value #>> '{post,timestamp}')::timestamptz, 'draft', product_ids[d.ordinal], d.value ->> 'price_note', null, sync.id
+	from jsonb_array_elements(drafted) with ordinality as d (value, ordinal)
+	on conflict (workspace_id, media_id) do update set
+		status = 'draft', product_id = excluded.product_id, price_note = excluded.price_note, error = null,
+		last_sync_id = excluded.last_sync_id, caption = excluded.caption, permalink = excluded.permalink,
+		media_type = excluded.media_type, posted_at = excluded.posted_at
+$$;
+
+-- Writes drafts as products; raises if any of them cannot be written. Returns their ids in order.
+create function private.write_drafts(sync public.catalog_syncs, drafted jsonb) returns uuid[]
+language plpgsql
+set search_path = ''
+as $$
+declare
+	product_ids uuid[];
+begin
+	select array_agg(w.written_id) into product_ids
+	from private.write_products(sync.workspace_id,
+		(select jsonb_agg(d -> 'product') from jsonb_array_elements(drafted) as d), 'instagram', false) as w;
+	-- The variant rule is checked at commit; here, so a post that breaks it fails now.
+	set constraints all immediate;
+	set constraints all deferred;
+	perform private.record_drafted_posts(sync, drafted, product_ids);
+	return product_ids;
+end;
+$$;
+
 -- One page of the scan's posts: each new post becomes a draft product; posts already drafted,
 -- approved or rejected are skipped (so a re-scan never duplicates and never revives a rejected
 -- post); a post that cannot be drafted is recorded as failed with the reason, and the others go
--- on. Returns {imported, skipped, failed}.
+-- on. The page's drafts are written together; when that fails, one by one, to find the culprit.
+-- Returns {imported, skipped, failed}.
 create function public.catalog_import_record(sync_id uuid, posts jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
@@ -182,7 +219,7 @@ declare
 	post jsonb;
 	post_media_id text;
 	draft record;
-	written record;
+	drafted jsonb := '[]';
 	imported_count int := 0;
 	skipped_count int := 0;
 	failed_count int := 0;
@@ -202,6 +239,7 @@ begin
 	-- Held against a concurrent currency change, as every catalog write is.
 	select w.currency into workspace_currency from public.workspaces w where w.id = sync.workspace_id for share;
 
+	-- Known posts are skipped; the others are read into drafts (or fail here, e.g. without an id).
 	for post in select p from jsonb_array_elements(posts) as p loop
 		post_media_id := post ->> 'media_id';
 		if exists (
@@ -211,6 +249,8 @@ begin
 		) or exists (
 			select 1 from public.products p
 			where p.workspace_id = sync.workspace_id and p.source = 'instagram' and p.external_id = post_media_id
+		) or exists (
+			select 1 from jsonb_array_elements(drafted) as d where d #>> '{post,media_id}' = post_media_id
 		) then
 			skipped_count := skipped_count + 1;
 			continue;
@@ -220,46 +260,51 @@ begin
 				raise sqlstate '22023' using message = 'the post has no usable media id';
 			end if;
 			select * into draft from private.catalog_draft_from_post(post, workspace_currency);
-			select * into written from private.write_products(sync.workspace_id, jsonb_build_array(draft.product), 'instagram', false);
-			-- The variant rule is checked at commit; here, so a post that breaks it fails alone.
-			set constraints all immediate;
-			set constraints all deferred;
-			insert into public.catalog_import_posts as existing
-				(workspace_id, connection_id, media_id, media_type, permalink, caption, posted_at, status, product_id, price_note, error, last_sync_id)
-			values (
-				sync.workspace_id, sync.connection_id, post_media_id, post ->> 'media_type', post ->> 'permalink',
-				left(coalesce(post ->> 'caption', ''), 2200), (post ->> 'timestamp')::timestamptz, 'draft', written.written_id,
-				draft.price_note, null, sync.id)
-			on conflict (workspace_id, media_id) do update set
-				status = 'draft', product_id = excluded.product_id, price_note = excluded.price_note, error = null,
-				last_sync_id = excluded.last_sync_id, caption = excluded.caption, permalink = excluded.permalink;
-			imported_count := imported_count + 1;
+			drafted := drafted || jsonb_build_array(jsonb_build_object('post', post, 'product', draft.product, 'price_note', draft.price_note));
 		exception when others then
-			reason := left(sqlerrm, 500);
 			failed_count := failed_count + 1;
-			if jsonb_array_length(sync.failures) + jsonb_array_length(new_failures) < 100 then
-				new_failures := new_failures || jsonb_build_object('media_id', post_media_id, 'permalink', post ->> 'permalink', 'reason', reason);
-			end if;
-			if post_media_id ~ '^[0-9A-Za-z_]{1,64}$' then
-				insert into public.catalog_import_posts as existing
-					(workspace_id, connection_id, media_id, media_type, permalink, caption, posted_at, status, error, last_sync_id)
-				values (
-					sync.workspace_id, sync.connection_id, post_media_id,
-					case when post ->> 'media_type' in ('IMAGE', 'VIDEO', 'CAROUSEL_ALBUM') then post ->> 'media_type' end,
-					case when private.are_web_urls(array[post ->> 'permalink']) then post ->> 'permalink' end,
-					left(coalesce(post ->> 'caption', ''), 2200),
-					null, 'failed', reason, sync.id)
-				on conflict (workspace_id, media_id) do update set status = 'failed', error = excluded.error, last_sync_id = excluded.last_sync_id;
-			end if;
+			new_failures := new_failures || jsonb_build_object('media_id', post_media_id, 'post', post, 'reason', left(sqlerrm, 500));
 		end;
 	end loop;
+
+	if jsonb_array_length(drafted) > 0 then
+		begin
+			perform private.write_drafts(sync, drafted);
+			imported_count := jsonb_array_length(drafted);
+		exception when others then
+			for post in select d from jsonb_array_elements(drafted) as d loop
+				begin
+					perform private.write_drafts(sync, jsonb_build_array(post));
+					imported_count := imported_count + 1;
+				exception when others then
+					failed_count := failed_count + 1;
+					new_failures := new_failures || jsonb_build_object(
+						'media_id', post #>> '{post,media_id}', 'post', post -> 'post', 'reason', left(sqlerrm, 500));
+				end;
+			end loop;
+		end;
+	end if;
+
+	-- Failed posts are kept as such (the next scan tries them again), with the reason.
+	insert into public.catalog_import_posts as existing
+		(workspace_id, connection_id, media_id, media_type, permalink, caption, status, error, last_sync_id)
+	select sync.workspace_id, sync.connection_id, f ->> 'media_id',
+		case when f #>> '{post,media_type}' in ('IMAGE', 'VIDEO', 'CAROUSEL_ALBUM') then f #>> '{post,media_type}' end,
+		case when private.are_web_urls(array[f #>> '{post,permalink}']) then f #>> '{post,permalink}' end,
+		left(coalesce(f #>> '{post,caption}', ''), 2200), 'failed', f ->> 'reason', sync.id
+	from jsonb_array_elements(new_failures) as f
+	where f ->> 'media_id' ~ '^[0-9A-Za-z_]{1,64}$'
+	on conflict (workspace_id, media_id) do update set status = 'failed', error = excluded.error, last_sync_id = excluded.last_sync_id;
 
 	update public.catalog_syncs s set
 		found = s.found + jsonb_array_length(posts),
 		imported = s.imported + imported_count,
 		skipped = s.skipped + skipped_count,
 		failed = s.failed + failed_count,
-		failures = s.failures || new_failures,
+		failures = s.failures || (
+			select coalesce(jsonb_agg(jsonb_build_object('media_id', f ->> 'media_id', 'permalink', f #>> '{post,permalink}', 'reason', f ->> 'reason')), '[]')
+			from (select f from jsonb_array_elements(new_failures) with ordinality as e (f, n)
+				where n <= 100 - jsonb_array_length(s.failures)) as first_failures),
 		heartbeat_at = now()
 	where s.id = sync.id;
 	return jsonb_build_object('imported', imported_count, 'skipped', skipped_count, 'failed', failed_count);
@@ -370,7 +415,9 @@ $$;
 revoke execute on function
 	private.catalog_sync_stale_after(),
 	private.open_catalog_sync(public.social_connections, text, uuid),
-	private.catalog_draft_from_post(jsonb, text)
+	private.catalog_draft_from_post(jsonb, text),
+	private.record_drafted_posts(public.catalog_syncs, jsonb, uuid[]),
+	private.write_drafts(public.catalog_syncs, jsonb)
 from public, anon, authenticated, service_role;
 revoke execute on function
 	public.start_catalog_import(uuid),
