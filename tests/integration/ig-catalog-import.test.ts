@@ -313,18 +313,46 @@ describe('ig-catalog-import', () => {
 		expect(unsigned.status).toBe(401);
 	});
 
-	it('imports 500 posts (figure printed)', async () => {
+	it('imports 500 posts, its progress reaching members over Realtime (figure printed)', async () => {
 		const seller = await newSeller();
 		const account = newAccount();
 		simulator.clearMedia({ igUserId: account.instagram!.id });
 		simulator.seedMedia({ igUserId: account.instagram!.id, count: 500 });
 		const connectionId = await connectInstagram(seller, account);
+		const progress: { status: string; found: number }[] = [];
+		const channel = seller.client.channel(`import-${randomUUID()}`);
+		await new Promise<void>((resolve, reject) => {
+			channel
+				.on(
+					'postgres_changes',
+					{
+						event: '*',
+						schema: 'public',
+						table: 'catalog_syncs',
+						filter: `workspace_id=eq.${seller.workspaceId}`,
+					},
+					(payload) => progress.push(payload.new as { status: string; found: number }),
+				)
+				.subscribe((status, error) =>
+					status === 'SUBSCRIBED' ? resolve() : error ? reject(error) : undefined,
+				);
+		});
 		const started = performance.now();
 		const result = await importNow(seller, connectionId);
 		const seconds = (performance.now() - started) / 1000;
 		expect(result).toMatchObject({ status: 'succeeded', found: 500, imported: 500, failed: 0 });
+		const { rows } = await db.query<{ seconds: number }>(
+			'select extract(epoch from finished_at - started_at)::float as seconds from public.catalog_syncs where id = $1',
+			[result.sync_id],
+		);
 		console.log(
-			`ig-catalog-import: 500 posts drafted in ${seconds.toFixed(2)} s (${Math.round(500 / seconds)} posts/s, 5 pages of 100)`,
+			`ig-catalog-import: 500 posts drafted in ${seconds.toFixed(2)} s as the seller waits (the scan itself ${rows[0].seconds.toFixed(2)} s, ${Math.round(500 / rows[0].seconds)} posts/s, 5 pages of 100)`,
+		);
+		// The console sees the scan advance page by page, and finish.
+		await expect.poll(() => progress.at(-1)?.status, { timeout: 5_000 }).toBe('succeeded');
+		await seller.client.removeChannel(channel);
+		expect(progress.filter((row) => row.status === 'running').map((row) => row.found)).toEqual(
+			expect.arrayContaining([100, 200, 300, 400, 500]),
 		);
 	}, 120_000);
 });

@@ -72,20 +72,20 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 				502,
 				`Couldn’t load the Instagram import: ${describeRpcError(read.error, read.status)}`,
 			);
-	const drafts: ImportDraft[] = z
-		.array(draftRowSchema)
-		.parse(posts.data)
-		.map((row) => ({
-			productId: row.product.id,
-			title: row.product.title,
-			price: row.product.price,
-			imageUrl: row.product.image_urls[0] ?? null,
-			optionSummary: row.product.option_names.join(' · '),
-			permalink: row.permalink,
-			caption: row.caption,
-			postedAt: row.posted_at,
-			needsPrice: row.product.price === 0 ? (row.price_note ?? 'no price yet') : null,
-		}));
+	const rows = z.array(draftRowSchema).parse(posts.data);
+	// A draft the editor already made active or archived is no longer waiting for review.
+	const waiting = rows.filter((row) => row.product.status === 'draft');
+	const drafts: ImportDraft[] = waiting.map((row) => ({
+		productId: row.product.id,
+		title: row.product.title,
+		price: row.product.price,
+		imageUrl: row.product.image_urls[0] ?? null,
+		optionSummary: row.product.option_names.join(' · '),
+		permalink: row.permalink,
+		caption: row.caption,
+		postedAt: row.posted_at,
+		needsPrice: row.product.price === 0 ? (row.price_note ?? 'no price yet') : null,
+	}));
 	return {
 		importer: {
 			...context,
@@ -93,7 +93,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 			connections: z.array(connectionSchema).parse(connections.data),
 			syncs: z.array(catalogSyncSchema).parse(syncs.data),
 			drafts,
-			draftTotal: posts.count ?? drafts.length,
+			draftTotal: (posts.count ?? rows.length) - (rows.length - waiting.length),
 		},
 	};
 };
