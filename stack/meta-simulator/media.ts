@@ -5,6 +5,7 @@
 // colour lists, SKU codes, hashtags, carousels and posts without a price, more than one page of it.
 // Meta's IG User Media edge lists an account's posts newest first, cursor-paged (up to its 10,000
 // most recent), and needs instagram_basic and pages_read_engagement.
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { graphErrors } from './errors.ts';
 import { project, type NodeType } from './fields.ts';
@@ -142,8 +143,6 @@ function generatedCaption(index: number): string {
 	return `${product} #${index + 1}\nPrice: ${price}\nSizes: S, M, L\nSKU GEN-${String(index + 1).padStart(5, '0')}\n#generated`;
 }
 
-const cdn = 'https://scontent.cdninstagram.com/v/simulated';
-
 export const mediaControlSchemas = {
 	/** A new post on the account's feed (newest first), for "new posts" tests. */
 	addMedia: z.object({
@@ -188,7 +187,11 @@ export class MediaLibrary {
 	readonly #byId = new Map<string, SimMedia>();
 	#nextId = 17900000000000000n + BigInt(Date.now() % 1_000_000_000) * 1000n;
 
-	constructor(readonly world: World) {}
+	/** `cdnUrl`: where the posts' pictures are served (Instagram's CDN at Meta; `/cdn` here). */
+	constructor(
+		readonly world: World,
+		private readonly cdnUrl: string,
+	) {}
 
 	#id(): string {
 		return String(this.#nextId++);
@@ -202,7 +205,7 @@ export class MediaLibrary {
 			igUserId,
 			caption,
 			mediaType,
-			mediaUrl: `${cdn}/${id}.${mediaType === 'VIDEO' ? 'mp4' : 'jpg'}`,
+			mediaUrl: `${this.cdnUrl}/${id}.${mediaType === 'VIDEO' ? 'mp4' : 'jpg'}`,
 			permalink: `https://www.instagram.com/p/${shortcode}/`,
 			timestamp: at,
 			children: [],
@@ -213,7 +216,7 @@ export class MediaLibrary {
 				media.children.push({
 					id: childId,
 					mediaType: 'IMAGE',
-					mediaUrl: `${cdn}/${childId}.jpg`,
+					mediaUrl: `${this.cdnUrl}/${childId}.jpg`,
 				});
 			}
 		this.#byId.set(id, media);
@@ -367,4 +370,22 @@ export function mediaControl(
 			return library.feed(account(igUserId)).map(mediaInfo);
 		},
 	};
+}
+
+/**
+ * `GET /cdn/<media-id>.jpg`: a placeholder picture for a post, so pages showing imported posts
+ * render (a coloured square with the media id, as SVG); 404 for other paths.
+ */
+export function handleCdnRequest(res: ServerResponse, path: string): void {
+	const id = /^\/cdn\/([0-9]{1,32})\.(?:jpg|mp4)$/.exec(path)?.[1];
+	if (!id) {
+		res.writeHead(404, { 'content-type': 'text/plain' });
+		res.end('not found');
+		return;
+	}
+	const hue = Number((BigInt(id) * 47n) % 360n);
+	res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' });
+	res.end(
+		`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="640" viewBox="0 0 640 640"><rect width="640" height="640" fill="hsl(${hue} 55% 72%)"/><text x="320" y="336" font-family="sans-serif" font-size="40" text-anchor="middle" fill="#1f2328">${id.slice(-6)}</text></svg>`,
+	);
 }

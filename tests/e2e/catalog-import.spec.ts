@@ -3,6 +3,7 @@
 // posts into drafts, approve and reject them, and find the approved ones active in the catalog.
 import { expect, test } from './fixtures.ts';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 
 /** The simulator's control API (stack/meta-simulator/README.md). */
 async function control<T>(operation: string, input: Record<string, unknown> = {}): Promise<T> {
@@ -17,13 +18,8 @@ async function control<T>(operation: string, input: Record<string, unknown> = {}
 	return body as T;
 }
 
-test('connect Instagram, import its posts, approve drafts into the catalog', async ({
-	page,
-	consoleErrors,
-}) => {
+test('connect Instagram, import its posts, approve drafts into the catalog', async ({ page }) => {
 	test.setTimeout(90_000);
-	// The simulated posts' pictures live on Instagram's CDN, which this machine cannot reach.
-	consoleErrors.allow(/Failed to load resource.*cdninstagram/);
 	const suffix = randomUUID().slice(0, 6);
 	const account = await control<{ user: { id: string }; instagram: { username: string } }>(
 		'createAccount',
@@ -71,6 +67,14 @@ test('connect Instagram, import its posts, approve drafts into the catalog', asy
 			'href',
 			/^https:\/\/www\.instagram\.com\/p\//,
 		);
+		// The post's picture, from Instagram's (simulated) CDN.
+		await expect
+			.poll(() => dress.locator('img').evaluate((image: HTMLImageElement) => image.naturalWidth))
+			.toBeGreaterThan(0);
+		await page.screenshot({
+			path: join(import.meta.dirname, 'screenshots', 'catalog-import.png'),
+			fullPage: true,
+		});
 		const unpriced = drafts.getByRole('row').filter({ hasText: 'Restock soon' });
 		await expect(unpriced.getByText('Needs price')).toBeVisible();
 		await expect(unpriced.getByRole('button', { name: 'Approve Restock soon' })).toBeDisabled();
