@@ -39,7 +39,7 @@ const PAGE_INTERVAL_MS = 200;
 const MAX_RETRIES = 4;
 /** A longer wait than this ends the scan instead: the next scan goes on from where it is. */
 const MAX_WAIT_MS = 60_000;
-/** Under the platform's wall-clock limit: past it the scan stops and says so. */
+/** A run's share of the platform's wall-clock limit: past it scans stop and say so. */
 const TIME_BUDGET_MS = 120_000;
 /** Scheduled scans one run takes on; more wait for the next run. */
 const MAX_SCHEDULED_SCANS = 10;
@@ -158,8 +158,11 @@ async function finish(sync: Sync, status: 'succeeded' | 'failed', error: string 
 }
 
 /** Reads the account's posts page by page into drafts; a scheduled re-scan stops at the first page with nothing new. */
-async function scan(sync: Sync, extractor: CaptionExtractor): Promise<ScanResult> {
-	const started = Date.now();
+async function scan(
+	sync: Sync,
+	extractor: CaptionExtractor,
+	deadline: number,
+): Promise<ScanResult> {
 	const service = serviceClient();
 	try {
 		const connection = await connectionCredentials(sync.connection_id);
@@ -190,7 +193,7 @@ async function scan(sync: Sync, extractor: CaptionExtractor): Promise<ScanResult
 			const next = page.body.paging?.next;
 			if (!next || (sync.trigger === 'scheduled' && written.skipped === posts.length))
 				return await finish(sync, 'succeeded', null);
-			if (Date.now() - started > TIME_BUDGET_MS)
+			if (Date.now() > deadline)
 				return await finish(
 					sync,
 					'failed',
@@ -232,8 +235,14 @@ Deno.serve(
 				max_connections: MAX_SCHEDULED_SCANS,
 				min_interval: '25 minutes',
 			});
+			const deadline = Date.now() + TIME_BUDGET_MS;
 			const scans: ScanResult[] = [];
-			for (const sync of due) scans.push(await scan(sync, extractor));
+			for (const sync of due)
+				scans.push(
+					Date.now() > deadline
+						? await finish(sync, 'failed', 'not reached in this run; the next run scans it')
+						: await scan(sync, extractor, deadline),
+				);
 			return json({ scans });
 		}
 		const caller = await requireUser(req);
@@ -242,6 +251,6 @@ Deno.serve(
 		const sync = await rpc<Sync>(caller.client, 'start_catalog_import', {
 			connection_id: connectionId,
 		});
-		return json({ scans: [await scan(sync, extractor)] });
+		return json({ scans: [await scan(sync, extractor, Date.now() + TIME_BUDGET_MS)] });
 	}),
 );
