@@ -19,6 +19,7 @@ import {
 	type Caller,
 	type NodeContext,
 } from './nodes.ts';
+import { checkMediaPermission, feedMediaNode } from './media.ts';
 import { debugToken, exchangeToken, secretsEqual, tokenError, type App } from './oauth.ts';
 import { compareComments, type FacebookComment, type SimPage } from './world.ts';
 
@@ -232,6 +233,12 @@ function resolveNode(request: GraphRequest, id: string) {
 			throw unsupported();
 		return { kind: 'liveMedia' as const, media };
 	}
+	const post = request.graph.core.media.media(id);
+	if (post) {
+		if (!seesInstagram(caller, world.page(world.instagramAccount(post.igUserId).pageId)))
+			throw unsupported();
+		return { kind: 'feedMedia' as const, post };
+	}
 	throw unsupported();
 }
 
@@ -257,6 +264,8 @@ function readNode(request: GraphRequest, id: string): unknown {
 			return project(instagramUserNode, node.account, context, selection);
 		case 'liveMedia':
 			return project(liveMediaNode, node.media, context, selection);
+		case 'feedMedia':
+			return project(feedMediaNode, node.post, context, selection);
 	}
 }
 
@@ -271,6 +280,7 @@ function readEdge(request: GraphRequest, id: string, edge: string): unknown {
 		liveVideo: 'LiveVideo',
 		instagramUser: 'IGUser',
 		liveMedia: 'IGMedia',
+		feedMedia: 'IGMedia',
 	}[node.kind];
 
 	if (node.kind === 'user' && edge === 'accounts') {
@@ -315,6 +325,16 @@ function readEdge(request: GraphRequest, id: string, edge: string): unknown {
 			.filter((live) => live.igUserId === node.account.id && live.endedAt === null)
 			.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
 		return list(request, liveMediaNode, lives, (live) => live.id);
+	}
+	if (node.kind === 'instagramUser' && edge === 'media') {
+		if (method !== 'GET') throw wrongMethod();
+		checkMediaPermission(caller);
+		return list(
+			request,
+			feedMediaNode,
+			request.graph.core.media.feed(node.account.id),
+			(post) => post.id,
+		);
 	}
 	// Edges are fields of their node: an unknown one is a nonexisting field.
 	throw graphErrors.nonexistingField(edge, nodeTypeName);

@@ -18,12 +18,14 @@ import {
 } from './control.ts';
 import { handleDialog } from './dialog.ts';
 import { handleGraphRequest } from './graph.ts';
+import { handleCdnRequest, MediaLibrary } from './media.ts';
 import { RateLimiter } from './limits.ts';
 import { RequestLog } from './request-log.ts';
 import { Crowds } from './viewers.ts';
 import { WebhookDispatcher, type WebhookChange } from './webhooks.ts';
 import { ConflictError, NotFoundError, World } from './world.ts';
 
+export type { MediaInfo } from './media.ts';
 export type {
 	AccountInfo,
 	CommentInfo,
@@ -112,6 +114,7 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 		limits: new RateLimiter(),
 		crowds: new Crowds(world, (input) => core.postComment(input), log),
 		requestLog: new RequestLog(),
+		media: new MediaLibrary(world, `${url}/cdn`),
 		graphUrl,
 		dialog: { userId: demoUser.id, allowedRedirectUris: null },
 		postComment: (input: PostCommentInput): CommentInfo => postComment(world, webhooks, input),
@@ -142,6 +145,7 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 		const path = requestUrl.pathname;
 		if (path === '/_control' || path.startsWith('/_control/'))
 			return handleControlRequest(control, req, res, path.slice('/_control/'.length), requestUrl);
+		if (path.startsWith('/cdn/')) return handleCdnRequest(res, path);
 		const dialogMatch = /^(?:\/v[0-9]+\.[0-9]+)?\/dialog\/oauth(\/confirm)?$/.exec(path);
 		if (dialogMatch) return handleDialog(context, req, res, requestUrl, Boolean(dialogMatch[1]));
 		return handleGraphRequest(context, req, res, requestUrl);

@@ -11,6 +11,8 @@ const testFixtures = '^(fidelity_rest|auth_test)_';
 
 // "schema.table role: privileges" — reads are filtered by RLS, writes by RLS and column grants.
 const tablePrivileges = [
+	'public.catalog_import_posts authenticated: SELECT',
+	'public.catalog_syncs authenticated: SELECT',
 	'public.currencies authenticated: SELECT',
 	'public.product_variants authenticated: SELECT',
 	'public.products authenticated: SELECT',
@@ -46,12 +48,15 @@ const columnPrivileges = [
 
 // "schema.function(args) role"
 const functionExecutes = [
+	'public.approve_catalog_drafts(workspace_id uuid, product_ids uuid[]) authenticated',
 	'public.archive_products(workspace_id uuid, product_ids uuid[]) authenticated',
 	'public.import_products(workspace_id uuid, products jsonb) authenticated',
 	'public.quick_edit_product(product_id uuid, changes jsonb) authenticated',
+	'public.reject_catalog_drafts(workspace_id uuid, product_ids uuid[], reason text) authenticated',
 	'public.save_product(workspace_id uuid, product jsonb) authenticated',
 	'public.search_products(workspace_id uuid, query text, status text, page_size integer, page_offset integer) authenticated',
 	'public.set_workspace_currency(workspace_id uuid, currency text) authenticated',
+	'public.start_catalog_import(connection_id uuid) authenticated',
 	'public.change_workspace_member_role(workspace_id uuid, user_id uuid, role text) authenticated',
 	'public.create_workspace_invitation(workspace_id uuid, email text, role text) authenticated',
 	'public.delete_workspace(workspace_id uuid, confirmation text) authenticated',
