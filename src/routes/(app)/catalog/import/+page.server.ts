@@ -36,9 +36,9 @@ const connectionSchema = z.object({
 	status: z.string(),
 });
 
-export const load: PageServerLoad = async ({ locals, parent }) => {
+export const load: PageServerLoad = async ({ locals, parent, cookies }) => {
 	const { workspace } = await parent();
-	if (!workspace) return { importer: null };
+	if (!workspace) return { importer: null, cookies: cookies.getAll() };
 	const supabase = locals.supabase;
 	const [context, connections, syncs, posts] = await Promise.all([
 		readCatalogContext(supabase, workspace),
@@ -95,6 +95,8 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 			drafts,
 			draftTotal: (posts.count ?? rows.length) - (rows.length - waiting.length),
 		},
+		// The page follows the scan over Realtime with the same session (+page.ts).
+		cookies: cookies.getAll(),
 	};
 };
 
