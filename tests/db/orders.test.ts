@@ -251,6 +251,30 @@ describe('order lines follow claims', () => {
 		]);
 	});
 
+	it('gives a buyer who wins many items at once, and is invoiced meanwhile, no order twice', async () => {
+		const user = await seller({ invoicing_mode: 'each_win' });
+		const numbers = Array.from({ length: 8 }, (_, index) => String(index + 1));
+		const { show } = await showWithPrices(
+			user,
+			Object.fromEntries(numbers.map((number) => [number, 100])),
+		);
+		await Promise.all([
+			...numbers.map((number) => ingest(api, commentOn(show, 'b1', `sold ${number}`))),
+			rpc(api, serviceRole, 'take_invoice_requests', { max_orders: 100 }),
+			rpc(api, serviceRole, 'take_invoice_requests', { max_orders: 100 }),
+		]);
+		const orders = await ordersOf(user.workspaceId);
+		expect(orders.filter((order) => order.status === 'open').length).toBeLessThanOrEqual(1);
+		const lines = await Promise.all(orders.map((order) => linesOf(order.id)));
+		expect(
+			lines
+				.flat()
+				.map((line) => line.item_number)
+				.sort(),
+		).toEqual(numbers);
+		expect(orders.reduce((sum, order) => sum + order.total, 0)).toBe(800);
+	});
+
 	it('merges a buyer’s wins across shows, or keeps one order per show', async () => {
 		const merging = await seller({ order_shipping_fee: 500 });
 		const first = await showWithPrices(merging, { '1': 1000 });
