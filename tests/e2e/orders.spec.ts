@@ -197,3 +197,89 @@ test('order status follows invoicing and payment live on the summary and the Ord
 	expect(byHandle.get('TOTAL PAID')?.[column('total')]).toBe('25.00');
 	expect(byHandle.get('TOTAL OUTSTANDING')?.[column('total')]).toBe('12.50');
 });
+
+test('order settings shape the orders; assistants see their status but cannot send invoices', async ({
+	page,
+	browser,
+	baseURL,
+}) => {
+	test.setTimeout(90_000);
+	const { url, anonKey, dbUrl, service } = await clients();
+	const { seller, workspaceId } = await signUpSeller(page, url, anonKey);
+	const db = new pg.Client({ connectionString: dbUrl });
+	await db.connect();
+	try {
+		await page.goto('/settings');
+		const settings = page.getByRole('region', { name: 'Orders and payments' });
+		await settings.getByLabel('One order per show').check();
+		await settings.getByLabel(/Shipping per order/).fill('4.999');
+		await settings.getByRole('button', { name: 'Save order settings' }).click();
+		await expect(settings.getByText('USD prices have at most 2 decimals')).toBeVisible();
+		await settings.getByLabel(/Shipping per order/).fill('4.99');
+		await settings.getByLabel('Invoices go out').selectOption('show_stop');
+		await settings.getByLabel(/Pay within/).fill('48');
+		await settings.getByRole('button', { name: 'Save order settings' }).click();
+		await expect(settings.getByText('Order settings saved')).toBeVisible();
+		const { rows } = await db.query(
+			'select orders_merge_across_shows, order_shipping_fee::int, invoicing_mode, pay_within_hours from public.workspaces where id = $1',
+			[workspaceId],
+		);
+		expect(rows[0]).toEqual({
+			orders_merge_across_shows: false,
+			order_shipping_fee: 499,
+			invoicing_mode: 'show_stop',
+			pay_within_hours: 48,
+		});
+
+		const show = await call<{ id: string }>(seller, 'create_show', {
+			workspace_id: workspaceId,
+			platform: 'facebook',
+			name: 'Settings night',
+		});
+		await call(seller, 'add_show_items', { show_id: show.id, items: ['1'] });
+		const { live_id: liveId } = await call<{ live_id: string }>(seller, 'activate_show', {
+			show_id: show.id,
+		});
+		await db.query('update public.show_items set price = 1250 where show_id = $1', [show.id]);
+		await call(service, 'ingest_comment', {
+			comment: {
+				show_id: show.id,
+				platform: 'facebook',
+				live_id: liveId,
+				comment_id: randomUUID(),
+				platform_user_id: 'fb-carla',
+				user_handle: 'carla',
+				user_display_name: 'Carla',
+				text: 'sold 1',
+				created_at: new Date().toISOString(),
+			},
+		});
+		await call(seller, 'stop_show', { show_id: show.id });
+
+		// An assistant of the workspace: status yes, Send invoices no.
+		const assistantContext = await browser.newContext({ baseURL });
+		const assistant = await assistantContext.newPage();
+		const email = `assistant-${randomUUID().slice(0, 8)}@example.test`;
+		await assistant.goto('/signup');
+		await assistant.getByLabel('Email').fill(email);
+		await assistant.getByLabel('Password').fill(password);
+		await assistant.getByLabel(/Shop or workspace name/).fill('Helper');
+		await assistant.getByRole('button', { name: 'Create account' }).click();
+		await expect(assistant).toHaveURL(/\/dashboard$/);
+		await db.query(
+			`insert into public.workspace_members (workspace_id, user_id, role)
+			 select $1, id, 'assistant' from auth.users where email = $2`,
+			[workspaceId, email],
+		);
+		await assistantContext.addCookies([{ name: 'workspace', value: workspaceId, url: baseURL! }]);
+		await assistant.goto(`/shows/${show.id}/summary`);
+		const orders = assistant.getByRole('region', { name: 'Orders and payments' });
+		// Stopping the show requested the invoice; shipping is on the order.
+		await expect(orderRow(assistant, '@carla')).toContainText('Invoice queued');
+		await expect(orderRow(assistant, '@carla')).toContainText('$17.49');
+		await expect(orders.getByRole('button', { name: 'Send invoices' })).toHaveCount(0);
+		await assistantContext.close();
+	} finally {
+		await db.end();
+	}
+});
