@@ -23,3 +23,12 @@ export function withSupabaseClient<Data extends { cookies: Cookie[] }>({
 		: createServerClient(url, anonKey, { global: { fetch }, cookies: { getAll: () => cookies } });
 	return { ...page, supabase };
 }
+
+/**
+ * The browser's client, for a component that reads after the page has loaded: import this module
+ * dynamically there, so supabase-js never delays the page.
+ */
+export function browserSupabaseClient(): SupabaseClient {
+	const { url, anonKey } = supabaseEnv();
+	return createBrowserClient(url, anonKey);
+}
