@@ -1,9 +1,9 @@
-// Buyer orders as the console reads them, the words for their states, the unpaid / paid /
+// Buyer orders in the console's words: their states, the unpaid / paid /
 // expired filters and totals per currency (integer minor units). An order's money
 // is in its own currency, so totals are kept apart per currency, never added across.
-import { z } from 'zod';
-import { formatMoney, parseMoney, type Currency } from '$lib/catalog/money';
+import { formatMoney, type Currency } from '$lib/catalog/money';
 import type { Tone } from '$lib/labels';
+import type { Order } from '$lib/order-schemas';
 
 export const orderStatuses = [
 	'open',
@@ -15,52 +15,6 @@ export const orderStatuses = [
 	'refunded',
 ] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
-
-const amount = z.number().int().nonnegative();
-
-export const orderLineSchema = z.object({
-	order_id: z.uuid(),
-	show_id: z.uuid(),
-	item_number: z.string(),
-	title: z.string().nullable(),
-	variant_label: z.string(),
-	unit_price: amount.nullable(),
-	quantity: z.number().int(),
-	line_total: amount.nullable(),
-	removed_at: z.string().nullable(),
-});
-export type OrderLine = z.infer<typeof orderLineSchema>;
-
-export const orderColumns =
-	'id, workspace_id, show_id, platform, platform_user_id, user_handle, user_display_name, currency, status, subtotal, shipping, total, unpriced_lines, paid_amount, refunded_amount, invoice_requested_at, last_invoice_error, payment_url, lines_changed_after_invoice_at, invoiced_at, due_at, paid_at, created_at, updated_at';
-
-export const orderSchema = z.object({
-	id: z.uuid(),
-	workspace_id: z.uuid(),
-	show_id: z.uuid().nullable(),
-	platform: z.enum(['facebook', 'instagram', 'test']),
-	platform_user_id: z.string().nullable(),
-	user_handle: z.string().nullable(),
-	user_display_name: z.string().nullable(),
-	currency: z.string(),
-	status: z.enum(orderStatuses),
-	subtotal: amount,
-	shipping: amount,
-	total: amount,
-	unpriced_lines: z.number().int(),
-	paid_amount: amount.nullable(),
-	refunded_amount: amount,
-	invoice_requested_at: z.string().nullable(),
-	last_invoice_error: z.string().nullable(),
-	payment_url: z.string().nullable(),
-	lines_changed_after_invoice_at: z.string().nullable(),
-	invoiced_at: z.string().nullable(),
-	due_at: z.string().nullable(),
-	paid_at: z.string().nullable(),
-	created_at: z.string(),
-	updated_at: z.string(),
-});
-export type Order = z.infer<typeof orderSchema>;
 
 /** What the seller reads on the chip. */
 export function orderStatusLabel(order: Pick<Order, 'status' | 'invoice_requested_at'>): string {
@@ -181,43 +135,3 @@ export const invoicingModeLabels: Record<InvoicingMode, string> = {
 	show_stop: 'Automatically when the show stops',
 	each_win: 'Automatically at each win, during the live',
 };
-
-/** The workspace's order settings as stored (public.workspaces). */
-export const orderSettingsRowSchema = z.object({
-	orders_merge_across_shows: z.boolean(),
-	order_shipping_fee: amount,
-	invoicing_mode: z.enum(invoicingModes),
-	pay_within_hours: z.number().int().nullable(),
-});
-export type OrderSettings = z.infer<typeof orderSettingsRowSchema>;
-
-/** The order settings form: the shipping fee as typed in the workspace's currency. */
-export function orderSettingsFormSchema(currency: Currency) {
-	return z
-		.object({
-			grouping: z.enum(['merge', 'per_show'], { message: 'Choose how orders are grouped' }),
-			shippingFee: z.string().transform((typed, context) => {
-				if (typed.trim() === '') return 0;
-				const parsed = parseMoney(typed, currency);
-				if (parsed.ok) return parsed.minor;
-				context.addIssue({ code: 'custom', message: parsed.message });
-				return z.NEVER;
-			}),
-			invoicingMode: z.enum(invoicingModes, { message: 'Choose when invoices go out' }),
-			payWithinHours: z
-				.string()
-				.trim()
-				.refine((typed) => typed === '' || /^\d{1,3}$/.test(typed), 'Enter whole hours')
-				.transform((typed) => (typed === '' ? null : Number(typed)))
-				.refine(
-					(hours) => hours === null || (hours >= 1 && hours <= 168),
-					'Between 1 and 168 hours (7 days), or empty for no deadline',
-				),
-		})
-		.transform((form): OrderSettings => ({
-			orders_merge_across_shows: form.grouping === 'merge',
-			order_shipping_fee: form.shippingFee,
-			invoicing_mode: form.invoicingMode,
-			pay_within_hours: form.payWithinHours,
-		}));
-}

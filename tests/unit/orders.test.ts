@@ -2,14 +2,8 @@
 // currency in integer minor units, the settings form (shipping typed in the workspace's currency,
 // the payment deadline) and the CSV rows with their closing totals, in USD, JPY and KWD.
 import { describe, expect, it } from 'vitest';
-import {
-	orderFilterFrom,
-	orderMoney,
-	orderSettingsFormSchema,
-	orderStatusLabel,
-	orderTotals,
-	type Order,
-} from '$lib/orders';
+import { orderSettingsFormSchema, type Order } from '$lib/order-schemas';
+import { orderFilterFrom, orderMoney, orderStatusLabel, orderTotals } from '$lib/orders';
 import {
 	orderCsvHeader,
 	orderCsvRow,

@@ -8,16 +8,13 @@ import { describeRpcError } from '$lib/rpc-error';
 import { minorToDecimal, type Currency } from '$lib/catalog/money';
 import type { Membership } from '$lib/roles';
 import {
-	exponentOf,
 	orderColumns,
-	orderFilterStatuses,
 	orderLineSchema,
 	orderSchema,
 	orderSettingsRowSchema,
-	type MoneyTotals,
 	type OrderSettings,
-	type OrderFilter,
-} from '$lib/orders';
+} from '$lib/order-schemas';
+import { exponentOf, orderFilterStatuses, type MoneyTotals, type OrderFilter } from '$lib/orders';
 import { readCatalogContext } from '$lib/server/catalog';
 import { utcCell } from '$lib/server/show-report';
 

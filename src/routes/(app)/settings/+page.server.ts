@@ -2,7 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { describeRpcError } from '$lib/rpc-error';
 import { memberDirectorySchema } from '$lib/members';
-import { orderSettingsFormSchema } from '$lib/orders';
+import { orderSettingsFormSchema } from '$lib/order-schemas';
 import {
 	parseForm,
 	workspaceSettingsRowSchema,
