@@ -24,6 +24,8 @@ const tablePrivileges = [
 	'public.social_connections authenticated: DELETE, SELECT',
 	'public.workspace_members authenticated: SELECT',
 	'public.workspaces authenticated: SELECT',
+	'public.order_lines authenticated: SELECT',
+	'public.orders authenticated: SELECT',
 ];
 
 // "schema.table.column role: privileges"
@@ -42,6 +44,10 @@ const columnPrivileges = [
 	'public.workspaces.name authenticated: UPDATE',
 	'public.workspaces.pass_words authenticated: UPDATE',
 	'public.workspaces.settings authenticated: UPDATE',
+	'public.workspaces.invoicing_mode authenticated: UPDATE',
+	'public.workspaces.order_shipping_fee authenticated: UPDATE',
+	'public.workspaces.orders_merge_across_shows authenticated: UPDATE',
+	'public.workspaces.pay_within_hours authenticated: UPDATE',
 ];
 
 // "schema.function(args) role"
@@ -83,6 +89,7 @@ const functionExecutes = [
 	'public.update_show(show_id uuid, changes jsonb) authenticated',
 	'public.update_show_item(item_id uuid, changes jsonb) authenticated',
 	'public.workspace_member_directory(workspace_id uuid) authenticated',
+	'public.request_invoices(show_id uuid) authenticated',
 ];
 
 let owner: pg.Pool;

@@ -1,0 +1,603 @@
+// Buyer orders: lines follow claims (wins, passes, releases, promotions, awards; never test
+// claims), one open order per buyer per workspace or per show, totals in integer minor units with
+// shipping (USD, JPY, KWD), and the functions the invoicing worker and the payment webhook call:
+// request_invoices, take_invoice_requests, mark_order_invoiced, mark_order_invoice_failed,
+// record_payment_event (replays, out of order) and expire_unpaid_orders (the waitlist promotes).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { ownerPool } from '../support/clients.ts';
+import {
+	addMember,
+	asUser,
+	authenticatorPool,
+	createUser,
+	queryAs,
+	rpc,
+	serviceRole,
+	type TestUser,
+} from '../support/db.ts';
+import { commentOn, createShow, ingest, type LiveShow } from './fixtures.ts';
+
+interface OrderRow {
+	id: string;
+	workspace_id: string;
+	show_id: string | null;
+	platform_user_id: string | null;
+	user_handle: string | null;
+	buyer_key: string;
+	currency: string;
+	status: string;
+	subtotal: number;
+	shipping: number;
+	total: number;
+	unpriced_lines: number;
+	paid_amount: number | null;
+	refunded_amount: number;
+	invoice_requested_at: string | null;
+	invoice_attempts: number;
+	next_invoice_attempt_at: string | null;
+	last_invoice_error: string | null;
+	external_invoice_id: string | null;
+	payment_url: string | null;
+	lines_changed_after_invoice_at: string | null;
+	invoiced_at: string | null;
+	due_at: string | null;
+	paid_at: string | null;
+}
+
+interface LineRow {
+	order_id: string;
+	claim_id: string;
+	show_id: string;
+	item_number: string;
+	unit_price: number | null;
+	quantity: number;
+	line_total: number | null;
+	removed_at: string | null;
+}
+
+interface TakenOrder {
+	order: OrderRow;
+	lines: LineRow[];
+	workspace_id: string;
+	currency: string;
+	currency_minor_unit: number;
+}
+
+let owner: pg.Pool;
+let api: pg.Pool;
+
+beforeAll(() => {
+	owner = ownerPool();
+	api = authenticatorPool();
+});
+
+afterAll(async () => {
+	await api.end();
+	await owner.end();
+});
+
+/** A seller with their own workspace, its order settings set as given. */
+async function seller(settings: Record<string, unknown> = {}): Promise<TestUser> {
+	const user = await createUser(owner);
+	await setWorkspace(user.workspaceId, settings);
+	return user;
+}
+
+async function setWorkspace(workspaceId: string, settings: Record<string, unknown>) {
+	for (const [column, value] of Object.entries(settings))
+		await owner.query(`update public.workspaces set ${column} = $2 where id = $1`, [
+			workspaceId,
+			value,
+		]);
+}
+
+/** A running show whose items (number -> price in minor units, null for none) have one unit each. */
+async function showWithPrices(
+	user: TestUser,
+	prices: Record<string, number | null>,
+	quantities: Record<string, number> = {},
+): Promise<LiveShow> {
+	const live = await createShow(
+		api,
+		user,
+		Object.keys(prices).map((number) => ({
+			item_number: number,
+			quantity: quantities[number] ?? 1,
+		})),
+	);
+	for (const [number, price] of Object.entries(prices))
+		await owner.query('update public.show_items set price = $2 where id = $1', [
+			live.items.get(number),
+			price,
+		]);
+	return live;
+}
+
+async function ordersOf(workspaceId: string): Promise<OrderRow[]> {
+	// As JSON, so bigint amounts come back as numbers.
+	const { rows } = await owner.query<{ row: OrderRow }>(
+		'select to_jsonb(o) as row from public.orders o where workspace_id = $1 order by created_at, id',
+		[workspaceId],
+	);
+	return rows.map(({ row }) => row);
+}
+
+async function orderOf(workspaceId: string, buyerKey: string, status = 'open'): Promise<OrderRow> {
+	const found = (await ordersOf(workspaceId)).filter(
+		(order) => order.buyer_key === buyerKey && order.status === status,
+	);
+	expect(found).toHaveLength(1);
+	return found[0];
+}
+
+async function linesOf(orderId: string): Promise<LineRow[]> {
+	const { rows } = await owner.query<{ row: LineRow }>(
+		'select to_jsonb(l) as row from public.order_lines l where order_id = $1 order by item_number, created_at',
+		[orderId],
+	);
+	return rows.map(({ row }) => row);
+}
+
+async function auditOf(
+	entityId: string,
+): Promise<{ action: string; details: Record<string, unknown> }[]> {
+	const { rows } = await owner.query(
+		'select action, details from public.audit_log where entity_id = $1 order by created_at, id',
+		[entityId],
+	);
+	return rows as { action: string; details: Record<string, unknown> }[];
+}
+
+/** Takes every requested order of the workspace and marks it invoiced with a fresh invoice id. */
+async function invoiceAll(workspaceId: string): Promise<Map<string, string>> {
+	const taken = await rpc<TakenOrder[]>(api, serviceRole, 'take_invoice_requests', {
+		max_orders: 100,
+	});
+	const invoices = new Map<string, string>();
+	for (const { order } of taken.filter((entry) => entry.workspace_id === workspaceId)) {
+		const invoiceId = `in_${randomUUID()}`;
+		await rpc(api, serviceRole, 'mark_order_invoiced', {
+			order_id: order.id,
+			provider: 'stripe',
+			external_invoice_id: invoiceId,
+			payment_url: `https://pay.example.test/${invoiceId}`,
+		});
+		invoices.set(order.buyer_key, invoiceId);
+	}
+	return invoices;
+}
+
+function payment(invoiceId: string, kind: string, amount: number | null, occurredAt = new Date()) {
+	return rpc<{ order_id?: string; status?: string; ignored?: string }>(
+		api,
+		serviceRole,
+		'record_payment_event',
+		{
+			provider: 'stripe',
+			external_invoice_id: invoiceId,
+			kind,
+			amount,
+			occurred_at: occurredAt.toISOString(),
+		},
+	);
+}
+
+async function claimOf(showId: string, buyer: string, itemNumber: string) {
+	const { rows } = await owner.query<{ id: string; status: string }>(
+		`select id, status from public.claims where show_id = $1 and platform_user_id = $2 and item_number = $3
+		 order by created_at desc limit 1`,
+		[showId, buyer, itemNumber],
+	);
+	return rows[0];
+}
+
+describe('order lines follow claims', () => {
+	it('a win adds a line at the item price, a pass takes it off, and an emptied order goes', async () => {
+		const user = await seller();
+		const { show } = await showWithPrices(user, { '1': 1250, '2': 800 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1 sold 2'));
+		let order = await orderOf(user.workspaceId, 'b1');
+		expect(order).toMatchObject({ currency: 'USD', subtotal: 2050, shipping: 0, total: 2050 });
+		expect(order.show_id).toBeNull();
+		expect((await linesOf(order.id)).map((line) => [line.item_number, line.line_total])).toEqual([
+			['1', 1250],
+			['2', 800],
+		]);
+
+		await ingest(api, commentOn(show, 'b1', 'pass 2'));
+		order = await orderOf(user.workspaceId, 'b1');
+		expect(order.total).toBe(1250);
+
+		await ingest(api, commentOn(show, 'b1', 'pass 1'));
+		expect(await ordersOf(user.workspaceId)).toEqual([]);
+		expect((await auditOf(order.id)).map((entry) => entry.action)).toEqual([
+			'order.open',
+			'order.discard',
+		]);
+	});
+
+	it('a release moves the line to the promoted waiter; a manual award adds one; test claims add none', async () => {
+		const user = await seller();
+		const { show, items } = await showWithPrices(user, { '3': 500, '4': 700 });
+		await ingest(api, commentOn(show, 'b1', 'sold 3'));
+		await ingest(api, commentOn(show, 'b2', 'sold 3'));
+		expect((await ordersOf(user.workspaceId)).map((order) => order.buyer_key)).toEqual(['b1']);
+
+		await rpc(api, asUser(user), 'release_claim', {
+			claim_id: (await claimOf(show.id, 'b1', '3')).id,
+		});
+		expect((await ordersOf(user.workspaceId)).map((order) => order.buyer_key)).toEqual(['b2']);
+		expect((await orderOf(user.workspaceId, 'b2')).total).toBe(500);
+
+		await rpc(api, asUser(user), 'award_item', { item_id: items.get('4'), user_handle: '@WalkIn' });
+		const awarded = await orderOf(user.workspaceId, '@walkin');
+		expect(awarded).toMatchObject({ platform_user_id: null, user_handle: 'WalkIn', total: 700 });
+
+		await rpc(api, asUser(user), 'emit_test_comment', {
+			show_id: show.id,
+			text: 'sold 4',
+			user_handle: 'tester',
+		});
+		const { rows } = await owner.query(
+			'select count(*)::int as n from public.claims where show_id = $1 and is_test',
+			[show.id],
+		);
+		expect(rows[0].n).toBe(1);
+		expect((await ordersOf(user.workspaceId)).map((order) => order.buyer_key).sort()).toEqual([
+			'@walkin',
+			'b2',
+		]);
+	});
+
+	it('merges a buyer’s wins across shows, or keeps one order per show', async () => {
+		const merging = await seller({ order_shipping_fee: 500 });
+		const first = await showWithPrices(merging, { '1': 1000 });
+		const second = await showWithPrices(merging, { '1': 2000 });
+		await ingest(api, commentOn(first.show, 'b1', 'sold 1'));
+		await ingest(api, commentOn(second.show, 'b1', 'sold 1'));
+		const merged = await orderOf(merging.workspaceId, 'b1');
+		expect(merged).toMatchObject({ show_id: null, subtotal: 3000, shipping: 500, total: 3500 });
+		expect((await linesOf(merged.id)).map((line) => line.show_id).sort()).toEqual(
+			[first.show.id, second.show.id].sort(),
+		);
+		// A new fee reaches open orders.
+		await setWorkspace(merging.workspaceId, { order_shipping_fee: 650 });
+		expect((await orderOf(merging.workspaceId, 'b1')).total).toBe(3650);
+
+		const apart = await seller({ orders_merge_across_shows: false });
+		const one = await showWithPrices(apart, { '1': 1000 });
+		const two = await showWithPrices(apart, { '1': 2000 });
+		await ingest(api, commentOn(one.show, 'b1', 'sold 1'));
+		await ingest(api, commentOn(two.show, 'b1', 'sold 1'));
+		const orders = await ordersOf(apart.workspaceId);
+		expect(orders.map((order) => [order.show_id, order.total])).toEqual([
+			[one.show.id, 1000],
+			[two.show.id, 2000],
+		]);
+	});
+
+	it('keeps integer minor units in currencies without decimals (JPY) and with three (KWD)', async () => {
+		const yen = await seller({ currency: 'JPY', order_shipping_fee: 300 });
+		const yenShow = await showWithPrices(yen, { '1': 1500, '2': 980 });
+		await ingest(api, commentOn(yenShow.show, 'b1', 'sold 1 sold 2'));
+		expect(await orderOf(yen.workspaceId, 'b1')).toMatchObject({
+			currency: 'JPY',
+			subtotal: 2480,
+			shipping: 300,
+			total: 2780,
+		});
+
+		const dinar = await seller({ currency: 'KWD', order_shipping_fee: 1500 });
+		const dinarShow = await showWithPrices(dinar, { '1': 12345 }, { '1': 2 });
+		await ingest(api, commentOn(dinarShow.show, 'b1', 'sold 1'));
+		await ingest(api, commentOn(dinarShow.show, 'b2', 'sold 1'));
+		expect(await orderOf(dinar.workspaceId, 'b1')).toMatchObject({
+			currency: 'KWD',
+			subtotal: 12345,
+			total: 13845,
+		});
+
+		await rpc(api, asUser(yen), 'request_invoices', { show_id: yenShow.show.id });
+		await rpc(api, asUser(dinar), 'request_invoices', { show_id: dinarShow.show.id });
+		const taken = await rpc<TakenOrder[]>(api, serviceRole, 'take_invoice_requests', {
+			max_orders: 100,
+		});
+		const mine = taken.filter((entry) =>
+			[yen.workspaceId, dinar.workspaceId].includes(entry.workspace_id),
+		);
+		expect(
+			mine.map((entry) => [entry.currency, entry.currency_minor_unit, entry.order.total]).sort(),
+		).toEqual([
+			['JPY', 0, 2780],
+			['KWD', 3, 13845],
+			['KWD', 3, 13845],
+		]);
+	});
+});
+
+describe('invoicing', () => {
+	it('lets owners and admins request a show’s invoices, not assistants or strangers', async () => {
+		const user = await seller();
+		const admin = await createUser(owner);
+		const assistant = await createUser(owner);
+		const stranger = await createUser(owner);
+		await addMember(owner, user.workspaceId, admin.id, 'admin');
+		await addMember(owner, user.workspaceId, assistant.id, 'assistant');
+		const { show } = await showWithPrices(user, { '1': 1000, '2': null });
+		await ingest(api, commentOn(show, 'b1', 'sold 1'));
+		await ingest(api, commentOn(show, 'b2', 'sold 2'));
+
+		await expect(
+			rpc(api, asUser(assistant), 'request_invoices', { show_id: show.id }),
+		).rejects.toMatchObject({ code: 'PT403' });
+		await expect(
+			rpc(api, asUser(stranger), 'request_invoices', { show_id: show.id }),
+		).rejects.toMatchObject({ code: 'PT404' });
+		expect(await rpc(api, asUser(admin), 'request_invoices', { show_id: show.id })).toEqual({
+			requested: 1,
+			already_requested: 0,
+			skipped_without_price: 1,
+		});
+		expect(await rpc(api, asUser(user), 'request_invoices', { show_id: show.id })).toEqual({
+			requested: 0,
+			already_requested: 1,
+			skipped_without_price: 1,
+		});
+		expect((await auditOf(show.id)).map((entry) => entry.action)).toContain(
+			'show.request_invoices',
+		);
+		for (const fn of ['take_invoice_requests', 'expire_unpaid_orders'])
+			await expect(rpc(api, asUser(user), fn, {})).rejects.toMatchObject({ code: '42501' });
+	});
+
+	it('takes requests once, invoices idempotently, opens a new order for later wins, and retries failures with backoff', async () => {
+		const user = await seller({ pay_within_hours: 24 });
+		const { show } = await showWithPrices(user, { '1': 1000, '2': 400, '3': 300 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1'));
+		await rpc(api, asUser(user), 'request_invoices', { show_id: show.id });
+
+		const taken = (
+			await rpc<TakenOrder[]>(api, serviceRole, 'take_invoice_requests', { max_orders: 100 })
+		).filter((entry) => entry.workspace_id === user.workspaceId);
+		expect(taken).toHaveLength(1);
+		expect(taken[0].order.status).toBe('invoicing');
+		expect(taken[0].lines.map((line) => line.item_number)).toEqual(['1']);
+		const again = await rpc<TakenOrder[]>(api, serviceRole, 'take_invoice_requests', {
+			max_orders: 100,
+		});
+		expect(again.filter((entry) => entry.workspace_id === user.workspaceId)).toEqual([]);
+
+		// A win while invoicing opens a second order; a failure folds it back into the first.
+		await ingest(api, commentOn(show, 'b1', 'sold 2'));
+		expect((await ordersOf(user.workspaceId)).map((order) => order.status)).toEqual([
+			'invoicing',
+			'open',
+		]);
+		const orderId = taken[0].order.id;
+		const failed = await rpc<OrderRow>(api, serviceRole, 'mark_order_invoice_failed', {
+			order_id: orderId,
+			reason: 'card_declined',
+		});
+		expect(failed).toMatchObject({
+			status: 'open',
+			invoice_attempts: 1,
+			last_invoice_error: 'card_declined',
+			total: 1400,
+		});
+		expect(failed.invoice_requested_at).not.toBeNull();
+		expect(Date.parse(failed.next_invoice_attempt_at!)).toBeGreaterThan(Date.now() + 20_000);
+		expect((await ordersOf(user.workspaceId)).map((order) => order.id)).toEqual([orderId]);
+		// Not due yet.
+		expect(
+			(
+				await rpc<TakenOrder[]>(api, serviceRole, 'take_invoice_requests', { max_orders: 100 })
+			).filter((entry) => entry.workspace_id === user.workspaceId),
+		).toEqual([]);
+		await owner.query('update public.orders set next_invoice_attempt_at = now() where id = $1', [
+			orderId,
+		]);
+		const invoices = await invoiceAll(user.workspaceId);
+		const invoiced = await orderOf(user.workspaceId, 'b1', 'invoiced');
+		expect(invoiced.total).toBe(1400);
+		expect(Date.parse(invoiced.due_at!) - Date.parse(invoiced.invoiced_at!)).toBe(24 * 3600_000);
+
+		// The same report again answers the order as it is; another invoice id is refused.
+		const replay = await rpc<OrderRow>(api, serviceRole, 'mark_order_invoiced', {
+			order_id: orderId,
+			provider: 'stripe',
+			external_invoice_id: invoices.get('b1'),
+			payment_url: 'https://pay.example.test/other',
+		});
+		expect(replay.payment_url).toBe(invoiced.payment_url);
+		await expect(
+			rpc(api, serviceRole, 'mark_order_invoiced', {
+				order_id: orderId,
+				provider: 'stripe',
+				external_invoice_id: 'in_other',
+				payment_url: null,
+			}),
+		).rejects.toMatchObject({ code: 'PT409' });
+
+		// A later win opens a new order; a release of an invoiced line is recorded, not dropped.
+		await ingest(api, commentOn(show, 'b1', 'sold 3'));
+		expect((await orderOf(user.workspaceId, 'b1')).total).toBe(300);
+		await rpc(api, asUser(user), 'release_claim', {
+			claim_id: (await claimOf(show.id, 'b1', '2')).id,
+		});
+		const changed = await orderOf(user.workspaceId, 'b1', 'invoiced');
+		expect(changed.total).toBe(1000);
+		expect(changed.lines_changed_after_invoice_at).not.toBeNull();
+		expect(
+			(await linesOf(orderId)).map((line) => [line.item_number, line.removed_at !== null]),
+		).toEqual([
+			['1', false],
+			['2', true],
+		]);
+		expect((await auditOf(orderId)).map((entry) => entry.action)).toEqual([
+			'order.open',
+			'order.request_invoice',
+			'order.invoicing',
+			'order.invoice_failed',
+			'order.invoicing',
+			'order.invoiced',
+			'order.line_removed_after_invoice',
+		]);
+	});
+
+	it('requests invoices when the show stops, or at each win, as the workspace says', async () => {
+		const atStop = await seller({ invoicing_mode: 'show_stop' });
+		const stopping = await showWithPrices(atStop, { '1': 1000 });
+		await ingest(api, commentOn(stopping.show, 'b1', 'sold 1'));
+		expect((await orderOf(atStop.workspaceId, 'b1')).invoice_requested_at).toBeNull();
+		await rpc(api, asUser(atStop), 'stop_show', { show_id: stopping.show.id });
+		expect((await orderOf(atStop.workspaceId, 'b1')).invoice_requested_at).not.toBeNull();
+
+		const eachWin = await seller({ invoicing_mode: 'each_win' });
+		const winning = await showWithPrices(eachWin, { '1': 1000 });
+		await ingest(api, commentOn(winning.show, 'b1', 'sold 1'));
+		expect((await orderOf(eachWin.workspaceId, 'b1')).invoice_requested_at).not.toBeNull();
+	});
+});
+
+describe('payment events', () => {
+	async function invoicedOrder(buyer: string): Promise<{ user: TestUser; invoiceId: string }> {
+		const user = await seller();
+		const { show } = await showWithPrices(user, { '1': 2500 });
+		await ingest(api, commentOn(show, buyer, 'sold 1'));
+		await rpc(api, asUser(user), 'request_invoices', { show_id: show.id });
+		const invoices = await invoiceAll(user.workspaceId);
+		return { user, invoiceId: invoices.get(buyer)! };
+	}
+
+	it('pays once: replays and a late void change nothing; refunds are cumulative', async () => {
+		const { user, invoiceId } = await invoicedOrder('b1');
+		const paid = await payment(invoiceId, 'paid', 2500);
+		expect(paid.status).toBe('paid');
+		expect(await payment(invoiceId, 'paid', 2500)).toMatchObject({ ignored: 'already paid' });
+		expect(await payment(invoiceId, 'void', null)).toMatchObject({ ignored: 'already paid' });
+		expect(await orderOf(user.workspaceId, 'b1', 'paid')).toMatchObject({ paid_amount: 2500 });
+
+		expect(await payment(invoiceId, 'refunded', 1000)).toMatchObject({ status: 'refunded' });
+		expect(await payment(invoiceId, 'refunded', 1000)).toMatchObject({
+			ignored: 'refund already recorded',
+		});
+		expect(await payment(invoiceId, 'refunded', 2500)).toMatchObject({ status: 'refunded' });
+		expect(await orderOf(user.workspaceId, 'b1', 'refunded')).toMatchObject({
+			refunded_amount: 2500,
+		});
+		expect((await auditOf(paid.order_id!)).map((entry) => entry.action).slice(-3)).toEqual([
+			'order.paid',
+			'order.refunded',
+			'order.refunded',
+		]);
+	});
+
+	it('takes a refund that overtakes its payment as paid and refunded, then ignores the late paid', async () => {
+		const { user, invoiceId } = await invoicedOrder('b1');
+		expect(await payment(invoiceId, 'refunded', null)).toMatchObject({ status: 'refunded' });
+		const order = await orderOf(user.workspaceId, 'b1', 'refunded');
+		expect(order.refunded_amount).toBe(2500);
+		expect(order.paid_at).not.toBeNull();
+		expect(await payment(invoiceId, 'paid', 2500)).toMatchObject({ ignored: 'already paid' });
+	});
+
+	it('voids an unpaid invoice, records failed payments, ignores unknown invoices and bad kinds', async () => {
+		const { user, invoiceId } = await invoicedOrder('b1');
+		expect(await payment(invoiceId, 'payment_failed', 2500)).toMatchObject({ status: 'invoiced' });
+		expect(await payment(invoiceId, 'void', null)).toMatchObject({ status: 'void' });
+		expect(await payment(invoiceId, 'void', null)).toMatchObject({ ignored: 'already void' });
+		expect(await orderOf(user.workspaceId, 'b1', 'void')).toBeTruthy();
+		expect(await payment('in_nobody', 'paid', 1)).toEqual({ ignored: 'unknown invoice' });
+		await expect(payment(invoiceId, 'chargeback', 1)).rejects.toMatchObject({ code: '22023' });
+	});
+});
+
+describe('hold timers', () => {
+	it('expires unpaid orders: claims released as expired, the next in line wins and is invoiced', async () => {
+		const user = await seller({ invoicing_mode: 'show_stop', pay_within_hours: 1 });
+		const { show } = await showWithPrices(user, { '1': 1000, '2': 600 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1 sold 2'));
+		await ingest(api, commentOn(show, 'b2', 'sold 1'));
+		await rpc(api, asUser(user), 'stop_show', { show_id: show.id });
+		const invoices = await invoiceAll(user.workspaceId);
+		const invoiced = await orderOf(user.workspaceId, 'b1', 'invoiced');
+		expect(await rpc(api, serviceRole, 'expire_unpaid_orders', {})).not.toContainEqual(
+			expect.objectContaining({ order_id: invoiced.id }),
+		);
+
+		await owner.query(
+			"update public.orders set due_at = now() - interval '1 second' where id = $1",
+			[invoiced.id],
+		);
+		const expired = await rpc<{ order_id: string }[]>(api, serviceRole, 'expire_unpaid_orders', {});
+		expect(expired).toContainEqual({
+			order_id: invoiced.id,
+			workspace_id: user.workspaceId,
+			payment_provider: 'stripe',
+			external_invoice_id: invoices.get('b1'),
+		});
+		const after = await orderOf(user.workspaceId, 'b1', 'expired');
+		expect((await linesOf(after.id)).map((line) => [line.item_number, line.removed_at])).toEqual([
+			['1', null],
+			['2', null],
+		]);
+		const released = await claimOf(show.id, 'b1', '1');
+		expect(released.status).toBe('released');
+		expect(await auditOf(released.id)).toContainEqual(
+			expect.objectContaining({
+				action: 'claim.release',
+				details: expect.objectContaining({ reason: 'expired', order_id: invoiced.id }),
+			}),
+		);
+		const promoted = await orderOf(user.workspaceId, 'b2');
+		expect(promoted.total).toBe(1000);
+		expect(promoted.invoice_requested_at).not.toBeNull();
+
+		// The void the caller then makes at the provider leaves the expired order as it is.
+		expect(await payment(invoices.get('b1')!, 'void', null)).toMatchObject({
+			ignored: 'already expired',
+		});
+	});
+});
+
+describe('access', () => {
+	it('lets members read their workspace’s orders and lines, nobody write them', async () => {
+		const user = await seller();
+		const assistant = await createUser(owner);
+		const stranger = await createUser(owner);
+		await addMember(owner, user.workspaceId, assistant.id, 'assistant');
+		const { show } = await showWithPrices(user, { '1': 1000 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1'));
+		const order = await orderOf(user.workspaceId, 'b1');
+
+		const read = (who: TestUser, table: string) =>
+			queryAs(api, asUser(who), `select id from public.${table} where workspace_id = $1`, [
+				user.workspaceId,
+			]);
+		expect(await read(assistant, 'orders')).toHaveLength(1);
+		expect(await read(assistant, 'order_lines')).toHaveLength(1);
+		expect(await read(stranger, 'orders')).toEqual([]);
+		expect(await read(stranger, 'order_lines')).toEqual([]);
+		await expect(
+			queryAs(api, asUser(user), "update public.orders set status = 'paid' where id = $1", [
+				order.id,
+			]),
+		).rejects.toMatchObject({ code: '42501' });
+		await expect(
+			rpc(api, asUser(user), 'record_payment_event', {
+				provider: 'stripe',
+				external_invoice_id: 'x',
+				kind: 'paid',
+				amount: 1,
+				occurred_at: new Date().toISOString(),
+			}),
+		).rejects.toMatchObject({ code: '42501' });
+
+		const { rows } = await owner.query(
+			"select tablename from pg_publication_tables where pubname = 'supabase_realtime' and tablename in ('orders', 'order_lines') order by 1",
+		);
+		expect(rows.map((row) => row.tablename)).toEqual(['order_lines', 'orders']);
+	});
+});
