@@ -151,7 +151,6 @@ export function createControl(core: SimulatorCore) {
 				.flatMap((account) =>
 					[...account.invoices.values()].map((invoice) => ({
 						account: account.id,
-						created: invoice.created,
 						...publicInvoice(invoice),
 					})),
 				)

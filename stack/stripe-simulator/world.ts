@@ -426,9 +426,9 @@ export class World {
 }
 
 /** A copy without the simulator's own fields (or a secret the API shows only once). */
-export function without<T extends object>(value: T, ...keys: (keyof T)[]): Record<string, unknown> {
-	const copy = { ...value } as Record<string, unknown>;
-	for (const key of keys) delete copy[key as string];
+export function without<T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> {
+	const copy = { ...value };
+	for (const key of keys) delete copy[key];
 	return copy;
 }
 

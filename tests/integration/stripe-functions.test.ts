@@ -434,12 +434,7 @@ describe('invoicing and payment status', () => {
 			amount_due: 1800,
 			metadata: { order_id: ana.id },
 		});
-		expect(
-			(anaInvoice.lines as { data: { description: string; amount: number }[] }).data.map((line) => [
-				line.description,
-				line.amount,
-			]),
-		).toEqual([
+		expect(anaInvoice.lines.data.map((line) => [line.description, line.amount])).toEqual([
 			['#1 Kimono 1', 1500],
 			['#2 Kimono 2', 300],
 		]);
