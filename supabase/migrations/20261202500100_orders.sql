@@ -189,24 +189,30 @@ begin
 	order_show := case when workspace.orders_merge_across_shows then null else target_show.id end;
 
 	-- Two items won at once by one buyer race to open the order: one inserts, the other finds it.
-	insert into public.orders (workspace_id, show_id, platform, platform_user_id, user_handle, user_display_name, buyer_key, currency)
-	values (workspace.id, order_show, won.platform, won.platform_user_id, won.user_handle, won.user_display_name, buyer, target_show.currency)
-	on conflict (workspace_id, show_id, platform, buyer_key, currency) where status = 'open' do nothing
-	returning * into target;
-	if target.id is not null then
-		perform private.record_audit(workspace.id, target_show.id, 'order.open', 'order', target.id, null, to_jsonb(target));
-	else
+	-- The open order found may have just left 'open' (taken for invoicing): then look again.
+	loop
+		insert into public.orders (workspace_id, show_id, platform, platform_user_id, user_handle, user_display_name, buyer_key, currency)
+		values (workspace.id, order_show, won.platform, won.platform_user_id, won.user_handle, won.user_display_name, buyer, target_show.currency)
+		on conflict (workspace_id, show_id, platform, buyer_key, currency) where status = 'open' do nothing
+		returning * into target;
+		if target.id is not null then
+			perform private.record_audit(workspace.id, target_show.id, 'order.open', 'order', target.id, null, to_jsonb(target));
+			exit;
+		end if;
 		select * into target from public.orders o
 		where o.workspace_id = workspace.id and o.show_id is not distinct from order_show and o.platform = won.platform
 			and o.buyer_key = buyer and o.currency = target_show.currency and o.status = 'open'
 		for update;
-		-- The buyer's latest name and handle (a handle-only order learns the platform id too).
-		update public.orders o set
-			platform_user_id = coalesce(won.platform_user_id, o.platform_user_id),
-			user_handle = coalesce(won.user_handle, o.user_handle),
-			user_display_name = coalesce(won.user_display_name, o.user_display_name)
-		where o.id = target.id;
-	end if;
+		if target.id is not null then
+			-- The buyer's latest name and handle (a handle-only order learns the platform id too).
+			update public.orders o set
+				platform_user_id = coalesce(won.platform_user_id, o.platform_user_id),
+				user_handle = coalesce(won.user_handle, o.user_handle),
+				user_display_name = coalesce(won.user_display_name, o.user_display_name)
+			where o.id = target.id;
+			exit;
+		end if;
+	end loop;
 
 	insert into public.order_lines (order_id, workspace_id, claim_id, show_id, show_item_id, item_number, title, variant_label, unit_price)
 	values (target.id, workspace.id, won.id, won.show_id, won.show_item_id, item.item_number, item.title, item.variant_label, item.price);
@@ -226,11 +232,16 @@ declare
 	line public.order_lines;
 	holder public.orders;
 begin
-	select * into line from public.order_lines l where l.claim_id = ended.id and l.removed_at is null;
-	if line.id is null then
-		return;
-	end if;
-	select * into holder from public.orders o where o.id = line.order_id for update;
+	-- Lock the line's order, then make sure the line is still on it (a failed invoice can fold
+	-- a newer open order into an older one meanwhile).
+	loop
+		select * into line from public.order_lines l where l.claim_id = ended.id and l.removed_at is null;
+		if line.id is null then
+			return;
+		end if;
+		select * into holder from public.orders o where o.id = line.order_id for update;
+		exit when exists (select 1 from public.order_lines l where l.id = line.id and l.order_id = holder.id);
+	end loop;
 	if holder.status = 'open' then
 		delete from public.order_lines l where l.id = line.id;
 		if not exists (select 1 from public.order_lines l where l.order_id = holder.id) then

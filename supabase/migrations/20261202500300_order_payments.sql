@@ -105,15 +105,25 @@ begin
 		where o.status = 'invoiced' and o.due_at <= now()
 		order by o.due_at
 		limit max_orders
-		for update skip locked
 	loop
+		-- Allocation's lock order: the shows (share), the items, then the order; an order another
+		-- caller holds is left for the next run.
+		perform 1 from public.shows s
+		where s.id in (select l.show_id from public.order_lines l where l.order_id = due.id)
+		order by s.id for share;
+		perform 1 from public.show_items i
+		where i.id in (select l.show_item_id from public.order_lines l where l.order_id = due.id and l.removed_at is null)
+		order by i.id for update;
+		select * into due from public.orders o
+		where o.id = due.id and o.status = 'invoiced' and o.due_at <= now()
+		for update skip locked;
+		if due.id is null then
+			continue;
+		end if;
 		update public.orders o set status = 'expired', expired_at = now() where o.id = due.id returning * into after;
 		perform private.record_audit(after.workspace_id, after.show_id, 'order.expire', 'order', after.id, to_jsonb(due), to_jsonb(after));
 
 		for line in select * from public.order_lines l where l.order_id = due.id and l.removed_at is null order by l.created_at loop
-			-- Allocation's lock order: the show (share), then the item.
-			perform 1 from public.shows s where s.id = line.show_id for share;
-			perform 1 from public.show_items i where i.id = line.show_item_id for update;
 			select * into claim from public.claims c where c.id = line.claim_id;
 			if claim.status <> 'winner' then
 				continue;

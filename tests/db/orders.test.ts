@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { ownerPool } from '../support/clients.ts';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { ownerPool, signedInUser } from '../support/clients.ts';
 import {
 	addMember,
 	asUser,
@@ -249,6 +250,30 @@ describe('order lines follow claims', () => {
 			'@walkin',
 			'b2',
 		]);
+	});
+
+	it('gives a buyer who wins many items at once, and is invoiced meanwhile, no order twice', async () => {
+		const user = await seller({ invoicing_mode: 'each_win' });
+		const numbers = Array.from({ length: 8 }, (_, index) => String(index + 1));
+		const { show } = await showWithPrices(
+			user,
+			Object.fromEntries(numbers.map((number) => [number, 100])),
+		);
+		await Promise.all([
+			...numbers.map((number) => ingest(api, commentOn(show, 'b1', `sold ${number}`))),
+			rpc(api, serviceRole, 'take_invoice_requests', { max_orders: 100 }),
+			rpc(api, serviceRole, 'take_invoice_requests', { max_orders: 100 }),
+		]);
+		const orders = await ordersOf(user.workspaceId);
+		expect(orders.filter((order) => order.status === 'open').length).toBeLessThanOrEqual(1);
+		const lines = await Promise.all(orders.map((order) => linesOf(order.id)));
+		expect(
+			lines
+				.flat()
+				.map((line) => line.item_number)
+				.sort(),
+		).toEqual(numbers);
+		expect(orders.reduce((sum, order) => sum + order.total, 0)).toBe(800);
 	});
 
 	it('merges a buyer’s wins across shows, or keeps one order per show', async () => {
@@ -599,5 +624,54 @@ describe('access', () => {
 			"select tablename from pg_publication_tables where pubname = 'supabase_realtime' and tablename in ('orders', 'order_lines') order by 1",
 		);
 		expect(rows.map((row) => row.tablename)).toEqual(['order_lines', 'orders']);
+	});
+
+	it('publishes order changes over Realtime to the workspace’s members only', async () => {
+		const member = await signedInUser();
+		const stranger = await signedInUser();
+		const { rows } = await owner.query<{ workspace_id: string }>(
+			'select workspace_id from public.workspace_members where user_id = $1',
+			[member.userId],
+		);
+		const memberUser = {
+			id: member.userId,
+			email: member.email,
+			workspaceId: rows[0].workspace_id,
+		};
+		const received = new Map<SupabaseClient, { workspace_id: string; status: string }[]>();
+		// Subscribed to every order, unfiltered: RLS alone decides what each one sees.
+		const subscribe = (client: SupabaseClient) =>
+			new Promise<void>((ready, failed) => {
+				received.set(client, []);
+				void client.realtime.setAuth().then(() =>
+					client
+						.channel(`orders-test-${randomUUID()}`)
+						.on('postgres_changes', { event: '*', schema: 'public', table: 'orders' }, (change) =>
+							received.get(client)!.push(change.new as { workspace_id: string; status: string }),
+						)
+						.on('system', {}, (message: { extension?: string; status?: string }) => {
+							if (message.extension !== 'postgres_changes') return;
+							if (message.status === 'ok') ready();
+							else failed(new Error(`Realtime refused: ${JSON.stringify(message)}`));
+						})
+						.subscribe(),
+				);
+			});
+		try {
+			await Promise.all([subscribe(member.client), subscribe(stranger.client)]);
+			const { show } = await showWithPrices(memberUser, { '1': 1000 });
+			await ingest(api, commentOn(show, 'b1', 'sold 1'));
+			const deadline = Date.now() + 5000;
+			while (received.get(member.client)!.length === 0 && Date.now() < deadline)
+				await new Promise((resolve) => setTimeout(resolve, 50));
+			expect(received.get(member.client)).toContainEqual(
+				expect.objectContaining({ workspace_id: memberUser.workspaceId, status: 'open' }),
+			);
+			// The stranger's socket had as long, and more, to hear of it.
+			await new Promise((resolve) => setTimeout(resolve, 300));
+			expect(received.get(stranger.client)).toEqual([]);
+		} finally {
+			await Promise.all([member.client.removeAllChannels(), stranger.client.removeAllChannels()]);
+		}
 	});
 });

@@ -2,20 +2,29 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { describeRpcError } from '$lib/rpc-error';
 import { memberDirectorySchema } from '$lib/members';
+import { orderSettingsFormSchema } from '$lib/orders';
 import {
 	parseForm,
 	workspaceSettingsRowSchema,
 	workspaceSettingsSchema,
 	type FieldErrors,
 } from '$lib/schemas';
+import { readOrderSettings } from '$lib/server/orders';
 import { currentWorkspace, hasRole, requireWorkspaceRole } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, parent }) => {
 	const { workspace, user } = await parent();
 	if (!workspace)
-		return { settings: null, members: [], canEdit: false, role: null, userId: user?.id ?? null };
-	const [settings, members] = await Promise.all([
+		return {
+			settings: null,
+			orders: null,
+			members: [],
+			canEdit: false,
+			role: null,
+			userId: user?.id ?? null,
+		};
+	const [settings, members, orders] = await Promise.all([
 		locals.supabase
 			.from('workspaces')
 			.select('id, name, claim_words, pass_words')
@@ -23,6 +32,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 			.single(),
 		// Highest role first, with each member's email address.
 		locals.supabase.rpc('workspace_member_directory', { workspace_id: workspace.id }),
+		readOrderSettings(locals.supabase, workspace),
 	]);
 	if (settings.error)
 		error(
@@ -33,6 +43,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 		error(502, `Couldn’t load the members: ${describeRpcError(members.error, members.status)}`);
 	return {
 		settings: workspaceSettingsRowSchema.parse(settings.data),
+		orders,
 		members: z.array(memberDirectorySchema).parse(members.data),
 		canEdit: hasRole(workspace.role, 'admin'),
 		role: workspace.role,
@@ -91,6 +102,37 @@ export const actions: Actions = {
 				message: 'Only the workspace’s owners and admins can change its settings.',
 			});
 		return { saved: true };
+	},
+
+	// Saves how orders are grouped, shipped, invoiced and held (owners and admins); answers under
+	// its own key so the page's other forms ignore it.
+	saveOrders: async ({ request, locals, cookies }) => {
+		const workspace = await requireWorkspaceRole(
+			{ locals, cookies },
+			'admin',
+			'Changing the order settings',
+		);
+		const form = await request.formData();
+		const values = Object.fromEntries(
+			['grouping', 'shippingFee', 'invoicingMode', 'payWithinHours'].map((name) => [
+				name,
+				String(form.get(name) ?? ''),
+			]),
+		);
+		const { currency } = await readOrderSettings(locals.supabase, workspace);
+		const schema = orderSettingsFormSchema(currency);
+		const parsed = parseForm(schema, form);
+		if (!parsed.ok)
+			return fail(400, { orderSettings: { values, errors: parsed.errors, message: null } });
+		const { error: updateError, status } = await locals.supabase
+			.from('workspaces')
+			.update(parsed.data)
+			.eq('id', workspace.id);
+		if (updateError)
+			return fail(status || 502, {
+				orderSettings: { values, errors: {}, message: describeRpcError(updateError, status) },
+			});
+		return { orderSettings: { saved: true } };
 	},
 
 	/** Leaves the workspace (the database keeps its last owner from leaving). */
