@@ -104,6 +104,8 @@ export async function startStripeSimulator(
 		if (path === '/_control' || path.startsWith('/_control/'))
 			return handleControlRequest(control, req, res, path.slice('/_control/'.length), requestUrl);
 		if (path.startsWith('/v1/')) return handleApiRequest(api, req, res, requestUrl);
+		// Browsers ask every origin for one; an empty answer keeps their consoles quiet.
+		if (path === '/favicon.ico') return void res.writeHead(204).end();
 		if (await handlePage(world, req, res, requestUrl)) return;
 		sendJson(res, 404, {
 			error: {
