@@ -209,7 +209,10 @@ begin
 				platform_user_id = coalesce(won.platform_user_id, o.platform_user_id),
 				user_handle = coalesce(won.user_handle, o.user_handle),
 				user_display_name = coalesce(won.user_display_name, o.user_display_name)
-			where o.id = target.id;
+			where o.id = target.id
+				and (o.platform_user_id, o.user_handle, o.user_display_name) is distinct from (
+					coalesce(won.platform_user_id, o.platform_user_id), coalesce(won.user_handle, o.user_handle),
+					coalesce(won.user_display_name, o.user_display_name));
 			exit;
 		end if;
 	end loop;

@@ -76,8 +76,13 @@ create trigger request_invoices_at_show_stop after update of status on public.sh
 	execute function private.request_invoices_at_show_stop();
 
 -- The worker's batch: up to max_orders (1-100) requested orders whose attempt is due, moved to
--- 'invoicing' and leased for lease_seconds, each with its lines.
-create function public.take_invoice_requests(max_orders int default 10, lease_seconds int default 120) returns jsonb
+-- 'invoicing' and leased for lease_seconds, each with its lines. With workspace_ids, only those
+-- workspaces' orders (say, the ones with a payment provider connected): the others wait untouched.
+create function public.take_invoice_requests(
+	max_orders int default 10,
+	lease_seconds int default 120,
+	workspace_ids uuid[] default null
+) returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
 as $$
@@ -95,6 +100,7 @@ begin
 		with due as (
 			select o.id from public.orders o
 			where o.invoice_requested_at is not null and o.unpriced_lines = 0
+				and (workspace_ids is null or o.workspace_id = any (workspace_ids))
 				and ((o.status = 'open' and coalesce(o.next_invoice_attempt_at, '-infinity') <= now())
 					or (o.status = 'invoicing' and o.next_invoice_attempt_at <= now()))
 			order by o.invoice_requested_at, o.id
@@ -219,13 +225,13 @@ revoke execute on function
 from public, anon, authenticated, service_role;
 revoke execute on function
 	public.request_invoices(uuid),
-	public.take_invoice_requests(int, int),
+	public.take_invoice_requests(int, int, uuid[]),
 	public.mark_order_invoiced(uuid, text, text, text),
 	public.mark_order_invoice_failed(uuid, text)
 from public, anon, authenticated, service_role;
 grant execute on function public.request_invoices(uuid) to authenticated;
 grant execute on function
-	public.take_invoice_requests(int, int),
+	public.take_invoice_requests(int, int, uuid[]),
 	public.mark_order_invoiced(uuid, text, text, text),
 	public.mark_order_invoice_failed(uuid, text)
 to service_role;

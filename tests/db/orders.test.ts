@@ -471,6 +471,25 @@ describe('invoicing', () => {
 		]);
 	});
 
+	it('takes only the named workspaces’ requests when asked to', async () => {
+		const connected = await seller({ invoicing_mode: 'each_win' });
+		const unconnected = await seller({ invoicing_mode: 'each_win' });
+		for (const user of [connected, unconnected]) {
+			const { show } = await showWithPrices(user, { '1': 1000 });
+			await ingest(api, commentOn(show, 'b1', 'sold 1'));
+		}
+		const taken = await rpc<TakenOrder[]>(api, serviceRole, 'take_invoice_requests', {
+			max_orders: 100,
+			workspace_ids: `{${connected.workspaceId},${randomUUID()}}`,
+		});
+		expect(
+			taken
+				.map((entry) => entry.workspace_id)
+				.filter((id) => [connected.workspaceId, unconnected.workspaceId].includes(id)),
+		).toEqual([connected.workspaceId]);
+		expect((await orderOf(unconnected.workspaceId, 'b1')).invoice_requested_at).not.toBeNull();
+	});
+
 	it('requests invoices when the show stops, or at each win, as the workspace says', async () => {
 		const atStop = await seller({ invoicing_mode: 'show_stop' });
 		const stopping = await showWithPrices(atStop, { '1': 1000 });

@@ -7,12 +7,14 @@ import { expect, test } from './fixtures.ts';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { loadConfig } from '../../stack/config.ts';
 import { parseCsv } from '../../src/lib/csv.ts';
 
 const password = 'correct horse battery staple';
+const screenshotDir = join(import.meta.dirname, 'screenshots');
 
 async function clients(): Promise<{
 	url: string;
@@ -158,6 +160,10 @@ test('order status follows invoicing and payment live on the summary and the Ord
 	console.log(`orders: payment to summary chip in ${Date.now() - paidAt} ms`);
 	await expect(orders.getByTestId('paid-total')).toHaveText('$12.50');
 	await expect(orders.getByTestId('outstanding-total')).toHaveText('$25.00');
+	await page.screenshot({
+		path: join(screenshotDir, 'orders-summary-desktop.png'),
+		fullPage: true,
+	});
 	await orders.getByRole('button', { name: /^Paid/ }).click();
 	await expect(orders.getByTestId('order-row')).toHaveCount(1);
 	await orders.getByRole('button', { name: /^Unpaid/ }).click();
@@ -181,6 +187,9 @@ test('order status follows invoicing and payment live on the summary and the Ord
 	});
 	await expect(orderRow(page, '@bruno')).toContainText('Paid', { timeout: 2000 });
 	console.log(`orders: payment to Orders page chip in ${Date.now() - brunoPaidAt} ms`);
+	await page.setViewportSize({ width: 390, height: 844 });
+	await page.screenshot({ path: join(screenshotDir, 'orders-page-mobile.png'), fullPage: true });
+	await page.setViewportSize({ width: 1280, height: 800 });
 
 	await page.getByLabel('Search buyers').fill('');
 	await page.getByRole('button', { name: 'Search' }).click();
@@ -220,6 +229,7 @@ test('order settings shape the orders; assistants see their status but cannot se
 		await settings.getByLabel(/Pay within/).fill('48');
 		await settings.getByRole('button', { name: 'Save order settings' }).click();
 		await expect(settings.getByText('Order settings saved')).toBeVisible();
+		await settings.screenshot({ path: join(screenshotDir, 'order-settings-desktop.png') });
 		const { rows } = await db.query(
 			'select orders_merge_across_shows, order_shipping_fee::int, invoicing_mode, pay_within_hours from public.workspaces where id = $1',
 			[workspaceId],
