@@ -1,10 +1,10 @@
 // The payments worker, called every 2 seconds by the schedule in
 // supabase/migrations/20261202400200_payments_worker_schedule.sql with the service-role key. One run:
-// 1. take the requested invoices (public.take_invoice_requests, leased) once a workspace with
-//    Stripe connected has one due; per order, the buyer's Stripe customer (made once per buyer
-//    and remembered), the invoice with one item per line (and shipping), finalized; its hosted
-//    page goes on the order (public.mark_order_invoiced).
-//    A failure puts the order back with a backoff (public.mark_order_invoice_failed).
+// 1. take the requested invoices of workspaces with Stripe connected (public.take_invoice_requests,
+//    leased); per order, the buyer's Stripe customer (made once per buyer and remembered), the
+//    invoice with one item per line (and shipping), finalized; its hosted page goes on the order
+//    (public.mark_order_invoiced). A failure puts the order back with a backoff
+//    (public.mark_order_invoice_failed).
 // 2. expire the unpaid orders past their hold (public.expire_unpaid_orders) and void each one's
 //    invoice at Stripe, so the buyer can no longer pay for items that went to the next in line.
 // Every Stripe call carries an idempotency key derived from the order and what is invoiced, so a
@@ -216,39 +216,27 @@ async function failed(taken: Taken, workspace: Workspace, error: unknown) {
 }
 
 /**
- * Whether a workspace with Stripe connected has an invoice request due. Orders of workspaces
- * without a payment integration wait untouched (the console tells the seller to connect): taking
- * them would only fail them, over and over, with a backoff.
+ * The workspaces with Stripe connected. Only their invoice requests are taken: the others' wait
+ * untouched (the console tells the seller to connect) instead of failing, over and over, into a
+ * backoff.
  */
-async function requestsDue(): Promise<boolean> {
-	const client = serviceClient();
-	const connected = await client
+async function connectedWorkspaces(): Promise<string[]> {
+	const { data, error } = await serviceClient()
 		.from('integrations')
 		.select('workspace_id')
 		.eq('provider', 'stripe')
 		.eq('status', 'active');
-	if (connected.error) throw new Error(`reading integrations failed: ${connected.error.message}`);
-	if (connected.data.length === 0) return false;
-	const due = await client
-		.from('orders')
-		.select('id')
-		.in(
-			'workspace_id',
-			connected.data.map((row) => row.workspace_id),
-		)
-		.not('invoice_requested_at', 'is', null)
-		.in('status', ['open', 'invoicing'])
-		.or(`next_invoice_attempt_at.is.null,next_invoice_attempt_at.lte.${new Date().toISOString()}`)
-		.limit(1);
-	if (due.error) throw new Error(`reading invoice requests failed: ${due.error.message}`);
-	return due.data.length > 0;
+	if (error) throw new Error(`reading integrations failed: ${error.message}`);
+	return (data as { workspace_id: string }[]).map((row) => row.workspace_id);
 }
 
 async function invoiceRequested(workspaces: Map<string, Workspace>, startedAt: number) {
-	if (!(await requestsDue())) return [];
+	const workspaceIds = await connectedWorkspaces();
+	if (workspaceIds.length === 0) return [];
 	const batch = await rpc<Taken[]>(serviceClient(), 'take_invoice_requests', {
 		max_orders: MAX_ORDERS_PER_RUN,
 		lease_seconds: LEASE_SECONDS,
+		workspace_ids: workspaceIds,
 	});
 	const byWorkspace = Map.groupBy(batch, (taken) => taken.workspace_id);
 	// Workspaces side by side (each its own Stripe account), a workspace's orders one after another.
