@@ -463,6 +463,17 @@ describe('invoicing and payment status', () => {
 		).toBe(2);
 	});
 
+	it('leaves the invoice requests of a workspace without Stripe untouched', async () => {
+		const seller = await newUser();
+		const show = await showWithWins(seller, { '5': 700 }, [['fay', 'sold 5']]);
+		expect(await show.request()).toMatchObject({ requested: 1 });
+		// Two ticks of the worker's 2-second schedule.
+		await sleep(4500);
+		expect(await ordersOf(seller.workspaceId)).toMatchObject([
+			{ status: 'open', invoice_attempts: 0, last_invoice_error: null },
+		]);
+	});
+
 	it('refuses forged and stale deliveries without storing them; replays and late voids change nothing', async () => {
 		const seller = await newUser();
 		const { key } = stripeAccount();
