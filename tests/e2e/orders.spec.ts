@@ -193,6 +193,7 @@ test('order status follows invoicing and payment live on the summary and the Ord
 
 	await page.getByLabel('Search buyers').fill('');
 	await page.getByRole('button', { name: 'Search' }).click();
+	await expect(page.getByTestId('order-row')).toHaveCount(3);
 	const [file] = await Promise.all([
 		page.waitForEvent('download'),
 		page.getByRole('link', { name: 'Orders CSV' }).click(),
