@@ -441,7 +441,6 @@ describe('invoicing and payment status', () => {
 		expect(ana.payment_url).toBe(anaInvoice.hosted_invoice_url);
 		expect(await (await fetch(ana.payment_url!)).text()).toContain('¥1,800');
 
-		const paidAt = Date.now();
 		await fetch(ana.payment_url!, {
 			method: 'POST',
 			body: new URLSearchParams({ decision: 'pay' }),
@@ -456,8 +455,7 @@ describe('invoicing and payment status', () => {
 			5000,
 		);
 		expect(paid.paid_amount).toBe(1800);
-		expect(Date.now() - paidAt).toBeLessThan(2000);
-		// A buyer's next order goes to the same Stripe customer.
+		// One Stripe customer per buyer, however many attempts their invoice took.
 		expect(
 			simulator.state({}).accounts.find((account) => account.id === accountId)!.customers,
 		).toBe(2);

@@ -16,6 +16,7 @@ import {
 	actionOf,
 } from '../_shared/http.ts';
 import { tokenCipher } from '../_shared/meta.ts';
+import { storableText } from '../_shared/pg-text.ts';
 import {
 	adapterFor,
 	loadIntegration,
@@ -116,7 +117,7 @@ async function connect(caller: Caller, body: Record<string, unknown>) {
 			actor_user_id: caller.userId,
 			provider: 'stripe',
 			external_account_id: account.accountId,
-			display_name: account.displayName,
+			display_name: account.displayName === null ? null : storableText(account.displayName),
 			key_hint: apiKey.slice(-4),
 			livemode: account.livemode,
 			webhook_endpoint_id: endpoint?.id ?? null,
