@@ -4,6 +4,7 @@
 // simulator's hosted page and the summary shows Paid within 2 s (the signed webhook, then
 // Realtime); another buyer's hold runs out, the worker voids their invoice at Stripe, the next in
 // line wins the item and is invoiced in turn. Prints how long a payment takes to reach the screen.
+// Assistants, as on Connections, neither see the Integrations page nor reach its actions.
 import { type Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
@@ -196,6 +197,70 @@ test('a buyer pays a Stripe invoice and the console shows it; an expired hold pa
 			)
 		).find((invoice) => invoice.hosted_invoice_url === brunoLink);
 		expect(brunoInvoice).toMatchObject({ amount_due: 4800, currency: 'jpy' });
+	} finally {
+		await db.end();
+	}
+});
+
+test('assistants have no Integrations page and no Stripe actions', async ({
+	page,
+	consoleErrors,
+}) => {
+	consoleErrors.allow(/status of 403 .*\/integrations\)$/);
+	const config = await loadConfig();
+	const db = new pg.Client({ connectionString: config.dbUrl });
+	await db.connect();
+	try {
+		const users = [];
+		for (const role of ['seller', 'assistant']) {
+			const client = createClient(config.apiUrl, config.anonKey, {
+				auth: { persistSession: false, autoRefreshToken: false },
+				realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+			});
+			const email = `get-paid-${role}-${randomUUID().slice(0, 8)}@example.test`;
+			const { data, error } = await client.auth.signUp({ email, password });
+			if (error) throw error;
+			users.push({ email, id: data.user!.id });
+		}
+		const [seller, assistant] = users;
+		const { rows } = await db.query<{ workspace_id: string }>(
+			'select workspace_id from public.workspace_members where user_id = $1',
+			[seller.id],
+		);
+		await db.query("update public.workspaces set name = 'Stripe Shop' where id = $1", [
+			rows[0].workspace_id,
+		]);
+		await db.query(
+			"insert into public.workspace_members (workspace_id, user_id, role) values ($1, $2, 'assistant')",
+			[rows[0].workspace_id, assistant.id],
+		);
+
+		await page.goto('/login');
+		await page.getByLabel('Email').fill(assistant.email);
+		await page.getByLabel('Password', { exact: true }).fill(password);
+		await page.getByRole('button', { name: 'Log in' }).click();
+		await expect(page).toHaveURL(/\/dashboard$/);
+		await page.locator('summary', { hasText: 'Account menu' }).click();
+		await page.getByRole('button', { name: /Stripe Shop/ }).click();
+		await expect(page.locator('header .workspace')).toContainText('Stripe Shop');
+
+		await expect(page.getByRole('navigation', { name: 'Console' })).not.toContainText(
+			'Integrations',
+		);
+		const integrations = await page.goto('/integrations');
+		expect(integrations?.status()).toBe(403);
+		await expect(
+			page.getByText(/Managing integrations is for the workspace’s owners and admins/),
+		).toBeVisible();
+		const origin = new URL(page.url()).origin;
+		for (const [action, form] of [
+			['/integrations?/connect', { apiKey: 'rk_test_0123456789abcdef0123' }],
+			['/integrations?/check', {}],
+			['/integrations?/disconnect', {}],
+		] as const) {
+			const refused = await page.request.post(action, { form, headers: { origin } });
+			expect(refused.status(), action).toBe(403);
+		}
 	} finally {
 		await db.end();
 	}
