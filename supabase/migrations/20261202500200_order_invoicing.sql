@@ -10,7 +10,7 @@
 -- never makes a second invoice for one attempt.
 
 -- Requests the open orders holding the show's lines. Orders with an unpriced line are left out
--- (counted), as are those already requested.
+-- (counted), as are those already requested (a failed one is retried at once).
 create function private.request_show_invoices(show_id uuid) returns jsonb
 language plpgsql
 set search_path = ''
@@ -33,6 +33,9 @@ begin
 			skipped_without_price := skipped_without_price + 1;
 		elsif holder.invoice_requested_at is not null then
 			already_requested := already_requested + 1;
+			-- Asking again retries a failed attempt now rather than after its backoff.
+			update public.orders o set next_invoice_attempt_at = null
+			where o.id = holder.id and o.last_invoice_error is not null;
 		elsif private.request_order_invoice(holder.id) then
 			requested := requested + 1;
 		end if;

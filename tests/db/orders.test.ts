@@ -420,9 +420,10 @@ describe('invoicing', () => {
 				await rpc<TakenOrder[]>(api, serviceRole, 'take_invoice_requests', { max_orders: 100 })
 			).filter((entry) => entry.workspace_id === user.workspaceId),
 		).toEqual([]);
-		await owner.query('update public.orders set next_invoice_attempt_at = now() where id = $1', [
-			orderId,
-		]);
+		// Send invoices again retries at once.
+		expect(await rpc(api, asUser(user), 'request_invoices', { show_id: show.id })).toMatchObject({
+			already_requested: 1,
+		});
 		const invoices = await invoiceAll(user.workspaceId);
 		const invoiced = await orderOf(user.workspaceId, 'b1', 'invoiced');
 		expect(invoiced.total).toBe(1400);
