@@ -5,6 +5,7 @@ import { spawnConsole } from './console.ts';
 import { removeDatabase } from './db.ts';
 import { startDemo } from './demo.ts';
 import { deliverWebhooksTo, startLocalMeta } from './local-meta.ts';
+import { startLocalStripe } from './local-stripe.ts';
 import { startStack } from './index.ts';
 
 const [command = 'start', ...flags] = process.argv.slice(2);
@@ -36,13 +37,21 @@ async function start(): Promise<void> {
 		consoleUrl,
 		log: console.log,
 	});
-	config.functionSecretDefaults = functionSecrets;
+	const stripe = await startLocalStripe({
+		port: Number(process.env.STRIPE_SIMULATOR_PORT ?? 54331),
+		log: console.log,
+	}).catch(async (error: unknown) => {
+		await simulator.stop();
+		throw error;
+	});
+	config.functionSecretDefaults = { ...functionSecrets, ...stripe.functionSecrets };
 	let stopping = false;
 	// Ctrl-C reaches PostgreSQL too, so the parts see their connections end while they stop:
 	// nothing they say then is news.
 	const log = (line: string) => stopping || console.log(line);
 	const stack = await startStack(config, log).catch(async (error: unknown) => {
 		await simulator.stop();
+		await stripe.simulator.stop();
 		throw error;
 	});
 	deliverWebhooksTo(simulator, config);
@@ -55,6 +64,7 @@ async function start(): Promise<void> {
 		consoleApp?.stop();
 		await stack.stop();
 		await simulator.stop();
+		await stripe.simulator.stop();
 		console.log('stack: stopped');
 		process.exit(code);
 	};
@@ -78,6 +88,7 @@ async function start(): Promise<void> {
 	});
 	printStatus(config);
 	console.log(`META_SIMULATOR_URL="${simulator.url}"`);
+	console.log(`STRIPE_SIMULATOR_URL="${stripe.simulator.url}"`);
 	console.log(`stack: ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
 	if (flags.includes('--demo'))
 		stopDemo = await startDemo(config, consoleUrl, simulator, console.log);

@@ -2,6 +2,7 @@
 // demo seller connects the simulator's Facebook Page with the meta-oauth function (clicking
 // "Continue" in the simulator's dialog on their behalf), a show is bound to the Page's live video,
 // and fb-poll, on its 2-second schedule, brings the simulated viewers' comments to the engine.
+// The seller's Stripe is the Stripe simulator's demo account, connected through integrations.
 // Local only; it never runs against a hosted project.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { createHash, randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { apiClient, rpc } from './api-client.ts';
 import type { StackConfig } from './config.ts';
 import { startSimulatorDemo } from './meta-simulator/demo.ts';
 import type { MetaSimulator } from './meta-simulator/index.ts';
+import { localDemoStripeKey } from './local-stripe.ts';
 
 export const demoSeller = { email: 'demo@example.test', password: 'demo password' };
 const itemCount = 30;
@@ -95,6 +97,12 @@ export async function startDemo(
 	const { data: workspace, error } = await seller.from('workspaces').select('id').limit(1).single();
 	if (error) throw new Error(`demo: reading the workspace failed: ${error.message}`);
 	const connectionId = await connectDemoPage(seller, workspace.id, consoleUrl, simulator);
+	// Stripe (the simulator's demo account) as a seller connects it: each start has a new
+	// simulator, whose webhook endpoint connecting makes anew.
+	await invoke(seller, 'integrations/connect', {
+		workspace_id: workspace.id,
+		api_key: localDemoStripeKey,
+	});
 
 	// Each start has a new simulator, so a new live: shows of earlier demos end.
 	const { data: earlier } = await seller
@@ -128,7 +136,7 @@ export async function startDemo(
 	if (!live) throw new Error('demo: Meta does not list the demo Page’s live video');
 	await rpc(seller, 'activate_show', { show_id: show.id, live_id: live.live_id });
 	log(
-		`demo: log in as ${demoSeller.email} / ${demoSeller.password}; "Demo Boutique" is live on the Meta simulator and its viewers are commenting`,
+		`demo: log in as ${demoSeller.email} / ${demoSeller.password}; "Demo Boutique" is live on the Meta simulator and its viewers are commenting; Stripe (the simulator's demo account) is connected on Integrations`,
 	);
 	return onAir.stop;
 }

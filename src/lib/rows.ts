@@ -122,6 +122,23 @@ export const liveIngestionSchema = z.object({
 });
 export type LiveIngestion = z.infer<typeof liveIngestionSchema>;
 
+/** A workspace's payment integration as members read it (its credentials never leave the server). */
+export const integrationSchema = z.object({
+	id: z.uuid(),
+	workspace_id: z.uuid(),
+	provider: z.enum(['stripe']),
+	status: z.enum(['active', 'failing', 'disconnected']),
+	status_detail: z.string().nullable(),
+	external_account_id: z.string().nullable(),
+	display_name: z.string().nullable(),
+	key_hint: z.string().nullable(),
+	livemode: z.boolean(),
+	webhook_endpoint_id: z.string().nullable(),
+	connected_at: timestamp.nullable(),
+	checked_at: timestamp.nullable(),
+});
+export type Integration = z.infer<typeof integrationSchema>;
+
 /** Column lists that match the schemas above, so selects fetch exactly what is parsed. */
 export const columns = {
 	show: Object.keys(showSchema.shape).join(', '),
@@ -130,4 +147,5 @@ export const columns = {
 	comment: Object.keys(commentSchema.shape).join(', '),
 	socialConnection: Object.keys(socialConnectionSchema.shape).join(', '),
 	liveIngestion: Object.keys(liveIngestionSchema.shape).join(', '),
+	integration: Object.keys(integrationSchema.shape).join(', '),
 };

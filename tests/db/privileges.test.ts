@@ -32,6 +32,21 @@ const tablePrivileges = [
 
 // "schema.table.column role: privileges"
 const columnPrivileges = [
+	'public.integrations.checked_at authenticated: SELECT',
+	'public.integrations.connected_at authenticated: SELECT',
+	'public.integrations.connected_by_user_id authenticated: SELECT',
+	'public.integrations.created_at authenticated: SELECT',
+	'public.integrations.display_name authenticated: SELECT',
+	'public.integrations.external_account_id authenticated: SELECT',
+	'public.integrations.id authenticated: SELECT',
+	'public.integrations.key_hint authenticated: SELECT',
+	'public.integrations.livemode authenticated: SELECT',
+	'public.integrations.provider authenticated: SELECT',
+	'public.integrations.status authenticated: SELECT',
+	'public.integrations.status_detail authenticated: SELECT',
+	'public.integrations.updated_at authenticated: SELECT',
+	'public.integrations.webhook_endpoint_id authenticated: SELECT',
+	'public.integrations.workspace_id authenticated: SELECT',
 	'public.workspace_invitations.created_at authenticated: SELECT',
 	'public.workspace_invitations.email authenticated: SELECT',
 	'public.workspace_invitations.expires_at authenticated: SELECT',

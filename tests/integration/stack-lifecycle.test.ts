@@ -29,6 +29,7 @@ async function startCli(): Promise<Started> {
 		SUPABASE_API_PORT: String(await freePort()),
 		SUPABASE_DB_PORT: String(await freePort()),
 		META_SIMULATOR_PORT: String(await freePort()),
+		STRIPE_SIMULATOR_PORT: String(await freePort()),
 	};
 	const child = spawn('node', ['--import', 'tsx', 'stack/cli.ts', 'start'], { env });
 	running.add(child);

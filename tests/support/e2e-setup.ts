@@ -1,10 +1,12 @@
-// Playwright global setup: the Meta simulator and a throwaway stack on free ports, then the built
-// console (adapter-node) pointed at them. Tests find the console at process.env.CONSOLE_URL and the
-// simulator's control API at META_SIMULATOR_URL; the returned function stops all three.
+// Playwright global setup: the Meta and Stripe simulators and a throwaway stack on free ports, then
+// the built console (adapter-node) pointed at them. Tests find the console at process.env.CONSOLE_URL
+// and the simulators' control APIs at META_SIMULATOR_URL and STRIPE_SIMULATOR_URL; the returned
+// function stops them all.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { spawnConsole } from '../../stack/console.ts';
 import { deliverWebhooksTo, startLocalMeta } from '../../stack/local-meta.ts';
+import { startLocalStripe } from '../../stack/local-stripe.ts';
 import { freePort, startTestStack } from './start-test-stack.ts';
 
 const readyTimeoutMs = 30_000;
@@ -19,16 +21,22 @@ export default async function setup(): Promise<() => Promise<void>> {
 		consoleUrl: `http://127.0.0.1:${consolePort}`,
 		log,
 	});
-	const stack = await startTestStack(log, { functionSecretDefaults: functionSecrets }).catch(
-		async (error: unknown) => {
-			await simulator.stop();
-			throw error;
-		},
-	);
+	const stripe = await startLocalStripe({ port: 0, log }).catch(async (error: unknown) => {
+		await simulator.stop();
+		throw error;
+	});
+	const stack = await startTestStack(log, {
+		functionSecretDefaults: { ...functionSecrets, ...stripe.functionSecrets },
+	}).catch(async (error: unknown) => {
+		await simulator.stop();
+		await stripe.simulator.stop();
+		throw error;
+	});
 	deliverWebhooksTo(simulator, stack.config);
 	const stopStack = async () => {
 		await stack.stop();
 		await simulator.stop();
+		await stripe.simulator.stop();
 	};
 	try {
 		const output: string[] = [];
@@ -66,6 +74,7 @@ export default async function setup(): Promise<() => Promise<void>> {
 		process.env.SUPABASE_ANON_KEY = stack.env.SUPABASE_ANON_KEY;
 		process.env.SUPABASE_SERVICE_ROLE_KEY = stack.env.SUPABASE_SERVICE_ROLE_KEY;
 		process.env.META_SIMULATOR_URL = simulator.url;
+		process.env.STRIPE_SIMULATOR_URL = stripe.simulator.url;
 		return async () => {
 			await stopConsole();
 			await stopStack();

@@ -3,6 +3,9 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import { socialConnectionSchema } from '$lib/rows';
+import { callFunction as call } from './edge-functions';
+
+export { describeFunctionFailure, EdgeFunctionError as MetaFunctionError } from './edge-functions';
 
 const platform = z.enum(['facebook', 'instagram']);
 
@@ -57,47 +60,6 @@ const answers = {
 	lives: z.object({ lives: z.array(liveSchema) }),
 	live: z.object({ live: liveSchema }),
 };
-
-export class MetaFunctionError extends Error {
-	constructor(
-		message: string,
-		readonly status: number,
-	) {
-		super(message);
-		this.name = 'MetaFunctionError';
-	}
-}
-
-/** What a function's failure says, as a sentence: its own message, else what went wrong. */
-export function describeFunctionFailure(status: number, body: unknown): string {
-	const message = z.object({ message: z.string().min(1) }).safeParse(body);
-	if (message.success)
-		return message.data.message.charAt(0).toUpperCase() + message.data.message.slice(1);
-	if (status === 401) return 'Your session has expired. Reload the page and sign in again.';
-	if (status === 0) return 'Could not reach the server. Check your connection and try again.';
-	return `The server answered HTTP ${status}.`;
-}
-
-async function call<T>(
-	supabase: SupabaseClient,
-	path: string,
-	schema: z.ZodType<T>,
-	init: { method: 'GET' } | { method: 'POST'; body: Record<string, unknown> },
-): Promise<T> {
-	const { data, error, response } = await supabase.functions.invoke(path, init);
-	if (error) {
-		const status = response?.status ?? 0;
-		const body = response ? await response.json().catch(() => null) : null;
-		throw new MetaFunctionError(describeFunctionFailure(status, body), status);
-	}
-	const parsed = schema.safeParse(data);
-	if (!parsed.success)
-		throw new MetaFunctionError(
-			`${path.split('?')[0]} answered in a shape the console does not know: ${parsed.error.message}`,
-			502,
-		);
-	return parsed.data;
-}
 
 /**
  * The address of Meta's sign-in dialog; Meta sends the browser back to `returnTo`. The sign-in is

@@ -34,6 +34,11 @@ const schemas = {
 		.default('false')
 		.transform((value) => value === 'true'),
 	/**
+	 * Optional: another Stripe API server (the local simulator); unset, the client talks to
+	 * api.stripe.com. Sellers' keys are per workspace (the integrations function saves them).
+	 */
+	STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+	/**
 	 * Optional: the console's origins (comma-separated) the OAuth callback may send the browser
 	 * back to. Unset, only loopback origins (local development) are allowed.
 	 */

@@ -1,0 +1,115 @@
+// The workspace's payment integration: connect Stripe with a restricted key (checked at Stripe by
+// the integrations function before it is saved, encrypted), check it, disconnect it. Owners and
+// admins only, as on Connections; the key is never shown again, only its last 4 characters.
+import { error, fail } from '@sveltejs/kit';
+import { z } from 'zod';
+import { describeRpcError } from '$lib/rpc-error';
+import { columns, integrationSchema } from '$lib/rows';
+import { supabaseEnv } from '$lib/supabase-env';
+import { EdgeFunctionError } from '$lib/server/edge-functions';
+import { checkStripe, connectStripe, disconnectStripe } from '$lib/server/integrations';
+import { requireWorkspaceRole } from '$lib/server/workspace';
+import type { Actions, PageServerLoad } from './$types';
+
+const managing = 'Managing integrations';
+
+export const load: PageServerLoad = async ({ locals, cookies }) => {
+	const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
+	const {
+		data,
+		error: readError,
+		status,
+	} = await locals.supabase
+		.from('integrations')
+		.select(columns.integration)
+		.eq('workspace_id', workspace.id)
+		.eq('provider', 'stripe')
+		.maybeSingle();
+	if (readError)
+		error(502, `Couldn’t load the integrations: ${describeRpcError(readError, status)}`);
+	return {
+		stripe: data ? integrationSchema.parse(data) : null,
+		// Where Stripe sends this workspace's payment updates (made at connect when the key may).
+		webhookUrl: `${supabaseEnv().url}/functions/v1/stripe-webhook/${workspace.id}`,
+	};
+};
+
+function failure(cause: unknown, action: string) {
+	if (!(cause instanceof EdgeFunctionError)) throw cause;
+	return fail(cause.status >= 400 && cause.status < 600 ? cause.status : 502, {
+		action,
+		message: cause.message,
+		failed: true,
+	});
+}
+
+const keyForm = z.object({
+	apiKey: z.string().trim().min(1, 'Paste the restricted key from your Stripe Dashboard.').max(300),
+	webhookSecret: z
+		.string()
+		.trim()
+		.max(300)
+		.transform((value) => value || null),
+});
+
+export const actions: Actions = {
+	connect: async ({ request, locals, cookies }) => {
+		const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
+		const form = await request.formData();
+		const parsed = keyForm.safeParse({
+			apiKey: form.get('apiKey') ?? '',
+			webhookSecret: form.get('webhookSecret') ?? '',
+		});
+		if (!parsed.success)
+			return fail(400, {
+				action: 'connect',
+				message: parsed.error.issues[0].message,
+				failed: true,
+			});
+		try {
+			const { integration } = await connectStripe(
+				locals.supabase,
+				workspace.id,
+				parsed.data.apiKey,
+				parsed.data.webhookSecret,
+			);
+			return {
+				action: 'connect',
+				message: `Connected Stripe account ${integration.display_name ?? integration.external_account_id} (key ending in ${integration.key_hint}).`,
+				failed: false,
+			};
+		} catch (cause) {
+			return failure(cause, 'connect');
+		}
+	},
+
+	check: async ({ locals, cookies }) => {
+		const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
+		try {
+			const { integration } = await checkStripe(locals.supabase, workspace.id);
+			return integration.status === 'active'
+				? { action: 'check', message: 'Stripe accepts the key.', failed: false }
+				: {
+						action: 'check',
+						message: `Stripe refuses the key: ${integration.status_detail ?? 'no reason given'}. Connect a new key.`,
+						failed: true,
+					};
+		} catch (cause) {
+			return failure(cause, 'check');
+		}
+	},
+
+	disconnect: async ({ locals, cookies }) => {
+		const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
+		try {
+			const { warning } = await disconnectStripe(locals.supabase, workspace.id);
+			return {
+				action: 'disconnect',
+				message: `Stripe is disconnected: its key is deleted.${warning ? ` But ${warning}.` : ''}`,
+				failed: false,
+			};
+		} catch (cause) {
+			return failure(cause, 'disconnect');
+		}
+	},
+};

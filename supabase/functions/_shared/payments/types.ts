@@ -1,0 +1,109 @@
+// What the product needs of a payment provider, so Square or Shopify can follow Stripe: check an
+// account's key, make a buyer's customer, make and void an invoice (with idempotency keys, so a
+// retry never makes a second one), manage the webhook endpoint, and verify and map webhook events.
+// Amounts here are always the order's: integers in the currency's ISO minor units.
+
+export type PaymentProviderName = 'stripe';
+
+export interface ProviderAccount {
+	accountId: string;
+	displayName: string | null;
+	livemode: boolean;
+}
+
+export interface Buyer {
+	name: string;
+	/** Where the buyer comes from (platform, user id, handle): kept on the customer. */
+	metadata: Record<string, string>;
+}
+
+export interface InvoiceLine {
+	description: string;
+	/** The line's total, in the currency's ISO minor units. */
+	amount: number;
+}
+
+export interface InvoiceRequest {
+	customerId: string;
+	/** ISO 4217 code and its minor unit (decimals) as public.currencies has them. */
+	currency: string;
+	currencyMinorUnit: number;
+	lines: InvoiceLine[];
+	/** Days the buyer has to pay, as the provider shows it. */
+	daysUntilDue: number;
+	description: string;
+	metadata: Record<string, string>;
+	/** Stem of the idempotency keys of every call that makes this invoice. */
+	idempotencyKey: string;
+}
+
+export interface CreatedInvoice {
+	externalInvoiceId: string;
+	paymentUrl: string;
+}
+
+export interface WebhookEndpoint {
+	id: string;
+	secret: string;
+}
+
+/** A provider event as received, after its signature was verified. */
+export interface ProviderEvent {
+	id: string;
+	type: string;
+	/** Unix seconds. */
+	created: number;
+	object: Record<string, unknown>;
+}
+
+export type PaymentEventKind = 'paid' | 'void' | 'refunded' | 'payment_failed';
+
+/** What an event means for an order, in the provider's amount units until converted. */
+export interface PaymentEvent {
+	kind: PaymentEventKind;
+	externalInvoiceId: string;
+	/** The provider's amount (paid, refunded so far, or due), or null when the event has none. */
+	providerAmount: number | null;
+	currency: string;
+	occurredAt: string;
+}
+
+export type MappedEvent = PaymentEvent | { ignored: string };
+
+export type ProviderErrorKind =
+	| 'authentication'
+	| 'permission'
+	| 'invalid_request'
+	| 'rate_limited'
+	| 'unavailable'
+	| 'card_declined';
+
+/** A provider call that failed, classified so callers know whether to retry. */
+export class PaymentProviderError extends Error {
+	constructor(
+		readonly kind: ProviderErrorKind,
+		message: string,
+		readonly status: number | null,
+	) {
+		super(message);
+		this.name = 'PaymentProviderError';
+	}
+
+	/** Worth retrying later with the same idempotency keys. */
+	get retryable(): boolean {
+		return this.kind === 'rate_limited' || this.kind === 'unavailable';
+	}
+}
+
+export class WebhookVerificationError extends Error {}
+
+export interface PaymentAdapter {
+	readonly provider: PaymentProviderName;
+	checkAccount(): Promise<ProviderAccount>;
+	createCustomer(buyer: Buyer, idempotencyKey: string): Promise<string>;
+	createInvoice(request: InvoiceRequest): Promise<CreatedInvoice>;
+	/** Voids an open invoice; an invoice already paid, void or gone is left as it is. */
+	voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<'voided' | 'left'>;
+	createWebhookEndpoint(url: string): Promise<WebhookEndpoint>;
+	deleteWebhookEndpoint(id: string): Promise<void>;
+}

@@ -1,0 +1,206 @@
+// Payment integrations, for a workspace's owners and admins (members read the integration itself
+// from public.integrations). Stripe is connected with a restricted key the seller pastes:
+//   POST integrations/connect    {workspace_id, api_key, webhook_secret?} → {integration, webhook_url}
+//   POST integrations/check      {workspace_id}                           → {integration}
+//   POST integrations/disconnect {workspace_id}                           → {integration}
+// Connect validates the key against Stripe before anything is saved, then makes the webhook
+// endpoint (or takes the signing secret of one the seller made in the Dashboard) and saves the
+// key and secret encrypted. Only the key's last 4 characters are ever shown again.
+import {
+	handle,
+	HttpError,
+	json,
+	readJsonObject,
+	requireMethod,
+	uuidParam,
+	actionOf,
+} from '../_shared/http.ts';
+import { tokenCipher } from '../_shared/meta.ts';
+import { storableText } from '../_shared/pg-text.ts';
+import {
+	adapterFor,
+	loadIntegration,
+	stripeAdapter,
+	webhookUrl,
+	type IntegrationRow,
+} from '../_shared/payments/integration.ts';
+import { PaymentProviderError, type WebhookEndpoint } from '../_shared/payments/types.ts';
+import {
+	requireUser,
+	requireWorkspaceRole,
+	rpc,
+	serviceClient,
+	type Caller,
+} from '../_shared/supabase.ts';
+
+// Stripe keys: rk_/sk_ then live_/test_ then letters and digits. Only restricted keys are taken:
+// the product needs a few permissions, never the account's full secret key.
+const RESTRICTED_KEY = /^rk_(live|test)_[A-Za-z0-9]{16,240}$/;
+const SECRET_KEY = /^sk_(live|test)_/;
+const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/=_-]{16,240}$/;
+
+function apiKeyParam(value: unknown): string {
+	const key = typeof value === 'string' ? value.trim() : '';
+	if (SECRET_KEY.test(key))
+		throw new HttpError(
+			400,
+			'secret_key_refused',
+			'That is your account’s secret key. Create a restricted key instead (Stripe Dashboard › Developers › API keys › Create restricted key) with write access to Customers, Invoices, Checkout Sessions and Webhook Endpoints.',
+		);
+	if (!RESTRICTED_KEY.test(key))
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			'api_key must be a Stripe restricted key (rk_live_… or rk_test_…)',
+		);
+	return key;
+}
+
+function webhookSecretParam(value: unknown): string | null {
+	if (value === undefined || value === null || value === '') return null;
+	const secret = typeof value === 'string' ? value.trim() : '';
+	if (!WEBHOOK_SECRET.test(secret))
+		throw new HttpError(
+			400,
+			'invalid_parameter',
+			'webhook_secret must be the endpoint’s signing secret (whsec_…)',
+		);
+	return secret;
+}
+
+/** Stripe's refusal of the seller's key, as the console shows it. */
+function keyRefused(error: unknown): never {
+	if (error instanceof PaymentProviderError) {
+		if (error.kind === 'authentication')
+			throw new HttpError(400, 'key_refused', `Stripe refused the key: ${error.message}`);
+		if (error.kind === 'permission')
+			throw new HttpError(
+				400,
+				'missing_permission',
+				`The key lacks a permission the product needs: ${error.message}`,
+			);
+		throw new HttpError(
+			502,
+			'provider_unavailable',
+			`Stripe could not be reached: ${error.message}`,
+		);
+	}
+	throw error;
+}
+
+async function connect(caller: Caller, body: Record<string, unknown>) {
+	const workspaceId = uuidParam(body.workspace_id, 'workspace_id');
+	await requireWorkspaceRole(caller, workspaceId, 'admin');
+	const apiKey = apiKeyParam(body.api_key);
+	const givenSecret = webhookSecretParam(body.webhook_secret);
+	const adapter = stripeAdapter(apiKey);
+	const account = await adapter.checkAccount().catch(keyRefused);
+	const url = webhookUrl(workspaceId);
+	let endpoint: WebhookEndpoint | null = null;
+	if (!givenSecret) {
+		endpoint = await adapter.createWebhookEndpoint(url).catch((error: unknown) => {
+			if (error instanceof PaymentProviderError && error.kind === 'permission')
+				throw new HttpError(
+					400,
+					'webhook_permission',
+					`The key may not create webhook endpoints (${error.message}). Grant it Webhook Endpoints: write, or add the endpoint ${url} in the Stripe Dashboard and paste its signing secret.`,
+				);
+			return keyRefused(error);
+		});
+	}
+	const previous = await loadIntegration(workspaceId, 'stripe');
+	const cipher = await tokenCipher();
+	let integration: IntegrationRow;
+	try {
+		integration = await rpc<IntegrationRow>(serviceClient(), 'save_integration', {
+			workspace_id: workspaceId,
+			actor_user_id: caller.userId,
+			provider: 'stripe',
+			external_account_id: account.accountId,
+			display_name: account.displayName === null ? null : storableText(account.displayName),
+			key_hint: apiKey.slice(-4),
+			livemode: account.livemode,
+			webhook_endpoint_id: endpoint?.id ?? null,
+			encrypted_api_key: await cipher.encrypt(apiKey),
+			encrypted_webhook_secret: await cipher.encrypt(endpoint?.secret ?? givenSecret!),
+		});
+	} catch (error) {
+		// Not saved: the endpoint just made would deliver to nobody.
+		if (endpoint) await adapter.deleteWebhookEndpoint(endpoint.id).catch(() => undefined);
+		throw error;
+	}
+	// The endpoint an earlier connection made is replaced (with that connection's key).
+	const oldEndpoint = previous?.row.webhook_endpoint_id;
+	if (previous?.apiKey && oldEndpoint && oldEndpoint !== endpoint?.id)
+		await stripeAdapter(previous.apiKey)
+			.deleteWebhookEndpoint(oldEndpoint)
+			.catch((error: unknown) =>
+				console.warn(`integrations: removing the old webhook endpoint failed: ${String(error)}`),
+			);
+	return { integration, webhook_url: url };
+}
+
+async function check(caller: Caller, body: Record<string, unknown>) {
+	const workspaceId = uuidParam(body.workspace_id, 'workspace_id');
+	await requireWorkspaceRole(caller, workspaceId, 'admin');
+	const adapter = adapterFor(await loadIntegration(workspaceId, 'stripe'));
+	let detail: string | null = null;
+	try {
+		await adapter.checkAccount();
+	} catch (error) {
+		if (!(error instanceof PaymentProviderError)) throw error;
+		if (error.kind === 'rate_limited' || error.kind === 'unavailable')
+			throw new HttpError(
+				502,
+				'provider_unavailable',
+				`Stripe could not be reached: ${error.message}`,
+			);
+		detail = error.message;
+	}
+	const integration = await rpc<IntegrationRow>(serviceClient(), 'set_integration_status', {
+		workspace_id: workspaceId,
+		provider: 'stripe',
+		status: detail === null ? 'active' : 'failing',
+		detail,
+		actor_user_id: caller.userId,
+	});
+	return { integration };
+}
+
+async function disconnect(caller: Caller, body: Record<string, unknown>) {
+	const workspaceId = uuidParam(body.workspace_id, 'workspace_id');
+	await requireWorkspaceRole(caller, workspaceId, 'admin');
+	const current = await loadIntegration(workspaceId, 'stripe');
+	let warning: string | undefined;
+	if (current?.apiKey && current.row.webhook_endpoint_id) {
+		await stripeAdapter(current.apiKey)
+			.deleteWebhookEndpoint(current.row.webhook_endpoint_id)
+			.catch((error: unknown) => {
+				warning = `the webhook endpoint ${current.row.webhook_endpoint_id} could not be removed at Stripe (${(error as Error).message}); remove it in the Stripe Dashboard`;
+			});
+	}
+	const integration = await rpc<IntegrationRow>(serviceClient(), 'disconnect_integration', {
+		workspace_id: workspaceId,
+		provider: 'stripe',
+		actor_user_id: caller.userId,
+	});
+	return { integration, ...(warning ? { warning } : {}) };
+}
+
+const actions = { connect, check, disconnect };
+
+Deno.serve(
+	handle('integrations', async (req) => {
+		requireMethod(req, 'POST');
+		const action = actionOf(req, 'integrations');
+		if (!Object.hasOwn(actions, action))
+			throw new HttpError(
+				404,
+				'not_found',
+				`unknown action '${action}': use connect, check or disconnect`,
+			);
+		const caller = await requireUser(req);
+		const body = await readJsonObject(req);
+		return json(await actions[action as keyof typeof actions](caller, body));
+	}),
+);

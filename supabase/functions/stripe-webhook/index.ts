@@ -1,0 +1,118 @@
+// Stripe's webhook deliveries for one workspace: POST stripe-webhook/<workspace id>, the endpoint
+// the integrations function registers at connect. Each delivery is verified over its raw bytes
+// (Stripe-Signature, HMAC-SHA256 with the endpoint's secret, constant-time, 300 s tolerance);
+// a bad one is answered 400 and nothing is stored. A verified event is stored first, keyed by its
+// id (public.store_payment_event), then mapped and applied to its order
+// (public.record_payment_event, which tolerates replays and out-of-order events). A replay of an
+// event already handled changes nothing. Stripe delivers at least once and retries any non-2xx
+// answer for up to three days, so a failure while applying is answered 500 and the event is
+// applied again on redelivery.
+import {
+	handle,
+	HttpError,
+	json,
+	readBody,
+	requireMethod,
+	uuidParam,
+	actionOf,
+} from '../_shared/http.ts';
+import { loadIntegration } from '../_shared/payments/integration.ts';
+import { MoneyError } from '../_shared/payments/money.ts';
+import { mapStripeEvent, orderAmount, verifyStripeWebhook } from '../_shared/payments/stripe.ts';
+import { WebhookVerificationError, type ProviderEvent } from '../_shared/payments/types.ts';
+import { storableText } from '../_shared/pg-text.ts';
+import { rpc, serviceClient } from '../_shared/supabase.ts';
+
+/** Stripe's event payloads are small; an invoice with many lines stays well below this. */
+const MAX_BODY_BYTES = 512 * 1024;
+
+interface Stored {
+	stored: boolean;
+	status: 'received' | 'processed' | 'ignored' | 'failed';
+}
+
+async function minorUnitOf(currency: string): Promise<number> {
+	const { data, error } = await serviceClient()
+		.from('currencies')
+		.select('minor_unit')
+		.eq('code', currency.toUpperCase())
+		.maybeSingle<{ minor_unit: number }>();
+	if (error) throw new Error(`reading currency ${currency} failed: ${error.message}`);
+	if (!data) throw new MoneyError(`unknown currency ${currency}`);
+	return data.minor_unit;
+}
+
+/** Applies a stored event to its order; returns how it ended for finish_payment_event. */
+async function apply(
+	event: ProviderEvent,
+): Promise<{ status: 'processed' | 'ignored'; outcome: Record<string, unknown> }> {
+	const mapped = mapStripeEvent(event);
+	if ('ignored' in mapped) return { status: 'ignored', outcome: mapped };
+	const result = await rpc<Record<string, unknown>>(serviceClient(), 'record_payment_event', {
+		provider: 'stripe',
+		external_invoice_id: mapped.externalInvoiceId,
+		kind: mapped.kind,
+		amount: orderAmount(mapped, await minorUnitOf(mapped.currency)),
+		occurred_at: mapped.occurredAt,
+	});
+	// The seller's own invoices (not the product's) are none of its business; one of ours that is
+	// not known yet is a race with the worker recording it: fail, so Stripe delivers it again.
+	const metadata = (event.object.metadata ?? {}) as Record<string, unknown>;
+	if (result.ignored === 'unknown invoice' && typeof metadata.order_id === 'string')
+		throw new Error(
+			`order ${metadata.order_id} does not know invoice ${mapped.externalInvoiceId} yet`,
+		);
+	return { status: 'ignored' in result ? 'ignored' : 'processed', outcome: result };
+}
+
+Deno.serve(
+	handle('stripe-webhook', async (req) => {
+		requireMethod(req, 'POST');
+		const workspaceId = uuidParam(actionOf(req, 'stripe-webhook'), 'the workspace id in the path');
+		const rawBody = new TextDecoder().decode(await readBody(req, MAX_BODY_BYTES));
+		const integration = await loadIntegration(workspaceId, 'stripe');
+		if (!integration?.webhookSecret)
+			throw new HttpError(404, 'not_connected', 'no Stripe integration receives webhooks here');
+		let event: ProviderEvent;
+		try {
+			event = await verifyStripeWebhook(
+				rawBody,
+				req.headers.get('stripe-signature'),
+				integration.webhookSecret,
+			);
+		} catch (error) {
+			if (error instanceof WebhookVerificationError)
+				throw new HttpError(
+					400,
+					'invalid_signature',
+					`the Stripe-Signature does not verify: ${error.message}`,
+				);
+			throw error;
+		}
+		const key = { workspace_id: workspaceId, provider: 'stripe', event_id: event.id };
+		const stored = await rpc<Stored>(serviceClient(), 'store_payment_event', {
+			...key,
+			event_type: event.type,
+			raw_body: storableText(rawBody),
+		});
+		if (stored.status === 'processed' || stored.status === 'ignored')
+			return json({ received: true, replay: true, status: stored.status });
+		try {
+			const { status, outcome } = await apply(event);
+			await rpc(serviceClient(), 'finish_payment_event', { ...key, status, outcome, error: null });
+			return json({ received: true, status, outcome });
+		} catch (error) {
+			const message = storableText((error as Error).message ?? String(error));
+			await rpc(serviceClient(), 'finish_payment_event', {
+				...key,
+				status: 'failed',
+				outcome: null,
+				error: message,
+			});
+			// A conversion that can never succeed is not worth Stripe's retries.
+			if (error instanceof MoneyError)
+				return json({ received: true, status: 'failed', error: message });
+			throw error;
+		}
+	}),
+);
