@@ -1,5 +1,6 @@
 // Benchmark: many lives at once through the product's real path, on a throwaway local stack.
-// Usage: npm run bench:lives [-- --lives 100 --rate 10 --seconds 30 --subscribers 10 --ig-batch 100]
+// Usage: npm run bench:lives [-- --lives 100 --rate 10 --seconds 30 --subscribers 10 --ig-batch 100
+//   --platforms facebook,instagram]
 //
 // Each of `lives` sellers connects their own simulated Page and Instagram account through
 // meta-oauth and runs a show on a live whose viewers comment at `rate` comments/s (10/s is Meta's
@@ -33,6 +34,7 @@ const { values } = parseArgs({
 		subscribers: { type: 'string', default: '10' },
 		items: { type: 'string', default: '200' },
 		'ig-batch': { type: 'string', default: '100' },
+		platforms: { type: 'string', default: 'facebook,instagram' },
 	},
 });
 const lives = Number(values.lives);
@@ -44,6 +46,9 @@ const itemCount = Number(values.items);
 // updates, batching not guaranteed); the simulator sends requests one after another, holding
 // changes 100 ms to batch them. --ig-batch 1 sends each comment in a request of its own.
 const igBatch = Number(values['ig-batch']);
+const platforms = values.platforms
+	.split(',')
+	.filter((name): name is 'facebook' | 'instagram' => name === 'facebook' || name === 'instagram');
 const assistantsPerWorkspace = 2;
 const consoleUrl = 'http://127.0.0.1:5173';
 
@@ -74,7 +79,10 @@ async function invoke<T>(
 	body: Record<string, unknown>,
 ): Promise<T> {
 	const { data, error } = await client.functions.invoke<T>(path, { body });
-	if (error) throw new Error(`${path} failed: ${error.message}`);
+	if (error)
+		throw new Error(
+			`${path} failed: ${error.message} ${await (error.context as Response | undefined)?.text?.()}`,
+		);
 	return data as T;
 }
 
@@ -239,6 +247,8 @@ interface PhaseResult {
 	toStored: number[];
 	toSubscriber: number[];
 	latencies: number[];
+	/** Facebook: how long, on average, a live waited between two polls while the viewers commented. */
+	pollEveryMs: number | null;
 }
 
 const sorted = (values: number[]) =>
@@ -291,9 +301,12 @@ async function runPhase(
 				.rows[0].count,
 		);
 	log(`${platform}: viewers comment for ${postingMs / 1000} s`);
+	simulator.clearRequests();
 	const firstPost = performance.now();
 	const postedAt = await comment(liveIds);
 	const postingSeconds = (performance.now() - firstPost) / 1000;
+	// fb-poll's reads of comments while the viewers commented: how often each live was polled.
+	const polls = simulator.requests({ path: '/comments' }).length;
 	log(`${platform}: ${postedAt.size} comments posted in ${postingSeconds.toFixed(1)} s`);
 	let storedCount = 0;
 	let lastLog = performance.now();
@@ -361,6 +374,8 @@ async function runPhase(
 		toStored: sorted(storedTimes.map((at, index) => at - made[index])),
 		toSubscriber: sorted(receivedAt.map((at, index) => at - storedTimes[index])),
 		latencies: sorted(receivedAt.map((at, index) => at - made[index])),
+		pollEveryMs:
+			platform === 'facebook' && polls ? (postingSeconds * 1000 * liveIds.length) / polls : null,
 	});
 
 	for (const [index, seller] of sellers.entries()) {
@@ -392,7 +407,12 @@ function report(result: PhaseResult, floorMs: number | null): void {
 				? ` (pushed by webhook, up to ${igBatch} comments a request: no poll interval)`
 				: ` (floor: the poll interval, ${ms(floorMs)}; a comment waits for the next poll, ${ms(floorMs / 2)} on average)`),
 	);
-	console.log(`${result.platform}:   of which comment → row stored: ${spread(result.toStored)}`);
+	console.log(
+		`${result.platform}:   of which comment → row stored: ${spread(result.toStored)}` +
+			(result.pollEveryMs === null
+				? ''
+				: ` (each live polled every ${ms(result.pollEveryMs)} on average)`),
+	);
 	console.log(
 		`${result.platform}:   and row stored → claim at the subscriber (Realtime): ${spread(result.toSubscriber)}`,
 	);
@@ -413,7 +433,7 @@ try {
 		[sellers.map((seller) => seller.workspaceId)],
 	);
 	simulator.setWebhookFaults({ batchSize: igBatch, holdMs: igBatch > 1 ? 100 : 0 });
-	for (const platform of ['facebook', 'instagram'] as const)
+	for (const platform of platforms)
 		await runPhase(platform, sellers, (result) => {
 			report(result, platform === 'facebook' ? Number(rows[0].ms) : null);
 			if (result.stored !== result.posted) process.exitCode = 1;
