@@ -243,7 +243,7 @@ interface PhaseResult {
 	claims: number;
 	deliveries: number;
 	changes: number;
-	/** Per claim delivery: comment made → comment row stored, stored → claim at the subscriber, and the whole way. */
+	/** Per comment: made → its row stored. Per claim delivery: stored → claim at the subscriber, and the whole way. */
 	toStored: number[];
 	toSubscriber: number[];
 	latencies: number[];
@@ -371,7 +371,7 @@ async function runPhase(
 		claims: claimRows.length,
 		deliveries: commentIds.length,
 		changes: arrivals!.changes,
-		toStored: sorted(storedTimes.map((at, index) => at - made[index])),
+		toStored: sorted([...postedAt].map(([id, at]) => (storedAt.get(id) ?? Number.NaN) - at)),
 		toSubscriber: sorted(receivedAt.map((at, index) => at - storedTimes[index])),
 		latencies: sorted(receivedAt.map((at, index) => at - made[index])),
 		pollEveryMs:
@@ -408,13 +408,13 @@ function report(result: PhaseResult, floorMs: number | null): void {
 				: ` (floor: the poll interval, ${ms(floorMs)}; a comment waits for the next poll, ${ms(floorMs / 2)} on average)`),
 	);
 	console.log(
-		`${result.platform}:   of which comment → row stored: ${spread(result.toStored)}` +
+		`${result.platform}:   comment → its row stored: ${spread(result.toStored)}` +
 			(result.pollEveryMs === null
 				? ''
 				: ` (each live polled every ${ms(result.pollEveryMs)} on average)`),
 	);
 	console.log(
-		`${result.platform}:   and row stored → claim at the subscriber (Realtime): ${spread(result.toSubscriber)}`,
+		`${result.platform}:   claim's comment stored → claim at the subscriber (Realtime): ${spread(result.toSubscriber)}`,
 	);
 }
 

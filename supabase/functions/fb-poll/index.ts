@@ -22,8 +22,8 @@ import { backoffMs, pollIntervalMs, SLOW_DOWN_ABOVE_PERCENT } from '../_shared/p
 import { requireServiceRole, rpc, serviceClient } from '../_shared/supabase.ts';
 
 /**
- * Shows one run takes on; more wait for the next tick. A run every 2 s polls this many lives every
- * 2 s: at 25, 100 lives were each polled every 8 s (npm run bench:lives).
+ * Shows one run takes on; more wait for the next tick. At 25, `npm run bench:lives` found each of
+ * 100 lives polled every 14 s rather than every 2 s (every 6 s at 100, on a busy 2-core machine).
  */
 const MAX_SHOWS_PER_RUN = 100;
 /** Longer than a run can take (Graph calls time out after 10 s), so a lease outlives its run. */
