@@ -37,18 +37,25 @@ async function invoke<T>(
 	return data as T;
 }
 
-/** The seller's Facebook connection to the simulator's demo Page, made (or renewed) by Meta sign-in. */
+/**
+ * The seller's connection to a simulator account, made (or renewed) by Meta sign-in as the
+ * dialog's user: the demo Page unless another account is named.
+ */
 export async function connectDemoPage(
 	seller: SupabaseClient,
 	workspaceId: string,
 	consoleUrl: string,
 	simulator: MetaSimulator,
+	account: { platform: 'facebook' | 'instagram'; externalAccountId: string } = {
+		platform: 'facebook',
+		externalAccountId: simulator.demo.page.id,
+	},
 ): Promise<string> {
 	// The demo plays the browser: it keeps the sign-in's nonce as the console's cookie would.
 	const browserNonce = randomBytes(32).toString('base64url');
 	const { url } = await invoke<{ url: string }>(seller, 'meta-oauth/start', {
 		workspace_id: workspaceId,
-		platform: 'facebook',
+		platform: account.platform,
 		return_to: `${consoleUrl}/connections`,
 		browser_binding: createHash('sha256').update(browserNonce).digest('base64url'),
 	});
@@ -77,7 +84,7 @@ export async function connectDemoPage(
 		'meta-oauth/connect',
 		{
 			pending_id: pendingId,
-			accounts: [{ platform: 'facebook', external_account_id: simulator.demo.page.id }],
+			accounts: [{ platform: account.platform, external_account_id: account.externalAccountId }],
 		},
 	);
 	return connections[0].id;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { ownerPool } from '../support/clients.ts';
 
-const appSchemas = ['public', 'private'];
+const appSchemas = ['public', 'private', 'reporting'];
 // What the stack's fidelity tests create in public beside the app (they share this database).
 const testFixtures = '^(fidelity_rest|auth_test)_';
 
@@ -112,6 +112,14 @@ const functionExecutes = [
 	'public.request_invoices(show_id uuid) authenticated',
 ];
 
+// What the reporting group role holds in every schema: its schema and reading its views.
+const reportingReaderPrivileges = [
+	'reporting USAGE',
+	'reporting.buyer_sales SELECT',
+	'reporting.show_minutes SELECT',
+	'reporting.show_sales SELECT',
+];
+
 let owner: pg.Pool;
 
 beforeAll(() => {
@@ -164,5 +172,35 @@ describe('privileges of anon, authenticated and PUBLIC', () => {
 			where n.nspname = any($1) and p.proname !~ $2 and acl.privilege_type = 'EXECUTE'
 				and grantee.rolname in ('anon', 'authenticated', 'public')`);
 		expect(held).toEqual([...functionExecutes].sort());
+	});
+});
+
+describe('privileges of reporting_reader', () => {
+	it('hold exactly its schema and the reading of the reporting views', async () => {
+		const { rows } = await owner.query<{ entry: string }>(`
+			select format('%s %s', n.nspname, acl.privilege_type) as entry
+			from pg_namespace n
+			cross join lateral aclexplode(n.nspacl) as acl
+			where acl.grantee = 'reporting_reader'::regrole
+			union all
+			select format('%s.%s %s', n.nspname, c.relname, acl.privilege_type)
+			from pg_class c
+			join pg_namespace n on n.oid = c.relnamespace
+			cross join lateral aclexplode(c.relacl) as acl
+			where acl.grantee = 'reporting_reader'::regrole
+			union all
+			select format('%s.%s.%s %s', n.nspname, c.relname, a.attname, acl.privilege_type)
+			from pg_attribute a
+			join pg_class c on c.oid = a.attrelid
+			join pg_namespace n on n.oid = c.relnamespace
+			cross join lateral aclexplode(a.attacl) as acl
+			where acl.grantee = 'reporting_reader'::regrole
+			union all
+			select format('%s.%s(%s) %s', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), acl.privilege_type)
+			from pg_proc p
+			join pg_namespace n on n.oid = p.pronamespace
+			cross join lateral aclexplode(p.proacl) as acl
+			where acl.grantee = 'reporting_reader'::regrole`);
+		expect(rows.map((row) => row.entry).sort()).toEqual(reportingReaderPrivileges);
 	});
 });

@@ -1367,6 +1367,24 @@ describe('fb-poll', () => {
 		);
 		expect(rows).toEqual([{ from_read: true, to_stop: true }]);
 	});
+
+	it('polls every due live in one run, so 100 lives on the 2 s schedule each wait 2 s', async () => {
+		// The schedule is paused so that one run is watched alone.
+		await db.query(`update private.function_schedules set enabled = false where name = 'fb-poll'`);
+		try {
+			const shows: { showId: string }[] = [];
+			for (let index = 0; index < 30; index += 1) shows.push(await liveShow());
+			const run = await call<{ polled: { show_id: string }[] }>('fb-poll', {
+				token: stack.env.SUPABASE_SERVICE_ROLE_KEY,
+				body: {},
+			});
+			expect(run.status).toBe(200);
+			const polled = new Set(run.body.polled.map((result) => result.show_id));
+			expect(shows.filter(({ showId }) => !polled.has(showId))).toEqual([]);
+		} finally {
+			await db.query(`update private.function_schedules set enabled = true where name = 'fb-poll'`);
+		}
+	});
 });
 
 describe('ig-webhook', () => {
