@@ -213,7 +213,9 @@ describe('the README recipes, run as Studio runs them', () => {
 
 	it('lists what was fixed from Studio, with who and why', async () => {
 		const [rows] = await runRecipe('What was fixed from Studio', { 'show id': live.show.id });
-		expect(rows.map((row) => row.action).sort()).toEqual([
+		// The fixes, beside what they set off (a won item opens its buyer's order), all from Studio.
+		const fixes = rows.filter((row) => !String(row.action).startsWith('order.'));
+		expect(fixes.map((row) => row.action).sort()).toEqual([
 			'claim.award',
 			'claim.award',
 			'claim.move_to_front',
