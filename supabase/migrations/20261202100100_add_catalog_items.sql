@@ -168,11 +168,14 @@ begin
 					product.title, coalesce(' ' || nullif(private.variant_label(variant.option_values), ''), ''), available, variant.stock, wanted_quantity);
 			end if;
 			insert into public.show_items (
-				show_id, item_number, title, quantity, product_variant_id, variant_label, variant_options, price, image_url
+				show_id, item_number, title, quantity, product_variant_id, variant_label, variant_options, price, image_url,
+				created_at
 			) values (
 				target.id, chosen_number, plan ->> 'title', coalesce(wanted_quantity, least(available, 30)), variant.id,
 				private.variant_label(variant.option_values), private.variant_match_values(variant.option_values),
-				coalesce((pick ->> 'price')::bigint, (plan ->> 'price')::bigint, variant.price, product.price), product.image_urls[1]
+				coalesce((pick ->> 'price')::bigint, (plan ->> 'price')::bigint, variant.price, product.price), product.image_urls[1],
+				-- Rows of one number read in the order they were chosen (the product's variant order).
+				clock_timestamp()
 			)
 			returning * into made;
 			added := added || to_jsonb(made);
