@@ -65,11 +65,16 @@ export async function readVariantStock(
 	return stock;
 }
 
+/** Units of the variant that items of shows not yet ended hold, leaving out `exceptItemId`. */
+export function heldInShows(variant: VariantStock, exceptItemId: string | null = null): number {
+	let held = 0;
+	for (const [itemId, quantity] of variant.heldBy) if (itemId !== exceptItemId) held += quantity;
+	return held;
+}
+
 /** Units of the variant free for `itemId` (what other items leave of the stock), never below 0. */
 export function freeStockFor(variant: VariantStock, itemId: string | null = null): number {
-	let held = 0;
-	for (const [heldById, quantity] of variant.heldBy) if (heldById !== itemId) held += quantity;
-	return Math.max(variant.stock - held, 0);
+	return Math.max(variant.stock - heldInShows(variant, itemId), 0);
 }
 
 /** The currency of a show's prices, with its ISO 4217 exponent. */
