@@ -128,10 +128,10 @@ describe('parse_comment', () => {
 			null_words: '0',
 			null_word: '0',
 			ordered: [
-				{ intent: 'pass', item_number: '4' },
-				{ intent: 'claim', item_number: '9' },
-				{ intent: 'claim', item_number: '4' },
-				{ intent: 'pass', item_number: '7' },
+				{ intent: 'pass', item_number: '4', quantity: 1, variant_words: [] },
+				{ intent: 'claim', item_number: '9', quantity: 1, variant_words: [] },
+				{ intent: 'claim', item_number: '4', quantity: 1, variant_words: [] },
+				{ intent: 'pass', item_number: '7', quantity: 1, variant_words: [] },
 			],
 		});
 	});
@@ -181,8 +181,8 @@ describe('who may call parse_comment', () => {
 		});
 		expect(error).toBeNull();
 		expect(data).toEqual([
-			{ intent: 'claim', item_number: '12' },
-			{ intent: 'pass', item_number: '3' },
+			{ intent: 'claim', item_number: '12', quantity: 1, variant_words: [] },
+			{ intent: 'pass', item_number: '3', quantity: 1, variant_words: [] },
 		]);
 		const refused = await anonClient().rpc('parse_comment', { text: 'sold 12' });
 		expect(refused.error).toMatchObject({ code: '42501' });
