@@ -17,6 +17,8 @@ export const showSchema = z.object({
 	live_url: z.string().nullable(),
 	claim_words: z.array(z.string()).nullable(),
 	pass_words: z.array(z.string()).nullable(),
+	/** ISO 4217 code of the show's prices, fixed when it is created. */
+	currency: z.string(),
 	started_at: timestamp.nullable(),
 	ended_at: timestamp.nullable(),
 	created_at: timestamp,
@@ -28,14 +30,19 @@ export const showItemSchema = z.object({
 	id: z.uuid(),
 	show_id: z.uuid(),
 	item_number: z.string(),
-	/** "Blue / M": the variant this row is; '' for an item without variants. */
-	variant_label: z.string(),
 	title: z.string().nullable(),
 	description: z.string().nullable(),
 	quantity: z.number().int(),
 	claimed_count: z.number().int(),
 	waitlist_count: z.number().int(),
 	status: z.enum(['unclaimed', 'partial', 'sold_out']),
+	/** The catalog variant it sells, if any; rows of one item number are its variants. */
+	product_variant_id: z.uuid().nullable(),
+	/** "Blue / M"; '' for an item without variants. */
+	variant_label: z.string(),
+	/** Unit price in minor units of the show's currency; null when it has none. */
+	price: z.number().int().nullable(),
+	image_url: z.string().nullable(),
 	created_at: timestamp,
 	updated_at: timestamp,
 });

@@ -10,6 +10,11 @@ const item = (id: string, quantity: number, claimed_count: number): ReportItem =
 	claimed_count,
 	waitlist_count: 0,
 	status: claimed_count === 0 ? 'unclaimed' : claimed_count < quantity ? 'partial' : 'sold_out',
+	product_variant_id: null,
+	variant_label: '',
+	price: null,
+	image_url: null,
+	created_at: '2026-11-22T10:00:00+00:00',
 });
 
 const claim = (

@@ -291,7 +291,22 @@ export class LiveData {
 // Views the console renders, recomputed once per batch of changes.
 
 export function itemsInOrder(items: Iterable<ShowItem>): ShowItem[] {
-	return [...items].sort((a, b) => Number(a.item_number) - Number(b.item_number));
+	return [...items].sort(compareItems);
+}
+
+/**
+ * By item number (2 before 10); the variant rows of one number in the order they were added,
+ * which is the product's variant order; then by id, so the order never flickers.
+ */
+export function compareItems(
+	a: Pick<ShowItem, 'id' | 'item_number' | 'created_at'>,
+	b: Pick<ShowItem, 'id' | 'item_number' | 'created_at'>,
+): number {
+	return (
+		Number(a.item_number) - Number(b.item_number) ||
+		cachedMicros(a, a.created_at) - cachedMicros(b, b.created_at) ||
+		byId(a, b)
+	);
 }
 
 /** Newest first by when they arrived; ties by id so the order never flickers. */

@@ -3,6 +3,7 @@
 import { error } from '@sveltejs/kit';
 import { z } from 'zod';
 import { ShowNotFoundError, fetchOpeningSnapshot } from '$lib/live/snapshot';
+import { readCurrency } from '$lib/server/stock';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params, locals }) => {
@@ -10,8 +11,9 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 	if (!showId.success) error(404, 'There is no such show');
 	try {
 		const snapshot = await fetchOpeningSnapshot(locals.supabase, showId.data);
+		const currency = await readCurrency(locals.supabase, snapshot.show.currency);
 		// The browser compares its clock with this to run the elapsed clock without skew.
-		return { snapshot, serverNow: Date.now() };
+		return { snapshot, currency, serverNow: Date.now() };
 	} catch (failure) {
 		if (failure instanceof ShowNotFoundError) error(404, failure.message);
 		const reason = (failure as Error).message;
