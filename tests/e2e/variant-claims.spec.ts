@@ -1,10 +1,11 @@
-// Claims on an item with variants, in the live console: test comments naming a variant allocate
+// Claims on an item with variants (added from the catalog), in the live console: test comments naming a variant allocate
 // on that variant's row, and one that names none waits under Needs a variant (through a reload)
 // until the operator picks the variant with one click.
 import { type Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { loadConfig } from '../../stack/config.ts';
 
@@ -17,7 +18,7 @@ const clientOptions = {
 /** Signs up in the browser (the console creates the workspace), then signs the same user in from Node. */
 async function signUpSeller(
 	page: Page,
-): Promise<{ operator: SupabaseClient; service: SupabaseClient; workspaceId: string }> {
+): Promise<{ operator: SupabaseClient; workspaceId: string }> {
 	const email = `variants-${randomUUID().slice(0, 8)}@example.test`;
 	await page.goto('/signup');
 	await page.getByLabel('Email').fill(email);
@@ -35,11 +36,7 @@ async function signUpSeller(
 		.select('id')
 		.single();
 	if (workspaceError) throw workspaceError;
-	return {
-		operator,
-		service: createClient(config.apiUrl, config.serviceRoleKey, clientOptions),
-		workspaceId: workspace.id as string,
-	};
+	return { operator, workspaceId: workspace.id as string };
 }
 
 async function rpc<T = unknown>(
@@ -62,28 +59,32 @@ test('test comments allocate the variant they name; one naming none is resolved 
 	page,
 }) => {
 	test.setTimeout(90_000);
-	const { operator, service, workspaceId } = await signUpSeller(page);
+	const { operator, workspaceId } = await signUpSeller(page);
 	const show = await rpc<{ id: string }>(operator, 'create_show', {
 		workspace_id: workspaceId,
 		platform: 'facebook',
 		name: 'Variant drop',
 	});
 	await rpc(operator, 'add_show_items', { show_id: show.id, items: ['1'] });
-	// Item 12 in three variants, one row each, as the catalog writes them.
-	const { error } = await service.from('show_items').insert(
-		[
-			['Blue / M', ['blue', 'm']],
-			['Blue / L', ['blue', 'l']],
-			['Red / M', ['red', 'm']],
-		].map(([label, options]) => ({
-			show_id: show.id,
-			item_number: '12',
-			quantity: 1,
-			variant_label: label,
-			variant_options: options,
-		})),
-	);
-	if (error) throw error;
+	// Item 12 from the catalog: a shirt in Blue / M, Blue / L and Red / M, one unit each.
+	const shirt = await rpc<{ id: string }>(operator, 'save_product', {
+		workspace_id: workspaceId,
+		product: {
+			status: 'active',
+			title: 'Linen shirt',
+			price: 2500,
+			option_names: ['Color', 'Size'],
+			variants: [
+				['Blue', 'M'],
+				['Blue', 'L'],
+				['Red', 'M'],
+			].map((option_values) => ({ option_values, stock: 5 })),
+		},
+	});
+	await rpc(operator, 'add_catalog_items', {
+		show_id: show.id,
+		items: [{ product_id: shirt.id, item_number: '12', quantity: 1 }],
+	});
 	await rpc(operator, 'activate_show', { show_id: show.id });
 
 	await page.goto(`/shows/${show.id}/live`);
@@ -116,6 +117,7 @@ test('test comments allocate the variant they name; one naming none is resolved 
 	await expect(needsVariant.getByRole('listitem')).toHaveCount(2);
 	const cat = needsVariant.getByRole('listitem').filter({ hasText: '@cat' });
 	await expect(cat).toContainText('sold 12 please');
+	await page.screenshot({ path: join(import.meta.dirname, 'screenshots', 'needs-variant.png') });
 	await cat.getByRole('button', { name: 'Red / M' }).click();
 	await expect(needsVariant.getByRole('status')).toContainText('@cat won #12 Red / M');
 	await expect(feed.getByRole('listitem').filter({ hasText: '@cat' })).toContainText('#12 Red / M');

@@ -192,7 +192,7 @@ export class OperatorActions {
 					variantRequests: [variant_request],
 				});
 				const who = claims[0] ? buyerName(claims[0]) : buyerName(variant_request);
-				const what = `${itemLabel(updated)} ${updated.variant_label}`;
+				const what = `#${updated.item_number} ${updated.variant_label}`;
 				return outcome === 'duplicate'
 					? `${who} already holds ${what}.`
 					: `${who} ${outcome === 'winner' ? 'won' : 'waits for'} ${what}${claims.length > 1 ? ` (${claims.length} units)` : ''}.`;
