@@ -108,6 +108,34 @@ describe('variants', () => {
 		});
 	});
 
+	it('reads option values as it reads comments: spelled-out sizes, accents, several words', async () => {
+		const { show, variants } = await showWithVariants([
+			'Small',
+			'Medium',
+			'Extra Large',
+			'Crème / 2XL',
+			'Navy Blue / 2XL',
+		]);
+		const asked: [text: string, label: string | null][] = [
+			['sold 12 M', 'Medium'],
+			['sold 12 xl', 'Extra Large'],
+			['sold 12 small', 'Small'],
+			['sold 12 creme xxl', 'Crème / 2XL'],
+			['sold 12 navy blue XXL', 'Navy Blue / 2XL'],
+			// "large" is L, which no variant is; "blue" alone is not "navy blue".
+			['sold 12 large', null],
+			['sold 12 blue 2xl', null],
+		];
+		for (const [index, [text, label]] of asked.entries()) {
+			const { results } = await ingest(api, commentOn(show, `buyer-${index}`, text));
+			expect(results[0], text).toMatchObject(
+				label
+					? { outcome: 'winner', claim: { show_item_id: variants.get(label) } }
+					: { outcome: 'needs_variant' },
+			);
+		}
+	});
+
 	it('records a variant request, not a claim, when the words name no variant or several', async () => {
 		const { show, variants } = await showWithVariants();
 		const asked: [user: string, text: string][] = [
