@@ -65,12 +65,35 @@ export const claimSchema = z.object({
 	operator_action: z.boolean(),
 	operator_notes: z.string().nullable(),
 	is_test: z.boolean(),
+	/** The buyer's 1st, 2nd, ... open unit of the row: one claim per unit. */
+	buyer_unit: z.number().int(),
 	/** Its comment was read after a later-written one had been allocated (Meta listed it late). */
 	read_late: z.boolean(),
 	created_at: timestamp,
 	updated_at: timestamp,
 });
 export type Claim = z.infer<typeof claimSchema>;
+
+/** A claim that named no single variant of its item, waiting for the operator to pick one. */
+export const variantRequestSchema = z.object({
+	id: z.uuid(),
+	show_id: z.uuid(),
+	item_number: z.string(),
+	platform: z.enum(['facebook', 'instagram', 'test']),
+	platform_user_id: z.string(),
+	user_handle: z.string().nullable(),
+	user_display_name: z.string().nullable(),
+	raw_text: z.string().nullable(),
+	variant_words: z.array(z.string()),
+	quantity: z.number().int(),
+	status: z.enum(['open', 'resolved', 'passed', 'dismissed']),
+	resolved_show_item_id: z.uuid().nullable(),
+	resolved_at: timestamp.nullable(),
+	is_test: z.boolean(),
+	created_at: timestamp,
+	updated_at: timestamp,
+});
+export type VariantRequest = z.infer<typeof variantRequestSchema>;
 
 export const commentSchema = z.object({
 	id: z.uuid(),
@@ -139,4 +162,5 @@ export const columns = {
 	comment: Object.keys(commentSchema.shape).join(', '),
 	socialConnection: Object.keys(socialConnectionSchema.shape).join(', '),
 	liveIngestion: Object.keys(liveIngestionSchema.shape).join(', '),
+	variantRequest: Object.keys(variantRequestSchema.shape).join(', '),
 };

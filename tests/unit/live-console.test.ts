@@ -494,6 +494,7 @@ describe('LiveConsole', () => {
 			operator_action: false,
 			operator_notes: null,
 			is_test: false,
+			buyer_unit: 1,
 			read_late: false,
 			created_at: at(1),
 			updated_at: at(1),

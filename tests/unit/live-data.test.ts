@@ -11,9 +11,10 @@ import {
 	liveStats,
 	maxCommentsKept,
 	newestFirst,
+	openVariantRequests,
 	type ShowSnapshot,
 } from '$lib/live/live-data';
-import type { Claim, Comment, Show, ShowItem } from '$lib/rows';
+import type { Claim, Comment, Show, ShowItem, VariantRequest } from '$lib/rows';
 
 const showId = '00000000-0000-4000-8000-000000000001';
 let counter = 0;
@@ -82,6 +83,7 @@ function claim(forItem: ShowItem, handle: string, overrides: Partial<Claim> = {}
 		operator_notes: null,
 		read_late: false,
 		is_test: false,
+		buyer_unit: 1,
 		created_at: at(1),
 		updated_at: at(1),
 		...overrides,
@@ -220,6 +222,47 @@ describe('applying live changes', () => {
 		expect(data.show.status).toBe('paused');
 		expect(data.applyShow(show({ status: 'ended', updated_at: at(11) }))).toBe(true);
 		expect(data.show.status).toBe('ended');
+	});
+});
+
+describe('variant requests', () => {
+	function request(second: number, overrides: Partial<VariantRequest> = {}): VariantRequest {
+		return {
+			id: uuid(),
+			show_id: showId,
+			item_number: '12',
+			platform: 'facebook',
+			platform_user_id: `fb:${second}`,
+			user_handle: `buyer${second}`,
+			user_display_name: null,
+			raw_text: 'sold 12',
+			variant_words: [],
+			quantity: 1,
+			status: 'open',
+			resolved_show_item_id: null,
+			resolved_at: null,
+			is_test: false,
+			created_at: at(second),
+			updated_at: at(second),
+			...overrides,
+		};
+	}
+
+	it('lists the open ones oldest first, and one leaves the list once answered', () => {
+		const later = request(5);
+		const earlier = request(2);
+		const data = new LiveData(snapshot({ variantRequests: [later, earlier] }));
+		expect(openVariantRequests(data.variantRequests.rows.values())).toEqual([earlier, later]);
+
+		const resolved = { ...earlier, status: 'resolved' as const, updated_at: at(9) };
+		expect(data.apply([{ table: 'variant_requests', kind: 'upsert', row: resolved }])).toEqual(
+			new Set(['variant_requests']),
+		);
+		expect(openVariantRequests(data.variantRequests.rows.values())).toEqual([later]);
+		// A stale copy from a refetch does not reopen it.
+		data.beginSync();
+		expect(data.finishSync(snapshot({ variantRequests: [earlier] }))).toEqual(new Set());
+		expect(openVariantRequests(data.variantRequests.rows.values())).toEqual([later]);
 	});
 });
 
