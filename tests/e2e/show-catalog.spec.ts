@@ -1,7 +1,8 @@
 // Shows drawn from the catalog, through the built console: a product with variants and one
 // without are added on the setup page (by search and by a pasted SKU), the live console shows
-// their prices, pictures and variant rows under one number, and once the show ends the summary's
-// money and the buyers CSV equal what the database holds, and the sold units left the stock.
+// their prices, pictures and variant rows under one number, test comments naming a variant claim
+// its row, and once the show ends the summary's money (with and without test claims) and the
+// buyers CSV equal what the database holds, and the real sold units left the stock.
 import { type Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
@@ -150,27 +151,41 @@ test('catalog products in a show: setup, live console, summary and stock', async
 	])
 		await rpc(seller, 'award_item', { item_id: itemId(number, label), user_handle: buyer });
 	await expect(rows.nth(1)).toContainText('@ana');
+	// Test comments naming a variant claim that variant's row of the number.
+	const testStatus = page.getByRole('status').filter({ hasText: 'Test comment:' });
+	for (const [handle, text, row] of [
+		['cara', 'sold 1 blue m', 1],
+		['dee', 'sold 1 Blue S', 0],
+	] as const) {
+		await page.getByLabel('Test buyer handle').fill(handle);
+		await page.getByLabel('Test comment text').fill(text);
+		await page.getByRole('button', { name: 'Send test' }).click();
+		await expect(testStatus).toContainText(`@${handle} won #1`);
+		await expect(rows.nth(row)).toContainText(`@${handle}`);
+	}
+	await expect(rows.nth(1)).toContainText('0/2 left');
 	await page.screenshot({ path: join(screenshotDir, 'show-catalog-live.png') });
 	await rpc(seller, 'stop_show', { show_id: show.id });
 
-	// The summary's money equals the database's: winners × their row's price.
+	// The summary's money equals the database's: winners × their row's price, test claims apart.
 	const { data: sold, error: soldError } = await seller
 		.from('claims')
-		.select('user_handle, show_items(price)')
+		.select('user_handle, is_test, show_items(price)')
 		.eq('show_id', show.id)
-		.eq('status', 'winner')
-		.eq('is_test', false);
+		.eq('status', 'winner');
 	if (soldError) throw soldError;
 	const priceOf = (claim: (typeof sold)[number]) =>
 		(claim.show_items as unknown as { price: number }).price;
-	const totalOf = (handle?: string) =>
+	const totalOf = (handle?: string, includeTests = false) =>
 		sold
 			.filter((claim) => handle === undefined || claim.user_handle === handle)
+			.filter((claim) => includeTests || !claim.is_test)
 			.reduce((sum, claim) => sum + priceOf(claim), 0);
-	expect([totalOf(), totalOf('ana'), totalOf('ben')]).toEqual([
+	expect([totalOf(), totalOf('ana'), totalOf('ben'), totalOf('cara', true)]).toEqual([
 		2999 * 2 + 3500 + 1250,
 		2999 + 3500,
 		2999 + 1250,
+		3500,
 	]);
 	const dollars = (minor: number) => `$${(minor / 100).toFixed(2)}`;
 
@@ -185,6 +200,13 @@ test('catalog products in a show: setup, live console, summary and stock', async
 	);
 	await expect(buyers.getByRole('row', { name: /@ben/ })).toContainText(dollars(totalOf('ben')));
 	await page.screenshot({ path: join(screenshotDir, 'show-catalog-summary.png'), fullPage: true });
+	await page.getByRole('link', { name: 'Include test claims' }).click();
+	await expect(
+		page.getByRole('term').filter({ hasText: 'Sales' }).locator('xpath=following-sibling::dd[1]'),
+	).toHaveText(dollars(totalOf(undefined, true)));
+	await expect(buyers.getByRole('row', { name: /@cara/ })).toContainText(
+		dollars(totalOf('cara', true)),
+	);
 
 	const download = page.waitForEvent('download');
 	await page.getByRole('link', { name: 'Buyers CSV' }).click();
@@ -200,7 +222,7 @@ test('catalog products in a show: setup, live console, summary and stock', async
 		'1 Blue / S: 1 x 29.99 = 29.99; 1 Blue / M: 1 x 35.00 = 35.00',
 	);
 
-	// The sold units left the stock, once.
+	// The real winners' units left the stock, once; test claims sold nothing.
 	const { data: stock } = await seller
 		.from('product_variants')
 		.select('sku, stock')
