@@ -95,6 +95,9 @@ test('catalog products in a show: setup, live console, summary and stock', async
 	await expect(dress).toContainText('$35.00');
 	await dress.getByRole('button', { name: 'Add Wrap dress' }).click();
 	await expect(catalog.getByText('Added item 1 (2 rows)')).toBeVisible();
+	// Its stock is now held by this show.
+	await catalog.getByRole('button', { name: 'Search' }).click();
+	await expect(dress).toContainText('0 of 3 free');
 
 	// The hat by its pasted SKU, under a chosen number.
 	await catalog.getByLabel('SKUs or barcodes, one per line').fill(`${hatSku}\nNOPE-404`);
@@ -109,6 +112,7 @@ test('catalog products in a show: setup, live console, summary and stock', async
 	await expect(items.getByLabel('Price of item 1 Blue / S in USD')).toHaveValue('29.99');
 	await expect(items.getByLabel('Price of item 1 Blue / M in USD')).toHaveValue('35.00');
 	await expect(items.getByLabel('Quantity of item 7')).toHaveValue('5');
+	await expect(items.getByLabel('Quantity of item 7')).toHaveAttribute('max', '5');
 	await page.screenshot({ path: join(screenshotDir, 'show-catalog-setup.png'), fullPage: true });
 
 	// A live price for the hat, edited on its row.

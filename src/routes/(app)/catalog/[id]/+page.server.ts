@@ -5,7 +5,7 @@ import { productSchema } from '$lib/catalog/product';
 import { describeRpcError } from '$lib/rpc-error';
 import { combinationKey } from '$lib/catalog/variant-matrix';
 import { readCatalogContext, readProduct } from '$lib/server/catalog';
-import { heldInShows, readVariantStock } from '$lib/server/stock';
+import { heldInShows, readHeldStock } from '$lib/server/stock';
 import { currentWorkspace } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -17,17 +17,14 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
 	const id = productIdParam.safeParse(params.id);
 	if (!id.success) error(404, 'There is no such product in this workspace.');
 	if (!workspace) error(409, 'Your account has no workspace.');
-	const [context, product] = await Promise.all([
+	const [context, product, stock] = await Promise.all([
 		readCatalogContext(locals.supabase, workspace),
 		id.data === 'new' ? null : readProduct(locals.supabase, workspace.id, id.data),
+		id.data === 'new' ? new Map() : readHeldStock(locals.supabase, workspace.id),
 	]);
 	// Units items of shows not yet ended hold, per variant (by its combination's key).
 	const reservedInShows: Record<string, number> = {};
 	if (product) {
-		const stock = await readVariantStock(
-			locals.supabase,
-			product.variants.map((variant) => variant.id),
-		);
 		for (const variant of product.variants) {
 			const variantStock = stock.get(variant.id);
 			const held = variantStock ? heldInShows(variantStock) : 0;
