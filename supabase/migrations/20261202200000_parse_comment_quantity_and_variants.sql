@@ -12,7 +12,9 @@
 -- is dropped and created again with its grants.
 
 -- The quantity and the variant words in the words that follow an intent (already normalised:
--- lower-case letters and digits separated by single spaces).
+-- lower-case letters and digits separated by single spaces). Sizes are respelled with replace(),
+-- not regular expressions: PostgreSQL caches only 32 compiled expressions per session, and the
+-- parser and allocation already use most of them.
 create function private.intent_details(tail text, out quantity int, out variant_words text[])
 language plpgsql immutable parallel safe
 set search_path = ''
@@ -20,28 +22,39 @@ as $$
 declare
 	max_words constant int := 10;
 	quantity_pattern constant text := '\m(?:(?:x|qty) ?([0-9]{1,3})|([0-9]{1,3}) ?(?:pcs|pc|pieces|piece))\M';
-	-- Each size's spellings, larger sizes before the ones their spellings contain ("extra large"
-	-- before "large").
+	-- Each size and a spelling of it, larger sizes before the ones their spellings contain
+	-- ("extra large" before "large").
 	sizes constant text[] := array[
-		['xxxl', 'extra extra extra large|xxx large|3x large|3xl'],
-		['xxl', 'extra extra large|xx large|2x large|2xl'],
-		['xl', 'extra large|x large|xlarge'],
-		['xxs', 'extra extra small|xx small|2x small|2xs'],
-		['xs', 'extra small|x small|xsmall'],
-		['l', 'large|lg|lrg'],
-		['m', 'medium|med|md'],
-		['s', 'small|sm']
+		['xxxl', 'extra extra extra large'], ['xxxl', 'xxx large'], ['xxxl', '3x large'], ['xxxl', '3xl'],
+		['xxl', 'extra extra large'], ['xxl', 'xx large'], ['xxl', '2x large'], ['xxl', '2xl'],
+		['xl', 'extra large'], ['xl', 'x large'], ['xl', 'xlarge'],
+		['xxs', 'extra extra small'], ['xxs', 'xx small'], ['xxs', '2x small'], ['xxs', '2xs'],
+		['xs', 'extra small'], ['xs', 'x small'], ['xs', 'xsmall'],
+		['l', 'large'], ['l', 'lg'], ['l', 'lrg'],
+		['m', 'medium'], ['m', 'med'], ['m', 'md'],
+		['s', 'small'], ['s', 'sm']
 	];
 	size text[];
 	words text := array_to_string((string_to_array(nullif(tail, ''), ' '))[1:max_words], ' ');
-	quantity_match text[] := regexp_match(words, quantity_pattern);
+	quantity_match text[];
+	-- Every word between its own two spaces, so adjacent words match one after the other.
+	spaced text;
 begin
-	quantity := greatest(coalesce(quantity_match[1], quantity_match[2], '1')::int, 1);
-	words := regexp_replace(words, quantity_pattern, ' ');
+	quantity := 1;
+	variant_words := '{}';
+	if words is null then
+		return;
+	end if;
+	quantity_match := regexp_match(words, quantity_pattern);
+	if quantity_match is not null then
+		quantity := greatest(coalesce(quantity_match[1], quantity_match[2])::int, 1);
+		words := regexp_replace(words, quantity_pattern, ' ');
+	end if;
+	spaced := ' ' || replace(words, ' ', '  ') || ' ';
 	foreach size slice 1 in array sizes loop
-		words := regexp_replace(words, '\m(?:' || size[2] || ')\M', size[1], 'g');
+		spaced := replace(spaced, ' ' || replace(size[2], ' ', '  ') || ' ', ' ' || size[1] || ' ');
 	end loop;
-	variant_words := coalesce(string_to_array(nullif(trim(regexp_replace(words, ' +', ' ', 'g')), ''), ' '), '{}');
+	variant_words := array_remove(string_to_array(spaced, ' '), '');
 end;
 $$;
 revoke execute on function private.intent_details(text) from public, anon, authenticated, service_role;

@@ -359,20 +359,21 @@ begin
 				'promoted_claims', coalesce(promoted_claims.list, '[]'),
 				'variant_request', case when request.id is null then null else to_jsonb(request) end
 			)
+			-- (Rows found by = any of the ids, index lookups as the lines grow.)
 			from (
-				select jsonb_agg(to_jsonb(c) order by position) as list
-				from unnest(claim_ids) with ordinality as listed (id, position)
-				join public.claims c on c.id = listed.id
+				select jsonb_agg(to_jsonb(c) order by array_position(claim_ids, c.id)) as list
+				from public.claims c
+				where c.id = any (claim_ids)
 			) as claims,
 			(
 				select jsonb_agg(to_jsonb(i) order by i.variant_label) as list
 				from public.show_items i
-				where i.id = item.id or i.id in (select c.show_item_id from public.claims c where c.id = any (claim_ids))
+				where i.id = any (item.id || array(select c.show_item_id from public.claims c where c.id = any (claim_ids)))
 			) as items,
 			(
-				select jsonb_agg(to_jsonb(c) order by position) as list
-				from unnest(promoted_ids) with ordinality as listed (id, position)
-				join public.claims c on c.id = listed.id
+				select jsonb_agg(to_jsonb(c) order by array_position(promoted_ids, c.id)) as list
+				from public.claims c
+				where c.id = any (promoted_ids)
 			) as promoted_claims
 		);
 	end loop;

@@ -279,6 +279,27 @@ describe('resolving a variant request', () => {
 	});
 });
 
+describe('test comments', () => {
+	it('makes test variant requests that clearing the test claims dismisses, real ones stay', async () => {
+		const { show } = await showWithVariants();
+		const tester = await rpc<{ results: { outcome: string }[] }>(
+			api,
+			asUser(operator),
+			'emit_test_comment',
+			{ show_id: show.id, text: 'sold 12', user_handle: 'tess' },
+		);
+		expect(tester.results[0].outcome).toBe('needs_variant');
+		await ingest(api, commentOn(show, 'ann', 'sold 12'));
+		await rpc(api, asUser(operator), 'clear_test_claims', { show_id: show.id });
+		expect(
+			(await requestsOf(show.id)).map((request) => [request.platform_user_id, request.status]),
+		).toEqual([
+			['test:tess', 'dismissed'],
+			['ann', 'open'],
+		]);
+	});
+});
+
 describe('quantities', () => {
 	it('caps a comment at the workspace’s max units, and says so', async () => {
 		await setMaxUnits(1);

@@ -277,11 +277,19 @@ function describeCommentResult(
 			? `Test comment from ${who} had no claim or pass.`
 			: `Test comment from ${who} was ignored: ${ignoredReasonLabel(result.reason ?? 'unknown')}.`;
 	}
-	const parts = result.results.map((entry) =>
-		(intentOutcomes[entry.outcome] ?? ((item: string) => `${entry.outcome} #${item}`))(
-			entry.item_number,
-			entry.claim,
-		),
-	);
+	const parts = result.results.map((entry) => {
+		// "#12 Blue / M" when the intent landed on one variant.
+		const item = entry.item?.variant_label
+			? `${entry.item_number} ${entry.item.variant_label}`
+			: entry.item_number;
+		const outcome = (
+			intentOutcomes[entry.outcome] ?? ((named: string) => `${entry.outcome} #${named}`)
+		)(item, entry.claim);
+		const units = entry.claims && entry.claims.length > 1 ? ` (${entry.claims.length} units)` : '';
+		const capped = entry.capped
+			? ` (asked for ${entry.requested_quantity}, capped at ${entry.quantity} per comment)`
+			: '';
+		return outcome + units + capped;
+	});
 	return `Test comment: ${who} ${parts.join(', ')}.`;
 }
