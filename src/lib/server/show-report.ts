@@ -13,7 +13,6 @@ import { selectAll } from './select-all';
 export const reportShowSchema = showSchema.pick({
 	id: true,
 	name: true,
-	currency: true,
 	status: true,
 	platform: true,
 	live_id: true,

@@ -69,14 +69,24 @@ export function freeStockFor(variant: VariantStock, itemId: string | null = null
 	return Math.max(variant.stock - heldInShows(variant, itemId), 0);
 }
 
-/** The currency of a show's prices, with its ISO 4217 exponent. */
-export async function readCurrency(supabase: SupabaseClient, code: string): Promise<Currency> {
+const showCurrencySchema = z.object({
+	currency: z.string(),
+	currencies: z.object({ minor_unit: z.number().int() }),
+});
+
+/** The currency of a show's prices, with its ISO 4217 exponent: one read, by the show's id. */
+export async function readShowCurrency(
+	supabase: SupabaseClient,
+	showId: string,
+): Promise<Currency> {
 	const { data, error, status } = await supabase
-		.from('currencies')
-		.select('minor_unit')
-		.eq('code', code)
+		.from('shows')
+		.select('currency, currencies(minor_unit)')
+		.eq('id', showId)
 		.maybeSingle();
-	if (error) throw new Error(`Couldn’t read the currency: ${describeRpcError(error, status)}`);
-	if (!data) throw new Error(`The currency ${code} is not in the currency list`);
-	return { code, exponent: z.object({ minor_unit: z.number().int() }).parse(data).minor_unit };
+	if (error)
+		throw new Error(`Couldn’t read the show’s currency: ${describeRpcError(error, status)}`);
+	if (!data) throw new Error('There is no such show in your workspace');
+	const show = showCurrencySchema.parse(data);
+	return { code: show.currency, exponent: show.currencies.minor_unit };
 }

@@ -15,7 +15,7 @@ import {
 import { parseMoney } from '$lib/catalog/money';
 import { checkLive, detectLives, MetaFunctionError } from '$lib/server/meta';
 import { readItems, showIdFrom } from '$lib/server/show-report';
-import { freeStockFor, readCurrency, readHeldStock } from '$lib/server/stock';
+import { freeStockFor, readHeldStock, readShowCurrency } from '$lib/server/stock';
 import type { Actions, PageServerLoad } from './$types';
 
 const setupShowSchema = showSchema.pick({
@@ -29,7 +29,6 @@ const setupShowSchema = showSchema.pick({
 	live_url: true,
 	claim_words: true,
 	pass_words: true,
-	currency: true,
 });
 const setupShowColumns = Object.keys(setupShowSchema.shape).join(', ');
 const workspaceWordsSchema = z.object({
@@ -54,7 +53,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 			.select('claim_words, pass_words')
 			.eq('id', show.workspace_id)
 			.single(),
-		readCurrency(locals.supabase, show.currency),
+		readShowCurrency(locals.supabase, show.id),
 		show.status === 'ended' || !items.some((item) => item.product_variant_id)
 			? new Map()
 			: readHeldStock(locals.supabase, show.workspace_id),
@@ -207,20 +206,9 @@ export const actions: Actions = {
 		if (typeof priceText === 'string') {
 			if (priceText.trim() === '') changes.price = null;
 			else {
-				const show = await locals.supabase
-					.from('shows')
-					.select('currency')
-					.eq('id', showIdFrom(params))
-					.single();
-				if (show.error)
-					return fail(show.status || 502, {
-						kind: 'item' as const,
-						itemId,
-						message: describeRpcError(show.error, show.status),
-					});
 				const price = parseMoney(
 					priceText,
-					await readCurrency(locals.supabase, String(show.data.currency)),
+					await readShowCurrency(locals.supabase, showIdFrom(params)),
 				);
 				if (!price.ok) return fail(400, { kind: 'item' as const, itemId, message: price.message });
 				changes.price = price.minor;

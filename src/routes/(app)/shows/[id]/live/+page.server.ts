@@ -3,15 +3,17 @@
 import { error } from '@sveltejs/kit';
 import { z } from 'zod';
 import { ShowNotFoundError, fetchOpeningSnapshot } from '$lib/live/snapshot';
-import { readCurrency } from '$lib/server/stock';
+import { readShowCurrency } from '$lib/server/stock';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params, locals }) => {
 	const showId = z.uuid().safeParse(params.id);
 	if (!showId.success) error(404, 'There is no such show');
 	try {
-		const snapshot = await fetchOpeningSnapshot(locals.supabase, showId.data);
-		const currency = await readCurrency(locals.supabase, snapshot.show.currency);
+		const [snapshot, currency] = await Promise.all([
+			fetchOpeningSnapshot(locals.supabase, showId.data),
+			readShowCurrency(locals.supabase, showId.data),
+		]);
 		// The browser compares its clock with this to run the elapsed clock without skew.
 		return { snapshot, currency, serverNow: Date.now() };
 	} catch (failure) {

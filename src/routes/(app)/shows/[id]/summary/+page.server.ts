@@ -8,7 +8,7 @@ import {
 	readShow,
 	showIdFrom,
 } from '$lib/server/show-report';
-import { readCurrency } from '$lib/server/stock';
+import { readShowCurrency } from '$lib/server/stock';
 import { summarize } from './summary';
 import type { PageServerLoad } from './$types';
 
@@ -33,8 +33,9 @@ export const load: PageServerLoad = async ({ locals, params, setHeaders, url }) 
 		timings.push(`${name};dur=${(performance.now() - startedAt).toFixed(1)}`);
 		return result;
 	};
-	const [show, items, openClaims, claimCount, buyers] = await Promise.all([
+	const [show, currency, items, openClaims, claimCount, buyers] = await Promise.all([
 		timed('show', readShow(locals.supabase, showId)),
+		timed('currency', readShowCurrency(locals.supabase, showId)),
 		timed('items', readItems(locals.supabase, showId)),
 		// Test claims too, so the page can say how many it leaves out.
 		timed(
@@ -47,7 +48,6 @@ export const load: PageServerLoad = async ({ locals, params, setHeaders, url }) 
 		timed('count', countClaims(locals.supabase, showId, { includeTests })),
 		timed('buyers', readBuyerRollups(locals.supabase, showId, { includeTests })),
 	]);
-	const currency = await timed('currency', readCurrency(locals.supabase, show.currency));
 	setHeaders({ 'server-timing': timings.join(', ') });
 
 	const { breakdown, totals, buyerSales } = summarize(items, openClaims, {

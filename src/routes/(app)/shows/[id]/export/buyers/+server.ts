@@ -16,7 +16,7 @@ import {
 	showIdFrom,
 	utcCell,
 } from '$lib/server/show-report';
-import { readCurrency } from '$lib/server/stock';
+import { readShowCurrency } from '$lib/server/stock';
 import type { RequestHandler } from './$types';
 
 const wonClaimSchema = claimSchema.pick({
@@ -47,13 +47,13 @@ const header = [
 export const GET: RequestHandler = async ({ locals, params, url }) => {
 	const showId = showIdFrom(params);
 	const includeTests = includeTestsFrom(url);
-	const [show, items, buyers, winners] = await Promise.all([
+	const [show, currency, items, buyers, winners] = await Promise.all([
 		readShow(locals.supabase, showId),
+		readShowCurrency(locals.supabase, showId),
 		readItems(locals.supabase, showId),
 		readBuyerRollups(locals.supabase, showId, { includeTests }),
 		readClaims(locals.supabase, showId, wonClaimSchema, { statuses: ['winner'], includeTests }),
 	]);
-	const currency = await readCurrency(locals.supabase, show.currency);
 	const amount = (minor: number) => minorToDecimal(minor, currency.exponent);
 	const titles = new Map(items.map((item) => [item.item_number, item.title]));
 	const sales = salesOf(items, winners).byBuyer;

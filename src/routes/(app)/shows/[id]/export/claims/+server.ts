@@ -15,7 +15,7 @@ import {
 	showIdFrom,
 	utcCell,
 } from '$lib/server/show-report';
-import { readCurrency } from '$lib/server/stock';
+import { readShowCurrency } from '$lib/server/stock';
 import type { RequestHandler } from './$types';
 
 const logClaimSchema = claimSchema.pick({
@@ -61,12 +61,12 @@ const header = [
 
 export const GET: RequestHandler = async ({ locals, params, url }) => {
 	const showId = showIdFrom(params);
-	const [show, items, claims] = await Promise.all([
+	const [show, currency, items, claims] = await Promise.all([
 		readShow(locals.supabase, showId),
+		readShowCurrency(locals.supabase, showId),
 		readItems(locals.supabase, showId),
 		readClaims(locals.supabase, showId, logClaimSchema, { includeTests: includeTestsFrom(url) }),
 	]);
-	const currency = await readCurrency(locals.supabase, show.currency);
 	const itemsById = new Map(items.map((item) => [item.id, item]));
 	const amount = (minor: number | null) =>
 		minor === null ? '' : minorToDecimal(minor, currency.exponent);
