@@ -17,6 +17,8 @@ export const showSchema = z.object({
 	live_url: z.string().nullable(),
 	claim_words: z.array(z.string()).nullable(),
 	pass_words: z.array(z.string()).nullable(),
+	/** ISO 4217 code of the show's prices, fixed when it is created. */
+	currency: z.string(),
 	started_at: timestamp.nullable(),
 	ended_at: timestamp.nullable(),
 	created_at: timestamp,
@@ -34,6 +36,13 @@ export const showItemSchema = z.object({
 	claimed_count: z.number().int(),
 	waitlist_count: z.number().int(),
 	status: z.enum(['unclaimed', 'partial', 'sold_out']),
+	/** The catalog variant it sells, if any; rows of one item number are its variants. */
+	product_variant_id: z.uuid().nullable(),
+	/** "Blue / M"; '' for an item without variants. */
+	variant_label: z.string(),
+	/** Unit price in minor units of the show's currency; null when it has none. */
+	price: z.number().int().nullable(),
+	image_url: z.string().nullable(),
 	created_at: timestamp,
 	updated_at: timestamp,
 });
@@ -56,12 +65,35 @@ export const claimSchema = z.object({
 	operator_action: z.boolean(),
 	operator_notes: z.string().nullable(),
 	is_test: z.boolean(),
+	/** The buyer's 1st, 2nd, ... open unit of the row: one claim per unit. */
+	buyer_unit: z.number().int(),
 	/** Its comment was read after a later-written one had been allocated (Meta listed it late). */
 	read_late: z.boolean(),
 	created_at: timestamp,
 	updated_at: timestamp,
 });
 export type Claim = z.infer<typeof claimSchema>;
+
+/** A claim that named no single variant of its item, waiting for the operator to pick one. */
+export const variantRequestSchema = z.object({
+	id: z.uuid(),
+	show_id: z.uuid(),
+	item_number: z.string(),
+	platform: z.enum(['facebook', 'instagram', 'test']),
+	platform_user_id: z.string(),
+	user_handle: z.string().nullable(),
+	user_display_name: z.string().nullable(),
+	raw_text: z.string().nullable(),
+	variant_words: z.array(z.string()),
+	quantity: z.number().int(),
+	status: z.enum(['open', 'resolved', 'passed', 'dismissed']),
+	resolved_show_item_id: z.uuid().nullable(),
+	resolved_at: timestamp.nullable(),
+	is_test: z.boolean(),
+	created_at: timestamp,
+	updated_at: timestamp,
+});
+export type VariantRequest = z.infer<typeof variantRequestSchema>;
 
 export const commentSchema = z.object({
 	id: z.uuid(),
@@ -148,4 +180,5 @@ export const columns = {
 	socialConnection: Object.keys(socialConnectionSchema.shape).join(', '),
 	liveIngestion: Object.keys(liveIngestionSchema.shape).join(', '),
 	integration: Object.keys(integrationSchema.shape).join(', '),
+	variantRequest: Object.keys(variantRequestSchema.shape).join(', '),
 };

@@ -79,6 +79,7 @@ export function safeRedirectPath(
 export const workspaceSettingsRowSchema = workspaceSchema.extend({
 	claim_words: z.array(z.string()),
 	pass_words: z.array(z.string()),
+	max_units_per_comment: z.number().int(),
 });
 
 const platformField = z.enum(['facebook', 'instagram'], { error: 'Choose Facebook or Instagram' });
@@ -148,6 +149,13 @@ export const workspaceSettingsSchema = z
 			.max(200, 'Keep the name under 200 characters'),
 		claimWords: wordList('claim').pipe(z.array(z.string()).min(1, 'Enter at least one claim word')),
 		passWords: wordList('pass').pipe(z.array(z.string()).min(1, 'Enter at least one pass word')),
+		/** Units one comment may claim ("sold 12 x2"); left out, a workspace keeps one. */
+		maxUnitsPerComment: z.coerce
+			.number({ error: 'Enter a number of units from 1 to 30' })
+			.int('Enter a whole number of units from 1 to 30')
+			.min(1, 'Enter a number of units from 1 to 30')
+			.max(30, 'Enter a number of units from 1 to 30')
+			.default(1),
 	})
 	.superRefine(({ claimWords, passWords }, context) => {
 		// The database refuses it too, comparing words as the parser reads them.

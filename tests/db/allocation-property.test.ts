@@ -1,7 +1,8 @@
-// Property: whatever mix of claims, passes, releases, awards and quantity changes many users
-// throw at a show concurrently, over real connections, the database ends where a simple
-// sequential model ends when fed the same operations in the order the database serialised them,
-// every operation answers as the model says, and the invariants hold.
+// Property: whatever mix of claims (of one or several units, naming a variant or not), passes,
+// releases, awards and quantity changes many users throw at a show concurrently, over real
+// connections, the database ends where a simple sequential model ends when fed the same
+// operations in the order the database serialised them, every operation answers as the model
+// says, and the invariants hold, per variant row, with variant requests where the model has them.
 //
 // Serialisation order: operations on one item are serialised by the item's row lock, held to
 // commit. Each operation draws from a sequence just before committing, still holding that lock,
@@ -22,6 +23,7 @@ import {
 	type TestUser,
 } from '../support/db.ts';
 import {
+	addVariants,
 	commentOn,
 	createShow,
 	type ClaimRow,
@@ -30,20 +32,27 @@ import {
 } from './fixtures.ts';
 
 const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
-const itemNumbers = ['1', '2'];
+// Item 1 has no variants; item 2 comes in Red and Blue, one row each.
+const rows = ['1', '2 red', '2 blue'] as const;
+type Row = (typeof rows)[number];
+const variantLabels: Record<Exclude<Row, '1'>, string> = { '2 red': 'Red', '2 blue': 'Blue' };
+/** What a comment names: a row, or item 2 without a variant. */
+type Named = Row | '2';
 const lanes = 6;
+/** The workspace's max_units_per_comment: comments ask for 1 to 3 units. */
+const maxUnits = 2;
 
 type Operation =
-	| { kind: 'claim'; user: string; item: string }
-	| { kind: 'pass'; user: string; item: string }
-	| { kind: 'release'; user: string; item: string }
-	| { kind: 'award'; user: string; item: string }
-	| { kind: 'quantity'; item: string; quantity: number };
+	| { kind: 'claim'; user: string; named: Named; units: number }
+	| { kind: 'pass'; user: string; named: Named }
+	| { kind: 'release'; user: string; row: Row }
+	| { kind: 'award'; user: string; row: Row }
+	| { kind: 'quantity'; row: Row; quantity: number };
 
-/** What an operation did, as the database answered it. */
+/** What an operation did, as the database answered it; promoted buyers sorted. */
 type Effect =
-	| { kind: 'comment'; outcome: string; promoted: string | null }
-	| { kind: 'release'; promoted: string | null }
+	| { kind: 'comment'; outcome: string; claims: number; promoted: string[] }
+	| { kind: 'release'; promoted: string[] }
 	| { kind: 'award' }
 	| { kind: 'quantity'; promoted: string[] };
 
@@ -51,6 +60,8 @@ interface Done {
 	operation: Operation;
 	order: number;
 	effect: Effect;
+	/** For a release: the buyer_unit of the claim it ended. */
+	unit?: number;
 }
 
 const handleOf = (user: string) => `handle_${user}`;
@@ -59,79 +70,141 @@ function buyerOf(claim: Pick<ClaimRow, 'platform_user_id' | 'user_handle'>): str
 	return claim.platform_user_id ?? claim.user_handle!.replace(/^handle_/, '');
 }
 
-class ItemModel {
-	winners = new Set<string>();
-	waitlist: string[] = [];
+/** One unit a buyer holds or waits for. */
+interface Unit {
+	user: string;
+	unit: number;
+}
+
+/** One item row (one variant): its winners and its line, a unit each. */
+class RowModel {
+	winners: Unit[] = [];
+	waitlist: Unit[] = [];
 	constructor(public quantity: number) {}
 
+	held(user: string): Unit[] {
+		return [...this.winners, ...this.waitlist].filter((each) => each.user === user);
+	}
+
 	private promote(): string | null {
-		if (this.winners.size >= this.quantity || this.waitlist.length === 0) return null;
+		if (this.winners.length >= this.quantity || this.waitlist.length === 0) return null;
 		const next = this.waitlist.shift()!;
-		this.winners.add(next);
-		return next;
+		this.winners.push(next);
+		return next.user;
 	}
 
-	claim(user: string): Effect {
-		if (this.winners.has(user) || this.waitlist.includes(user))
-			return { kind: 'comment', outcome: 'duplicate', promoted: null };
-		if (this.winners.size < this.quantity) {
-			this.winners.add(user);
-			return { kind: 'comment', outcome: 'winner', promoted: null };
+	/** Up to `units` units for user: the number placed, and whether one won. */
+	claim(user: string, units: number): { placed: number; won: boolean; held: number } {
+		const held = this.held(user);
+		const last = Math.max(0, ...held.map((each) => each.unit));
+		let won = false;
+		for (let unit = last + 1; unit <= last + units - held.length; unit++) {
+			if (this.winners.length < this.quantity) {
+				this.winners.push({ user, unit });
+				won = true;
+			} else this.waitlist.push({ user, unit });
 		}
-		this.waitlist.push(user);
-		return { kind: 'comment', outcome: 'waitlist', promoted: null };
+		return { placed: Math.max(0, units - held.length), won, held: held.length };
 	}
 
-	/** A pass or a release: null when the user holds nothing. */
-	end(user: string): { promoted: string | null } | null {
-		if (this.winners.delete(user)) return { promoted: this.promote() };
-		const place = this.waitlist.indexOf(user);
-		if (place < 0) return null;
-		this.waitlist.splice(place, 1);
+	/** Ends one unit; returns who was promoted, or undefined when it is not held. */
+	end(user: string, unit: number): { promoted: string | null } | undefined {
+		const won = this.winners.findIndex((each) => each.user === user && each.unit === unit);
+		if (won >= 0) {
+			this.winners.splice(won, 1);
+			return { promoted: this.promote() };
+		}
+		const waiting = this.waitlist.findIndex((each) => each.user === user && each.unit === unit);
+		if (waiting < 0) return undefined;
+		this.waitlist.splice(waiting, 1);
 		return { promoted: null };
 	}
 
+	/** A pass: waiters leave first, then each winner's unit goes to the first waiter. */
+	passAll(user: string): { ended: number; promoted: string[] } {
+		const waiting = this.waitlist.filter((each) => each.user === user);
+		const winning = this.winners.filter((each) => each.user === user);
+		const promoted: string[] = [];
+		for (const each of [...waiting, ...winning]) {
+			const next = this.end(user, each.unit)!.promoted;
+			if (next) promoted.push(next);
+		}
+		return { ended: waiting.length + winning.length, promoted };
+	}
+
 	award(user: string): Effect | null {
-		if (
-			this.winners.size >= this.quantity ||
-			this.winners.has(user) ||
-			this.waitlist.includes(user)
-		)
-			return null;
-		this.winners.add(user);
+		if (this.winners.length >= this.quantity || this.held(user).length > 0) return null;
+		this.winners.push({ user, unit: 1 });
 		return { kind: 'award' };
 	}
 
 	setQuantity(quantity: number): Effect | null {
-		if (quantity < this.winners.size) return null;
+		if (quantity < this.winners.length) return null;
 		this.quantity = quantity;
 		const promoted = [];
 		for (let next = this.promote(); next !== null; next = this.promote()) promoted.push(next);
-		return { kind: 'quantity', promoted };
+		return { kind: 'quantity', promoted: promoted.sort() };
 	}
 }
 
-/** What the model says op does; null where the model would refuse it. */
-function expectedEffect(model: ItemModel, op: Operation): Effect | null {
-	switch (op.kind) {
-		case 'claim':
-			return model.claim(op.user);
-		case 'pass': {
-			const ended = model.end(op.user);
-			return {
-				kind: 'comment',
-				outcome: ended ? 'passed' : 'ignored',
-				promoted: ended?.promoted ?? null,
-			};
+/** The show: its rows, and who has an open variant request on item 2. */
+class ShowModel {
+	rows: Map<Row, RowModel>;
+	openRequests = new Set<string>();
+	constructor(quantities: number[]) {
+		this.rows = new Map(rows.map((row, index) => [row, new RowModel(quantities[index])]));
+	}
+
+	/** What op does; null where the database would refuse it. */
+	apply(op: Operation, done: Done): Effect | null {
+		switch (op.kind) {
+			case 'claim': {
+				if (op.named === '2') {
+					const asked = this.openRequests.has(op.user);
+					this.openRequests.add(op.user);
+					return {
+						kind: 'comment',
+						outcome: asked ? 'duplicate' : 'needs_variant',
+						claims: 0,
+						promoted: [],
+					};
+				}
+				if (op.named !== '1') this.openRequests.delete(op.user);
+				const units = Math.min(op.units, maxUnits);
+				const { placed, won, held } = this.rows.get(op.named)!.claim(op.user, units);
+				return {
+					kind: 'comment',
+					outcome: placed === 0 ? 'duplicate' : won ? 'winner' : 'waitlist',
+					claims: placed === 0 ? held : placed,
+					promoted: [],
+				};
+			}
+			case 'pass': {
+				const passed: Row[] = op.named === '2' ? ['2 red', '2 blue'] : [op.named];
+				const withdrawn = op.named !== '1' && this.openRequests.delete(op.user);
+				let ended = 0;
+				const promoted: string[] = [];
+				for (const row of passed) {
+					const result = this.rows.get(row)!.passAll(op.user);
+					ended += result.ended;
+					promoted.push(...result.promoted);
+				}
+				return {
+					kind: 'comment',
+					outcome: ended > 0 || withdrawn ? 'passed' : 'ignored',
+					claims: ended,
+					promoted: promoted.sort(),
+				};
+			}
+			case 'release': {
+				const ended = this.rows.get(op.row)!.end(op.user, done.unit!);
+				return ended ? { kind: 'release', promoted: ended.promoted ? [ended.promoted] : [] } : null;
+			}
+			case 'award':
+				return this.rows.get(op.row)!.award(op.user);
+			case 'quantity':
+				return this.rows.get(op.row)!.setQuantity(op.quantity);
 		}
-		case 'release': {
-			const ended = model.end(op.user);
-			return ended && { kind: 'release', promoted: ended.promoted };
-		}
-		case 'award':
-			return model.award(op.user);
-		case 'quantity':
-			return model.setQuantity(op.quantity);
 	}
 }
 
@@ -143,6 +216,10 @@ beforeAll(async () => {
 	owner = ownerPool();
 	api = authenticatorPool(lanes);
 	operator = await createUser(owner);
+	await owner.query('update public.workspaces set max_units_per_comment = $2 where id = $1', [
+		operator.workspaceId,
+		maxUnits,
+	]);
 	await owner.query(`
 		create schema if not exists test_support;
 		create sequence if not exists test_support.operation_order;
@@ -158,31 +235,31 @@ afterAll(async () => {
 /** Runs one operation in its own transaction; null when the database refused it. */
 async function perform(
 	show: ShowRow,
-	items: Map<string, string>,
+	rowIds: Map<Row, string>,
 	operation: Operation,
 ): Promise<Done | null> {
 	const run = async (actor: Actor, sql: string, params: unknown[]) =>
 		actAs(api, actor, async (client) => {
-			const { rows } = await client.query(sql, params);
+			const { rows: answer } = await client.query(sql, params);
 			const order = await client.query<{ n: string }>(
 				`select nextval('test_support.operation_order') as n`,
 			);
-			return { result: rows[0].result, order: Number(order.rows[0].n) };
+			return { result: answer[0].result, order: Number(order.rows[0].n) };
 		});
-	const itemId = items.get(operation.item)!;
+	const sortedBuyers = (claims: ClaimRow[]) => claims.map(buyerOf).sort();
 	try {
 		switch (operation.kind) {
 			case 'claim':
 			case 'pass': {
-				const comment = commentOn(
-					show,
-					operation.user,
-					`${operation.kind === 'claim' ? 'sold' : 'pass'} ${operation.item}`,
-				);
+				const [item, variant = ''] = operation.named.split(' ');
+				const text =
+					operation.kind === 'claim'
+						? `sold ${item} ${variant} x${operation.units}`
+						: `pass ${item} ${variant}`;
 				const { result, order } = await run(
 					serviceRole,
 					'select public.ingest_comment($1) as result',
-					[comment],
+					[commentOn(show, operation.user, text)],
 				);
 				const intent = (result as IngestResult).results[0];
 				return {
@@ -191,34 +268,37 @@ async function perform(
 					effect: {
 						kind: 'comment',
 						outcome: intent.outcome,
-						promoted: intent.promoted && buyerOf(intent.promoted),
+						claims: intent.claims.length,
+						promoted: sortedBuyers(intent.promoted_claims),
 					},
 				};
 			}
 			case 'release': {
-				const { rows } = await owner.query<{ id: string }>(
-					`select id from public.claims where show_item_id = $1 and status in ('winner', 'waitlist')
-					 and coalesce(platform_user_id, user_handle) in ($2, $3)`,
-					[itemId, operation.user, handleOf(operation.user)],
+				// The buyer's latest unit on the row.
+				const { rows: held } = await owner.query<{ id: string; buyer_unit: number }>(
+					`select id, buyer_unit from public.claims where show_item_id = $1 and status in ('winner', 'waitlist')
+					 and coalesce(platform_user_id, user_handle) in ($2, $3) order by buyer_unit desc limit 1`,
+					[rowIds.get(operation.row), operation.user, handleOf(operation.user)],
 				);
-				if (rows.length === 0) return null;
+				if (held.length === 0) return null;
 				const { result, order } = await run(
 					asUser(operator),
 					'select public.release_claim($1) as result',
-					[rows[0].id],
+					[held[0].id],
 				);
 				const promoted = (result as { promoted: ClaimRow | null }).promoted;
 				return {
 					operation,
 					order,
-					effect: { kind: 'release', promoted: promoted && buyerOf(promoted) },
+					unit: held[0].buyer_unit,
+					effect: { kind: 'release', promoted: promoted ? [buyerOf(promoted)] : [] },
 				};
 			}
 			case 'award': {
 				const { order } = await run(
 					asUser(operator),
 					'select public.award_item($1, $2) as result',
-					[itemId, handleOf(operation.user)],
+					[rowIds.get(operation.row), handleOf(operation.user)],
 				);
 				return { operation, order, effect: { kind: 'award' } };
 			}
@@ -226,14 +306,14 @@ async function perform(
 				const { result, order } = await run(
 					asUser(operator),
 					'select public.update_show_item($1, $2) as result',
-					[itemId, JSON.stringify({ quantity: operation.quantity })],
+					[rowIds.get(operation.row), JSON.stringify({ quantity: operation.quantity })],
 				);
 				return {
 					operation,
 					order,
 					effect: {
 						kind: 'quantity',
-						promoted: (result as { promoted: ClaimRow[] }).promoted.map(buyerOf),
+						promoted: sortedBuyers((result as { promoted: ClaimRow[] }).promoted),
 					},
 				};
 			}
@@ -245,44 +325,27 @@ async function perform(
 	}
 }
 
+const user = fc.constantFrom(...users);
+const row = fc.constantFrom(...rows);
+const named = fc.constantFrom<Named>(...rows, '2');
 const operation: fc.Arbitrary<Operation> = fc.oneof(
 	{
 		weight: 5,
 		arbitrary: fc.record({
 			kind: fc.constant('claim' as const),
-			user: fc.constantFrom(...users),
-			item: fc.constantFrom(...itemNumbers),
+			user,
+			named,
+			units: fc.integer({ min: 1, max: 3 }),
 		}),
 	},
-	{
-		weight: 2,
-		arbitrary: fc.record({
-			kind: fc.constant('pass' as const),
-			user: fc.constantFrom(...users),
-			item: fc.constantFrom(...itemNumbers),
-		}),
-	},
-	{
-		weight: 2,
-		arbitrary: fc.record({
-			kind: fc.constant('release' as const),
-			user: fc.constantFrom(...users),
-			item: fc.constantFrom(...itemNumbers),
-		}),
-	},
-	{
-		weight: 1,
-		arbitrary: fc.record({
-			kind: fc.constant('award' as const),
-			user: fc.constantFrom(...users),
-			item: fc.constantFrom(...itemNumbers),
-		}),
-	},
+	{ weight: 2, arbitrary: fc.record({ kind: fc.constant('pass' as const), user, named }) },
+	{ weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), user, row }) },
+	{ weight: 1, arbitrary: fc.record({ kind: fc.constant('award' as const), user, row }) },
 	{
 		weight: 1,
 		arbitrary: fc.record({
 			kind: fc.constant('quantity' as const),
-			item: fc.constantFrom(...itemNumbers),
+			row,
 			quantity: fc.integer({ min: 1, max: 4 }),
 		}),
 	},
@@ -291,22 +354,26 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
 it('matches a sequential model and keeps the invariants under concurrent operations', async () => {
 	await fc.assert(
 		fc.asyncProperty(
-			fc.array(fc.integer({ min: 1, max: 3 }), {
-				minLength: itemNumbers.length,
-				maxLength: itemNumbers.length,
-			}),
+			fc.array(fc.integer({ min: 1, max: 3 }), { minLength: rows.length, maxLength: rows.length }),
 			fc.array(fc.array(operation, { maxLength: 12 }), { minLength: lanes, maxLength: lanes }),
 			async (quantities, laneOperations) => {
-				const { show, items } = await createShow(
-					api,
-					operator,
-					itemNumbers.map((item_number, index) => ({ item_number, quantity: quantities[index] })),
-				);
+				const { show, items } = await createShow(api, operator, [
+					{ item_number: '1', quantity: quantities[0] },
+				]);
+				const variants = await addVariants(owner, show.id, '2', [
+					{ label: variantLabels['2 red'], quantity: quantities[1] },
+					{ label: variantLabels['2 blue'], quantity: quantities[2] },
+				]);
+				const rowIds = new Map<Row, string>([
+					['1', items.get('1')!],
+					['2 red', variants.get(variantLabels['2 red'])!],
+					['2 blue', variants.get(variantLabels['2 blue'])!],
+				]);
 				const done = (
 					await Promise.all(
 						laneOperations.map(async (lane) => {
 							const finished: (Done | null)[] = [];
-							for (const each of lane) finished.push(await perform(show, items, each));
+							for (const each of lane) finished.push(await perform(show, rowIds, each));
 							return finished;
 						}),
 					)
@@ -315,45 +382,58 @@ it('matches a sequential model and keeps the invariants under concurrent operati
 					.filter((each): each is Done => each !== null)
 					.sort((a, b) => a.order - b.order);
 
-				const models = new Map(
-					itemNumbers.map((item, index) => [item, new ItemModel(quantities[index])]),
-				);
-				for (const { operation: op, effect } of done) {
-					expect(effect, JSON.stringify(op)).toEqual(expectedEffect(models.get(op.item)!, op));
+				const model = new ShowModel(quantities);
+				for (const each of done) {
+					expect(each.effect, JSON.stringify(each.operation)).toEqual(
+						model.apply(each.operation, each),
+					);
 				}
 
-				for (const [itemNumber, model] of models) {
-					const itemId = items.get(itemNumber)!;
+				for (const [rowName, rowModel] of model.rows) {
+					const rowId = rowIds.get(rowName)!;
 					const { rows: claims } = await owner.query<ClaimRow>(
-						`select * from public.claims where show_item_id = $1 and status in ('winner', 'waitlist') order by waitlist_position nulls first`,
-						[itemId],
+						`select * from public.claims where show_item_id = $1 and status in ('winner', 'waitlist') order by waitlist_position nulls first, buyer_unit`,
+						[rowId],
 					);
-					expect(new Set(claims.filter((claim) => claim.status === 'winner').map(buyerOf))).toEqual(
-						model.winners,
-					);
+					const unitsOf = (units: Unit[]) => units.map((each) => `${each.user}#${each.unit}`);
+					expect(
+						claims
+							.filter((claim) => claim.status === 'winner')
+							.map((claim) => `${buyerOf(claim)}#${claim.buyer_unit}`)
+							.sort(),
+					).toEqual(unitsOf(rowModel.winners).sort());
 					const waiters = claims.filter((claim) => claim.status === 'waitlist');
-					expect(waiters.map(buyerOf)).toEqual(model.waitlist);
+					expect(waiters.map((claim) => `${buyerOf(claim)}#${claim.buyer_unit}`)).toEqual(
+						unitsOf(rowModel.waitlist),
+					);
 					expect(waiters.map((claim) => claim.waitlist_position)).toEqual(
-						model.waitlist.map((_, index) => index + 1),
+						rowModel.waitlist.map((_, index) => index + 1),
 					);
 					const {
 						rows: [item],
 					} = await owner.query(
 						'select quantity, claimed_count, waitlist_count, status from public.show_items where id = $1',
-						[itemId],
+						[rowId],
 					);
 					expect(item).toEqual({
-						quantity: model.quantity,
-						claimed_count: model.winners.size,
-						waitlist_count: model.waitlist.length,
+						quantity: rowModel.quantity,
+						claimed_count: rowModel.winners.length,
+						waitlist_count: rowModel.waitlist.length,
 						status:
-							model.winners.size === 0
+							rowModel.winners.length === 0
 								? 'unclaimed'
-								: model.winners.size < model.quantity
+								: rowModel.winners.length < rowModel.quantity
 									? 'partial'
 									: 'sold_out',
 					});
 				}
+				const { rows: open } = await owner.query<{ platform_user_id: string }>(
+					`select platform_user_id from public.variant_requests where show_id = $1 and status = 'open' order by 1`,
+					[show.id],
+				);
+				expect(open.map((request) => request.platform_user_id)).toEqual(
+					[...model.openRequests].sort(),
+				);
 			},
 		),
 		{ numRuns: 100 },

@@ -2,7 +2,7 @@
 // operator would.
 import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import type { Claim, Show, ShowItem } from '../../src/lib/rows.ts';
+import type { Claim, Show, ShowItem, VariantRequest } from '../../src/lib/rows.ts';
 import { asUser, queryAs, rpc, serviceRole, type TestUser } from '../support/db.ts';
 
 // The rows as the console reads them; the engine's answers also carry who acted on a claim.
@@ -13,11 +13,22 @@ export type ClaimRow = Claim & { operator_user_id: string | null };
 export interface IntentResult {
 	intent: 'claim' | 'pass';
 	item_number: string;
-	outcome: 'winner' | 'waitlist' | 'duplicate' | 'passed' | 'unknown_item' | 'ignored';
+	variant_words: string[];
+	/** Units allocated for, after the workspace's cap; requested_quantity is what was asked. */
+	quantity: number;
+	requested_quantity: number;
+	capped: boolean;
+	outcome:
+		'winner' | 'waitlist' | 'duplicate' | 'passed' | 'unknown_item' | 'ignored' | 'needs_variant';
 	reason: string | null;
+	/** The first of claims, items and promoted_claims. */
 	claim: ClaimRow | null;
+	claims: ClaimRow[];
 	item: ItemRow | null;
+	items: ItemRow[];
 	promoted: ClaimRow | null;
+	promoted_claims: ClaimRow[];
+	variant_request: VariantRequest | null;
 }
 
 export interface IngestResult {
@@ -167,4 +178,30 @@ export async function winnersOf(owner: pg.Pool, itemId: string): Promise<string[
 		[itemId],
 	);
 	return rows.map((row) => row.buyer);
+}
+
+/**
+ * Rows of item_number in the show, one per variant ("Blue / M"), as the catalog writes them: the
+ * options are the label's parts, lower-cased. Returns their ids by label.
+ */
+export async function addVariants(
+	owner: pg.Pool,
+	showId: string,
+	itemNumber: string,
+	variants: { label: string; quantity?: number }[],
+): Promise<Map<string, string>> {
+	const { rows } = await owner.query<{ id: string; variant_label: string }>(
+		`insert into public.show_items (show_id, item_number, title, quantity, variant_label, variant_options)
+		select $1, $2, 'Item ' || $2, given.quantity, given.label,
+			array(select lower(normalize(trim(part), nfkc)) from unnest(string_to_array(given.label, '/')) as part)
+		from unnest($3::text[], $4::int[]) as given (label, quantity)
+		returning id, variant_label`,
+		[
+			showId,
+			itemNumber,
+			variants.map((variant) => variant.label),
+			variants.map((variant) => variant.quantity ?? 1),
+		],
+	);
+	return new Map(rows.map((row) => [row.variant_label, row.id]));
 }

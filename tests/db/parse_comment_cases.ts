@@ -1,7 +1,9 @@
 // The case table for public.parse_comment (the parser must reach over 99 % precision and recall).
 // `expected` is what the parser returns under the rules in the migration's header; `meant` is
 // what the commenter meant, given only where the rules knowingly read it otherwise (the rules keep
-// to patterns). Precision and recall are scored against `meant ?? expected`.
+// to patterns). Precision and recall are scored against `meant ?? expected`. An intent for more
+// than one unit reads 'claim 12 x2'; cases with `withWords` also show the variant words the
+// parser read after it, as 'claim 12 [blue m]'.
 
 export interface ParseCase {
 	text: string;
@@ -10,9 +12,11 @@ export interface ParseCase {
 	/** Intents in order, as 'claim 12' or 'pass 7'. */
 	expected: string[];
 	meant?: string[];
+	/** The intents carry their variant words: 'claim 12 x2 [blue m]'. */
+	withWords?: boolean;
 }
 
-type Words = Pick<ParseCase, 'claimWords' | 'passWords'>;
+type Words = Pick<ParseCase, 'claimWords' | 'passWords' | 'withWords'>;
 
 /** Cases in a compact form: [text, expected intents, meant intents?]. */
 function table(
@@ -543,6 +547,77 @@ const generated: ParseCase[] = forms.flatMap(([, render]) =>
 	),
 );
 
+// Claims naming a quantity and a variant, as buyers write them.
+const variantsAndQuantities = table({ withWords: true }, [
+	['sold 12 blue M', ['claim 12 [blue m]']],
+	['sold 12 M', ['claim 12 [m]']],
+	['12 sold black/L', ['claim 12 [black l]']],
+	['sold 12 blue-medium', ['claim 12 [blue m]']],
+	['Sold 12 Blue Medium please', ['claim 12 [blue m please]']],
+	['sold 12 size small', ['claim 12 [size s]']],
+	['sold 12 XL', ['claim 12 [xl]']],
+	['sold 12 extra large black', ['claim 12 [xl black]']],
+	['sold 12 x-large', ['claim 12 [xl]']],
+	['sold 12 2XL', ['claim 12 [xxl]']],
+	['sold 12 XXL', ['claim 12 [xxl]']],
+	['sold 12 3xl', ['claim 12 [xxxl]']],
+	['sold 12 XS pink', ['claim 12 [xs pink]']],
+	['sold 12 extra small', ['claim 12 [xs]']],
+	['sold 12 in green, L', ['claim 12 [in green l]']],
+	['sold 12 L 💕', ['claim 12 [l]']],
+	['SOLD 12 NAVY / LG', ['claim 12 [navy l]']],
+	['sold 12 med', ['claim 12 [m]']],
+	['sold 12 crème M', ['claim 12 [creme m]']],
+	['ｓｏｌｄ １２ ＢＬＵＥ Ｍ', ['claim 12 [blue m]']],
+	['sold 12 💙 M', ['claim 12 [m]']],
+	['sold #12 - blue, size M. thanks!', ['claim 12 [blue size m thanks]']],
+	['sold 12 blue M $25', ['claim 12 [blue m]']],
+	['sold 12 blue M sold 14 red S', ['claim 12 [blue m]', 'claim 14 [red s]']],
+	['sold 12 blue M pass 9', ['claim 12 [blue m]', 'pass 9 []']],
+	['pass 12 red', ['pass 12 [red]']],
+	['pass 12', ['pass 12 []']],
+	['sold 12 x2 blue M', ['claim 12 x2 [blue m]']],
+	['sold 12 blue M x2', ['claim 12 x2 [blue m]']],
+	['sold 12 x2', ['claim 12 x2 []']],
+	['sold 12 X3 black', ['claim 12 x3 [black]']],
+	['sold 12 x 2', ['claim 12 x2 []']],
+	['sold 12 2pcs', ['claim 12 x2 []']],
+	['sold 12 2 pcs', ['claim 12 x2 []']],
+	['sold 12 3 pieces', ['claim 12 x3 []']],
+	['sold 12 qty 3', ['claim 12 x3 []']],
+	['sold 12 qty: 3', ['claim 12 x3 []']],
+	['sold 12 qty2 red L', ['claim 12 x2 [red l]']],
+	['12 sold x2', ['claim 12 x2 []']],
+	['sold 12 x0', ['claim 12 []']],
+	['sold 12 for $20 x2', ['claim 12 x2 [for]']],
+	['sold 12 x2 sold 13 x3', ['claim 12 x2 []', 'claim 13 x3 []']],
+	[
+		'sold 12 blue and i also really love the red one in L',
+		['claim 12 [blue and i also really love the red one in]'],
+	],
+]);
+
+// Questions and numbers around variants and quantities that claim nothing.
+const notVariantClaims = table(defaults, [
+	['is the blue one M or L?', none],
+	['is 12 the blue one M or L?', none],
+	['what sizes does 12 come in?', none],
+	['how much is 12 in blue?', none],
+	['12 in blue M?', none],
+	['blue M $12', none],
+	['price for 12 x2?', none],
+	['call me 555-123-4567', none],
+	['my number is 0412 345 678', none],
+	['+1 (555) 010-9999', none],
+	['is 12 sold out in M?', none],
+	['do you have 12 in 2XL?', none],
+	['I wear a size 12 M', none],
+	['x2 of the blue please', none],
+	['qty 2 left?', none],
+	['2pcs for $30?', none],
+	['is 12 in XL sold out?', none],
+]);
+
 export const parseCases: ParseCase[] = [
 	...patterns,
 	...punctuation,
@@ -559,4 +634,6 @@ export const parseCases: ParseCase[] = [
 	...customWords,
 	...literalWords,
 	...generated,
+	...variantsAndQuantities,
+	...notVariantClaims,
 ];

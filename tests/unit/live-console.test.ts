@@ -6,7 +6,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import type { FrameScheduler } from '$lib/live/frame-batcher';
 import type { ShowSnapshot } from '$lib/live/live-data';
 import type { SnapshotRequest } from '$lib/live/snapshot';
-import type { Claim, LiveIngestion, Show, ShowItem } from '$lib/rows';
+import type { Claim, LiveIngestion, Show, ShowItem, VariantRequest } from '$lib/rows';
 
 const fetchShowSnapshot =
 	vi.fn<(client: unknown, showId: string, request: SnapshotRequest) => Promise<ShowSnapshot>>();
@@ -27,6 +27,7 @@ const show: Show = {
 	live_url: null,
 	claim_words: null,
 	pass_words: null,
+	currency: 'USD',
 	started_at: at(0),
 	ended_at: null,
 	created_at: at(0),
@@ -43,6 +44,10 @@ function item(number: number, updatedSecond = 0, overrides: Partial<ShowItem> = 
 		claimed_count: 0,
 		waitlist_count: 0,
 		status: 'unclaimed',
+		product_variant_id: null,
+		variant_label: '',
+		price: null,
+		image_url: null,
 		created_at: at(0),
 		updated_at: at(updatedSecond),
 		...overrides,
@@ -489,6 +494,7 @@ describe('LiveConsole', () => {
 			operator_action: false,
 			operator_notes: null,
 			is_test: false,
+			buyer_unit: 1,
 			read_late: false,
 			created_at: at(1),
 			updated_at: at(1),
@@ -539,5 +545,109 @@ describe('LiveConsole', () => {
 			Object.fromEntries(live.claims.map((entry) => [entry.user_handle, entry.status])),
 		).toEqual({ ana: 'winner', tess: 'released' });
 		expect(live.items[0].waitlist_count).toBe(0);
+	});
+
+	it('says which variant and how many units a test comment got, and shows a variant request at once', async () => {
+		const supabase = fakeSupabase();
+		const blueM = item(12, 1, { variant_label: 'Blue / M', quantity: 3 });
+		const live = new LiveConsole(
+			supabase.client,
+			snapshot([blueM]),
+			Date.now(),
+			manualFrames().scheduler,
+		);
+		const unit = (buyerUnit: number): Claim => ({
+			id: `00000000-0000-4000-8000-2000000000${String(buyerUnit).padStart(2, '0')}`,
+			show_id: showId,
+			show_item_id: blueM.id,
+			item_number: '12',
+			platform: 'test',
+			platform_user_id: 'test:tess',
+			user_handle: 'tess',
+			user_display_name: 'tess',
+			raw_text: 'sold 12 blue M x5',
+			status: 'winner',
+			waitlist_position: null,
+			promoted_at: null,
+			ended_at: null,
+			operator_action: false,
+			operator_notes: null,
+			is_test: true,
+			buyer_unit: buyerUnit,
+			read_late: false,
+			created_at: at(2),
+			updated_at: at(2),
+		});
+		const request: VariantRequest = {
+			id: '00000000-0000-4000-8000-300000000001',
+			show_id: showId,
+			item_number: '14',
+			platform: 'test',
+			platform_user_id: 'test:tess',
+			user_handle: 'tess',
+			user_display_name: 'tess',
+			raw_text: 'sold 12 blue M x5 sold 14',
+			variant_words: [],
+			quantity: 1,
+			status: 'open',
+			resolved_show_item_id: null,
+			resolved_at: null,
+			is_test: true,
+			created_at: at(2),
+			updated_at: at(2),
+		};
+		const intent = {
+			promoted: null,
+			promoted_claims: [],
+			reason: null,
+			variant_request: null,
+			capped: false,
+			quantity: 1,
+			requested_quantity: 1,
+			claim: null,
+			claims: [],
+			item: null,
+			items: [],
+		};
+		const updated = { ...blueM, claimed_count: 2, status: 'partial' as const, updated_at: at(2) };
+		supabase.rpc.mockResolvedValueOnce({
+			data: {
+				outcome: 'processed',
+				reason: null,
+				results: [
+					{
+						...intent,
+						intent: 'claim',
+						item_number: '12',
+						outcome: 'winner',
+						claim: unit(1),
+						claims: [unit(1), unit(2)],
+						item: updated,
+						items: [updated],
+						capped: true,
+						quantity: 2,
+						requested_quantity: 5,
+					},
+					{
+						...intent,
+						intent: 'claim',
+						item_number: '14',
+						outcome: 'needs_variant',
+						variant_request: request,
+					},
+				],
+			},
+			error: null,
+			status: 200,
+		});
+		await expect(live.actions.testComment('tess', 'sold 12 blue M x5 sold 14')).resolves.toEqual({
+			ok: true,
+			message:
+				'Test comment: @tess won #12 Blue / M (2 units) (asked for 5, capped at 2 per comment), ' +
+				'claimed #14 without naming one variant (pick it under Needs a variant).',
+		});
+		expect(live.claims.map((claim) => claim.buyer_unit).sort()).toEqual([1, 2]);
+		expect(live.items[0].claimed_count).toBe(2);
+		expect(live.variantRequests).toEqual([request]);
 	});
 });

@@ -11,9 +11,10 @@ import {
 	liveStats,
 	maxCommentsKept,
 	newestFirst,
+	openVariantRequests,
 	type ShowSnapshot,
 } from '$lib/live/live-data';
-import type { Claim, Comment, Show, ShowItem } from '$lib/rows';
+import type { Claim, Comment, Show, ShowItem, VariantRequest } from '$lib/rows';
 
 const showId = '00000000-0000-4000-8000-000000000001';
 let counter = 0;
@@ -33,6 +34,7 @@ function show(overrides: Partial<Show> = {}): Show {
 		live_url: null,
 		claim_words: null,
 		pass_words: null,
+		currency: 'USD',
 		started_at: at(0),
 		ended_at: null,
 		created_at: at(0),
@@ -52,6 +54,10 @@ function item(number: number, overrides: Partial<ShowItem> = {}): ShowItem {
 		claimed_count: 0,
 		waitlist_count: 0,
 		status: 'unclaimed',
+		product_variant_id: null,
+		variant_label: '',
+		price: null,
+		image_url: null,
 		created_at: at(0),
 		updated_at: at(0),
 		...overrides,
@@ -77,6 +83,7 @@ function claim(forItem: ShowItem, handle: string, overrides: Partial<Claim> = {}
 		operator_notes: null,
 		read_late: false,
 		is_test: false,
+		buyer_unit: 1,
 		created_at: at(1),
 		updated_at: at(1),
 		...overrides,
@@ -215,6 +222,47 @@ describe('applying live changes', () => {
 		expect(data.show.status).toBe('paused');
 		expect(data.applyShow(show({ status: 'ended', updated_at: at(11) }))).toBe(true);
 		expect(data.show.status).toBe('ended');
+	});
+});
+
+describe('variant requests', () => {
+	function request(second: number, overrides: Partial<VariantRequest> = {}): VariantRequest {
+		return {
+			id: uuid(),
+			show_id: showId,
+			item_number: '12',
+			platform: 'facebook',
+			platform_user_id: `fb:${second}`,
+			user_handle: `buyer${second}`,
+			user_display_name: null,
+			raw_text: 'sold 12',
+			variant_words: [],
+			quantity: 1,
+			status: 'open',
+			resolved_show_item_id: null,
+			resolved_at: null,
+			is_test: false,
+			created_at: at(second),
+			updated_at: at(second),
+			...overrides,
+		};
+	}
+
+	it('lists the open ones oldest first, and one leaves the list once answered', () => {
+		const later = request(5);
+		const earlier = request(2);
+		const data = new LiveData(snapshot({ variantRequests: [later, earlier] }));
+		expect(openVariantRequests(data.variantRequests.rows.values())).toEqual([earlier, later]);
+
+		const resolved = { ...earlier, status: 'resolved' as const, updated_at: at(9) };
+		expect(data.apply([{ table: 'variant_requests', kind: 'upsert', row: resolved }])).toEqual(
+			new Set(['variant_requests']),
+		);
+		expect(openVariantRequests(data.variantRequests.rows.values())).toEqual([later]);
+		// A stale copy from a refetch does not reopen it.
+		data.beginSync();
+		expect(data.finishSync(snapshot({ variantRequests: [earlier] }))).toEqual(new Set());
+		expect(openVariantRequests(data.variantRequests.rows.values())).toEqual([later]);
 	});
 });
 
@@ -379,6 +427,18 @@ describe('derived views', () => {
 	it('orders items by number, claims newest first, and an item’s waitlist by place', () => {
 		const items = [item(10), item(9), item(100)];
 		expect(itemsInOrder(items).map((row) => row.item_number)).toEqual(['9', '10', '100']);
+		// The variant rows of one number in the order they were added, to the microsecond.
+		const variants = [
+			item(4, { variant_label: 'Red / S', created_at: at(1, 3) }),
+			item(4, { variant_label: 'Blue / S', created_at: at(1, 1) }),
+			item(4, { variant_label: 'Blue / M', created_at: at(1, 2) }),
+		];
+		expect(itemsInOrder([item(5), ...variants]).map((row) => row.variant_label)).toEqual([
+			'Blue / S',
+			'Blue / M',
+			'Red / S',
+			'',
+		]);
 
 		const target = items[0];
 		const early = claim(target, 'a', { created_at: at(1) });

@@ -15,6 +15,7 @@ const show = (status: Show['status']): Show => ({
 	live_url: null,
 	claim_words: null,
 	pass_words: null,
+	currency: 'USD',
 	started_at: at,
 	ended_at: null,
 	created_at: at,

@@ -159,4 +159,26 @@ describe('workspaceSettingsSchema', () => {
 			).ok,
 		).toBe(true);
 	});
+
+	it('takes 1 to 30 units per comment, 1 when the form leaves it out', () => {
+		const units = (maxUnitsPerComment?: string) => {
+			const result = parseForm(
+				workspaceSettingsSchema,
+				formOf({
+					name: 'Shop',
+					claimWords: 'sold',
+					passWords: 'pass',
+					...(maxUnitsPerComment === undefined ? {} : { maxUnitsPerComment }),
+				}),
+			);
+			return result.ok ? result.data.maxUnitsPerComment : result.errors.maxUnitsPerComment;
+		};
+		expect(units()).toBe(1);
+		expect(units(' 3 ')).toBe(3);
+		expect(units('30')).toBe(30);
+		expect(units('31')).toBe('Enter a number of units from 1 to 30');
+		expect(units('0')).toBe('Enter a number of units from 1 to 30');
+		expect(units('2.5')).toBe('Enter a whole number of units from 1 to 30');
+		expect(units('two')).toBe('Enter a number of units from 1 to 30');
+	});
 });

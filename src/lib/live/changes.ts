@@ -1,7 +1,7 @@
 // A Realtime postgres_changes payload, as realtime-js hands it over, turned into a typed change.
 // Parsing here means a column the console does not expect fails loudly (and triggers a refetch)
 // instead of drawing a half-understood row.
-import { claimSchema, commentSchema, showItemSchema } from '$lib/rows';
+import { claimSchema, commentSchema, showItemSchema, variantRequestSchema } from '$lib/rows';
 import type { LiveTable, RowChange } from './live-data';
 
 export interface PostgresChangePayload {
@@ -15,6 +15,7 @@ const schemas = {
 	show_items: showItemSchema,
 	claims: claimSchema,
 	comments: commentSchema,
+	variant_requests: variantRequestSchema,
 } as const;
 
 function isLiveTable(table: string): table is LiveTable {

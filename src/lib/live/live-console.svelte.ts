@@ -11,6 +11,7 @@ import {
 	type LiveIngestion,
 	type Show,
 	type ShowItem,
+	type VariantRequest,
 } from '$lib/rows';
 import { CatchUp } from './catch-up';
 import { parseChange } from './changes';
@@ -25,6 +26,7 @@ import {
 	itemsInOrder,
 	lastCommentAt,
 	liveStats,
+	openVariantRequests,
 	type ItemClaims,
 	type LiveTable,
 	type RowChange,
@@ -52,6 +54,8 @@ export class LiveConsole {
 	claims: Claim[] = $state.raw([]);
 	/** Newest first. */
 	comments: Comment[] = $state.raw([]);
+	/** Claims waiting for the operator to pick a variant, oldest first. */
+	variantRequests: VariantRequest[] = $state.raw([]);
 	claimsByItem: Map<string, ItemClaims> = $state.raw(claimsByItem([]));
 	stats = $state.raw(liveStats([], []));
 	lastCommentAt: string | null = $state(null);
@@ -202,16 +206,27 @@ export class LiveConsole {
 		}
 		if (changed.has('show_items') || changed.has('claims'))
 			this.stats = liveStats(data.items.rows.values(), data.claims.rows.values());
+		if (changed.has('variant_requests'))
+			this.variantRequests = openVariantRequests(data.variantRequests.rows.values());
 		if (changed.has('comments')) {
 			this.comments = commentsNewestFirst(data.comments.rows.values());
 			this.lastCommentAt = lastCommentAt(data.comments.rows.values());
 		}
 	}
 
-	#applyRows(rows: { items?: ShowItem[]; claims?: Claim[] }): void {
+	#applyRows(rows: {
+		items?: ShowItem[];
+		claims?: Claim[];
+		variantRequests?: VariantRequest[];
+	}): void {
 		const changes: RowChange[] = [
 			...(rows.items ?? []).map((row): RowChange => ({ table: 'show_items', kind: 'upsert', row })),
 			...(rows.claims ?? []).map((row): RowChange => ({ table: 'claims', kind: 'upsert', row })),
+			...(rows.variantRequests ?? []).map((row): RowChange => ({
+				table: 'variant_requests',
+				kind: 'upsert',
+				row,
+			})),
 		];
 		this.#publish(this.#data.apply(changes));
 	}

@@ -2,16 +2,22 @@
 // by Realtime changes and by refetches after a reconnect. Plain TypeScript (no runes) so the rules
 // that keep the screen honest are unit-tested: rows are keyed by id, an update older than what is
 // held is ignored, a deleted row never comes back, and a refetch never undoes a newer live event.
-import type { Claim, Comment, LiveIngestion, Show, ShowItem } from '$lib/rows';
+import type { Claim, Comment, LiveIngestion, Show, ShowItem, VariantRequest } from '$lib/rows';
 import { timestampMicros } from './timestamps';
 
 interface LiveRows {
 	show_items: ShowItem;
 	claims: Claim;
 	comments: Comment;
+	variant_requests: VariantRequest;
 }
 export type LiveTable = keyof LiveRows;
-export const everyLiveTable: ReadonlySet<LiveTable> = new Set(['show_items', 'claims', 'comments']);
+export const everyLiveTable: ReadonlySet<LiveTable> = new Set([
+	'show_items',
+	'claims',
+	'comments',
+	'variant_requests',
+]);
 
 export type RowChange = {
 	[Table in LiveTable]:
@@ -37,6 +43,8 @@ export interface ShowSnapshot {
 	/** True when a refetch read the claims the console lacked, so it now knows them all. */
 	missingClaimsRead?: boolean;
 	comments: Comment[];
+	/** Claims waiting for the operator to pick a variant, and those answered (all, or those changed). */
+	variantRequests?: VariantRequest[];
 }
 
 /** The newest comments the console keeps; older ones stay in the database and the summary. */
@@ -148,6 +156,7 @@ export class LiveData {
 	readonly claims = new RowCollection<Claim>((claim) => claim.updated_at);
 	// Comments change only their allocation results after insert, which the console does not show.
 	readonly comments = new RowCollection<Comment>((comment) => comment.created_at);
+	readonly variantRequests = new RowCollection<VariantRequest>((request) => request.updated_at);
 
 	constructor(snapshot: ShowSnapshot) {
 		this.show = snapshot.show;
@@ -157,6 +166,7 @@ export class LiveData {
 		for (const item of snapshot.items) this.items.upsert(item);
 		for (const claim of snapshot.claims) this.claims.upsert(claim);
 		for (const comment of snapshot.comments) this.comments.upsert(comment);
+		for (const request of snapshot.variantRequests ?? []) this.variantRequests.upsert(request);
 		this.trimComments();
 	}
 
@@ -201,12 +211,14 @@ export class LiveData {
 		this.items.beginSync();
 		this.claims.beginSync();
 		this.comments.beginSync();
+		this.variantRequests.beginSync();
 	}
 
 	abandonSync(): void {
 		this.items.abandonSync();
 		this.claims.abandonSync();
 		this.comments.abandonSync();
+		this.variantRequests.abandonSync();
 	}
 
 	/** Merges a refetch begun at beginSync; returns the tables whose rows changed. */
@@ -231,6 +243,8 @@ export class LiveData {
 			this.missingClaimsUpTo = null;
 		}
 		if (this.comments.finishSync(snapshot.comments, null)) changed.add('comments');
+		if (this.variantRequests.finishSync(snapshot.variantRequests ?? [], null))
+			changed.add('variant_requests');
 		// Claims go with their item when it is removed; drop any whose delete event was missed.
 		for (const claim of [...this.claims.rows.values()]) {
 			if (!this.items.rows.has(claim.show_item_id) && !claimsTouchedDuringSync.has(claim.id)) {
@@ -248,6 +262,7 @@ export class LiveData {
 			this.items.newestVersion(),
 			this.claims.newestVersion(),
 			this.comments.newestVersion(),
+			this.variantRequests.newestVersion(),
 		].filter((v) => v !== null);
 		if (versions.length === 0) return null;
 		return new Date(Math.floor(Math.max(...versions) / 1000)).toISOString();
@@ -258,6 +273,7 @@ export class LiveData {
 			show_items: this.items,
 			claims: this.claims,
 			comments: this.comments,
+			variant_requests: this.variantRequests,
 		};
 		return collections[table];
 	}
@@ -275,7 +291,22 @@ export class LiveData {
 // Views the console renders, recomputed once per batch of changes.
 
 export function itemsInOrder(items: Iterable<ShowItem>): ShowItem[] {
-	return [...items].sort((a, b) => Number(a.item_number) - Number(b.item_number));
+	return [...items].sort(compareItems);
+}
+
+/**
+ * By item number (2 before 10); the variant rows of one number in the order they were added,
+ * which is the product's variant order; then by id, so the order never flickers.
+ */
+export function compareItems(
+	a: Pick<ShowItem, 'id' | 'item_number' | 'created_at'>,
+	b: Pick<ShowItem, 'id' | 'item_number' | 'created_at'>,
+): number {
+	return (
+		Number(a.item_number) - Number(b.item_number) ||
+		cachedMicros(a, a.created_at) - cachedMicros(b, b.created_at) ||
+		byId(a, b)
+	);
 }
 
 /** Newest first by when they arrived; ties by id so the order never flickers. */
@@ -300,6 +331,13 @@ export function commentsNewestFirst(comments: Iterable<Comment>): Comment[] {
 			commentedAt(b) - commentedAt(a) ||
 			byId(a, b),
 	);
+}
+
+/** The requests still waiting for a variant, oldest first: the operator answers them in order. */
+export function openVariantRequests(requests: Iterable<VariantRequest>): VariantRequest[] {
+	return [...requests]
+		.filter((request) => request.status === 'open')
+		.sort((a, b) => cachedMicros(a, a.created_at) - cachedMicros(b, b.created_at) || byId(a, b));
 }
 
 /** When a claim last changed outcome: it ended, was promoted, or was made. */

@@ -8,9 +8,11 @@ import {
 	claimSchema,
 	showItemSchema,
 	showSchema,
+	variantRequestSchema,
 	type Claim,
 	type Show,
 	type ShowItem,
+	type VariantRequest,
 } from '$lib/rows';
 import { describeRpcError } from '$lib/rpc-error';
 
@@ -18,7 +20,11 @@ export type ActionResult = { ok: true; message?: string } | { ok: false; message
 
 /** Where the actions put what they changed. */
 export interface ActionTarget {
-	applyRows(rows: { items?: ShowItem[]; claims?: Claim[] }): void;
+	applyRows(rows: {
+		items?: ShowItem[];
+		claims?: Claim[];
+		variantRequests?: VariantRequest[];
+	}): void;
 	applyShow(show: Show): void;
 	/** Refetches what changed, when an answer cannot be read. */
 	catchUp(): void;
@@ -51,8 +57,22 @@ const commentResultSchema = z.object({
 			claim: claimSchema.nullable(),
 			item: showItemSchema.nullable(),
 			promoted: claimSchema.nullable(),
+			// Every unit and variant row the intent touched (claim, item and promoted are the first).
+			claims: z.array(claimSchema).optional(),
+			items: z.array(showItemSchema).optional(),
+			promoted_claims: z.array(claimSchema).optional(),
+			variant_request: variantRequestSchema.nullable().optional(),
+			quantity: z.number().int().optional(),
+			requested_quantity: z.number().int().optional(),
+			capped: z.boolean().optional(),
 		}),
 	),
+});
+const resolveVariantResultSchema = z.object({
+	variant_request: variantRequestSchema,
+	outcome: z.enum(['winner', 'waitlist', 'duplicate']),
+	claims: z.array(claimSchema),
+	item: showItemSchema,
 });
 
 export class OperatorActions {
@@ -140,14 +160,53 @@ export class OperatorActions {
 			(data) => {
 				const result = commentResultSchema.parse(data);
 				this.#target.applyRows({
-					items: result.results.flatMap((entry) => (entry.item ? [entry.item] : [])),
-					claims: result.results.flatMap((entry) =>
-						[entry.claim, entry.promoted].filter((claim) => claim !== null),
+					items: result.results.flatMap((entry) => entry.items ?? []),
+					claims: result.results.flatMap((entry) => [
+						...(entry.claims ?? []),
+						...(entry.promoted_claims ?? []),
+					]),
+					variantRequests: result.results.flatMap((entry) =>
+						entry.variant_request ? [entry.variant_request] : [],
 					),
 				});
 				return describeCommentResult(handle, result);
 			},
 		);
+	}
+
+	/** Allocates a variant request's units on the variant the operator picked. */
+	resolveVariant(requestId: string, item: ShowItem): Promise<ActionResult> {
+		return this.#rpc(
+			'resolve_variant_request',
+			{ request_id: requestId, show_item_id: item.id },
+			(data) => {
+				const {
+					variant_request,
+					outcome,
+					claims,
+					item: updated,
+				} = resolveVariantResultSchema.parse(data);
+				this.#target.applyRows({
+					items: [updated],
+					claims,
+					variantRequests: [variant_request],
+				});
+				const who = claims[0] ? buyerName(claims[0]) : buyerName(variant_request);
+				const what = `#${updated.item_number} ${updated.variant_label}`;
+				return outcome === 'duplicate'
+					? `${who} already holds ${what}.`
+					: `${who} ${outcome === 'winner' ? 'won' : 'waits for'} ${what}${claims.length > 1 ? ` (${claims.length} units)` : ''}.`;
+			},
+		);
+	}
+
+	/** Drops a variant request without allocating anything. */
+	dismissVariant(requestId: string): Promise<ActionResult> {
+		return this.#rpc('dismiss_variant_request', { request_id: requestId }, (data) => {
+			const request = variantRequestSchema.parse(data);
+			this.#target.applyRows({ variantRequests: [request] });
+			return `Dismissed ${buyerName(request)}’s claim on #${request.item_number}.`;
+		});
 	}
 
 	/** Ends every open test claim of the show; real waiters behind them move up. */
@@ -192,6 +251,8 @@ const intentOutcomes: Record<string, (itemNumber: string, claim: Claim | null) =
 	duplicate: (item) => `already holds #${item} (duplicate)`,
 	passed: (item) => `passed on #${item}`,
 	unknown_item: (item) => `named #${item}, which is not in this show`,
+	needs_variant: (item) =>
+		`claimed #${item} without naming one variant (pick it under Needs a variant)`,
 	ignored: (item) => `passed on #${item} without holding it`,
 };
 
@@ -216,11 +277,19 @@ function describeCommentResult(
 			? `Test comment from ${who} had no claim or pass.`
 			: `Test comment from ${who} was ignored: ${ignoredReasonLabel(result.reason ?? 'unknown')}.`;
 	}
-	const parts = result.results.map((entry) =>
-		(intentOutcomes[entry.outcome] ?? ((item: string) => `${entry.outcome} #${item}`))(
-			entry.item_number,
-			entry.claim,
-		),
-	);
+	const parts = result.results.map((entry) => {
+		// "#12 Blue / M" when the intent landed on one variant.
+		const item = entry.item?.variant_label
+			? `${entry.item_number} ${entry.item.variant_label}`
+			: entry.item_number;
+		const outcome = (
+			intentOutcomes[entry.outcome] ?? ((named: string) => `${entry.outcome} #${named}`)
+		)(item, entry.claim);
+		const units = entry.claims && entry.claims.length > 1 ? ` (${entry.claims.length} units)` : '';
+		const capped = entry.capped
+			? ` (asked for ${entry.requested_quantity}, capped at ${entry.quantity} per comment)`
+			: '';
+		return outcome + units + capped;
+	});
 	return `Test comment: ${who} ${parts.join(', ')}.`;
 }

@@ -10,10 +10,12 @@ import {
 	liveIngestionSchema,
 	showItemSchema,
 	showSchema,
+	variantRequestSchema,
 	type Comment,
 	type LiveIngestion,
 	type Show,
 	type ShowItem,
+	type VariantRequest,
 } from '$lib/rows';
 import type { ShowSnapshot } from './live-data';
 
@@ -118,7 +120,7 @@ export async function fetchShowSnapshot(
 			? missingClaims.createdUpTo
 			: null;
 
-	const [show, ingestion, items, itemIds, claims, comments] = await Promise.all([
+	const [show, ingestion, items, itemIds, claims, comments, variantRequests] = await Promise.all([
 		fetchShow(supabase, showId),
 		fetchIngestion(supabase, showId),
 		readItems(supabase, showId, since),
@@ -138,6 +140,7 @@ export async function fetchShowSnapshot(
 			return query.order('created_at').order('id').range(from, to);
 		}),
 		readComments(supabase, showId, since),
+		readVariantRequests(supabase, showId, since),
 	]);
 	return {
 		show,
@@ -149,6 +152,7 @@ export async function fetchShowSnapshot(
 		claimsComplete: claimsSince === null,
 		missingClaimsRead: missingClaims !== null,
 		comments,
+		variantRequests,
 	};
 }
 
@@ -164,7 +168,7 @@ export async function fetchOpeningSnapshot(
 	supabase: SupabaseClient,
 	showId: string,
 ): Promise<ShowSnapshot> {
-	const [show, ingestion, items, winners, newest, comments] = await Promise.all([
+	const [show, ingestion, items, winners, newest, comments, variantRequests] = await Promise.all([
 		fetchShow(supabase, showId),
 		fetchIngestion(supabase, showId),
 		readItems(supabase, showId, null),
@@ -189,6 +193,7 @@ export async function fetchOpeningSnapshot(
 				return data ?? [];
 			}),
 		readComments(supabase, showId, null),
+		readVariantRequests(supabase, showId, null),
 	]);
 	const claims = new Map(
 		z
@@ -207,6 +212,7 @@ export async function fetchOpeningSnapshot(
 		claimsComplete: oldestNewest === null,
 		missingClaimsUpTo: oldestNewest?.created_at,
 		comments,
+		variantRequests,
 	};
 }
 
@@ -253,4 +259,21 @@ async function readComments(
 		.limit(since ? pageSize : initialComments);
 	if (error) throw new Error(`Reading the show's comments failed: ${error.message}`);
 	return z.array(commentSchema).parse(data ?? []);
+}
+
+/** The show's variant requests (a show has few), or those changed since a moment. */
+async function readVariantRequests(
+	supabase: SupabaseClient,
+	showId: string,
+	since: string | null,
+): Promise<VariantRequest[]> {
+	const rows = await readAllPages("the show's variant requests", (from, to, withCount) => {
+		let query = supabase
+			.from('variant_requests')
+			.select(columns.variantRequest, withCount ? { count: 'exact' } : {})
+			.eq('show_id', showId);
+		if (since) query = query.gte('updated_at', since);
+		return query.order('created_at').order('id').range(from, to);
+	});
+	return z.array(variantRequestSchema).parse(rows);
 }

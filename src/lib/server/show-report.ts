@@ -5,6 +5,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { error } from '@sveltejs/kit';
 import { z } from 'zod';
 import { formatIsoDay } from '$lib/format';
+import { compareItems } from '$lib/live/live-data';
 import { describeRpcError } from '$lib/rpc-error';
 import { claimSchema, showItemSchema, showSchema } from '$lib/rows';
 import { selectAll } from './select-all';
@@ -29,6 +30,11 @@ export const reportItemSchema = showItemSchema.pick({
 	claimed_count: true,
 	waitlist_count: true,
 	status: true,
+	product_variant_id: true,
+	variant_label: true,
+	price: true,
+	image_url: true,
+	created_at: true,
 });
 export type ReportItem = z.infer<typeof reportItemSchema>;
 
@@ -82,7 +88,10 @@ export async function readShow(supabase: SupabaseClient, showId: string): Promis
 	return reportShowSchema.parse(data);
 }
 
-/** Items in item-number order (numeric: 2 before 10). */
+/**
+ * Items in item-number order (numeric: 2 before 10); the variant rows of one number in the order
+ * they were added, which is the product's variant order.
+ */
 export async function readItems(supabase: SupabaseClient, showId: string): Promise<ReportItem[]> {
 	const result = await selectAll((from, to) =>
 		supabase
@@ -93,10 +102,7 @@ export async function readItems(supabase: SupabaseClient, showId: string): Promi
 			.range(from, to),
 	);
 	if (result.error) failed('the items', result.error);
-	return z
-		.array(reportItemSchema)
-		.parse(result.rows)
-		.sort((a, b) => Number(a.item_number) - Number(b.item_number));
+	return z.array(reportItemSchema).parse(result.rows).sort(compareItems);
 }
 
 /**

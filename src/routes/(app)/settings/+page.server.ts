@@ -27,7 +27,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	const [settings, members, orders] = await Promise.all([
 		locals.supabase
 			.from('workspaces')
-			.select('id, name, claim_words, pass_words')
+			.select('id, name, claim_words, pass_words, max_units_per_comment')
 			.eq('id', workspace.id)
 			.single(),
 		// Highest role first, with each member's email address.
@@ -55,6 +55,7 @@ type SettingsFailure = {
 	name: string;
 	claimWords: string;
 	passWords: string;
+	maxUnitsPerComment: string;
 	errors: FieldErrors<typeof workspaceSettingsSchema>;
 	message?: string;
 };
@@ -66,6 +67,7 @@ export const actions: Actions = {
 			name: String(form.get('name') ?? ''),
 			claimWords: String(form.get('claimWords') ?? ''),
 			passWords: String(form.get('passWords') ?? ''),
+			maxUnitsPerComment: String(form.get('maxUnitsPerComment') ?? ''),
 		};
 		const parsed = parseForm(workspaceSettingsSchema, form);
 		if (!parsed.ok) return fail<SettingsFailure>(400, { ...echo, errors: parsed.errors });
@@ -78,14 +80,19 @@ export const actions: Actions = {
 				message: workspaceError ?? 'Your account has no workspace.',
 			});
 
-		const { name, claimWords, passWords } = parsed.data;
+		const { name, claimWords, passWords, maxUnitsPerComment } = parsed.data;
 		const {
 			data,
 			error: updateError,
 			status,
 		} = await locals.supabase
 			.from('workspaces')
-			.update({ name, claim_words: claimWords, pass_words: passWords })
+			.update({
+				name,
+				claim_words: claimWords,
+				pass_words: passWords,
+				max_units_per_comment: maxUnitsPerComment,
+			})
 			.eq('id', workspace.id)
 			.select('id');
 		if (updateError)

@@ -12,8 +12,10 @@ import {
 	showWordsSchema,
 	type FieldErrors,
 } from '$lib/schemas';
+import { parseMoney } from '$lib/catalog/money';
 import { checkLive, detectLives, MetaFunctionError } from '$lib/server/meta';
 import { readItems, showIdFrom } from '$lib/server/show-report';
+import { freeStockFor, readHeldStock, readShowCurrency } from '$lib/server/stock';
 import type { Actions, PageServerLoad } from './$types';
 
 const setupShowSchema = showSchema.pick({
@@ -45,25 +47,65 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	if (!showResult.data) error(404, 'There is no such show in your workspace');
 	const show = setupShowSchema.parse(showResult.data);
 
-	const words = await locals.supabase
-		.from('workspaces')
-		.select('claim_words, pass_words')
-		.eq('id', show.workspace_id)
-		.single();
+	const [words, currency, stock] = await Promise.all([
+		locals.supabase
+			.from('workspaces')
+			.select('claim_words, pass_words')
+			.eq('id', show.workspace_id)
+			.single(),
+		readShowCurrency(locals.supabase, show.id),
+		show.status === 'ended' || !items.some((item) => item.product_variant_id)
+			? new Map()
+			: readHeldStock(locals.supabase, show.workspace_id),
+	]);
 	if (words.error)
 		error(
 			502,
 			`Couldn’t load the workspace’s claim words: ${describeRpcError(words.error, words.status)}`,
 		);
 
+	// The most each item may hold: 30, and for a catalog variant while the show is not over, what
+	// other shows leave of its stock (the database checks the same when the quantity is saved).
+	const quantityCaps: Record<string, number> = {};
+	for (const item of items) {
+		const variant = item.product_variant_id ? stock.get(item.product_variant_id) : undefined;
+		quantityCaps[item.id] = variant ? Math.min(30, freeStockFor(variant, item.id)) : 30;
+	}
+
 	return {
 		show,
 		items,
+		currency,
+		quantityCaps,
 		workspaceWords: workspaceWordsSchema.parse(words.data),
 		// A bare live id pasted on the New show page, carried here for the Activate field.
 		pastedLiveId: url.searchParams.get('live')?.trim() || null,
 	};
 };
+
+// What the Add from catalog form sends: add_catalog_items elements, checked for shape here and
+// for everything else by the database.
+const catalogItemsSchema = z
+	.array(
+		z.union([
+			z.object({ product_id: z.uuid(), item_number: z.string().max(6).optional() }),
+			z.object({ variants: z.array(z.uuid()).min(1), item_number: z.string().max(6).optional() }),
+		]),
+	)
+	.min(1)
+	.max(200);
+const addedFromCatalogSchema = z.object({
+	added: z.array(z.object({ item_number: z.string() })),
+	out_of_stock: z.array(z.object({ title: z.string(), variant_label: z.string() })),
+});
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return null;
+	}
+}
 
 type RpcResult = {
 	data: unknown;
@@ -119,7 +161,33 @@ export const actions: Actions = {
 		};
 	},
 
-	updateItem: async ({ request, locals }) => {
+	addFromCatalog: async ({ request, locals, params }) => {
+		const showId = showIdFrom(params);
+		const parsed = catalogItemsSchema.safeParse(
+			parseJson(String((await request.formData()).get('items') ?? '')),
+		);
+		if (!parsed.success)
+			return fail(400, {
+				kind: 'catalog' as const,
+				message: 'Choose the products or variants to add',
+			});
+		const result = await attempt(
+			locals.supabase.rpc('add_catalog_items', { show_id: showId, items: parsed.data }),
+			{ kind: 'catalog' as const },
+		);
+		if (!result.ok) return result.failure;
+		const added = addedFromCatalogSchema.parse(result.data);
+		return {
+			kind: 'catalog' as const,
+			added: [...new Set(added.added.map((item) => item.item_number))],
+			rows: added.added.length,
+			outOfStock: added.out_of_stock.map((gone) =>
+				[gone.title, gone.variant_label].filter(Boolean).join(' '),
+			),
+		};
+	},
+
+	updateItem: async ({ request, locals, params }) => {
 		const form = await request.formData();
 		const parsed = parseForm(itemEditSchema, form);
 		const itemId = String(form.get('itemId') ?? '');
@@ -130,10 +198,26 @@ export const actions: Actions = {
 				message: Object.values(parsed.errors)[0] ?? 'Check the item',
 			});
 		const { title, quantity } = parsed.data;
+		const changes: { title: string | null; quantity: number; price?: number | null } = {
+			title,
+			quantity,
+		};
+		const priceText = form.get('price');
+		if (typeof priceText === 'string') {
+			if (priceText.trim() === '') changes.price = null;
+			else {
+				const price = parseMoney(
+					priceText,
+					await readShowCurrency(locals.supabase, showIdFrom(params)),
+				);
+				if (!price.ok) return fail(400, { kind: 'item' as const, itemId, message: price.message });
+				changes.price = price.minor;
+			}
+		}
 		const result = await attempt(
 			locals.supabase.rpc('update_show_item', {
 				item_id: parsed.data.itemId,
-				changes: { title, quantity },
+				changes,
 			}),
 			{ kind: 'item' as const, itemId },
 		);

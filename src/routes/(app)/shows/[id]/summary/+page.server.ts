@@ -8,6 +8,7 @@ import {
 	readShow,
 	showIdFrom,
 } from '$lib/server/show-report';
+import { readShowCurrency } from '$lib/server/stock';
 import { summarize } from './summary';
 import type { PageServerLoad } from './$types';
 
@@ -32,8 +33,9 @@ export const load: PageServerLoad = async ({ locals, params, setHeaders, url }) 
 		timings.push(`${name};dur=${(performance.now() - startedAt).toFixed(1)}`);
 		return result;
 	};
-	const [show, items, openClaims, claimCount, buyers] = await Promise.all([
+	const [show, currency, items, openClaims, claimCount, buyers] = await Promise.all([
 		timed('show', readShow(locals.supabase, showId)),
+		timed('currency', readShowCurrency(locals.supabase, showId)),
 		timed('items', readItems(locals.supabase, showId)),
 		// Test claims too, so the page can say how many it leaves out.
 		timed(
@@ -48,10 +50,10 @@ export const load: PageServerLoad = async ({ locals, params, setHeaders, url }) 
 	]);
 	setHeaders({ 'server-timing': timings.join(', ') });
 
-	const { breakdown, totals } = summarize(items, openClaims, {
+	const { breakdown, totals, buyerSales } = summarize(items, openClaims, {
 		claimCount,
 		buyerCount: buyers.filter((buyer) => buyer.won_count > 0).length,
 		includeTests,
 	});
-	return { show, breakdown, buyers, totals, includeTests };
+	return { show, currency, breakdown, buyers, buyerSales, totals, includeTests };
 };
