@@ -189,6 +189,12 @@ describe('add_catalog_items', () => {
 			{ show_id: show.id, items: ['4', { item_number: '20', title: 'Scarf', price: 1250 }] },
 		);
 		expect(adHoc.skipped).toEqual(['4']);
+		await expect(
+			rpc(api, asUser(assistant), 'add_show_items', {
+				show_id: show.id,
+				items: [{ item_number: '21', price: -5 }],
+			}),
+		).rejects.toMatchObject({ code: '22023', message: expect.stringMatching(/^price must be/) });
 		expect(adHoc.added.map((row) => [row.item_number, row.price, row.variant_label])).toEqual([
 			['20', 1250, ''],
 		]);

@@ -427,6 +427,18 @@ describe('derived views', () => {
 	it('orders items by number, claims newest first, and an item’s waitlist by place', () => {
 		const items = [item(10), item(9), item(100)];
 		expect(itemsInOrder(items).map((row) => row.item_number)).toEqual(['9', '10', '100']);
+		// The variant rows of one number in the order they were added, to the microsecond.
+		const variants = [
+			item(4, { variant_label: 'Red / S', created_at: at(1, 3) }),
+			item(4, { variant_label: 'Blue / S', created_at: at(1, 1) }),
+			item(4, { variant_label: 'Blue / M', created_at: at(1, 2) }),
+		];
+		expect(itemsInOrder([item(5), ...variants]).map((row) => row.variant_label)).toEqual([
+			'Blue / S',
+			'Blue / M',
+			'Red / S',
+			'',
+		]);
 
 		const target = items[0];
 		const early = claim(target, 'a', { created_at: at(1) });

@@ -64,6 +64,10 @@ describe('parseChange', () => {
 		claimed_count: 1,
 		waitlist_count: 0,
 		status: 'sold_out',
+		product_variant_id: null,
+		variant_label: '',
+		price: null,
+		image_url: null,
 		created_at: '2026-11-22 10:00:00+00',
 		updated_at: '2026-11-22 10:00:01.5+00',
 	};

@@ -17,6 +17,7 @@ const show = {
 	live_url: null,
 	claim_words: null,
 	pass_words: null,
+	currency: 'USD',
 	started_at: '2026-11-22T10:00:00+00:00',
 	ended_at: null,
 	created_at: '2026-11-22T10:00:00+00:00',

@@ -70,4 +70,33 @@ describe('the show summary', () => {
 		]);
 		expect(totals).toMatchObject({ soldUnits: 2, waitlisted: 2, testClaims: 2 });
 	});
+
+	it('totals each buyer’s and the show’s money at the items’ prices, variants named', () => {
+		const priced = [
+			{ ...item('4', 3, 2), price: 2999, variant_label: 'Blue / S', title: 'Dress' },
+			{ ...item('4', 3, 1), id: '4m', price: 3500, variant_label: 'Blue / M', title: 'Dress' },
+			{ ...item('5', 1, 1), price: null },
+		];
+		const { breakdown, totals, buyerSales } = summarize(
+			priced,
+			[
+				claim('4', 'ana', 'winner'),
+				claim('4', 'ana', 'winner'),
+				claim('4m', 'ben', 'winner'),
+				claim('5', 'ben', 'winner'),
+				claim('4m', 'tess', 'winner', true),
+			],
+			{ claimCount: 5, buyerCount: 2, includeTests: false },
+		);
+		expect(breakdown.map(({ soldTotal }) => soldTotal)).toEqual([5998, 3500, null]);
+		expect(totals.sales).toEqual({ units: 4, total: 5998 + 3500, unpricedUnits: 1 });
+		expect(buyerSales['real:ana']).toEqual({
+			units: 2,
+			total: 5998,
+			unpricedUnits: 0,
+			items: ['#4 Blue / S Dress ×2'],
+		});
+		expect(buyerSales['real:ben'].items).toEqual(['#4 Blue / M Dress', '#5']);
+		expect(buyerSales['test:test:tess']).toBeUndefined();
+	});
 });

@@ -7,11 +7,12 @@ import type { Currency } from '$lib/catalog/money';
 import { describeRpcError } from '$lib/rpc-error';
 import { selectAll } from './select-all';
 
-// Ids per request: a hundred uuids keep the query string far under URL limits.
-const idsPerRead = 100;
-
-const reservationSchema = z.object({ product_variant_id: z.uuid(), quantity: z.number().int() });
-const variantStockSchema = z.object({ id: z.uuid(), stock: z.number().int() });
+const heldItemSchema = z.object({
+	id: z.uuid(),
+	product_variant_id: z.uuid(),
+	quantity: z.number().int(),
+	product_variants: z.object({ stock: z.number().int() }),
+});
 
 export interface VariantStock {
 	stock: number;
@@ -19,57 +20,53 @@ export interface VariantStock {
 	heldBy: Map<string, number>;
 }
 
-function chunks<T>(list: T[]): T[][] {
-	return Array.from({ length: Math.ceil(list.length / idsPerRead) }, (_, index) =>
-		list.slice(index * idsPerRead, (index + 1) * idsPerRead),
+/**
+ * Every variant of the workspace that items of shows not yet ended draw from, with its stock and
+ * what each of those items holds: one paged read, whatever the number of variants. A variant
+ * missing from the map is held by no show.
+ */
+export async function readHeldStock(
+	supabase: SupabaseClient,
+	workspaceId: string,
+): Promise<Map<string, VariantStock>> {
+	const held = await selectAll((from, to) =>
+		supabase
+			.from('show_items')
+			.select(
+				'id, product_variant_id, quantity, product_variants!inner(stock), shows!inner(status)',
+				{
+					count: 'exact',
+				},
+			)
+			.eq('shows.workspace_id', workspaceId)
+			.neq('shows.status', 'ended')
+			.order('id')
+			.range(from, to),
 	);
+	if (held.error) throw new Error(`Couldn’t read the stock shows hold: ${held.error.message}`);
+	const stock = new Map<string, VariantStock>();
+	for (const item of z.array(heldItemSchema).parse(held.rows)) {
+		let variant = stock.get(item.product_variant_id);
+		if (!variant)
+			stock.set(
+				item.product_variant_id,
+				(variant = { stock: item.product_variants.stock, heldBy: new Map() }),
+			);
+		variant.heldBy.set(item.id, item.quantity);
+	}
+	return stock;
 }
 
-/** Stock and reservations of the given variants (unknown ids are left out). */
-export async function readVariantStock(
-	supabase: SupabaseClient,
-	variantIds: string[],
-): Promise<Map<string, VariantStock>> {
-	const ids = [...new Set(variantIds)];
-	const reads = await Promise.all(
-		chunks(ids).map(async (some) => {
-			const [variants, held] = await Promise.all([
-				supabase.from('product_variants').select('id, stock').in('id', some),
-				selectAll((from, to) =>
-					supabase
-						.from('show_items')
-						.select('id, product_variant_id, quantity, shows!inner(status)', { count: 'exact' })
-						.in('product_variant_id', some)
-						.neq('shows.status', 'ended')
-						.order('id')
-						.range(from, to),
-				),
-			]);
-			if (variants.error)
-				throw new Error(
-					`Couldn’t read stock: ${describeRpcError(variants.error, variants.status)}`,
-				);
-			if (held.error) throw new Error(`Couldn’t read reserved stock: ${held.error.message}`);
-			return { variants: variants.data, held: held.rows };
-		}),
-	);
-	const stock = new Map<string, VariantStock>();
-	for (const read of reads)
-		for (const variant of z.array(variantStockSchema).parse(read.variants))
-			stock.set(variant.id, { stock: variant.stock, heldBy: new Map() });
-	for (const read of reads)
-		for (const row of read.held) {
-			const item = reservationSchema.extend({ id: z.uuid() }).parse(row);
-			stock.get(item.product_variant_id)?.heldBy.set(item.id, item.quantity);
-		}
-	return stock;
+/** Units of the variant that items of shows not yet ended hold, leaving out `exceptItemId`. */
+export function heldInShows(variant: VariantStock, exceptItemId: string | null = null): number {
+	let held = 0;
+	for (const [itemId, quantity] of variant.heldBy) if (itemId !== exceptItemId) held += quantity;
+	return held;
 }
 
 /** Units of the variant free for `itemId` (what other items leave of the stock), never below 0. */
 export function freeStockFor(variant: VariantStock, itemId: string | null = null): number {
-	let held = 0;
-	for (const [heldById, quantity] of variant.heldBy) if (heldById !== itemId) held += quantity;
-	return Math.max(variant.stock - held, 0);
+	return Math.max(variant.stock - heldInShows(variant, itemId), 0);
 }
 
 /** The currency of a show's prices, with its ISO 4217 exponent. */

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { issuesByPath, nestForm, productEditorSchema } from '$lib/catalog/forms';
 import { productSchema } from '$lib/catalog/product';
 import { describeRpcError } from '$lib/rpc-error';
+import { combinationKey } from '$lib/catalog/variant-matrix';
 import { readCatalogContext, readProduct } from '$lib/server/catalog';
+import { heldInShows, readHeldStock } from '$lib/server/stock';
 import { currentWorkspace } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -15,11 +17,21 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
 	const id = productIdParam.safeParse(params.id);
 	if (!id.success) error(404, 'There is no such product in this workspace.');
 	if (!workspace) error(409, 'Your account has no workspace.');
-	const [context, product] = await Promise.all([
+	const [context, product, stock] = await Promise.all([
 		readCatalogContext(locals.supabase, workspace),
 		id.data === 'new' ? null : readProduct(locals.supabase, workspace.id, id.data),
+		id.data === 'new' ? new Map() : readHeldStock(locals.supabase, workspace.id),
 	]);
-	return { context, product };
+	// Units items of shows not yet ended hold, per variant (by its combination's key).
+	const reservedInShows: Record<string, number> = {};
+	if (product) {
+		for (const variant of product.variants) {
+			const variantStock = stock.get(variant.id);
+			const held = variantStock ? heldInShows(variantStock) : 0;
+			if (held > 0) reservedInShows[combinationKey(variant.option_values)] = held;
+		}
+	}
+	return { context, product, reservedInShows };
 };
 
 export const actions: Actions = {

@@ -15,7 +15,7 @@ import {
 import { parseMoney } from '$lib/catalog/money';
 import { checkLive, detectLives, MetaFunctionError } from '$lib/server/meta';
 import { readItems, showIdFrom } from '$lib/server/show-report';
-import { freeStockFor, readCurrency, readVariantStock } from '$lib/server/stock';
+import { freeStockFor, readCurrency, readHeldStock } from '$lib/server/stock';
 import type { Actions, PageServerLoad } from './$types';
 
 const setupShowSchema = showSchema.pick({
@@ -55,10 +55,9 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 			.eq('id', show.workspace_id)
 			.single(),
 		readCurrency(locals.supabase, show.currency),
-		readVariantStock(
-			locals.supabase,
-			items.flatMap((item) => (item.product_variant_id ? [item.product_variant_id] : [])),
-		),
+		show.status === 'ended' || !items.some((item) => item.product_variant_id)
+			? new Map()
+			: readHeldStock(locals.supabase, show.workspace_id),
 	]);
 	if (words.error)
 		error(
@@ -71,8 +70,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const quantityCaps: Record<string, number> = {};
 	for (const item of items) {
 		const variant = item.product_variant_id ? stock.get(item.product_variant_id) : undefined;
-		quantityCaps[item.id] =
-			variant && show.status !== 'ended' ? Math.min(30, freeStockFor(variant, item.id)) : 30;
+		quantityCaps[item.id] = variant ? Math.min(30, freeStockFor(variant, item.id)) : 30;
 	}
 
 	return {

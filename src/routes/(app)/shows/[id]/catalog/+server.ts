@@ -12,7 +12,7 @@ import {
 import { variantLabel } from '$lib/catalog/product';
 import { describeRpcError } from '$lib/rpc-error';
 import { showIdFrom } from '$lib/server/show-report';
-import { freeStockFor, readVariantStock } from '$lib/server/stock';
+import { heldInShows, readHeldStock } from '$lib/server/stock';
 import type { RequestHandler } from './$types';
 
 const resultsShown = 20;
@@ -111,17 +111,14 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 		.parse(data)
 		.products.filter((product) => product.status !== 'archived')
 		.slice(0, resultsShown);
-	const stock = await readVariantStock(
-		locals.supabase,
-		found.flatMap((product) => product.variants.map((variant) => variant.id)),
-	);
+	const held = await readHeldStock(locals.supabase, workspaceId);
 	const products: PickableProduct[] = found.map((product) => ({
 		id: product.id,
 		title: product.title,
 		imageUrl: product.image_urls[0] ?? null,
 		status: product.status,
 		variants: product.variants.map((variant) => {
-			const held = stock.get(variant.id);
+			const shows = held.get(variant.id);
 			return {
 				id: variant.id,
 				label: product.option_names.length > 0 ? variantLabel(variant) : '',
@@ -129,7 +126,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 				barcode: variant.barcode,
 				price: variant.price ?? product.price,
 				stock: variant.stock,
-				free: held ? freeStockFor(held) : variant.stock,
+				free: Math.max(variant.stock - (shows ? heldInShows(shows) : 0), 0),
 			};
 		}),
 	}));

@@ -8,6 +8,7 @@ import {
 	readShow,
 	showIdFrom,
 } from '$lib/server/show-report';
+import { readCurrency } from '$lib/server/stock';
 import { summarize } from './summary';
 import type { PageServerLoad } from './$types';
 
@@ -46,12 +47,13 @@ export const load: PageServerLoad = async ({ locals, params, setHeaders, url }) 
 		timed('count', countClaims(locals.supabase, showId, { includeTests })),
 		timed('buyers', readBuyerRollups(locals.supabase, showId, { includeTests })),
 	]);
+	const currency = await timed('currency', readCurrency(locals.supabase, show.currency));
 	setHeaders({ 'server-timing': timings.join(', ') });
 
-	const { breakdown, totals } = summarize(items, openClaims, {
+	const { breakdown, totals, buyerSales } = summarize(items, openClaims, {
 		claimCount,
 		buyerCount: buyers.filter((buyer) => buyer.won_count > 0).length,
 		includeTests,
 	});
-	return { show, breakdown, buyers, totals, includeTests };
+	return { show, currency, breakdown, buyers, buyerSales, totals, includeTests };
 };

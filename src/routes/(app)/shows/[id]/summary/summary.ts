@@ -1,8 +1,10 @@
-// The summary page's numbers from what it read: per-item winners and waitlist, and the totals.
+// The summary page's numbers from what it read: per-item winners and waitlist, what each buyer
+// and the show sold in money, and the totals.
 // Test claims count only when the page includes them; left out, an item a test claim holds reads
 // as its real buyers leave it.
 import { claimantName } from '$lib/labels';
 import type { ReportItem } from '$lib/server/show-report';
+import { lineTotal, salesOf, type SaleTotals } from '$lib/sales';
 
 type ItemStatus = ReportItem['status'];
 
@@ -19,6 +21,8 @@ export interface OpenClaim {
 export interface ItemBreakdown {
 	item: ReportItem;
 	sold: number;
+	/** sold × price, minor units; null without a price. */
+	soldTotal: number | null;
 	status: ItemStatus;
 	winners: string;
 	waitlist: string;
@@ -63,11 +67,36 @@ export function summarize(
 		return {
 			item,
 			sold: winners.length,
+			soldTotal: lineTotal(item.price, winners.length),
 			status: itemStatus(winners.length, item.quantity),
 			winners: winners.join(', '),
 			waitlist: waitlist.map((waiter) => `${waiter.place}. ${waiter.name}`).join(', '),
 		};
 	});
+	// Money per buyer (keyed as the buyer rollups are), with the items as the page lists them.
+	const sales = salesOf(
+		items,
+		openClaims.filter((claim) => includeTests || !claim.is_test),
+	);
+	const itemsById = new Map(items.map((item) => [item.id, item]));
+	const positions = new Map(items.map((item, index) => [item.id, index]));
+	const buyerSales: Record<string, SaleTotals & { items: string[] }> = {};
+	for (const [key, buyer] of sales.byBuyer) {
+		const won = [...buyer.unitsByItem]
+			.map(([itemId, units]) => ({ item: itemsById.get(itemId), units }))
+			.filter((line): line is { item: ReportItem; units: number } => line.item !== undefined)
+			.sort((a, b) => positions.get(a.item.id)! - positions.get(b.item.id)!);
+		buyerSales[key] = {
+			units: buyer.units,
+			total: buyer.total,
+			unpricedUnits: buyer.unpricedUnits,
+			items: won.map(({ item, units }) =>
+				[`#${item.item_number}`, item.variant_label, item.title, units > 1 ? `×${units}` : '']
+					.filter(Boolean)
+					.join(' '),
+			),
+		};
+	}
 	const totals = {
 		items: items.length,
 		units: items.reduce((sum, item) => sum + item.quantity, 0),
@@ -77,6 +106,7 @@ export function summarize(
 		waitlisted: [...claimsByItem.values()].reduce((sum, entry) => sum + entry.waitlist.length, 0),
 		/** Open test claims of the show, whether or not they are counted. */
 		testClaims,
+		sales: sales.show,
 	};
-	return { breakdown, totals };
+	return { breakdown, totals, buyerSales };
 }
