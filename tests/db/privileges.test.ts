@@ -11,6 +11,7 @@ const testFixtures = '^(fidelity_rest|auth_test)_';
 
 // "schema.table role: privileges" — reads are filtered by RLS, writes by RLS and column grants.
 const tablePrivileges = [
+	'public.buyer_messages authenticated: SELECT',
 	'public.currencies authenticated: SELECT',
 	'public.product_variants authenticated: SELECT',
 	'public.products authenticated: SELECT',
@@ -46,6 +47,10 @@ const columnPrivileges = [
 
 // "schema.function(args) role"
 const functionExecutes = [
+	'public.buyer_message_settings(workspace_id uuid) authenticated',
+	'public.resend_buyer_message(message_id uuid) authenticated',
+	'public.set_buyer_message_settings(workspace_id uuid, settings jsonb) authenticated',
+	'public.set_show_buyer_messages(show_id uuid, enabled boolean) authenticated',
 	'public.archive_products(workspace_id uuid, product_ids uuid[]) authenticated',
 	'public.import_products(workspace_id uuid, products jsonb) authenticated',
 	'public.quick_edit_product(product_id uuid, changes jsonb) authenticated',
