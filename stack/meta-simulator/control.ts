@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { PayloadTooLargeError, readBody, sendJson } from '../http.ts';
+import { messagingControl, messagingControlSchemas, type Messaging } from './messaging.ts';
 import type { RequestLog } from './request-log.ts';
 import type { RateLimiter } from './limits.ts';
 import type { Crowds } from './viewers.ts';
@@ -30,6 +31,8 @@ export interface SimulatorCore {
 	limits: RateLimiter;
 	crowds: Crowds;
 	requestLog: RequestLog;
+	/** Private and public replies the Pages sent (messaging.ts). */
+	messaging: Messaging;
 	graphUrl: string;
 	/** The person "logged in to Facebook" in the browser that opens the OAuth dialog. */
 	dialog: { userId: string; allowedRedirectUris: string[] | null };
@@ -205,6 +208,7 @@ export const controlSchemas = {
 	}),
 	requests: z.object({ path: z.string().max(200).optional() }),
 	clearRequests: z.object({}),
+	...messagingControlSchemas,
 };
 
 export type ControlOperation = keyof typeof controlSchemas;
@@ -511,6 +515,7 @@ export function createControl(core: SimulatorCore) {
 		clearRequests(): { cleared: number } {
 			return { cleared: core.requestLog.clear() };
 		},
+		...messagingControl(core.messaging, world, (schema, input) => schema.parse(input ?? {})),
 	};
 }
 
@@ -523,6 +528,8 @@ const readOperations = new Set<ControlOperation>([
 	'droppedWebhooks',
 	'pageSubscriptions',
 	'requests',
+	'viewerMessages',
+	'commentReplies',
 ]);
 
 /** `<url>/_control/<operation>`: JSON in, JSON out; 400 for invalid input, 404/409 for unknown or conflicting objects. */

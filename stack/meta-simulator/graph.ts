@@ -19,6 +19,7 @@ import {
 	type Caller,
 	type NodeContext,
 } from './nodes.ts';
+import { messagingRequest } from './messaging.ts';
 import { debugToken, exchangeToken, secretsEqual, tokenError, type App } from './oauth.ts';
 import { compareComments, type FacebookComment, type SimPage } from './world.ts';
 
@@ -189,6 +190,15 @@ async function route(request: GraphRequest, token: string | undefined): Promise<
 		return debugToken(graph.core.world, graph.app, caller, request.params);
 	}
 	const [id, edge] = segments;
+	const messaging = messagingRequest(
+		graph.core.messaging,
+		request.context,
+		request.method,
+		request.params,
+		id,
+		edge,
+	);
+	if (messaging !== undefined) return messaging;
 	return edge === undefined ? readNode(request, id) : readEdge(request, id, edge);
 }
 

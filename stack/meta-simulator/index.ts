@@ -19,6 +19,7 @@ import {
 import { handleDialog } from './dialog.ts';
 import { handleGraphRequest } from './graph.ts';
 import { RateLimiter } from './limits.ts';
+import { Messaging } from './messaging.ts';
 import { RequestLog } from './request-log.ts';
 import { Crowds } from './viewers.ts';
 import { WebhookDispatcher, type WebhookChange } from './webhooks.ts';
@@ -112,6 +113,7 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 		limits: new RateLimiter(),
 		crowds: new Crowds(world, (input) => core.postComment(input), log),
 		requestLog: new RequestLog(),
+		messaging: new Messaging(),
 		graphUrl,
 		dialog: { userId: demoUser.id, allowedRedirectUris: null },
 		postComment: (input: PostCommentInput): CommentInfo => postComment(world, webhooks, input),
