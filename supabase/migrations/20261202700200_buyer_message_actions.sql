@@ -1,6 +1,6 @@
 -- What the console does with buyer messages: read and save the workspace's message settings
 -- (admins), switch a show's messages off or on (admins), and send a failed or skipped message
--- again (whoever runs the live console). Each change is audited.
+-- again or copy its text to send by hand (whoever runs the live console). Each is audited.
 
 -- The workspace's settings per event, defaults filled in, for the settings page.
 create function public.buyer_message_settings(workspace_id uuid) returns jsonb
@@ -137,15 +137,36 @@ begin
 end;
 $$;
 
+-- The operator copied a message's text to send it by hand: recorded, since the console cannot
+-- tell whether it was sent.
+create function public.note_buyer_message_copied(message_id uuid) returns void
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+	copied public.buyer_messages;
+begin
+	select * into copied from public.buyer_messages m where m.id = note_buyer_message_copied.message_id;
+	if not found then
+		raise sqlstate 'PT404' using message = 'message not found';
+	end if;
+	perform private.require_workspace_role(copied.workspace_id, 'assistant', 'message');
+	perform private.record_audit(copied.workspace_id, copied.show_id, 'buyer_message.copy', 'buyer_message', copied.id,
+		null, null, jsonb_build_object('status', copied.status, 'reason', copied.reason));
+end;
+$$;
+
 revoke execute on function
 	public.buyer_message_settings(uuid),
 	public.set_buyer_message_settings(uuid, jsonb),
 	public.set_show_buyer_messages(uuid, boolean),
-	public.resend_buyer_message(uuid)
+	public.resend_buyer_message(uuid),
+	public.note_buyer_message_copied(uuid)
 from public, anon, service_role;
 grant execute on function
 	public.buyer_message_settings(uuid),
 	public.set_buyer_message_settings(uuid, jsonb),
 	public.set_show_buyer_messages(uuid, boolean),
-	public.resend_buyer_message(uuid)
+	public.resend_buyer_message(uuid),
+	public.note_buyer_message_copied(uuid)
 to authenticated;

@@ -297,7 +297,7 @@ describe("the sender's lease", () => {
 		expect(due.filter((row) => row.channel === 'private_reply')).toHaveLength(2);
 	});
 
-	it('lets an operator resend a skipped message, audited, and the rules skip it again', async () => {
+	it('lets an operator resend a skipped message or copy its text, audited; the rules skip it again', async () => {
 		const { show } = await createShow(api, operator, ['1'], { owned: true });
 		await ingest(api, commentOn(show, 'gus', 'sold 1', { created_at: daysAgo(9) }));
 		await lease(show);
@@ -319,6 +319,13 @@ describe("the sender's lease", () => {
 		await expect(
 			rpc(api, asUser(operator), 'resend_buyer_message', { message_id: skipped.id }),
 		).resolves.toMatchObject({ status: 'queued' });
+		// Copying the text to send by hand is recorded too.
+		await rpc(api, asUser(operator), 'note_buyer_message_copied', { message_id: skipped.id });
+		const { rows: copies } = await owner.query(
+			`select actor_user_id from public.audit_log where entity_id = $1 and action = 'buyer_message.copy'`,
+			[skipped.id],
+		);
+		expect(copies).toEqual([{ actor_user_id: operator.id }]);
 		const stranger = await createUser(owner);
 		await expect(
 			rpc(api, asUser(stranger), 'resend_buyer_message', { message_id: skipped.id }),

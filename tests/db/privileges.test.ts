@@ -48,6 +48,7 @@ const columnPrivileges = [
 // "schema.function(args) role"
 const functionExecutes = [
 	'public.buyer_message_settings(workspace_id uuid) authenticated',
+	'public.note_buyer_message_copied(message_id uuid) authenticated',
 	'public.resend_buyer_message(message_id uuid) authenticated',
 	'public.set_buyer_message_settings(workspace_id uuid, settings jsonb) authenticated',
 	'public.set_show_buyer_messages(show_id uuid, enabled boolean) authenticated',

@@ -1,5 +1,6 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
+import { messageSettingsFromForm, messageSettingsSchema } from '$lib/buyer-messages';
 import { describeRpcError } from '$lib/rpc-error';
 import { memberDirectorySchema } from '$lib/members';
 import {
@@ -14,8 +15,15 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals, parent }) => {
 	const { workspace, user } = await parent();
 	if (!workspace)
-		return { settings: null, members: [], canEdit: false, role: null, userId: user?.id ?? null };
-	const [settings, members] = await Promise.all([
+		return {
+			settings: null,
+			members: [],
+			messageSettings: null,
+			canEdit: false,
+			role: null,
+			userId: user?.id ?? null,
+		};
+	const [settings, members, messageSettings] = await Promise.all([
 		locals.supabase
 			.from('workspaces')
 			.select('id, name, claim_words, pass_words')
@@ -23,6 +31,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 			.single(),
 		// Highest role first, with each member's email address.
 		locals.supabase.rpc('workspace_member_directory', { workspace_id: workspace.id }),
+		locals.supabase.rpc('buyer_message_settings', { workspace_id: workspace.id }),
 	]);
 	if (settings.error)
 		error(
@@ -31,9 +40,15 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 		);
 	if (members.error)
 		error(502, `Couldn’t load the members: ${describeRpcError(members.error, members.status)}`);
+	if (messageSettings.error)
+		error(
+			502,
+			`Couldn’t load the buyer messages: ${describeRpcError(messageSettings.error, messageSettings.status)}`,
+		);
 	return {
 		settings: workspaceSettingsRowSchema.parse(settings.data),
 		members: z.array(memberDirectorySchema).parse(members.data),
+		messageSettings: messageSettingsSchema.parse(messageSettings.data),
 		canEdit: hasRole(workspace.role, 'admin'),
 		role: workspace.role,
 		userId: user?.id ?? null,
@@ -91,6 +106,23 @@ export const actions: Actions = {
 				message: 'Only the workspace’s owners and admins can change its settings.',
 			});
 		return { saved: true };
+	},
+
+	/** Saves how buyers are told (the database checks the templates and the role). */
+	saveBuyerMessages: async ({ request, locals, cookies }) => {
+		const workspace = await requireWorkspaceRole(
+			{ locals, cookies },
+			'admin',
+			'Changing buyer messages',
+		);
+		const settings = messageSettingsFromForm(await request.formData());
+		const { error: saveError, status } = await locals.supabase.rpc('set_buyer_message_settings', {
+			workspace_id: workspace.id,
+			settings,
+		});
+		if (saveError)
+			return fail(status || 502, { buyerMessagesFailure: describeRpcError(saveError, status) });
+		return { buyerMessagesSaved: true };
 	},
 
 	/** Leaves the workspace (the database keeps its last owner from leaving). */
