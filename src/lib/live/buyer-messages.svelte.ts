@@ -14,6 +14,8 @@ export class BuyerMessages {
 	/** Newest first. */
 	messages: BuyerMessage[] = $state.raw([]);
 	byClaim: Map<string, BuyerMessage[]> = $derived(messagesByClaim(this.messages));
+	/** Whether the show tells buyers at all (null until read). */
+	enabled: boolean | null = $state(null);
 	/** Why the last read failed, until one succeeds. */
 	loadError: string | null = $state(null);
 
@@ -56,18 +58,43 @@ export class BuyerMessages {
 	}
 
 	async load(): Promise<void> {
-		const { data, error, status } = await this.#supabase
-			.from('buyer_messages')
-			.select(columns.buyerMessage)
-			.eq('show_id', this.#showId)
-			.order('created_at', { ascending: false })
-			.limit(limit);
-		if (error) {
-			this.loadError = describeRpcError(error, status);
+		const [messages, show] = await Promise.all([
+			this.#supabase
+				.from('buyer_messages')
+				.select(columns.buyerMessage)
+				.eq('show_id', this.#showId)
+				.order('created_at', { ascending: false })
+				.limit(limit),
+			this.#supabase
+				.from('shows')
+				.select('buyer_messages_enabled')
+				.eq('id', this.#showId)
+				.single<{ buyer_messages_enabled: boolean }>(),
+		]);
+		const failed = messages.error ?? show.error;
+		if (failed) {
+			this.loadError = describeRpcError(failed, messages.error ? messages.status : show.status);
 			return;
 		}
 		this.loadError = null;
-		this.#apply(buyerMessageSchema.array().parse(data));
+		this.enabled = show.data?.buyer_messages_enabled ?? null;
+		this.#apply(buyerMessageSchema.array().parse(messages.data));
+	}
+
+	/** Switches the show's messages off or on (admins; audited). */
+	async setEnabled(enabled: boolean): Promise<{ ok: boolean; message: string }> {
+		const { data, error, status } = await this.#supabase.rpc('set_show_buyer_messages', {
+			show_id: this.#showId,
+			enabled,
+		});
+		if (error) return { ok: false, message: describeRpcError(error, status) };
+		this.enabled = (data as { buyer_messages_enabled: boolean }).buyer_messages_enabled;
+		return {
+			ok: true,
+			message: this.enabled
+				? 'Buyers of this show are told again.'
+				: 'Buyers of this show are no longer told; messages already queued are skipped.',
+		};
 	}
 
 	/** Sends a failed or skipped message again (audited); returns what to tell the operator. */
