@@ -134,6 +134,7 @@ interface MessageRow {
 	external_message_id: string | null;
 	carrier_id: string | null;
 	sent_at: Date | null;
+	attempts: number;
 }
 
 async function messages(showId: string): Promise<MessageRow[]> {
@@ -179,6 +180,7 @@ describe('meta-outbox', () => {
 				privateRepliesTo(comment.id).length === 1,
 		);
 		const elapsedMs = Date.now() - claim.created_at.getTime();
+		console.log(`meta-outbox: claim to both replies at the simulator in ${elapsedMs} ms`);
 		expect(elapsedMs).toBeLessThan(3_000);
 		expect(simulator.commentReplies({ commentId: comment.id })[0].message).toBe(
 			'Ana Quick you got #12! Check your messages.',
@@ -276,6 +278,40 @@ describe('meta-outbox', () => {
 			.requests({ path: '/messages' })
 			.filter((request) => request.query.recipient?.includes(waiter.id));
 		expect(attempts).toHaveLength(1);
+	});
+
+	it('retries after a 5xx and a throttle, and delivers once', async () => {
+		const { liveId, showId } = await shop('Retry');
+		simulator.injectServerErrors({ status: 502, path: '/messages', calls: 1 });
+		const comment = simulator.postComment({
+			liveId,
+			text: 'sold 4',
+			viewer: { name: 'Fox Retry' },
+		});
+		const sentAt = Date.now();
+		const callsFor = () =>
+			simulator
+				.requests({ path: '/messages' })
+				.filter((request) => request.query.recipient?.includes(comment.id));
+		// The retry after the 502 (about a second later) is throttled next.
+		await waitFor('the 502', () => callsFor().length === 1);
+		simulator.throttle({ code: 80001, regainMinutes: 0, path: '/messages', calls: 1 });
+		const row = await waitFor(
+			'the private reply sent after its retries',
+			async () => {
+				const found = (await messages(showId)).find(
+					(message) => message.channel === 'private_reply',
+				);
+				return found?.status === 'sent' && found;
+			},
+			30_000,
+		);
+		console.log(
+			`meta-outbox: private reply sent after a 502 and a throttle in ${Date.now() - sentAt} ms`,
+		);
+		expect(callsFor().map((call) => call.status)).toEqual([502, 429, 200]);
+		expect(row).toMatchObject({ attempts: 3 });
+		expect(privateRepliesTo(comment.id)).toHaveLength(1);
 	});
 
 	it('does not send twice when a run dies mid-send', async () => {
