@@ -171,6 +171,27 @@ export const integrationSchema = z.object({
 });
 export type Integration = z.infer<typeof integrationSchema>;
 
+/** A message to a buyer in the show's outbox (the sender's lease and idempotency key are not the console's business). */
+export const buyerMessageSchema = z.object({
+	id: z.uuid(),
+	show_id: z.uuid(),
+	claim_id: z.uuid(),
+	platform,
+	comment_id: z.string(),
+	event: z.enum(['won', 'promoted', 'waitlisted']),
+	channel: z.enum(['public_reply', 'private_reply']),
+	text: z.string(),
+	status: z.enum(['queued', 'sending', 'sent', 'failed', 'skipped']),
+	reason_code: z.string().nullable(),
+	reason: z.string().nullable(),
+	attempts: z.number().int(),
+	carrier_id: z.uuid().nullable(),
+	sent_at: timestamp.nullable(),
+	created_at: timestamp,
+	updated_at: timestamp,
+});
+export type BuyerMessage = z.infer<typeof buyerMessageSchema>;
+
 /** Column lists that match the schemas above, so selects fetch exactly what is parsed. */
 export const columns = {
 	show: Object.keys(showSchema.shape).join(', '),
@@ -181,4 +202,5 @@ export const columns = {
 	liveIngestion: Object.keys(liveIngestionSchema.shape).join(', '),
 	integration: Object.keys(integrationSchema.shape).join(', '),
 	variantRequest: Object.keys(variantRequestSchema.shape).join(', '),
+	buyerMessage: Object.keys(buyerMessageSchema.shape).join(', '),
 };

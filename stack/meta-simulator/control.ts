@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { PayloadTooLargeError, readBody, sendJson } from '../http.ts';
 import { mediaControl, mediaControlSchemas, type MediaLibrary } from './media.ts';
+import { messagingControl, messagingControlSchemas, type Messaging } from './messaging.ts';
 import type { RequestLog } from './request-log.ts';
 import type { RateLimiter } from './limits.ts';
 import type { Crowds } from './viewers.ts';
@@ -33,6 +34,8 @@ export interface SimulatorCore {
 	requestLog: RequestLog;
 	/** Instagram feed posts (media.ts). */
 	media: MediaLibrary;
+	/** Private and public replies the Pages sent (messaging.ts). */
+	messaging: Messaging;
 	graphUrl: string;
 	/** The person "logged in to Facebook" in the browser that opens the OAuth dialog. */
 	dialog: { userId: string; allowedRedirectUris: string[] | null };
@@ -209,6 +212,7 @@ export const controlSchemas = {
 	requests: z.object({ path: z.string().max(200).optional() }),
 	clearRequests: z.object({}),
 	...mediaControlSchemas,
+	...messagingControlSchemas,
 };
 
 export type ControlOperation = keyof typeof controlSchemas;
@@ -516,6 +520,7 @@ export function createControl(core: SimulatorCore) {
 			return { cleared: core.requestLog.clear() };
 		},
 		...mediaControl(core.media, (schema, input) => schema.parse(input ?? {}), firstInstagram),
+		...messagingControl(core.messaging, world, (schema, input) => schema.parse(input ?? {})),
 	};
 }
 
@@ -529,6 +534,8 @@ const readOperations = new Set<ControlOperation>([
 	'pageSubscriptions',
 	'requests',
 	'listMedia',
+	'viewerMessages',
+	'commentReplies',
 ]);
 
 /** `<url>/_control/<operation>`: JSON in, JSON out; 400 for invalid input, 404/409 for unknown or conflicting objects. */

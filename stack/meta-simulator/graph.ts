@@ -20,6 +20,7 @@ import {
 	type NodeContext,
 } from './nodes.ts';
 import { checkMediaPermission, feedMediaNode } from './media.ts';
+import { messagingRequest } from './messaging.ts';
 import { debugToken, exchangeToken, secretsEqual, tokenError, type App } from './oauth.ts';
 import { compareComments, type FacebookComment, type SimPage } from './world.ts';
 
@@ -190,6 +191,15 @@ async function route(request: GraphRequest, token: string | undefined): Promise<
 		return debugToken(graph.core.world, graph.app, caller, request.params);
 	}
 	const [id, edge] = segments;
+	const messaging = messagingRequest(
+		graph.core.messaging,
+		request.context,
+		request.method,
+		request.params,
+		id,
+		edge,
+	);
+	if (messaging !== undefined) return messaging;
 	return edge === undefined ? readNode(request, id) : readEdge(request, id, edge);
 }
 

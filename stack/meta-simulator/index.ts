@@ -20,6 +20,7 @@ import { handleDialog } from './dialog.ts';
 import { handleGraphRequest } from './graph.ts';
 import { handleCdnRequest, MediaLibrary } from './media.ts';
 import { RateLimiter } from './limits.ts';
+import { Messaging } from './messaging.ts';
 import { RequestLog } from './request-log.ts';
 import { Crowds } from './viewers.ts';
 import { WebhookDispatcher, type WebhookChange } from './webhooks.ts';
@@ -115,6 +116,7 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 		crowds: new Crowds(world, (input) => core.postComment(input), log),
 		requestLog: new RequestLog(),
 		media: new MediaLibrary(world, `${url}/cdn`),
+		messaging: new Messaging(),
 		graphUrl,
 		dialog: { userId: demoUser.id, allowedRedirectUris: null },
 		postComment: (input: PostCommentInput): CommentInfo => postComment(world, webhooks, input),

@@ -13,6 +13,7 @@ const testFixtures = '^(fidelity_rest|auth_test)_';
 const tablePrivileges = [
 	'public.catalog_import_posts authenticated: SELECT',
 	'public.catalog_syncs authenticated: SELECT',
+	'public.buyer_messages authenticated: SELECT',
 	'public.currencies authenticated: SELECT',
 	'public.product_variants authenticated: SELECT',
 	'public.products authenticated: SELECT',
@@ -73,6 +74,11 @@ const columnPrivileges = [
 // "schema.function(args) role"
 const functionExecutes = [
 	'public.approve_catalog_drafts(workspace_id uuid, product_ids uuid[]) authenticated',
+	'public.buyer_message_settings(workspace_id uuid) authenticated',
+	'public.note_buyer_message_copied(message_id uuid) authenticated',
+	'public.resend_buyer_message(message_id uuid) authenticated',
+	'public.set_buyer_message_settings(workspace_id uuid, settings jsonb) authenticated',
+	'public.set_show_buyer_messages(show_id uuid, enabled boolean) authenticated',
 	'public.archive_products(workspace_id uuid, product_ids uuid[]) authenticated',
 	'public.import_products(workspace_id uuid, products jsonb) authenticated',
 	'public.quick_edit_product(product_id uuid, changes jsonb) authenticated',

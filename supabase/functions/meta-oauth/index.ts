@@ -53,6 +53,8 @@ const FUNCTION = 'meta-oauth';
  * The least the product needs: list Pages, read their lives and comments (with commenters);
  * pages_read_engagement also reads a Page's linked Instagram
  * account, and pages_manage_metadata lets Instagram subscribe that Page to the app's webhooks.
+ * Telling buyers (meta-outbox): pages_messaging sends private replies (Facebook and, with
+ * instagram_manage_comments, Instagram); pages_manage_engagement replies under Facebook comments.
  */
 export const SCOPES = {
 	facebook: [
@@ -60,6 +62,8 @@ export const SCOPES = {
 		'pages_read_engagement',
 		'pages_read_user_content',
 		'pages_manage_metadata',
+		'pages_messaging',
+		'pages_manage_engagement',
 	],
 	instagram: [
 		'instagram_basic',
@@ -67,6 +71,7 @@ export const SCOPES = {
 		'pages_show_list',
 		'pages_read_engagement',
 		'pages_manage_metadata',
+		'pages_messaging',
 	],
 } as const;
 

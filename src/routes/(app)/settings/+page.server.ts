@@ -1,5 +1,6 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
+import { messageSettingsFromForm, messageSettingsSchema } from '$lib/buyer-messages';
 import { describeRpcError } from '$lib/rpc-error';
 import { memberDirectorySchema } from '$lib/members';
 import { orderSettingsFormSchema } from '$lib/order-schemas';
@@ -20,11 +21,12 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 			settings: null,
 			orders: null,
 			members: [],
+			messageSettings: null,
 			canEdit: false,
 			role: null,
 			userId: user?.id ?? null,
 		};
-	const [settings, members, orders] = await Promise.all([
+	const [settings, members, orders, messageSettings] = await Promise.all([
 		locals.supabase
 			.from('workspaces')
 			.select('id, name, claim_words, pass_words, max_units_per_comment')
@@ -33,6 +35,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 		// Highest role first, with each member's email address.
 		locals.supabase.rpc('workspace_member_directory', { workspace_id: workspace.id }),
 		readOrderSettings(locals.supabase, workspace),
+		locals.supabase.rpc('buyer_message_settings', { workspace_id: workspace.id }),
 	]);
 	if (settings.error)
 		error(
@@ -41,10 +44,16 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 		);
 	if (members.error)
 		error(502, `Couldn’t load the members: ${describeRpcError(members.error, members.status)}`);
+	if (messageSettings.error)
+		error(
+			502,
+			`Couldn’t load the buyer messages: ${describeRpcError(messageSettings.error, messageSettings.status)}`,
+		);
 	return {
 		settings: workspaceSettingsRowSchema.parse(settings.data),
 		orders,
 		members: z.array(memberDirectorySchema).parse(members.data),
+		messageSettings: messageSettingsSchema.parse(messageSettings.data),
 		canEdit: hasRole(workspace.role, 'admin'),
 		role: workspace.role,
 		userId: user?.id ?? null,
@@ -140,6 +149,23 @@ export const actions: Actions = {
 				orderSettings: { values, errors: {}, message: describeRpcError(updateError, status) },
 			});
 		return { orderSettings: { saved: true } };
+	},
+
+	/** Saves how buyers are told (the database checks the templates and the role). */
+	saveBuyerMessages: async ({ request, locals, cookies }) => {
+		const workspace = await requireWorkspaceRole(
+			{ locals, cookies },
+			'admin',
+			'Changing buyer messages',
+		);
+		const settings = messageSettingsFromForm(await request.formData());
+		const { error: saveError, status } = await locals.supabase.rpc('set_buyer_message_settings', {
+			workspace_id: workspace.id,
+			settings,
+		});
+		if (saveError)
+			return fail(status || 502, { buyerMessagesFailure: describeRpcError(saveError, status) });
+		return { buyerMessagesSaved: true };
 	},
 
 	/** Leaves the workspace (the database keeps its last owner from leaving). */

@@ -1,0 +1,149 @@
+// Words for the buyer-message outbox, shared by the live console and the settings page.
+import { z } from 'zod';
+import type { Tone } from '$lib/labels';
+import type { BuyerMessage } from '$lib/rows';
+
+export const messageEvents = [
+	{ id: 'won', label: 'Claim won', hint: 'A buyer’s claim wins a unit.' },
+	{
+		id: 'promoted',
+		label: 'Moved up from the waitlist',
+		hint: 'The buyer ahead passed or was released.',
+	},
+	{
+		id: 'waitlisted',
+		label: 'Waitlisted',
+		hint: 'The item is taken; the buyer waits at {position}.',
+	},
+] as const;
+export type MessageEvent = (typeof messageEvents)[number]['id'];
+
+export const messageChannels = [
+	{ id: 'both', label: 'Public reply and private message' },
+	{ id: 'public', label: 'Public reply under the comment' },
+	{ id: 'private', label: 'Private message (Messenger / Instagram Direct)' },
+] as const;
+export type MessageChannel = (typeof messageChannels)[number]['id'];
+
+export const channelLabel: Record<BuyerMessage['channel'], string> = {
+	public_reply: 'Public reply',
+	private_reply: 'Private message',
+};
+
+export const eventLabel: Record<BuyerMessage['event'], string> = {
+	won: 'Won',
+	promoted: 'Moved up',
+	waitlisted: 'Waitlisted',
+};
+
+export const statusLabel: Record<BuyerMessage['status'], string> = {
+	queued: 'Queued',
+	sending: 'Sending',
+	sent: 'Sent',
+	failed: 'Failed',
+	skipped: 'Skipped',
+};
+
+export const statusTone: Record<BuyerMessage['status'], Tone> = {
+	queued: 'info',
+	sending: 'info',
+	sent: 'success',
+	failed: 'danger',
+	skipped: 'warning',
+};
+
+/** Whether the operator can send it again (or copy its text to send by hand). */
+export const canResend = (message: BuyerMessage) =>
+	message.status === 'failed' || message.status === 'skipped';
+
+/**
+ * One badge for a claim's messages: the worst state wins (failed, then skipped, then on its way),
+ * so a problem is never hidden behind a message that went out.
+ */
+export function claimMessagesSummary(messages: readonly BuyerMessage[]): {
+	label: string;
+	tone: Tone;
+} | null {
+	if (messages.length === 0) return null;
+	const count = (status: BuyerMessage['status']) =>
+		messages.filter((message) => message.status === status).length;
+	if (count('failed') > 0) return { label: 'Message failed', tone: 'danger' };
+	if (count('skipped') > 0)
+		return count('skipped') === messages.length
+			? { label: 'Not told', tone: 'warning' }
+			: { label: 'Partly told', tone: 'warning' };
+	if (count('queued') + count('sending') > 0) return { label: 'Telling…', tone: 'info' };
+	return { label: 'Told', tone: 'success' };
+}
+
+/** Each message of a claim in one line, for the badge's tooltip. */
+export function describeMessages(messages: readonly BuyerMessage[]): string {
+	return messages
+		.map(
+			(message) =>
+				`${channelLabel[message.channel]}: ${statusLabel[message.status].toLowerCase()}${message.reason ? ` (${message.reason})` : ''}`,
+		)
+		.join('\n');
+}
+
+const eventSettingsSchema = z.object({
+	enabled: z.boolean(),
+	channel: z.enum(['both', 'public', 'private']),
+	public_template: z.string(),
+	private_template: z.string(),
+});
+export type EventSettings = z.infer<typeof eventSettingsSchema>;
+
+/** What buyer_message_settings answers: each event's settings, the defaults and the placeholders. */
+export const messageSettingsSchema = z.object({
+	events: z.record(z.enum(['won', 'promoted', 'waitlisted']), eventSettingsSchema),
+	defaults: z.record(z.enum(['won', 'promoted', 'waitlisted']), eventSettingsSchema),
+	placeholders: z.array(z.string()),
+});
+export type MessageSettings = z.infer<typeof messageSettingsSchema>;
+
+/** The settings form's fields (`won.enabled`, `won.channel`, …) as set_buyer_message_settings takes them. */
+export function messageSettingsFromForm(form: FormData): Record<MessageEvent, EventSettings> {
+	return Object.fromEntries(
+		messageEvents.map(({ id }) => [
+			id,
+			{
+				enabled: form.get(`${id}.enabled`) === 'on',
+				channel: String(form.get(`${id}.channel`) ?? 'both') as EventSettings['channel'],
+				public_template: String(form.get(`${id}.public_template`) ?? ''),
+				private_template: String(form.get(`${id}.private_template`) ?? ''),
+			},
+		]),
+	) as Record<MessageEvent, EventSettings>;
+}
+
+/** Messages by claim id, each claim's newest first. */
+export function messagesByClaim(messages: readonly BuyerMessage[]): Map<string, BuyerMessage[]> {
+	const byClaim = new Map<string, BuyerMessage[]>();
+	for (const message of messages) {
+		const list = byClaim.get(message.claim_id) ?? [];
+		list.push(message);
+		byClaim.set(message.claim_id, list);
+	}
+	return byClaim;
+}
+
+/**
+ * Rows read or received merged into those known, newest first, at most `limit`. Realtime and
+ * reads may cross: of two states of a row the later-updated one wins.
+ */
+export function mergeMessages(
+	known: readonly BuyerMessage[],
+	rows: readonly BuyerMessage[],
+	limit: number,
+): BuyerMessage[] {
+	const byId = new Map(known.map((message) => [message.id, message]));
+	for (const row of rows) {
+		const current = byId.get(row.id);
+		if (!current || Date.parse(current.updated_at) <= Date.parse(row.updated_at))
+			byId.set(row.id, row);
+	}
+	return [...byId.values()]
+		.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id.localeCompare(a.id))
+		.slice(0, limit);
+}

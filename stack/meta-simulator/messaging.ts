@@ -1,0 +1,286 @@
+// Replies to viewers' comments, as Meta takes them from a Page:
+// * `POST /{page-id}/messages` (or `/me/messages` with the Page token) with
+//   `recipient: {comment_id}`: a private reply, delivered to the commenter's inbox. Meta's rules
+//   (Messenger "Private Replies" and Instagram "Send a Private Reply to a Commenter"): exactly one
+//   message per comment; Facebook within 7 days of the comment; Instagram Live only while the
+//   broadcast is on; `pages_messaging` (Instagram also `instagram_manage_comments`).
+// * `POST /{comment-id}/comments` with `message`: a public reply under a Facebook comment
+//   (`pages_manage_engagement`); `GET /{comment-id}/comments` lists the replies.
+// Other recipients (`{id}`, the 24-hour window after a buyer writes) are not simulated.
+import { z } from 'zod';
+import { GraphError, graphErrors } from './errors.ts';
+import { graphTime, hasScope, isPage, type NodeContext } from './nodes.ts';
+import {
+	NotFoundError,
+	randomAlphanumeric,
+	type FacebookComment,
+	type InstagramComment,
+	type SimPage,
+	type World,
+} from './world.ts';
+
+const PRIVATE_REPLY_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface PrivateReply {
+	messageId: string;
+	pageId: string;
+	platform: 'facebook' | 'instagram';
+	commentId: string;
+	/** The viewer's page-scoped id (Instagram: their Instagram-scoped id). */
+	recipientId: string;
+	viewerId: string;
+	text: string;
+	sentAt: string;
+}
+
+export interface CommentReply {
+	id: string;
+	pageId: string;
+	commentId: string;
+	message: string;
+	createdTime: string;
+}
+
+/** Every private and public reply the Pages sent. */
+export class Messaging {
+	readonly privateReplies: PrivateReply[] = [];
+	readonly commentReplies: CommentReply[] = [];
+	// Reply ids are new on every start, as comment ids are.
+	#nextReply = BigInt(Date.now()) * 1000n;
+
+	nextReplyId(liveId: string): string {
+		this.#nextReply += 1n;
+		return `${liveId}_${this.#nextReply}`;
+	}
+}
+
+type FoundComment =
+	| { platform: 'facebook'; comment: FacebookComment; page: SimPage }
+	| { platform: 'instagram'; comment: InstagramComment; page: SimPage; liveEnded: boolean };
+
+/** The comment with this id on any Page's live, Facebook (`<live>_<n>`) or Instagram. */
+function findComment(world: World, commentId: string): FoundComment | undefined {
+	const live = world.facebookLives.get(commentId.split('_')[0]);
+	const facebook = live?.comments.find((comment) => comment.id === commentId);
+	if (live && facebook)
+		return { platform: 'facebook', comment: facebook, page: world.page(live.pageId) };
+	for (const media of world.instagramLives.values()) {
+		const comment = media.comments.find((candidate) => candidate.id === commentId);
+		if (comment)
+			return {
+				platform: 'instagram',
+				comment,
+				page: world.page(world.instagramAccount(media.igUserId).pageId),
+				liveEnded: media.endedAt !== null,
+			};
+	}
+	return undefined;
+}
+
+const oauth = (status: number, code: number, message: string, subcode?: number) =>
+	new GraphError(status, {
+		message,
+		type: 'OAuthException',
+		code,
+		...(subcode === undefined ? {} : { error_subcode: subcode }),
+	});
+
+const messagingErrors = {
+	// Messenger's error for a send without the permission.
+	noMessagingPermission: () =>
+		oauth(403, 230, '(#230) Requires pages_messaging permission to manage the object'),
+	noMatchingUser: () => oauth(400, 100, '(#100) No matching user found', 2018001),
+	// Code 10 with subcode 2018278 is Meta's "outside of allowed window" error.
+	outsideWindow: () =>
+		oauth(
+			400,
+			10,
+			'(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview',
+			2018278,
+		),
+	// The subcode third-party write-ups report for a second private reply to one comment.
+	alreadyReplied: () =>
+		oauth(400, 10, '(#10) This comment has already received a private reply', 2534014),
+};
+
+function jsonParam(params: URLSearchParams, name: string): Record<string, unknown> {
+	const raw = params.get(name);
+	if (raw === null || raw.trim() === '')
+		throw graphErrors.invalidParameter(`The parameter ${name} is required`);
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(raw);
+	} catch {
+		throw graphErrors.invalidParameter(`param ${name} must be a JSON object`);
+	}
+	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+		throw graphErrors.invalidParameter(`param ${name} must be a JSON object`);
+	return parsed as Record<string, unknown>;
+}
+
+function messageText(params: URLSearchParams): string {
+	const text = jsonParam(params, 'message').text;
+	if (typeof text !== 'string' || text.trim() === '')
+		throw graphErrors.invalidParameter('param message must have a non-empty text');
+	// Messenger's limit for a text message.
+	if (text.length > 2000)
+		throw graphErrors.invalidParameter(
+			'param message[text] must be UTF-8 encoded and at most 2000 characters',
+		);
+	return text;
+}
+
+function privateReply(
+	messaging: Messaging,
+	context: NodeContext,
+	page: SimPage,
+	params: URLSearchParams,
+): unknown {
+	const { caller, world } = context;
+	if (!isPage(caller, page.id)) throw graphErrors.pageTokenRequired();
+	if (!hasScope(caller, 'pages_messaging')) throw messagingErrors.noMessagingPermission();
+	const recipient = jsonParam(params, 'recipient');
+	const commentId = recipient.comment_id;
+	if (typeof commentId !== 'string' || commentId === '')
+		throw graphErrors.invalidParameter('param recipient must name a comment_id');
+	const text = messageText(params);
+	const found = findComment(world, commentId);
+	if (!found || found.page.id !== page.id) throw messagingErrors.noMatchingUser();
+	if (found.platform === 'instagram' && !hasScope(caller, 'instagram_manage_comments'))
+		throw graphErrors.missingPermission('instagram_manage_comments');
+	if (messaging.privateReplies.some((reply) => reply.commentId === commentId))
+		throw messagingErrors.alreadyReplied();
+	if (found.platform === 'facebook') {
+		if (world.now() - found.comment.createdTime.getTime() > PRIVATE_REPLY_WINDOW_MS)
+			throw messagingErrors.outsideWindow();
+	} else if (found.liveEnded) throw messagingErrors.outsideWindow();
+	const viewer = found.comment.viewer;
+	const reply: PrivateReply = {
+		messageId: `m_${randomAlphanumeric(40)}`,
+		pageId: page.id,
+		platform: found.platform,
+		commentId,
+		recipientId: found.platform === 'facebook' ? viewer.id : viewer.instagramId,
+		viewerId: viewer.id,
+		text,
+		sentAt: new Date(world.now()).toISOString(),
+	};
+	messaging.privateReplies.push(reply);
+	return { recipient_id: reply.recipientId, message_id: reply.messageId };
+}
+
+function commentReplies(
+	messaging: Messaging,
+	context: NodeContext,
+	method: string,
+	found: Extract<FoundComment, { platform: 'facebook' }>,
+	params: URLSearchParams,
+): unknown {
+	const { caller, world } = context;
+	const { page, comment } = found;
+	if (!isPage(caller, page.id)) throw graphErrors.pageTokenRequired();
+	const render = (reply: CommentReply) => ({
+		id: reply.id,
+		message: reply.message,
+		created_time: graphTime(new Date(reply.createdTime)),
+		from: { id: page.id, name: page.name },
+	});
+	if (method === 'GET') {
+		if (!hasScope(caller, 'pages_read_engagement'))
+			throw graphErrors.missingPermission('pages_read_engagement');
+		return {
+			data: messaging.commentReplies.filter((reply) => reply.commentId === comment.id).map(render),
+		};
+	}
+	if (method !== 'POST') throw graphErrors.unsupportedRequest(method, comment.id);
+	if (!hasScope(caller, 'pages_manage_engagement'))
+		throw graphErrors.permissionDenied(
+			'The permission(s) pages_manage_engagement are not available. It could because either they are deprecated or need to be approved by App Review.',
+		);
+	const message = params.get('message') ?? '';
+	if (message.trim() === '')
+		throw graphErrors.invalidParameter('The parameter message is required');
+	if (message.length > 8000) throw graphErrors.invalidParameter('param message is too long');
+	const reply: CommentReply = {
+		id: messaging.nextReplyId(comment.liveId),
+		pageId: page.id,
+		commentId: comment.id,
+		message,
+		createdTime: new Date(world.now()).toISOString(),
+	};
+	messaging.commentReplies.push(reply);
+	return { id: reply.id };
+}
+
+/**
+ * The answer to a messaging request (`/{page-id|me}/messages`, `/{comment-id}/comments`), or
+ * undefined when the request is none of them.
+ */
+export function messagingRequest(
+	messaging: Messaging,
+	context: NodeContext,
+	method: string,
+	params: URLSearchParams,
+	id: string,
+	edge: string | undefined,
+): unknown {
+	const { world, caller } = context;
+	if (edge === 'messages') {
+		const page =
+			id === 'me'
+				? caller.kind === 'page'
+					? world.pages.get(caller.token.pageId ?? '')
+					: undefined
+				: world.pages.get(id);
+		if (!page) return undefined;
+		if (method !== 'POST') throw graphErrors.unsupportedRequest(method, id);
+		return privateReply(messaging, context, page, params);
+	}
+	if (edge === 'comments' && id.includes('_')) {
+		const found = findComment(world, id);
+		if (found?.platform !== 'facebook') return undefined;
+		return commentReplies(messaging, context, method, found, params);
+	}
+	return undefined;
+}
+
+export const messagingControlSchemas = {
+	/** Private replies each viewer received (optionally one viewer's: their Facebook id), oldest first. */
+	viewerMessages: z.object({
+		viewerId: z
+			.string()
+			.regex(/^[0-9]{1,32}$/)
+			.optional(),
+	}),
+	/** Public replies under comments (optionally one comment's), oldest first. */
+	commentReplies: z.object({ commentId: z.string().min(1).max(100).optional() }),
+};
+
+export function messagingControl(
+	messaging: Messaging,
+	world: World,
+	parse: <S extends z.ZodType>(schema: S, input: unknown) => z.output<S>,
+) {
+	return {
+		viewerMessages(input: z.input<typeof messagingControlSchemas.viewerMessages> = {}) {
+			const { viewerId } = parse(messagingControlSchemas.viewerMessages, input);
+			if (viewerId !== undefined && !world.viewers.has(viewerId))
+				throw new NotFoundError(`no viewer ${viewerId}`);
+			const viewers = [...world.viewers.values()].filter(
+				(viewer) => viewerId === undefined || viewer.id === viewerId,
+			);
+			return viewers
+				.map((viewer) => ({
+					viewer: { id: viewer.id, name: viewer.name, username: viewer.username },
+					messages: messaging.privateReplies.filter((reply) => reply.viewerId === viewer.id),
+				}))
+				.filter((thread) => viewerId !== undefined || thread.messages.length > 0);
+		},
+		commentReplies(input: z.input<typeof messagingControlSchemas.commentReplies> = {}) {
+			const { commentId } = parse(messagingControlSchemas.commentReplies, input);
+			return messaging.commentReplies.filter(
+				(reply) => commentId === undefined || reply.commentId === commentId,
+			);
+		},
+	};
+}

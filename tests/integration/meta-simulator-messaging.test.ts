@@ -1,0 +1,141 @@
+// The Meta simulator's replies to comments: private replies (`POST /{page-id}/messages` with
+// `recipient: {comment_id}`) under Meta's rules, public replies under Facebook comments, their
+// permissions, and the control API's view of what each viewer and comment received. No stack.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMetaSimulator, type MetaSimulator } from '../../stack/meta-simulator/index.ts';
+
+let sim: MetaSimulator;
+
+beforeAll(async () => {
+	sim = await startMetaSimulator({ appId: '1234567890123456', appSecret: 'messaging-secret' });
+});
+
+afterAll(async () => {
+	await sim?.stop();
+});
+
+interface Answer {
+	status: number;
+	headers: Headers;
+	body: Record<string, unknown> & { error?: { code: number; error_subcode?: number } };
+}
+
+async function post(path: string, token: string, body: Record<string, unknown>): Promise<Answer> {
+	const response = await fetch(`${sim.graphUrl}${path}?access_token=${token}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body),
+	});
+	return {
+		status: response.status,
+		headers: response.headers,
+		body: (await response.json()) as Answer['body'],
+	};
+}
+
+const privateReply = (pageId: string, token: string, commentId: string, text = 'You got #12') =>
+	post(`/${pageId}/messages`, token, { recipient: { comment_id: commentId }, message: { text } });
+
+/** A Page token granted only `scopes`, as /me/accounts hands it out. */
+async function pageTokenWith(scopes: string[]): Promise<string> {
+	const user = sim.issueUserToken({
+		userId: sim.demo.user.id,
+		scopes: ['pages_show_list', ...scopes] as never,
+	});
+	const response = await fetch(
+		`${sim.graphUrl}/me/accounts?fields=id,access_token&access_token=${user.accessToken}`,
+	);
+	const accounts = (await response.json()) as { data: { id: string; access_token: string }[] };
+	return accounts.data.find((account) => account.id === sim.demo.page.id)!.access_token;
+}
+
+describe('private replies', () => {
+	it('takes exactly one per comment, and the viewer receives it', async () => {
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		const live = sim.startFacebookLive({});
+		const comment = sim.postComment({ liveId: live.id, text: 'sold 12', viewer: { name: 'Ana' } });
+		const first = await privateReply(sim.demo.page.id, token, comment.id);
+		expect(first.status).toBe(200);
+		expect(first.body).toMatchObject({ recipient_id: comment.viewer.id });
+		expect(String(first.body.message_id)).toMatch(/^m_/);
+		expect(first.headers.get('x-business-use-case-usage')).toContain(sim.demo.page.id);
+
+		const second = await privateReply('me', token, comment.id, 'again');
+		expect(second.status).toBe(400);
+		expect(second.body.error).toMatchObject({ code: 10, error_subcode: 2534014 });
+
+		const [thread] = sim.viewerMessages({ viewerId: comment.viewer.id });
+		expect(thread.messages.map((message) => [message.commentId, message.text])).toEqual([
+			[comment.id, 'You got #12'],
+		]);
+	});
+
+	it('closes 7 days after a Facebook comment and when an Instagram live ends', async () => {
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		const live = sim.startFacebookLive({});
+		const old = sim.postComment({
+			liveId: live.id,
+			text: 'sold 3',
+			createdTime: Math.floor(Date.now() / 1000) - 8 * 86_400,
+		});
+		const late = await privateReply(sim.demo.page.id, token, old.id);
+		expect(late.body.error).toMatchObject({ code: 10, error_subcode: 2018278 });
+
+		const media = sim.startInstagramLive({});
+		const during = sim.postComment({ liveId: media.id, text: 'sold 4' });
+		const after = sim.postComment({ liveId: media.id, text: 'sold 5' });
+		expect((await privateReply(sim.demo.page.id, token, during.id)).status).toBe(200);
+		sim.endInstagramLive({ mediaId: media.id });
+		const ended = await privateReply(sim.demo.page.id, token, after.id);
+		expect(ended.body.error).toMatchObject({ code: 10, error_subcode: 2018278 });
+	});
+
+	it('needs pages_messaging and a comment of the Page', async () => {
+		const live = sim.startFacebookLive({});
+		const comment = sim.postComment({ liveId: live.id, text: 'sold 1' });
+		const withoutMessaging = await pageTokenWith(['pages_read_engagement']);
+		const refused = await privateReply(sim.demo.page.id, withoutMessaging, comment.id);
+		expect(refused.status).toBe(403);
+		expect(refused.body.error).toMatchObject({ code: 230 });
+
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		const unknown = await privateReply(sim.demo.page.id, token, `${live.id}_1`);
+		expect(unknown.body.error).toMatchObject({ code: 100, error_subcode: 2018001 });
+	});
+
+	it('is throttled like every Graph call', async () => {
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		const live = sim.startFacebookLive({});
+		const comment = sim.postComment({ liveId: live.id, text: 'sold 2' });
+		sim.throttle({ code: 80001, regainMinutes: 2, path: '/messages' });
+		const throttled = await privateReply(sim.demo.page.id, token, comment.id);
+		expect(throttled.status).toBe(429);
+		expect(throttled.body.error).toMatchObject({ code: 80001 });
+		expect(throttled.headers.get('x-business-use-case-usage')).toContain(
+			'"estimated_time_to_regain_access":2',
+		);
+		// Nothing was delivered, so the reply may still be sent.
+		expect((await privateReply(sim.demo.page.id, token, comment.id)).status).toBe(200);
+	});
+});
+
+describe('public replies', () => {
+	it('posts under a Facebook comment with pages_manage_engagement and lists them', async () => {
+		const live = sim.startFacebookLive({});
+		const comment = sim.postComment({ liveId: live.id, text: 'sold 9' });
+		const withoutEngagement = await pageTokenWith(['pages_read_engagement']);
+		const refused = await post(`/${comment.id}/comments`, withoutEngagement, { message: 'hi' });
+		expect(refused.status).toBe(403);
+		expect(refused.body.error).toMatchObject({ code: 200 });
+
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		const reply = await post(`/${comment.id}/comments`, token, { message: 'You got #9!' });
+		expect(reply.status).toBe(200);
+		const listed = await fetch(`${sim.graphUrl}/${comment.id}/comments?access_token=${token}`);
+		expect(await listed.json()).toMatchObject({
+			data: [{ id: reply.body.id, message: 'You got #9!', from: { id: sim.demo.page.id } }],
+		});
+		const control = await fetch(`${sim.url}/_control/commentReplies?commentId=${comment.id}`);
+		expect(await control.json()).toMatchObject([{ commentId: comment.id, message: 'You got #9!' }]);
+	});
+});

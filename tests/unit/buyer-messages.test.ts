@@ -1,0 +1,99 @@
+// The console's words for buyer messages: one badge per claim that never hides a problem, and the
+// settings form read into what set_buyer_message_settings takes, and rows merged as they arrive.
+import { describe, expect, it } from 'vitest';
+import {
+	claimMessagesSummary,
+	describeMessages,
+	mergeMessages,
+	messageSettingsFromForm,
+} from '$lib/buyer-messages';
+import type { BuyerMessage } from '$lib/rows';
+
+function message(status: BuyerMessage['status'], extra: Partial<BuyerMessage> = {}): BuyerMessage {
+	return {
+		id: crypto.randomUUID(),
+		show_id: crypto.randomUUID(),
+		claim_id: crypto.randomUUID(),
+		platform: 'facebook',
+		comment_id: '1_2',
+		event: 'won',
+		channel: 'private_reply',
+		text: 'You got #12',
+		status,
+		reason_code: null,
+		reason: null,
+		attempts: 0,
+		carrier_id: null,
+		sent_at: null,
+		created_at: '2026-12-01T03:00:00Z',
+		updated_at: '2026-12-01T03:00:00Z',
+		...extra,
+	};
+}
+
+describe('claimMessagesSummary', () => {
+	it('says nothing without messages, and "Told" when every one went out', () => {
+		expect(claimMessagesSummary([])).toBeNull();
+		expect(claimMessagesSummary([message('sent'), message('sent')])).toEqual({
+			label: 'Told',
+			tone: 'success',
+		});
+	});
+
+	it('lets the worst state win', () => {
+		expect(claimMessagesSummary([message('sent'), message('queued')])?.label).toBe('Telling…');
+		expect(claimMessagesSummary([message('sent'), message('skipped')])?.label).toBe('Partly told');
+		expect(claimMessagesSummary([message('skipped'), message('skipped')])?.label).toBe('Not told');
+		expect(claimMessagesSummary([message('skipped'), message('failed')])).toEqual({
+			label: 'Message failed',
+			tone: 'danger',
+		});
+	});
+
+	it('lists each message with its reason for the tooltip', () => {
+		expect(
+			describeMessages([
+				message('sent', { channel: 'public_reply' }),
+				message('skipped', { reason: 'the 7 days are over' }),
+			]),
+		).toBe('Public reply: sent\nPrivate message: skipped (the 7 days are over)');
+	});
+});
+
+describe('messageSettingsFromForm', () => {
+	it('reads every event, an unchecked switch as off', () => {
+		const form = new FormData();
+		form.set('won.enabled', 'on');
+		form.set('won.channel', 'private');
+		form.set('won.public_template', '{handle} got #{item}');
+		form.set('won.private_template', 'Hi {name}');
+		form.set('promoted.channel', 'both');
+		const settings = messageSettingsFromForm(form);
+		expect(settings.won).toEqual({
+			enabled: true,
+			channel: 'private',
+			public_template: '{handle} got #{item}',
+			private_template: 'Hi {name}',
+		});
+		expect(settings.promoted.enabled).toBe(false);
+		expect(Object.keys(settings)).toEqual(['won', 'promoted', 'waitlisted']);
+	});
+});
+
+describe('mergeMessages', () => {
+	it('keeps the later state of a row and orders newest first', () => {
+		const older = message('queued', { created_at: '2026-12-01T03:00:00Z' });
+		const newer = message('queued', { created_at: '2026-12-01T03:00:05Z' });
+		const sent = { ...older, status: 'sent' as const, updated_at: '2026-12-01T03:00:02Z' };
+		const merged = mergeMessages([older, newer], [sent], 10);
+		expect(merged.map((row) => [row.id, row.status])).toEqual([
+			[newer.id, 'queued'],
+			[older.id, 'sent'],
+		]);
+		// A stale read does not undo it.
+		expect(mergeMessages(merged, [older], 10).find((row) => row.id === older.id)?.status).toBe(
+			'sent',
+		);
+		expect(mergeMessages(merged, [], 1)).toHaveLength(1);
+	});
+});
