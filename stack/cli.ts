@@ -91,7 +91,7 @@ async function start(): Promise<void> {
 	console.log(`STRIPE_SIMULATOR_URL="${stripe.simulator.url}"`);
 	console.log(`stack: ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
 	if (flags.includes('--demo'))
-		stopDemo = await startDemo(config, consoleUrl, simulator, console.log);
+		stopDemo = await startDemo(config, consoleUrl, simulator, stripe.simulator, console.log);
 	if (consoleApp) console.log(`console: ${consoleUrl}`);
 	console.log('Press Ctrl-C to stop.');
 }

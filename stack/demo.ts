@@ -2,7 +2,9 @@
 // demo seller connects the simulator's Facebook Page with the meta-oauth function (clicking
 // "Continue" in the simulator's dialog on their behalf), a show is bound to the Page's live video,
 // and fb-poll, on its 2-second schedule, brings the simulated viewers' comments to the engine.
-// The seller's Stripe is the Stripe simulator's demo account, connected through integrations.
+// The seller's Stripe is the Stripe simulator's demo account, connected through integrations;
+// invoices go out when the show stops (Stop in the live console) and the demo's buyers pay two in
+// three of them on the simulator a few seconds later, so the summary shows paid and unpaid buyers.
 // Local only; it never runs against a hosted project.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { createHash, randomBytes } from 'node:crypto';
@@ -10,6 +12,7 @@ import { apiClient, rpc } from './api-client.ts';
 import type { StackConfig } from './config.ts';
 import { startSimulatorDemo } from './meta-simulator/demo.ts';
 import type { MetaSimulator } from './meta-simulator/index.ts';
+import type { StripeSimulator } from './stripe-simulator/index.ts';
 import { localDemoStripeKey } from './local-stripe.ts';
 
 export const demoSeller = { email: 'demo@example.test', password: 'demo password' };
@@ -98,6 +101,7 @@ export async function startDemo(
 	config: StackConfig,
 	consoleUrl: string,
 	simulator: MetaSimulator,
+	stripe: StripeSimulator,
 	log: (line: string) => void,
 ): Promise<() => void> {
 	const seller = await signedInSeller(config);
@@ -110,6 +114,11 @@ export async function startDemo(
 		workspace_id: workspace.id,
 		api_key: localDemoStripeKey,
 	});
+	const { error: settingsError } = await seller
+		.from('workspaces')
+		.update({ invoicing_mode: 'show_stop', pay_within_hours: 24 })
+		.eq('id', workspace.id);
+	if (settingsError) throw new Error(`demo: order settings failed: ${settingsError.message}`);
 
 	// Each start has a new simulator, so a new live: shows of earlier demos end.
 	const { data: earlier } = await seller
@@ -132,6 +141,8 @@ export async function startDemo(
 			item_number: String(index + 1),
 			title: `Look ${index + 1}`,
 			quantity: index % 5 === 0 ? 3 : 1,
+			// 15.00 to 50.00 in the workspace's currency, in minor units.
+			price: 1500 + (index % 8) * 500,
 		})),
 	});
 	// As the console does: the live, picked from what Meta says the Page is broadcasting (which
@@ -142,8 +153,26 @@ export async function startDemo(
 	const live = lives.find((candidate) => candidate.live_id === onAir.facebookLive.id);
 	if (!live) throw new Error('demo: Meta does not list the demo Page’s live video');
 	await rpc(seller, 'activate_show', { show_id: show.id, live_id: live.live_id });
+	const stopPaying = payDemoInvoices(stripe);
 	log(
-		`demo: log in as ${demoSeller.email} / ${demoSeller.password}; "Demo Boutique" is live on the Meta simulator and its viewers are commenting; Stripe (the simulator's demo account) is connected on Integrations`,
+		`demo: log in as ${demoSeller.email} / ${demoSeller.password}; "Demo Boutique" is live on the Meta simulator and its viewers are commenting; Stripe (the simulator's demo account) is connected on Integrations; stop the show to send invoices, which two in three buyers pay`,
 	);
-	return onAir.stop;
+	return () => {
+		onAir.stop();
+		stopPaying();
+	};
+}
+
+/** The demo's buyers: each open invoice is paid a few seconds after it is sent, or never (one in three). */
+function payDemoInvoices(stripe: StripeSimulator): () => void {
+	const seen = new Set<string>();
+	const timer = setInterval(() => {
+		for (const invoice of stripe.invoices()) {
+			if (invoice.status !== 'open' || seen.has(invoice.id)) continue;
+			seen.add(invoice.id);
+			if (createHash('sha256').update(invoice.id).digest()[0] % 3 !== 0)
+				stripe.payInvoice({ invoiceId: invoice.id });
+		}
+	}, 3000);
+	return () => clearInterval(timer);
 }

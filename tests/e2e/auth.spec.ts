@@ -99,7 +99,14 @@ test('pages other than the live console load neither zod nor supabase-js', async
 			if (text.includes(marker)) heavy.push(`${marker} in ${new URL(response.url()).pathname}`);
 	});
 	await signUp(page, newEmail());
-	for (const path of ['/dashboard', '/shows', '/catalog', '/settings', '/connections']) {
+	for (const path of [
+		'/dashboard',
+		'/shows',
+		'/catalog',
+		'/settings',
+		'/connections',
+		'/integrations',
+	]) {
 		await page.goto(path);
 		await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
 	}

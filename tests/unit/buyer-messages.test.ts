@@ -1,12 +1,8 @@
 // The console's words for buyer messages: one badge per claim that never hides a problem, and the
 // settings form read into what set_buyer_message_settings takes, and rows merged as they arrive.
 import { describe, expect, it } from 'vitest';
-import {
-	claimMessagesSummary,
-	describeMessages,
-	mergeMessages,
-	messageSettingsFromForm,
-} from '$lib/buyer-messages';
+import { messageSettingsFromForm } from '$lib/buyer-message-settings';
+import { claimMessagesSummary, describeMessages, mergeMessages } from '$lib/buyer-messages';
 import type { BuyerMessage } from '$lib/rows';
 
 function message(status: BuyerMessage['status'], extra: Partial<BuyerMessage> = {}): BuyerMessage {

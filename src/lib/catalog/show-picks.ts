@@ -1,35 +1,34 @@
 // What the setup page's "Add from catalog" offers and sends: catalog variants with what of their
 // stock is free for a show, and the add_catalog_items elements made from the seller's choice.
-import { z } from 'zod';
+import type { ProductStatus } from './rules';
 
-export const pickableVariantSchema = z.object({
-	id: z.uuid(),
-	label: z.string(),
-	sku: z.string().nullable(),
-	barcode: z.string().nullable(),
+// The setup page's catalog endpoint (shows/[id]/catalog) builds these from rows it has checked;
+// the page reads them as typed, without a second check in the browser.
+export interface PickableVariant {
+	id: string;
+	label: string;
+	sku: string | null;
+	barcode: string | null;
 	/** Minor units of the catalog's currency. */
-	price: z.number().int(),
-	stock: z.number().int(),
+	price: number;
+	stock: number;
 	/** Stock no show not yet ended holds. */
-	free: z.number().int(),
-});
-export type PickableVariant = z.infer<typeof pickableVariantSchema>;
+	free: number;
+}
 
-export const pickableProductSchema = z.object({
-	id: z.uuid(),
-	title: z.string(),
-	imageUrl: z.string().nullable(),
-	status: z.enum(['draft', 'active', 'archived']),
-	variants: z.array(pickableVariantSchema),
-});
-export type PickableProduct = z.infer<typeof pickableProductSchema>;
+export interface PickableProduct {
+	id: string;
+	title: string;
+	imageUrl: string | null;
+	status: ProductStatus;
+	variants: PickableVariant[];
+}
 
-export const catalogSearchResultSchema = z.object({
-	products: z.array(pickableProductSchema),
+export interface CatalogSearchResult {
+	products: PickableProduct[];
 	/** Codes that matched no SKU or barcode (a code lookup only). */
-	missing: z.array(z.string()),
-});
-export type CatalogSearchResult = z.infer<typeof catalogSearchResultSchema>;
+	missing: string[];
+}
 
 /** One add_catalog_items element: a product's chosen variants under one item number. */
 export interface CatalogPick {

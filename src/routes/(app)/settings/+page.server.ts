@@ -1,6 +1,6 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
-import { messageSettingsFromForm, messageSettingsSchema } from '$lib/buyer-messages';
+import { messageSettingsFromForm, messageSettingsSchema } from '$lib/buyer-message-settings';
 import { describeRpcError } from '$lib/rpc-error';
 import { memberDirectorySchema } from '$lib/members';
 import { orderSettingsFormSchema } from '$lib/order-schemas';
