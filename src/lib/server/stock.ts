@@ -1,6 +1,7 @@
 // Catalog stock as shows see it: what each variant has on hand and what items of shows not yet
 // ended hold of it (the database computes the same in private.reserved_stock when it reserves).
 // Read with the caller's session, so row level security keeps it to their workspace.
+import { error } from '@sveltejs/kit';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import type { Currency } from '$lib/catalog/money';
@@ -79,14 +80,19 @@ export async function readShowCurrency(
 	supabase: SupabaseClient,
 	showId: string,
 ): Promise<Currency> {
-	const { data, error, status } = await supabase
+	const {
+		data,
+		error: readError,
+		status,
+	} = await supabase
 		.from('shows')
 		.select('currency, currencies(minor_unit)')
 		.eq('id', showId)
 		.maybeSingle();
-	if (error)
-		throw new Error(`Couldn’t read the show’s currency: ${describeRpcError(error, status)}`);
-	if (!data) throw new Error('There is no such show in your workspace');
+	if (readError)
+		throw new Error(`Couldn’t read the show’s currency: ${describeRpcError(readError, status)}`);
+	// As readShow answers: a show the reader may not see is not found, whichever read runs first.
+	if (!data) error(404, 'There is no such show in your workspace');
 	const show = showCurrencySchema.parse(data);
 	return { code: show.currency, exponent: show.currencies.minor_unit };
 }

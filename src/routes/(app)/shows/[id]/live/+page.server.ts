@@ -1,6 +1,6 @@
 // The live console opens with what its first screen needs, read with the operator's session (RLS
 // decides what they may see); the browser then reads the rest and keeps it current over Realtime.
-import { error } from '@sveltejs/kit';
+import { error, isHttpError } from '@sveltejs/kit';
 import { z } from 'zod';
 import { ShowNotFoundError, fetchOpeningSnapshot } from '$lib/live/snapshot';
 import { readShowCurrency } from '$lib/server/stock';
@@ -19,6 +19,7 @@ export const load: PageServerLoad = async ({ params, locals, cookies }) => {
 		return { snapshot, currency, serverNow: Date.now(), cookies: cookies.getAll() };
 	} catch (failure) {
 		if (failure instanceof ShowNotFoundError) error(404, failure.message);
+		if (isHttpError(failure)) throw failure;
 		const reason = (failure as Error).message;
 		console.error(`live console: loading show ${showId.data} failed: ${reason}`);
 		error(503, `The show could not be loaded: ${reason}`);
