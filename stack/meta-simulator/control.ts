@@ -3,7 +3,7 @@
 // `POST <url>/_control/<operation>` with the input as a JSON body (reads also answer `GET`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { PayloadTooLargeError, readBody, sendJson } from '../http.ts';
+import { serveControlRequest, type ControlApi } from '../control-api.ts';
 import { mediaControl, mediaControlSchemas, type MediaLibrary } from './media.ts';
 import { messagingControl, messagingControlSchemas, type Messaging } from './messaging.ts';
 import type { RequestLog } from './request-log.ts';
@@ -527,7 +527,7 @@ export function createControl(core: SimulatorCore) {
 export type MetaControl = ReturnType<typeof createControl>;
 
 /** Operations that only read, and so also answer GET. */
-const readOperations = new Set<ControlOperation>([
+const readOperations: ReadonlySet<string> = new Set<ControlOperation>([
 	'state',
 	'webhookDeliveries',
 	'droppedWebhooks',
@@ -538,48 +538,20 @@ const readOperations = new Set<ControlOperation>([
 	'commentReplies',
 ]);
 
-/** `<url>/_control/<operation>`: JSON in, JSON out; 400 for invalid input, 404/409 for unknown or conflicting objects. */
-export async function handleControlRequest(
+/** `<url>/_control/<operation>` (stack/control-api.ts). */
+export function handleControlRequest(
 	control: MetaControl,
 	req: IncomingMessage,
 	res: ServerResponse,
 	operation: string,
 	url: URL,
 ): Promise<void> {
-	if (operation === '') return sendJson(res, 200, { operations: Object.keys(controlSchemas) });
-	if (!Object.hasOwn(controlSchemas, operation))
-		return sendJson(res, 404, {
-			error: `unknown control operation '${operation}'`,
-			operations: Object.keys(controlSchemas),
-		});
-	const name = operation as ControlOperation;
-	let input: unknown;
-	if (req.method === 'GET' && readOperations.has(name))
-		input = Object.fromEntries(url.searchParams);
-	else if (req.method === 'POST') {
-		try {
-			const text = (await readBody(req, 1024 * 1024)).toString('utf8');
-			input = text.trim() === '' ? {} : JSON.parse(text);
-		} catch (error) {
-			return sendJson(res, error instanceof PayloadTooLargeError ? 413 : 400, {
-				error: `invalid JSON body: ${(error as Error).message}`,
-			});
-		}
-	} else
-		return sendJson(
-			res,
-			405,
-			{ error: `use POST for ${operation}` },
-			{ allow: readOperations.has(name) ? 'GET, POST' : 'POST' },
-		);
-	try {
-		const run = control[name] as (input: unknown) => unknown;
-		sendJson(res, 200, await run(input));
-	} catch (error) {
-		if (error instanceof z.ZodError)
-			return sendJson(res, 400, { error: z.prettifyError(error), issues: error.issues });
-		if (error instanceof NotFoundError) return sendJson(res, 404, { error: error.message });
-		if (error instanceof ConflictError) return sendJson(res, 409, { error: error.message });
-		throw error;
-	}
+	const api: ControlApi = {
+		operations: Object.keys(controlSchemas),
+		readOperations,
+		run: (name, input) => (control[name as ControlOperation] as (input: unknown) => unknown)(input),
+		statusOf: (error) =>
+			error instanceof NotFoundError ? 404 : error instanceof ConflictError ? 409 : undefined,
+	};
+	return serveControlRequest(api, req, res, operation, url);
 }

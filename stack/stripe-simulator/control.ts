@@ -3,7 +3,7 @@
 // with the input as a JSON body (reads also answer `GET`), as the Meta simulator's is.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { PayloadTooLargeError, readBody, sendJson } from '../http.ts';
+import { serveControlRequest, type ControlApi } from '../control-api.ts';
 import type { RequestLogEntry } from './api.ts';
 import { StripeApiError } from './errors.ts';
 import type { FaultInjector } from './faults.ts';
@@ -87,7 +87,7 @@ export const controlSchemas = {
 export type ControlOperation = keyof typeof controlSchemas;
 export type ControlInput<K extends ControlOperation> = z.input<(typeof controlSchemas)[K]>;
 
-const readOperations = new Set<ControlOperation>([
+const readOperations: ReadonlySet<string> = new Set<ControlOperation>([
 	'state',
 	'invoices',
 	'webhookDeliveries',
@@ -207,47 +207,20 @@ export function createControl(core: SimulatorCore) {
 
 export type StripeControl = ReturnType<typeof createControl>;
 
-export async function handleControlRequest(
+/** `<url>/_control/<operation>` (stack/control-api.ts). */
+export function handleControlRequest(
 	control: StripeControl,
 	req: IncomingMessage,
 	res: ServerResponse,
 	operation: string,
 	url: URL,
 ): Promise<void> {
-	if (operation === '') return sendJson(res, 200, { operations: Object.keys(controlSchemas) });
-	if (!Object.hasOwn(controlSchemas, operation))
-		return sendJson(res, 404, {
-			error: `unknown control operation '${operation}'`,
-			operations: Object.keys(controlSchemas),
-		});
-	const name = operation as ControlOperation;
-	let input: unknown;
-	if (req.method === 'GET' && readOperations.has(name))
-		input = Object.fromEntries(url.searchParams);
-	else if (req.method === 'POST') {
-		try {
-			const text = (await readBody(req, 1024 * 1024)).toString('utf8');
-			input = text.trim() === '' ? {} : JSON.parse(text);
-		} catch (error) {
-			return sendJson(res, error instanceof PayloadTooLargeError ? 413 : 400, {
-				error: `invalid JSON body: ${(error as Error).message}`,
-			});
-		}
-	} else
-		return sendJson(
-			res,
-			405,
-			{ error: `use POST for ${operation}` },
-			{ allow: readOperations.has(name) ? 'GET, POST' : 'POST' },
-		);
-	try {
-		const run = control[name] as (input: unknown) => unknown;
-		sendJson(res, 200, await run(input));
-	} catch (error) {
-		if (error instanceof z.ZodError)
-			return sendJson(res, 400, { error: z.prettifyError(error), issues: error.issues });
-		if (error instanceof NotFoundError) return sendJson(res, 404, { error: error.message });
-		if (error instanceof StripeApiError) return sendJson(res, 409, { error: error.message });
-		throw error;
-	}
+	const api: ControlApi = {
+		operations: Object.keys(controlSchemas),
+		readOperations,
+		run: (name, input) => (control[name as ControlOperation] as (input: unknown) => unknown)(input),
+		statusOf: (error) =>
+			error instanceof NotFoundError ? 404 : error instanceof StripeApiError ? 409 : undefined,
+	};
+	return serveControlRequest(api, req, res, operation, url);
 }
