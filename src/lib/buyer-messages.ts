@@ -27,12 +27,20 @@ export type MessageChannel = (typeof messageChannels)[number]['id'];
 export const channelLabel: Record<BuyerMessage['channel'], string> = {
 	public_reply: 'Public reply',
 	private_reply: 'Private message',
+	message: 'Direct message',
 };
 
 export const eventLabel: Record<BuyerMessage['event'], string> = {
 	won: 'Won',
 	promoted: 'Moved up',
 	waitlisted: 'Waitlisted',
+	needs_variant: 'Needs a variant',
+	invoice_ready: 'Payment link',
+	payment_received: 'Paid',
+	hold_expiring: 'Hold expiring',
+	hold_expired: 'Hold expired',
+	keyword_answer: 'Automatic answer',
+	seller_reply: 'Your reply',
 };
 
 export const statusLabel: Record<BuyerMessage['status'], string> = {
@@ -89,6 +97,7 @@ export function describeMessages(messages: readonly BuyerMessage[]): string {
 export function messagesByClaim(messages: readonly BuyerMessage[]): Map<string, BuyerMessage[]> {
 	const byClaim = new Map<string, BuyerMessage[]>();
 	for (const message of messages) {
+		if (message.claim_id === null) continue;
 		const list = byClaim.get(message.claim_id) ?? [];
 		list.push(message);
 		byClaim.set(message.claim_id, list);

@@ -21,6 +21,8 @@ const tablePrivileges = [
 	'public.buyer_rollups authenticated: SELECT',
 	'public.claims authenticated: SELECT',
 	'public.comments authenticated: SELECT',
+	'public.conversation_messages authenticated: SELECT',
+	'public.conversations authenticated: SELECT',
 	'public.live_ingestion authenticated: SELECT',
 	'public.show_items authenticated: SELECT',
 	'public.shows authenticated: SELECT',

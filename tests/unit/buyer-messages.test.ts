@@ -10,6 +10,8 @@ function message(status: BuyerMessage['status'], extra: Partial<BuyerMessage> = 
 		id: crypto.randomUUID(),
 		show_id: crypto.randomUUID(),
 		claim_id: crypto.randomUUID(),
+		order_id: null,
+		conversation_id: null,
 		platform: 'facebook',
 		comment_id: '1_2',
 		event: 'won',
