@@ -457,3 +457,50 @@ describe('ending a show', () => {
 		);
 	});
 });
+
+describe('saving the product editor while a show ends', () => {
+	it("applies the seller's stock change to today's stock, so the show's sale is not undone", async () => {
+		const product = await dress(admin, { 'Blue / S': 6 });
+		const [blueS, blueM] = product.variants;
+		const show = await newShow(admin);
+		const [item] = (await addCatalog(assistant, show, [{ variants: [blueS.id], quantity: 3 }]))
+			.added;
+		// The editor opens now (Blue / S shows 6), then the show sells two and ends.
+		const opened = product.variants.map((variant) => ({ ...variant, stock_seen: variant.stock }));
+		for (const buyer of ['ann', 'bea'])
+			await rpc(api, asUser(assistant), 'award_item', { item_id: item.id, user_handle: buyer });
+		await rpc(api, asUser(assistant), 'stop_show', { show_id: show.id });
+		expect(await stockOf(blueS.id)).toBe(4);
+
+		// The seller adds 5 to Blue / S and leaves Blue / M as it was.
+		const saved = await saveProduct(admin, {
+			id: product.id,
+			title: 'Wrap dress',
+			price: 2999,
+			option_names: ['Color', 'Size'],
+			variants: opened.map((variant) => ({
+				option_values: variant.option_values,
+				sku: variant.sku,
+				stock: variant.id === blueS.id ? 11 : variant.stock,
+				stock_seen: variant.stock_seen,
+			})),
+		});
+		expect(saved.variants.find((variant) => variant.id === blueS.id)?.stock).toBe(9);
+		expect(saved.variants.find((variant) => variant.id === blueM.id)?.stock).toBe(4);
+		expect(saved.variants.some((variant) => 'stock_seen' in variant)).toBe(false);
+
+		// Without stock_seen (an import, the API) the number given is the stock.
+		const written = await saveProduct(admin, {
+			id: product.id,
+			title: 'Wrap dress',
+			price: 2999,
+			option_names: ['Color', 'Size'],
+			variants: saved.variants.map((variant) => ({
+				option_values: variant.option_values,
+				sku: variant.sku,
+				stock: 2,
+			})),
+		});
+		expect(written.variants.map((variant) => variant.stock)).toEqual([2, 2, 2, 2]);
+	});
+});

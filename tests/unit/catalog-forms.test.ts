@@ -48,6 +48,20 @@ describe('productEditorSchema', () => {
 		});
 	});
 
+	it('passes on the stock the editor opened with, for a stored variant only', () => {
+		const variants = productEditorSchema(usd).parse({
+			...form,
+			variants: [
+				{ ...form.variants[0], stock: '8', stockSeen: '3' },
+				{ ...form.variants[1], stockSeen: '' },
+			],
+		}).variants;
+		expect(variants.map((variant) => [variant.stock, variant.stock_seen])).toEqual([
+			[8, 3],
+			[0, undefined],
+		]);
+	});
+
 	it('reads prices by the currency’s decimals', () => {
 		const { price } = productEditorSchema(jpy).parse({ ...form, price: '1,299' });
 		expect(price).toBe(1299);

@@ -131,6 +131,7 @@ export function productEditorSchema(currency: Currency) {
 						barcode: text('barcode', catalogLimits.sku).optional().default(''),
 						price: optionalMoney(currency, 'Variant price'),
 						stock,
+						stockSeen: z.literal('').or(stock).optional(),
 					}),
 				)
 				.min(1, 'A product needs at least one variant')
@@ -153,6 +154,7 @@ export function productEditorSchema(currency: Currency) {
 				barcode: variant.barcode || null,
 				price: variant.price,
 				stock: variant.stock,
+				...(typeof variant.stockSeen === 'number' ? { stock_seen: variant.stockSeen } : {}),
 			})),
 		}));
 }

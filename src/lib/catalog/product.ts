@@ -61,6 +61,8 @@ export interface VariantInput {
 	barcode: string | null;
 	price: number | null;
 	stock: number;
+	/** The stock the editor was opened with: what the seller changed is applied to today's stock. */
+	stock_seen?: number;
 }
 
 /** The price a variant sells at: its own, else the product's. */
