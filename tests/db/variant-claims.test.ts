@@ -277,6 +277,26 @@ describe('resolving a variant request', () => {
 			'passed',
 		]);
 	});
+
+	it('dismisses the open requests of an item number once its last variant row is removed', async () => {
+		const { show, variants } = await showWithVariants(['Blue / M', 'Red / M']);
+		const request = (await ingest(api, commentOn(show, 'ann', 'sold 12'))).results[0]
+			.variant_request!;
+		await rpc(api, asUser(operator), 'remove_show_item', { item_id: variants.get('Blue / M') });
+		expect((await requestsOf(show.id)).map((open) => open.status)).toEqual(['open']);
+		await rpc(api, asUser(operator), 'remove_show_item', { item_id: variants.get('Red / M') });
+		expect(await requestsOf(show.id)).toMatchObject([
+			{ id: request.id, status: 'dismissed', resolved_by: operator.id },
+		]);
+		const { rows } = await owner.query(
+			`select details from public.audit_log where show_id = $1 and action = 'item.remove' order by created_at`,
+			[show.id],
+		);
+		expect(rows.map((row) => row.details)).toEqual([
+			{},
+			{ dismissed_variant_requests: [request.id] },
+		]);
+	});
 });
 
 describe('test comments', () => {
