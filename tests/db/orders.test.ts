@@ -42,6 +42,16 @@ interface OrderRow {
 	external_invoice_id: string | null;
 	payment_url: string | null;
 	lines_changed_after_invoice_at: string | null;
+	voided_at: string | null;
+	void_requested_at: string | null;
+	void_attempts: number;
+	next_void_attempt_at: string | null;
+	last_void_error: string | null;
+	void_settled_at: string | null;
+	void_outcome: string | null;
+	late_payment_at: string | null;
+	late_payment_resolution: string | null;
+	late_payment_resolved_at: string | null;
 	invoiced_at: string | null;
 	due_at: string | null;
 	paid_at: string | null;
@@ -600,10 +610,221 @@ describe('hold timers', () => {
 		expect(promoted.total).toBe(1000);
 		expect(promoted.invoice_requested_at).not.toBeNull();
 
-		// The void the caller then makes at the provider leaves the expired order as it is.
+		// The provider's void event confirms the void owed and leaves the order expired.
+		expect(await payment(invoices.get('b1')!, 'void', null)).toMatchObject({
+			status: 'expired',
+		});
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			void_outcome: 'voided',
+		});
 		expect(await payment(invoices.get('b1')!, 'void', null)).toMatchObject({
 			ignored: 'already expired',
 		});
+	});
+});
+
+describe('voids owed at the provider', () => {
+	/** b1 wins item 1 (b2 waits for it) and is invoiced; the hold runs out, or not, as asked. */
+	async function expiredOrder(expire = true) {
+		const user = await seller({ pay_within_hours: 1 });
+		const { show } = await showWithPrices(user, { '1': 1000 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1'));
+		await ingest(api, commentOn(show, 'b2', 'sold 1'));
+		await rpc(api, asUser(user), 'request_invoices', { show_id: show.id });
+		const invoiceId = (await invoiceAll(user.workspaceId)).get('b1')!;
+		const order = await orderOf(user.workspaceId, 'b1', 'invoiced');
+		if (expire) {
+			await owner.query(
+				"update public.orders set due_at = now() - interval '1 second' where id = $1",
+				[order.id],
+			);
+			await rpc(api, serviceRole, 'expire_unpaid_orders', {});
+		}
+		return { user, show, invoiceId, order };
+	}
+
+	const takeVoids = (workspaceId: string) =>
+		rpc<{ order_id: string; external_invoice_id: string; void_attempts: number }[]>(
+			api,
+			serviceRole,
+			'take_void_requests',
+			{ workspace_ids: `{${workspaceId}}` },
+		);
+
+	it('owes an expired order’s void until the provider settles it, retrying failures with backoff', async () => {
+		const { user, invoiceId, order } = await expiredOrder();
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			void_requested_at: expect.any(String),
+			void_settled_at: null,
+		});
+		expect(await takeVoids(user.workspaceId)).toEqual([
+			{
+				order_id: order.id,
+				workspace_id: user.workspaceId,
+				payment_provider: 'stripe',
+				external_invoice_id: invoiceId,
+				void_attempts: 0,
+			},
+		]);
+		// Leased: a second worker run does not take it again.
+		expect(await takeVoids(user.workspaceId)).toEqual([]);
+
+		const backoffs = [];
+		for (const attempt of [1, 2]) {
+			const failed = await rpc<{ void_attempts: number; next_void_attempt_at: string }>(
+				api,
+				serviceRole,
+				'mark_order_void_failed',
+				{ order_id: order.id, reason: 'Stripe: An unknown error occurred' },
+			);
+			expect(failed.void_attempts).toBe(attempt);
+			backoffs.push((Date.parse(failed.next_void_attempt_at) - Date.now()) / 1000);
+			expect(await takeVoids(user.workspaceId)).toEqual([]);
+			await owner.query(
+				"update public.orders set next_void_attempt_at = now() - interval '1 second' where id = $1",
+				[order.id],
+			);
+			expect(await takeVoids(user.workspaceId)).toMatchObject([{ void_attempts: attempt }]);
+		}
+		expect(backoffs[0]).toBeGreaterThan(3);
+		expect(backoffs[0]).toBeLessThanOrEqual(5);
+		expect(backoffs[1]).toBeGreaterThan(8);
+		expect(backoffs[1]).toBeLessThanOrEqual(10);
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			last_void_error: 'Stripe: An unknown error occurred',
+		});
+
+		await rpc(api, serviceRole, 'mark_order_void_settled', {
+			order_id: order.id,
+			outcome: 'voided',
+		});
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			void_settled_at: expect.any(String),
+			void_outcome: 'voided',
+			last_void_error: null,
+			late_payment_at: null,
+		});
+		await owner.query('update public.orders set next_void_attempt_at = null where id = $1', [
+			order.id,
+		]);
+		expect(await takeVoids(user.workspaceId)).toEqual([]);
+		expect(
+			(await auditOf(order.id)).map((entry) => entry.action).filter((a) => a.includes('void')),
+		).toEqual([
+			'order.invoice_void_failed',
+			'order.invoice_void_failed',
+			'order.invoice_void_settled',
+		]);
+
+		await expect(
+			rpc(api, serviceRole, 'mark_order_void_settled', { order_id: order.id, outcome: 'maybe' }),
+		).rejects.toMatchObject({ code: '22023' });
+		const unpaid = await expiredOrder(false);
+		await expect(
+			rpc(api, serviceRole, 'mark_order_void_failed', { order_id: unpaid.order.id, reason: 'x' }),
+		).rejects.toMatchObject({ code: 'PT409' });
+		for (const [fn, args] of [
+			['take_void_requests', {}],
+			['mark_order_void_settled', { order_id: order.id, outcome: 'voided' }],
+			['mark_order_void_failed', { order_id: order.id, reason: 'x' }],
+		] as const)
+			await expect(rpc(api, asUser(user), fn, args)).rejects.toMatchObject({ code: '42501' });
+	});
+
+	it('records a payment that lands on an expired order and flags it for the seller to refund or restore', async () => {
+		const { user, show, invoiceId, order } = await expiredOrder();
+		// The item went to the next in line meanwhile.
+		expect((await orderOf(user.workspaceId, 'b2')).total).toBe(1000);
+		expect(await payment(invoiceId, 'paid', 1000)).toEqual({ order_id: order.id, status: 'paid' });
+		const late = await orderOf(user.workspaceId, 'b1', 'paid');
+		expect(late).toMatchObject({
+			paid_amount: 1000,
+			late_payment_at: expect.any(String),
+			late_payment_resolution: null,
+			// A paid invoice cannot be voided: nothing is owed any more.
+			void_outcome: 'already_paid',
+			void_settled_at: expect.any(String),
+		});
+		expect(await takeVoids(user.workspaceId)).toEqual([]);
+		expect((await auditOf(order.id)).at(-1)).toMatchObject({
+			action: 'order.paid',
+			details: expect.objectContaining({ late_payment: true, after_expiry: true }),
+		});
+		expect((await claimOf(show.id, 'b1', '1')).status).toBe('released');
+
+		const assistant = await createUser(owner);
+		await addMember(owner, user.workspaceId, assistant.id, 'assistant');
+		await expect(
+			rpc(api, asUser(assistant), 'resolve_late_payment', {
+				order_id: order.id,
+				resolution: 'refund',
+			}),
+		).rejects.toMatchObject({ code: 'PT403' });
+		await expect(
+			rpc(api, asUser(user), 'resolve_late_payment', { order_id: order.id, resolution: 'keep' }),
+		).rejects.toMatchObject({ code: '22023' });
+		await rpc(api, asUser(user), 'resolve_late_payment', {
+			order_id: order.id,
+			resolution: 'restore',
+		});
+		expect(await orderOf(user.workspaceId, 'b1', 'paid')).toMatchObject({
+			late_payment_resolution: 'restore',
+			late_payment_resolved_at: expect.any(String),
+		});
+		expect((await auditOf(order.id)).at(-1)).toMatchObject({
+			action: 'order.resolve_late_payment',
+			details: { resolution: 'restore' },
+		});
+		const onTime = await expiredOrder(false);
+		await expect(
+			rpc(api, asUser(onTime.user), 'resolve_late_payment', {
+				order_id: onTime.order.id,
+				resolution: 'refund',
+			}),
+		).rejects.toMatchObject({ code: 'PT409' });
+	});
+
+	it('flags the payment the worker finds when it comes to void, before the payment’s webhook', async () => {
+		const { user, invoiceId, order } = await expiredOrder();
+		await takeVoids(user.workspaceId);
+		await rpc(api, serviceRole, 'mark_order_void_settled', {
+			order_id: order.id,
+			outcome: 'already_paid',
+		});
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			late_payment_at: expect.any(String),
+			void_outcome: 'already_paid',
+		});
+		expect(await payment(invoiceId, 'paid', 1000)).toMatchObject({ status: 'paid' });
+		expect(await orderOf(user.workspaceId, 'b1', 'paid')).toMatchObject({
+			late_payment_at: expect.any(String),
+		});
+	});
+
+	it('ends an order whose invoice the seller voids at the provider, and the waitlist promotes the next buyer', async () => {
+		const { user, show, invoiceId, order } = await expiredOrder(false);
+		expect((await ordersOf(user.workspaceId)).map((found) => found.buyer_key)).toEqual(['b1']);
+		expect(await payment(invoiceId, 'void', null)).toEqual({ order_id: order.id, status: 'void' });
+		expect(await orderOf(user.workspaceId, 'b1', 'void')).toMatchObject({
+			voided_at: expect.any(String),
+			// The provider voided it itself: nothing owed.
+			void_requested_at: null,
+		});
+		const released = await claimOf(show.id, 'b1', '1');
+		expect(released.status).toBe('released');
+		expect(await auditOf(released.id)).toContainEqual(
+			expect.objectContaining({
+				action: 'claim.release',
+				details: expect.objectContaining({
+					reason: 'invoice_voided_at_provider',
+					order_id: order.id,
+				}),
+			}),
+		);
+		expect((await claimOf(show.id, 'b2', '1')).status).toBe('winner');
+		expect((await orderOf(user.workspaceId, 'b2')).total).toBe(1000);
+		expect((await auditOf(order.id)).map((entry) => entry.action)).toContain('order.void');
+		expect(await takeVoids(user.workspaceId)).toEqual([]);
 	});
 });
 

@@ -117,6 +117,7 @@ const functionExecutes = [
 	'public.pause_show(show_id uuid) authenticated',
 	'public.release_claim(claim_id uuid, notes text) authenticated',
 	'public.remove_show_item(item_id uuid) authenticated',
+	'public.resolve_late_payment(order_id uuid, resolution text) authenticated',
 	'public.resolve_variant_request(request_id uuid, show_item_id uuid) authenticated',
 	'public.resume_show(show_id uuid) authenticated',
 	'public.stop_show(show_id uuid) authenticated',

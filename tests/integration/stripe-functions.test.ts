@@ -16,6 +16,7 @@ import {
 	startStripeSimulator,
 	type StripeSimulator,
 } from '../../stack/stripe-simulator/index.ts';
+import { stripeClient } from '../../supabase/functions/_shared/payments/stripe.ts';
 import { createTokenCipher } from '../../supabase/functions/_shared/token-crypto.ts';
 import { clientOptions } from '../support/clients.ts';
 import { startTestStack } from '../support/start-test-stack.ts';
@@ -163,6 +164,12 @@ interface OrderRow {
 	last_invoice_error: string | null;
 	invoice_attempts: number;
 	paid_amount: number | null;
+	expired_at: string | null;
+	void_attempts: number;
+	last_void_error: string | null;
+	void_settled_at: string | null;
+	void_outcome: string | null;
+	late_payment_at: string | null;
 }
 
 async function ordersOf(workspaceId: string): Promise<OrderRow[]> {
@@ -600,5 +607,135 @@ describe('invoicing and payment status', () => {
 		expect((await ordersOf(seller.workspaceId)).find((order) => order.id === eve.id)!.status).toBe(
 			'expired',
 		);
+	});
+
+	it('retries a void that fails at Stripe until it is done, and flags a payment that lands on the expired order meanwhile', async () => {
+		const seller = await newUser();
+		const { accountId, key } = stripeAccount();
+		await connected(seller, key);
+		await db.query('update public.workspaces set pay_within_hours = 1 where id = $1', [
+			seller.workspaceId,
+		]);
+		const show = await showWithWins(seller, { '1': 1000, '2': 2000 }, [
+			['gus', 'sold 1'],
+			['hal', 'sold 2'],
+		]);
+		await show.request();
+		const [gus, hal] = await waitFor('two invoiced orders', async () => {
+			const found = await ordersOf(seller.workspaceId);
+			return found.length === 2 && found.every((order) => order.status === 'invoiced') && found;
+		});
+		// Gus's void fails past the client's own retries once; Hal's keeps failing while he pays.
+		simulator.failNextRequests({ status: 500, path: `${gus.external_invoice_id}/void`, calls: 3 });
+		simulator.failNextRequests({
+			status: 503,
+			path: `${hal.external_invoice_id}/void`,
+			calls: 1000,
+		});
+		await db.query(
+			"update public.orders set due_at = now() - interval '1 minute' where workspace_id = $1",
+			[seller.workspaceId],
+		);
+		const failedOnce = await waitFor('both voids failed once', async () => {
+			const found = await ordersOf(seller.workspaceId);
+			return (
+				found.every((order) => order.status === 'expired' && order.void_attempts >= 1) && found
+			);
+		});
+		expect(failedOnce.map((order) => order.last_void_error)).toEqual([
+			expect.stringContaining('Stripe: An unknown error occurred'),
+			expect.stringContaining('Stripe: An unknown error occurred'),
+		]);
+		expect(
+			simulator.invoices({ accountId }).map((invoice) => [invoice.id, invoice.status]),
+		).toEqual(
+			expect.arrayContaining([
+				[gus.external_invoice_id, 'open'],
+				[hal.external_invoice_id, 'open'],
+			]),
+		);
+
+		// Hal pays the invoice that is still open: recorded, flagged, never lost.
+		simulator.payInvoice({ invoiceId: hal.external_invoice_id! });
+		const late = await waitFor('Hal’s late payment recorded', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id === hal.id && order.status === 'paid',
+			),
+		);
+		expect(late).toMatchObject({
+			paid_amount: 2000,
+			late_payment_at: expect.any(String),
+			void_outcome: 'already_paid',
+		});
+
+		const settled = await waitFor('Gus’s void done at Stripe on a later attempt', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id === gus.id && order.void_settled_at !== null,
+			),
+		);
+		expect(settled).toMatchObject({
+			status: 'expired',
+			void_outcome: 'voided',
+			void_attempts: 1,
+			last_void_error: null,
+		});
+		expect(
+			simulator.invoices({ accountId }).find((invoice) => invoice.id === gus.external_invoice_id)!
+				.status,
+		).toBe('void');
+		console.info(
+			`void retry: expired -> voided at Stripe in ${Date.parse(settled.void_settled_at!) - Date.parse(settled.expired_at!)} ms (one failed attempt)`,
+		);
+		const audit = await db.query<{ action: string }>(
+			"select action from public.audit_log where entity_id = $1 and action like 'order.invoice_void%' order by created_at",
+			[gus.id],
+		);
+		expect(audit.rows.map((row) => row.action)).toEqual([
+			'order.invoice_void_failed',
+			'order.invoice_void_settled',
+		]);
+	});
+
+	it('ends an order whose invoice the seller voids at Stripe, and the next in line is invoiced', async () => {
+		const seller = await newUser();
+		const { accountId, key } = stripeAccount();
+		await connected(seller, key);
+		await db.query("update public.workspaces set invoicing_mode = 'each_win' where id = $1", [
+			seller.workspaceId,
+		]);
+		const show = await showWithWins(seller, { '1': 1000 }, [
+			['ida', 'sold 1'],
+			['jon', 'sold 1'],
+		]);
+		const ida = await waitFor('Ida invoiced', async () =>
+			(await ordersOf(seller.workspaceId)).find((order) => order.status === 'invoiced'),
+		);
+		// The seller voids it in their Stripe dashboard.
+		await stripeClient({ apiKey: key, apiUrl: simulator.url }).invoices.voidInvoice(
+			ida.external_invoice_id!,
+		);
+		const jon = await waitFor('Jon promoted and invoiced', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id !== ida.id && order.status === 'invoiced',
+			),
+		);
+		expect(jon.total).toBe(1000);
+		expect((await ordersOf(seller.workspaceId)).find((order) => order.id === ida.id)).toMatchObject(
+			{
+				status: 'void',
+				void_settled_at: null,
+			},
+		);
+		expect(
+			simulator
+				.invoices({ accountId })
+				.map((invoice) => invoice.status)
+				.sort(),
+		).toEqual(['open', 'void']);
+		const released = await db.query<{ status: string }>(
+			"select status from public.claims where show_id = $1 and platform_user_id = 'ida'",
+			[show.showId],
+		);
+		expect(released.rows).toEqual([{ status: 'released' }]);
 	});
 });

@@ -7,6 +7,8 @@
 //    (public.mark_order_invoice_failed).
 // 2. expire the unpaid orders past their hold (public.expire_unpaid_orders) and void each one's
 //    invoice at Stripe, so the buyer can no longer pay for items that went to the next in line.
+//    The database owes each void until Stripe settles it (public.take_void_requests), so a void
+//    that fails is retried with a backoff until it is done.
 // Every Stripe call carries an idempotency key derived from the order and what is invoiced, so a
 // crash, a lost answer or a retry replays Stripe's first answers instead of making a second
 // invoice. On a 429 or a 5xx from a workspace's Stripe account the rest of that workspace's
@@ -14,6 +16,7 @@
 import { handle, HttpError, json, requireMethod } from '../_shared/http.ts';
 import { adapterFor, loadIntegration, type Integration } from '../_shared/payments/integration.ts';
 import { MoneyError } from '../_shared/payments/money.ts';
+import { storableText } from '../_shared/pg-text.ts';
 import {
 	PaymentProviderError,
 	type InvoiceLine,
@@ -23,6 +26,8 @@ import { requireServiceRole, rpc, serviceClient } from '../_shared/supabase.ts';
 
 /** Orders one run invoices; more wait for the next tick. */
 const MAX_ORDERS_PER_RUN = 20;
+/** Invoice voids one run makes; more wait for the next tick. */
+const MAX_VOIDS_PER_RUN = 50;
 /** Longer than a run may take, so a lease outlives its run. */
 const LEASE_SECONDS = 120;
 /** A run stops taking on new orders after this long (the schedule's timeout is 30 s). */
@@ -60,11 +65,12 @@ interface Taken {
 	currency_minor_unit: number;
 }
 
-interface Expired {
+/** An invoice void owed at Stripe (public.take_void_requests). */
+interface OwedVoid {
 	order_id: string;
 	workspace_id: string;
-	payment_provider: string | null;
-	external_invoice_id: string | null;
+	external_invoice_id: string;
+	void_attempts: number;
 }
 
 interface Workspace {
@@ -230,8 +236,11 @@ async function connectedWorkspaces(): Promise<string[]> {
 	return (data as { workspace_id: string }[]).map((row) => row.workspace_id);
 }
 
-async function invoiceRequested(workspaces: Map<string, Workspace>, startedAt: number) {
-	const workspaceIds = await connectedWorkspaces();
+async function invoiceRequested(
+	workspaces: Map<string, Workspace>,
+	workspaceIds: string[],
+	startedAt: number,
+) {
 	if (workspaceIds.length === 0) return [];
 	const batch = await rpc<Taken[]>(serviceClient(), 'take_invoice_requests', {
 		max_orders: MAX_ORDERS_PER_RUN,
@@ -263,35 +272,51 @@ async function invoiceRequested(workspaces: Map<string, Workspace>, startedAt: n
 	return results.flat();
 }
 
-async function voidExpired(workspaces: Map<string, Workspace>) {
-	const expired = await rpc<Expired[]>(serviceClient(), 'expire_unpaid_orders', {
-		max_orders: 100,
+/**
+ * Expires the unpaid orders past their hold (public.expire_unpaid_orders), which owes each one's
+ * invoice a void, then makes the owed voids of workspaces with Stripe connected: this run's and
+ * those that failed before, once their backoff is over (public.take_void_requests). Each void is
+ * reported back: settled (voided, or found void, paid or gone) or failed, to be retried.
+ */
+async function voidOwed(workspaces: Map<string, Workspace>, workspaceIds: string[]) {
+	await rpc(serviceClient(), 'expire_unpaid_orders', { max_orders: 100 });
+	if (workspaceIds.length === 0) return [];
+	const owed = await rpc<OwedVoid[]>(serviceClient(), 'take_void_requests', {
+		max_orders: MAX_VOIDS_PER_RUN,
+		lease_seconds: LEASE_SECONDS,
+		workspace_ids: workspaceIds,
 	});
 	return Promise.all(
-		expired.map(async (order) => {
-			if (order.payment_provider !== 'stripe' || !order.external_invoice_id)
-				return { order_id: order.order_id, outcome: 'expired' };
+		owed.map(async (order) => {
 			try {
 				const workspace = await workspaceOf(workspaces, order.workspace_id);
-				const result = await adapterFor(workspace.integration).voidInvoice(
+				// Stripe saves a key's first answer even when it is a 500
+				// (https://docs.stripe.com/idempotency), so each attempt has a key of its own; a second
+				// void of a void invoice is refused and read as already void.
+				const outcome = await adapterFor(workspace.integration).voidInvoice(
 					order.external_invoice_id,
-					`void-${order.order_id}`,
+					`void-${order.order_id}-${order.void_attempts}`,
 				);
-				return {
+				await rpc(serviceClient(), 'mark_order_void_settled', {
 					order_id: order.order_id,
-					outcome: result === 'voided' ? 'expired_and_voided' : 'expired',
-				};
+					outcome,
+				});
+				return { order_id: order.order_id, outcome };
 			} catch (error) {
-				// The order stays expired; the invoice may still be paid, which record_payment_event flags.
-				console.error(
-					`payments-worker: voiding invoice ${order.external_invoice_id} of expired order ${order.order_id} failed:`,
-					error,
+				const reason = storableText(
+					error instanceof PaymentProviderError
+						? `Stripe: ${error.message}`
+						: error instanceof Error
+							? error.message
+							: String(error),
 				);
-				return {
-					order_id: order.order_id,
-					outcome: 'expired_void_failed',
-					reason: (error as Error).message,
-				};
+				if (!(error instanceof PaymentProviderError))
+					console.error(
+						`payments-worker: voiding invoice ${order.external_invoice_id} of order ${order.order_id} failed:`,
+						error,
+					);
+				await rpc(serviceClient(), 'mark_order_void_failed', { order_id: order.order_id, reason });
+				return { order_id: order.order_id, outcome: 'void_failed', reason };
 			}
 		}),
 	);
@@ -303,8 +328,9 @@ Deno.serve(
 		await requireServiceRole(req);
 		const startedAt = Date.now();
 		const workspaces = new Map<string, Workspace>();
-		const invoices = await invoiceRequested(workspaces, startedAt);
-		const expired = await voidExpired(workspaces);
-		return json({ invoices, expired });
+		const workspaceIds = await connectedWorkspaces();
+		const invoices = await invoiceRequested(workspaces, workspaceIds, startedAt);
+		const voids = await voidOwed(workspaces, workspaceIds);
+		return json({ invoices, voids });
 	}),
 );

@@ -16,6 +16,7 @@ import {
 	type ProviderAccount,
 	type ProviderErrorKind,
 	type ProviderEvent,
+	type VoidOutcome,
 	type WebhookEndpoint,
 } from './types.ts';
 
@@ -168,20 +169,37 @@ export class StripeAdapter implements PaymentAdapter {
 		});
 	}
 
-	async voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<'voided' | 'left'> {
+	// Stripe voids only finalized invoices that are open or uncollectible, and a void cannot be
+	// undone (https://docs.stripe.com/api/invoices/void); a refusal is read against the invoice's
+	// status, so an invoice the buyer paid meanwhile is reported as such, never retried.
+	async voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<VoidOutcome> {
 		try {
-			await this.stripe.invoices.voidInvoice(externalInvoiceId, {}, { idempotencyKey });
-			return 'voided';
+			const voided = await this.stripe.invoices.voidInvoice(
+				externalInvoiceId,
+				{},
+				{ idempotencyKey },
+			);
+			// A replayed key answers the first void's invoice.
+			return voided.status === 'void' ? 'voided' : this.settledAs(voided.status);
 		} catch (error) {
 			const failure = providerError(error);
 			if (!(failure instanceof PaymentProviderError) || failure.kind !== 'invalid_request')
 				throw failure;
-			if (failure.status === 404) return 'left';
-			// Stripe refuses to void a paid or already void invoice: nothing to do.
+			if (failure.status === 404) return 'gone';
 			const invoice = await call(() => this.stripe.invoices.retrieve(externalInvoiceId));
-			if (invoice.status === 'open') throw failure;
-			return 'left';
+			if (invoice.status === 'open' || invoice.status === 'uncollectible') throw failure;
+			return this.settledAs(invoice.status);
 		}
+	}
+
+	private settledAs(status: Stripe.Invoice.Status | null): VoidOutcome {
+		if (status === 'paid') return 'already_paid';
+		if (status === 'void') return 'already_void';
+		throw new PaymentProviderError(
+			'invalid_request',
+			`Stripe left the invoice ${status ?? 'without a status'} after a void`,
+			null,
+		);
 	}
 
 	async createWebhookEndpoint(url: string): Promise<WebhookEndpoint> {

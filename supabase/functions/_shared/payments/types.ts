@@ -97,13 +97,16 @@ export class PaymentProviderError extends Error {
 
 export class WebhookVerificationError extends Error {}
 
+/** How a void ended: done now, or nothing left to void (already void, paid, or gone). */
+export type VoidOutcome = 'voided' | 'already_void' | 'already_paid' | 'gone';
+
 export interface PaymentAdapter {
 	readonly provider: PaymentProviderName;
 	checkAccount(): Promise<ProviderAccount>;
 	createCustomer(buyer: Buyer, idempotencyKey: string): Promise<string>;
 	createInvoice(request: InvoiceRequest): Promise<CreatedInvoice>;
-	/** Voids an open invoice; an invoice already paid, void or gone is left as it is. */
-	voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<'voided' | 'left'>;
+	/** Voids an open invoice; one already paid, void or gone is left as it is, and said so. */
+	voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<VoidOutcome>;
 	createWebhookEndpoint(url: string): Promise<WebhookEndpoint>;
 	deleteWebhookEndpoint(id: string): Promise<void>;
 }
