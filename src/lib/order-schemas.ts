@@ -21,7 +21,7 @@ export const orderLineSchema = z.object({
 export type OrderLine = z.infer<typeof orderLineSchema>;
 
 export const orderColumns =
-	'id, workspace_id, show_id, platform, platform_user_id, user_handle, user_display_name, currency, status, subtotal, shipping, total, unpriced_lines, paid_amount, refunded_amount, invoice_requested_at, last_invoice_error, payment_url, lines_changed_after_invoice_at, invoiced_at, due_at, paid_at, created_at, updated_at';
+	'id, workspace_id, show_id, platform, platform_user_id, user_handle, user_display_name, currency, status, subtotal, shipping, total, unpriced_lines, paid_amount, refunded_amount, invoice_requested_at, last_invoice_error, payment_url, lines_changed_after_invoice_at, invoiced_at, due_at, paid_at, created_at, updated_at, void_requested_at, void_settled_at, last_void_error, late_payment_at, late_payment_resolution';
 
 export const orderSchema = z.object({
 	id: z.uuid(),
@@ -48,6 +48,11 @@ export const orderSchema = z.object({
 	paid_at: z.string().nullable(),
 	created_at: z.string(),
 	updated_at: z.string(),
+	void_requested_at: z.string().nullable(),
+	void_settled_at: z.string().nullable(),
+	last_void_error: z.string().nullable(),
+	late_payment_at: z.string().nullable(),
+	late_payment_resolution: z.enum(['refund', 'restore']).nullable(),
 });
 export type Order = z.infer<typeof orderSchema>;
 

@@ -46,6 +46,44 @@ export const orderStatusTone: Record<OrderStatus, Tone> = {
 	void: 'neutral',
 };
 
+/**
+ * The money matters the seller must see beside the status: an invoice whose void Stripe has not
+ * confirmed yet (the buyer can still pay it), and a payment that came after the order expired or
+ * was voided (its items may have gone to the next buyer), with what the seller decided.
+ */
+export function orderMoneyNotes(
+	order: Pick<
+		Order,
+		| 'status'
+		| 'void_requested_at'
+		| 'void_settled_at'
+		| 'last_void_error'
+		| 'late_payment_at'
+		| 'late_payment_resolution'
+	>,
+): { text: string; needsAction: boolean }[] {
+	const notes = [];
+	if (order.void_requested_at && !order.void_settled_at)
+		notes.push({
+			text: `Void pending at Stripe: the buyer can still pay this invoice until it goes through.${
+				order.last_void_error ? ` Last attempt failed: ${order.last_void_error}` : ''
+			}`,
+			needsAction: false,
+		});
+	if (order.late_payment_at && order.status === 'paid')
+		notes.push(
+			order.late_payment_resolution === 'refund'
+				? { text: 'Paid after expiry: you chose to refund it at Stripe.', needsAction: false }
+				: order.late_payment_resolution === 'restore'
+					? { text: 'Paid after expiry: you chose to keep the sale.', needsAction: false }
+					: {
+							text: 'Paid after expiry: refund or restore. Its items may have gone to the next in line.',
+							needsAction: true,
+						},
+		);
+	return notes;
+}
+
 export const orderFilters = ['all', 'unpaid', 'paid', 'expired'] as const;
 export type OrderFilter = (typeof orderFilters)[number];
 
