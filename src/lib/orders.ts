@@ -48,7 +48,8 @@ export const orderStatusTone: Record<OrderStatus, Tone> = {
 
 /**
  * The money matters the seller must see beside the status: an invoice whose void Stripe has not
- * confirmed yet (the buyer can still pay it), and a payment that came after the order expired or
+ * confirmed yet (the buyer can still pay it; for an order whose items changed, its reissue
+ * waits for that void), and a payment that came after the order expired or
  * was voided (its items may have gone to the next buyer), with what the seller decided.
  */
 export function orderMoneyNotes(
@@ -63,13 +64,16 @@ export function orderMoneyNotes(
 	>,
 ): { text: string; needsAction: boolean }[] {
 	const notes = [];
-	if (order.void_requested_at && !order.void_settled_at)
+	if (order.void_requested_at && !order.void_settled_at) {
+		const failure = order.last_void_error ? ` Last attempt failed: ${order.last_void_error}` : '';
 		notes.push({
-			text: `Void pending at Stripe: the buyer can still pay this invoice until it goes through.${
-				order.last_void_error ? ` Last attempt failed: ${order.last_void_error}` : ''
-			}`,
+			text:
+				order.status === 'invoiced'
+					? `Reissuing: the old invoice is being voided at Stripe, then a new one goes out for what the order now holds.${failure}`
+					: `Void pending at Stripe: the buyer can still pay this invoice until it goes through.${failure}`,
 			needsAction: false,
 		});
+	}
 	if (order.late_payment_at && order.status === 'paid')
 		notes.push(
 			order.late_payment_resolution === 'refund'

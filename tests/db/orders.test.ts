@@ -52,6 +52,7 @@ interface OrderRow {
 	late_payment_at: string | null;
 	late_payment_resolution: string | null;
 	late_payment_resolved_at: string | null;
+	superseded_invoice_ids: string[];
 	invoiced_at: string | null;
 	due_at: string | null;
 	paid_at: string | null;
@@ -471,14 +472,19 @@ describe('invoicing', () => {
 			['1', false],
 			['2', true],
 		]);
-		expect((await auditOf(orderId)).map((entry) => entry.action)).toEqual([
+		const actions = (await auditOf(orderId)).map((entry) => entry.action);
+		expect(actions.slice(0, 6)).toEqual([
 			'order.open',
 			'order.request_invoice',
 			'order.invoicing',
 			'order.invoice_failed',
 			'order.invoicing',
 			'order.invoiced',
+		]);
+		// One transaction: the same time.
+		expect(actions.slice(6).sort()).toEqual([
 			'order.line_removed_after_invoice',
+			'order.reissue_requested',
 		]);
 	});
 
@@ -799,6 +805,134 @@ describe('voids owed at the provider', () => {
 		expect(await orderOf(user.workspaceId, 'b1', 'paid')).toMatchObject({
 			late_payment_at: expect.any(String),
 		});
+	});
+
+	it('reissues a changed invoice only once the old one is void, and voids an order left empty', async () => {
+		const user = await seller({ pay_within_hours: 24 });
+		const { show } = await showWithPrices(user, { '1': 1000, '2': 400, '3': 300, '4': 200 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1 sold 2'));
+		await ingest(api, commentOn(show, 'b2', 'sold 3'));
+		await rpc(api, asUser(user), 'request_invoices', { show_id: show.id });
+		const first = await invoiceAll(user.workspaceId);
+		const order = await orderOf(user.workspaceId, 'b1', 'invoiced');
+		const release = async (buyer: string, item: string) =>
+			rpc(api, asUser(user), 'release_claim', {
+				claim_id: (await claimOf(show.id, buyer, item)).id,
+			});
+
+		// Item 2 released: the old invoice's void is owed first, and no second invoice is asked yet.
+		await release('b1', '2');
+		expect(await orderOf(user.workspaceId, 'b1', 'invoiced')).toMatchObject({
+			total: 1000,
+			void_requested_at: expect.any(String),
+			void_settled_at: null,
+		});
+		expect(await takeVoids(user.workspaceId)).toMatchObject([
+			{ order_id: order.id, external_invoice_id: first.get('b1') },
+		]);
+		expect(await invoiceAll(user.workspaceId)).toEqual(new Map());
+		// A new win meanwhile opens a second order, which the reissue takes in.
+		await ingest(api, commentOn(show, 'b1', 'sold 4'));
+		await rpc(api, serviceRole, 'mark_order_void_settled', {
+			order_id: order.id,
+			outcome: 'voided',
+		});
+		expect(await ordersOf(user.workspaceId)).toContainEqual(
+			expect.objectContaining({
+				id: order.id,
+				status: 'open',
+				total: 1200,
+				external_invoice_id: null,
+				payment_url: null,
+				superseded_invoice_ids: [first.get('b1')],
+				invoice_requested_at: expect.any(String),
+				lines_changed_after_invoice_at: null,
+				void_requested_at: null,
+			}),
+		);
+		const second = await invoiceAll(user.workspaceId);
+		expect(second.get('b1')).not.toBe(first.get('b1'));
+		expect(await orderOf(user.workspaceId, 'b1', 'invoiced')).toMatchObject({
+			id: order.id,
+			total: 1200,
+			external_invoice_id: second.get('b1'),
+		});
+		expect(await payment(first.get('b1')!, 'void', null)).toEqual({
+			ignored: 'superseded invoice',
+			order_id: order.id,
+		});
+		expect(await payment(second.get('b1')!, 'paid', 1200)).toMatchObject({ status: 'paid' });
+		expect((await auditOf(order.id)).map((entry) => entry.action)).toEqual(
+			expect.arrayContaining([
+				'order.reissue_requested',
+				'order.invoice_void_settled',
+				'order.reissue',
+			]),
+		);
+
+		// B2's only line released: the order is void, its invoice's void owed.
+		await release('b2', '3');
+		const emptied = await orderOf(user.workspaceId, 'b2', 'void');
+		expect(emptied).toMatchObject({ void_requested_at: expect.any(String), total: 0 });
+		expect(await takeVoids(user.workspaceId)).toMatchObject([
+			{ order_id: emptied.id, external_invoice_id: first.get('b2') },
+		]);
+	});
+
+	it('reissues when the provider’s void event confirms the old invoice, or the lines changed while invoicing', async () => {
+		const user = await seller({ pay_within_hours: 24 });
+		const { show } = await showWithPrices(user, { '1': 1000, '2': 400, '3': 300, '4': 200 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1 sold 2'));
+		await ingest(api, commentOn(show, 'b2', 'sold 3 sold 4'));
+		await rpc(api, asUser(user), 'request_invoices', { show_id: show.id });
+		// B1 is invoiced; b2's invoice is still being made when one of b2's items is released.
+		const taken = await rpc<TakenOrder[]>(api, serviceRole, 'take_invoice_requests', {
+			max_orders: 100,
+			workspace_ids: `{${user.workspaceId}}`,
+		});
+		const mark = (entry: TakenOrder, invoiceId: string) =>
+			rpc<OrderRow>(api, serviceRole, 'mark_order_invoiced', {
+				order_id: entry.order.id,
+				provider: 'stripe',
+				external_invoice_id: invoiceId,
+				payment_url: null,
+			});
+		const b1 = taken.find((entry) => entry.order.buyer_key === 'b1')!;
+		const b2 = taken.find((entry) => entry.order.buyer_key === 'b2')!;
+		await mark(b1, 'in_b1_first');
+		for (const [buyer, item] of [
+			['b1', '2'],
+			['b2', '4'],
+		])
+			await rpc(api, asUser(user), 'release_claim', {
+				claim_id: (await claimOf(show.id, buyer, item)).id,
+			});
+		// The invoice made from b2's old lines is reported: its void is owed at once.
+		expect(await mark(b2, 'in_b2_stale')).toMatchObject({
+			status: 'invoiced',
+			void_requested_at: expect.any(String),
+		});
+
+		// Stripe's invoice.voided for b1's old invoice arrives before the worker reports its void.
+		expect(await payment('in_b1_first', 'void', null)).toEqual({
+			order_id: b1.order.id,
+			status: 'open',
+		});
+		expect((await claimOf(show.id, 'b1', '1')).status).toBe('winner');
+		expect(await orderOf(user.workspaceId, 'b1')).toMatchObject({
+			total: 1000,
+			invoice_requested_at: expect.any(String),
+		});
+		// The worker's own report, late, changes nothing.
+		expect(
+			await rpc(api, serviceRole, 'mark_order_void_settled', {
+				order_id: b1.order.id,
+				outcome: 'voided',
+			}),
+		).toMatchObject({ status: 'open' });
+		expect(
+			await rpc(api, serviceRole, 'mark_order_void_failed', { order_id: b1.order.id, reason: 'x' }),
+		).toMatchObject({ status: 'open', void_attempts: 0 });
 	});
 
 	it('ends an order whose invoice the seller voids at the provider, and the waitlist promotes the next buyer', async () => {

@@ -738,4 +738,59 @@ describe('invoicing and payment status', () => {
 		);
 		expect(released.rows).toEqual([{ status: 'released' }]);
 	});
+
+	it('reissues a changed invoice after Stripe voids the old one, never leaving two payable', async () => {
+		const seller = await newUser();
+		const { accountId, key } = stripeAccount();
+		await connected(seller, key);
+		const show = await showWithWins(seller, { '1': 1000, '2': 400 }, [['kim', 'sold 1 sold 2']]);
+		await show.request();
+		const first = await waitFor('Kim invoiced', async () =>
+			(await ordersOf(seller.workspaceId)).find((order) => order.status === 'invoiced'),
+		);
+		simulator.failNextRequests({
+			status: 500,
+			path: `${first.external_invoice_id}/void`,
+			calls: 3,
+		});
+		const { data: claim } = await seller.client
+			.from('claims')
+			.select('id')
+			.eq('show_id', show.showId)
+			.eq('item_number', '2')
+			.single();
+		const releasedAt = Date.now();
+		const released = await seller.client.rpc('release_claim', { claim_id: claim!.id });
+		expect(released.error).toBeNull();
+		await waitFor('the void failed once', async () =>
+			(await ordersOf(seller.workspaceId)).find((order) => order.void_attempts === 1),
+		);
+		// While the old invoice may still be paid, no second one exists.
+		expect(simulator.invoices({ accountId }).map((invoice) => invoice.status)).toEqual(['open']);
+		const reissued = await waitFor('the order invoiced anew', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) =>
+					order.status === 'invoiced' && order.external_invoice_id !== first.external_invoice_id,
+			),
+		);
+		console.info(
+			`reissue: release -> new invoice on the order in ${Date.now() - releasedAt} ms (one failed void attempt)`,
+		);
+		expect(reissued).toMatchObject({ id: first.id, total: 1000 });
+		// Stripe lists the newest first.
+		const invoices = simulator.invoices({ accountId });
+		expect(invoices.map((invoice) => [invoice.id, invoice.status, invoice.amount_due])).toEqual([
+			[reissued.external_invoice_id, 'open', 1000],
+			[first.external_invoice_id, 'void', 1400],
+		]);
+		expect(invoices[0].lines.data.map((line) => [line.description, line.amount])).toEqual([
+			['#1 Kimono 1', 1000],
+		]);
+		// Stripe's invoice.voided for the old one changes nothing.
+		await sleep(500);
+		expect((await ordersOf(seller.workspaceId))[0]).toMatchObject({
+			status: 'invoiced',
+			external_invoice_id: reissued.external_invoice_id,
+		});
+	});
 });

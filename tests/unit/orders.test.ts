@@ -84,6 +84,12 @@ describe('money notes', () => {
 			},
 		]);
 		expect(orderMoneyNotes({ ...pending, void_settled_at: '2026-12-01T12:00:08Z' })).toEqual([]);
+		expect(orderMoneyNotes({ ...pending, status: 'invoiced', last_void_error: null })).toEqual([
+			{
+				text: 'Reissuing: the old invoice is being voided at Stripe, then a new one goes out for what the order now holds.',
+				needsAction: false,
+			},
+		]);
 	});
 
 	it('asks the seller to refund or restore a payment after expiry, until they decide', () => {

@@ -1,14 +1,15 @@
 // The payments worker, called every 2 seconds by the schedule in
 // supabase/migrations/20261202400200_payments_worker_schedule.sql with the service-role key. One run:
-// 1. take the requested invoices of workspaces with Stripe connected (public.take_invoice_requests,
+// 1. expire the unpaid orders past their hold (public.expire_unpaid_orders) and make the invoice
+//    voids owed at Stripe: an expired order's, so the buyer can no longer pay for items that went
+//    to the next in line, and a changed order's old invoice before its reissue. The database owes
+//    each void until Stripe settles it (public.take_void_requests), so a void that fails is
+//    retried with a backoff until it is done.
+// 2. take the requested invoices of workspaces with Stripe connected (public.take_invoice_requests,
 //    leased); per order, the buyer's Stripe customer (made once per buyer and remembered), the
 //    invoice with one item per line (and shipping), finalized; its hosted page goes on the order
 //    (public.mark_order_invoiced). A failure puts the order back with a backoff
 //    (public.mark_order_invoice_failed).
-// 2. expire the unpaid orders past their hold (public.expire_unpaid_orders) and void each one's
-//    invoice at Stripe, so the buyer can no longer pay for items that went to the next in line.
-//    The database owes each void until Stripe settles it (public.take_void_requests), so a void
-//    that fails is retried with a backoff until it is done.
 // Every Stripe call carries an idempotency key derived from the order and what is invoiced, so a
 // crash, a lost answer or a retry replays Stripe's first answers instead of making a second
 // invoice. On a 429 or a 5xx from a workspace's Stripe account the rest of that workspace's
@@ -47,6 +48,8 @@ interface Order {
 	currency: string;
 	shipping: number;
 	total: number;
+	/** Invoices of this order voided for a reissue. */
+	superseded_invoice_ids: string[];
 }
 
 interface Line {
@@ -168,7 +171,15 @@ async function invoice(taken: Taken, workspace: Workspace) {
 		workspace.payWithinHours === null
 			? DEFAULT_DAYS_UNTIL_DUE
 			: Math.max(1, Math.ceil(workspace.payWithinHours / 24));
-	const content = { customerId, currency: order.currency, lines, daysUntilDue };
+	// A reissue is a new invoice even should its content match a superseded one.
+	const reissue = order.superseded_invoice_ids.length;
+	const content = {
+		customerId,
+		currency: order.currency,
+		lines,
+		daysUntilDue,
+		...(reissue ? { reissue } : {}),
+	};
 	const created = await adapter.createInvoice({
 		...content,
 		currencyMinorUnit: taken.currency_minor_unit,
@@ -329,8 +340,10 @@ Deno.serve(
 		const startedAt = Date.now();
 		const workspaces = new Map<string, Workspace>();
 		const workspaceIds = await connectedWorkspaces();
-		const invoices = await invoiceRequested(workspaces, workspaceIds, startedAt);
+		// Voids first: a confirmed void of a changed invoice requests its reissue, and an expiry's
+		// promoted buyer their invoice, both taken in this same run.
 		const voids = await voidOwed(workspaces, workspaceIds);
+		const invoices = await invoiceRequested(workspaces, workspaceIds, startedAt);
 		return json({ invoices, voids });
 	}),
 );
