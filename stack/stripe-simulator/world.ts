@@ -122,6 +122,26 @@ export interface Invoice {
 	total: number;
 	/** Not Stripe's: the refunded amount, for charge.refunded events. */
 	refunded: number;
+	/** Not returned on the invoice (API 2025-03-31 and later): the PaymentIntent that paid it. */
+	paymentIntent: string | null;
+	/** Not returned either: when it was paid, to date its InvoicePayment. */
+	paidAt: number | null;
+}
+
+/** How Stripe links a payment to its invoice since API 2025-03-31 (GET /v1/invoice_payments). */
+export interface InvoicePayment {
+	id: string;
+	object: 'invoice_payment';
+	amount_paid: number;
+	amount_requested: number;
+	created: number;
+	currency: string;
+	invoice: string;
+	is_default: true;
+	livemode: false;
+	payment: { type: 'payment_intent'; payment_intent: string };
+	status: 'paid';
+	status_transitions: { canceled_at: null; paid_at: number };
 }
 
 export interface CheckoutLineItem {
@@ -338,6 +358,8 @@ export class World {
 		invoice.amount_paid = invoice.amount_due;
 		invoice.amount_remaining = 0;
 		invoice.status_transitions.paid_at = now();
+		invoice.paymentIntent = stripeId('pi');
+		invoice.paidAt = now();
 		this.event(account, 'invoice.paid', publicInvoice(invoice));
 		this.event(account, 'invoice.payment_succeeded', publicInvoice(invoice));
 	}
@@ -365,6 +387,8 @@ export class World {
 				`Refund amount (${refund}) is greater than the unrefunded amount on the charge.`,
 			);
 		invoice.refunded += refund;
+		// Since API 2025-03-31 a charge no longer names its invoice: only its PaymentIntent, which
+		// GET /v1/invoice_payments maps back (https://docs.stripe.com/api/invoice-payment/list).
 		this.event(account, 'charge.refunded', {
 			id: stripeId('ch'),
 			object: 'charge',
@@ -372,13 +396,12 @@ export class World {
 			amount_refunded: invoice.refunded,
 			currency: invoice.currency,
 			customer: invoice.customer,
+			payment_intent: invoice.paymentIntent,
 			refunded: invoice.refunded === invoice.amount_paid,
 			paid: true,
 			status: 'succeeded',
 			created: invoice.status_transitions.paid_at,
-			// Stripe links a charge to its invoice through the payment; the simulator says it outright.
-			metadata: invoice.metadata,
-			invoice: invoice.id,
+			metadata: {},
 		});
 	}
 
@@ -433,7 +456,27 @@ export function without<T extends object, K extends keyof T>(value: T, ...keys: 
 }
 
 export const publicSession = (session: CheckoutSession) => without(session, 'lineItems');
-export const publicInvoice = (invoice: Invoice) => without(invoice, 'refunded');
+export const publicInvoice = (invoice: Invoice) =>
+	without(invoice, 'refunded', 'paymentIntent', 'paidAt');
+
+/** The paid invoice's InvoicePayment, as GET /v1/invoice_payments lists it. */
+export function invoicePayment(invoice: Invoice): InvoicePayment | null {
+	if (!invoice.paymentIntent || invoice.paidAt === null) return null;
+	return {
+		id: `inpay_${invoice.paymentIntent.slice(3)}`,
+		object: 'invoice_payment',
+		amount_paid: invoice.amount_paid,
+		amount_requested: invoice.amount_due,
+		created: invoice.paidAt,
+		currency: invoice.currency,
+		invoice: invoice.id,
+		is_default: true,
+		livemode: false,
+		payment: { type: 'payment_intent', payment_intent: invoice.paymentIntent },
+		status: 'paid',
+		status_transitions: { canceled_at: null, paid_at: invoice.paidAt },
+	};
+}
 
 export function subscribes(endpoint: WebhookEndpoint, type: string): boolean {
 	return (

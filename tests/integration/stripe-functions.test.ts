@@ -164,6 +164,7 @@ interface OrderRow {
 	last_invoice_error: string | null;
 	invoice_attempts: number;
 	paid_amount: number | null;
+	refunded_amount: number;
 	expired_at: string | null;
 	void_attempts: number;
 	last_void_error: string | null;
@@ -792,5 +793,30 @@ describe('invoicing and payment status', () => {
 			status: 'invoiced',
 			external_invoice_id: reissued.external_invoice_id,
 		});
+	});
+
+	it('applies a refund whose charge names only its PaymentIntent, through the invoice it paid', async () => {
+		const seller = await newUser();
+		const { key } = stripeAccount();
+		await connected(seller, key);
+		const show = await showWithWins(seller, { '1': 3000 }, [['lea', 'sold 1']]);
+		await show.request();
+		const order = await waitFor('Lea invoiced', async () =>
+			(await ordersOf(seller.workspaceId)).find((found) => found.status === 'invoiced'),
+		);
+		simulator.payInvoice({ invoiceId: order.external_invoice_id! });
+		await waitFor('Lea paid', async () =>
+			(await ordersOf(seller.workspaceId)).find((found) => found.status === 'paid'),
+		);
+		simulator.refundInvoice({ invoiceId: order.external_invoice_id!, amount: 1000 });
+		const refunded = await waitFor('the refund applied', async () =>
+			(await ordersOf(seller.workspaceId)).find((found) => found.status === 'refunded'),
+		);
+		expect(refunded).toMatchObject({ id: order.id, refunded_amount: 1000, paid_amount: 3000 });
+		const { rows } = await db.query<{ status: string }>(
+			"select status from private.payment_events where workspace_id = $1 and event_type = 'charge.refunded'",
+			[seller.workspaceId],
+		);
+		expect(rows).toEqual([{ status: 'processed' }]);
 	});
 });

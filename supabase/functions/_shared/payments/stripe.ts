@@ -169,6 +169,19 @@ export class StripeAdapter implements PaymentAdapter {
 		});
 	}
 
+	// Since API 2025-03-31 a charge or refund names no invoice; the InvoicePayment links its
+	// PaymentIntent to the invoice it paid (https://docs.stripe.com/api/invoice-payment/list).
+	async invoiceOfPayment(paymentId: string): Promise<string | null> {
+		return call(async () => {
+			const payments = await this.stripe.invoicePayments.list({
+				payment: { type: 'payment_intent', payment_intent: paymentId },
+				limit: 1,
+			});
+			const invoice = payments.data[0]?.invoice;
+			return typeof invoice === 'string' ? invoice : (invoice?.id ?? null);
+		});
+	}
+
 	// Stripe voids only finalized invoices that are open or uncollectible, and a void cannot be
 	// undone (https://docs.stripe.com/api/invoices/void); a refusal is read against the invoice's
 	// status, so an invoice the buyer paid meanwhile is reported as such, never retried.
@@ -312,12 +325,16 @@ export function mapStripeEvent(event: ProviderEvent): MappedEvent {
 				occurredAt: iso(event.created, event.created),
 			};
 		case 'charge.refunded': {
-			// A charge names its invoice on API versions before 2025-03-31 (and in the simulator).
+			// A charge names its invoice on API versions before 2025-03-31; since then only its
+			// PaymentIntent, which the caller maps to the invoice (StripeAdapter.invoiceOfPayment).
 			const invoice = text(object.invoice);
-			if (!invoice) return { ignored: 'a refund of a payment not linked to an invoice' };
+			const paymentIntent = text(object.payment_intent);
+			if (!invoice && !paymentIntent)
+				return { ignored: 'a refund of a payment not linked to an invoice' };
 			return {
 				kind: 'refunded',
 				externalInvoiceId: invoice,
+				...(invoice ? {} : { paymentId: paymentIntent! }),
 				providerAmount: amount(object.amount_refunded),
 				currency,
 				occurredAt: iso(event.created, event.created),

@@ -61,7 +61,10 @@ export type PaymentEventKind = 'paid' | 'void' | 'refunded' | 'payment_failed';
 /** What an event means for an order, in the provider's amount units until converted. */
 export interface PaymentEvent {
 	kind: PaymentEventKind;
-	externalInvoiceId: string;
+	/** The invoice (or checkout session) the event is about; null when it names only a payment. */
+	externalInvoiceId: string | null;
+	/** The payment (a Stripe PaymentIntent) of an event that names no invoice, to look it up by. */
+	paymentId?: string;
 	/** The provider's amount (paid, refunded so far, or due), or null when the event has none. */
 	providerAmount: number | null;
 	currency: string;
@@ -105,6 +108,8 @@ export interface PaymentAdapter {
 	checkAccount(): Promise<ProviderAccount>;
 	createCustomer(buyer: Buyer, idempotencyKey: string): Promise<string>;
 	createInvoice(request: InvoiceRequest): Promise<CreatedInvoice>;
+	/** The invoice a payment paid, or null when it paid none. */
+	invoiceOfPayment(paymentId: string): Promise<string | null>;
 	/** Voids an open invoice; one already paid, void or gone is left as it is, and said so. */
 	voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<VoidOutcome>;
 	createWebhookEndpoint(url: string): Promise<WebhookEndpoint>;
