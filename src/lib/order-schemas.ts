@@ -3,7 +3,7 @@
 // load zod.
 import { z } from 'zod';
 import { parseMoney, type Currency } from '$lib/catalog/money';
-import { invoicingModes, orderStatuses } from '$lib/orders';
+import { invoicingModes, orderStatuses, paymentLinkKinds } from '$lib/orders';
 
 const amount = z.number().int().nonnegative();
 
@@ -62,6 +62,7 @@ export const orderSettingsRowSchema = z.object({
 	order_shipping_fee: amount,
 	invoicing_mode: z.enum(invoicingModes),
 	pay_within_hours: z.number().int().nullable(),
+	payment_link_kind: z.enum(paymentLinkKinds),
 });
 export type OrderSettings = z.infer<typeof orderSettingsRowSchema>;
 
@@ -78,6 +79,7 @@ export function orderSettingsFormSchema(currency: Currency) {
 				return z.NEVER;
 			}),
 			invoicingMode: z.enum(invoicingModes, { message: 'Choose when invoices go out' }),
+			paymentLinkKind: z.enum(paymentLinkKinds, { message: 'Choose what buyers are sent' }),
 			payWithinHours: z
 				.string()
 				.trim()
@@ -93,5 +95,6 @@ export function orderSettingsFormSchema(currency: Currency) {
 			order_shipping_fee: form.shippingFee,
 			invoicing_mode: form.invoicingMode,
 			pay_within_hours: form.payWithinHours,
+			payment_link_kind: form.paymentLinkKind,
 		}));
 }

@@ -177,3 +177,11 @@ export const invoicingModeLabels: Record<InvoicingMode, string> = {
 	show_stop: 'Automatically when the show stops',
 	each_win: 'Automatically at each win, during the live',
 };
+
+export const paymentLinkKinds = ['invoice', 'checkout'] as const;
+export type PaymentLinkKind = (typeof paymentLinkKinds)[number];
+
+export const paymentLinkKindLabels: Record<PaymentLinkKind, string> = {
+	invoice: 'A Stripe invoice (the buyer can pay until the deadline)',
+	checkout: 'A Stripe Checkout link (a payment page; renewed daily until the deadline)',
+};

@@ -5,7 +5,7 @@
 -- hold timer uses, see 20261203100000_order_void_retries.sql) while the order stays invoiced;
 -- only once the provider confirms it void does the order open again with an invoice request, so
 -- the worker makes the new one (its idempotency key hashes the new content, so it is a new
--- invoice, and a retry replays it). Should the buyer pay the old invoice first, the order is paid
+-- invoice, and a retry replays it). The new invoice keeps the order's first due time. Should the buyer pay the old invoice first, the order is paid
 -- and keeps its lines_changed_after_invoice_at flag: the seller refunds the difference.
 -- A line released while the worker is still making the invoice is caught when the invoice is
 -- reported (mark_order_invoiced), the same way.
@@ -174,7 +174,8 @@ begin
 		external_invoice_id = mark_order_invoiced.external_invoice_id,
 		payment_url = mark_order_invoiced.payment_url,
 		invoiced_at = now(),
-		due_at = now() + make_interval(hours => hold_hours),
+		-- A reissue keeps the hold the buyer was first given.
+		due_at = coalesce(before.due_at, now() + make_interval(hours => hold_hours)),
 		next_invoice_attempt_at = null,
 		last_invoice_error = null
 	where o.id = before.id
@@ -215,7 +216,6 @@ begin
 			external_invoice_id = null,
 			payment_url = null,
 			invoiced_at = null,
-			due_at = null,
 			invoice_requested_at = now(),
 			next_invoice_attempt_at = null,
 			last_invoice_error = null,

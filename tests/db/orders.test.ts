@@ -935,6 +935,38 @@ describe('voids owed at the provider', () => {
 		).toMatchObject({ status: 'open', void_attempts: 0 });
 	});
 
+	it('gives a new link for a payment link that lapses within the hold, keeping the due time', async () => {
+		const { user, show, invoiceId, order } = await expiredOrder(false);
+		const lapsed = (id: string) =>
+			rpc(api, serviceRole, 'record_payment_link_lapsed', {
+				provider: 'stripe',
+				external_invoice_id: id,
+			});
+		expect(await lapsed(invoiceId)).toEqual({ order_id: order.id, status: 'open' });
+		expect(await orderOf(user.workspaceId, 'b1')).toMatchObject({
+			due_at: order.due_at,
+			superseded_invoice_ids: [invoiceId],
+			invoice_requested_at: expect.any(String),
+		});
+		expect((await claimOf(show.id, 'b1', '1')).status).toBe('winner');
+		expect(await lapsed(invoiceId)).toEqual({ ignored: 'superseded invoice' });
+		expect(await lapsed('cs_nobody')).toEqual({ ignored: 'unknown invoice' });
+		// Invoiced again with the first due time; once that has passed a lapse changes nothing.
+		const renewed = (await invoiceAll(user.workspaceId)).get('b1')!;
+		expect((await orderOf(user.workspaceId, 'b1', 'invoiced')).due_at).toBe(order.due_at);
+		await owner.query(
+			"update public.orders set due_at = now() - interval '1 second' where id = $1",
+			[order.id],
+		);
+		expect(await lapsed(renewed)).toMatchObject({ ignored: 'hold has ended' });
+		await expect(
+			rpc(api, asUser(user), 'record_payment_link_lapsed', {
+				provider: 'stripe',
+				external_invoice_id: renewed,
+			}),
+		).rejects.toMatchObject({ code: '42501' });
+	});
+
 	it('ends an order whose invoice the seller voids at the provider, and the waitlist promotes the next buyer', async () => {
 		const { user, show, invoiceId, order } = await expiredOrder(false);
 		expect((await ordersOf(user.workspaceId)).map((found) => found.buyer_key)).toEqual(['b1']);

@@ -69,6 +69,7 @@ const columnPrivileges = [
 	'public.workspaces.order_shipping_fee authenticated: UPDATE',
 	'public.workspaces.orders_merge_across_shows authenticated: UPDATE',
 	'public.workspaces.pay_within_hours authenticated: UPDATE',
+	'public.workspaces.payment_link_kind authenticated: UPDATE',
 ];
 
 // "schema.function(args) role"

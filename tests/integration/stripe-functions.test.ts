@@ -819,4 +819,82 @@ describe('invoicing and payment status', () => {
 		);
 		expect(rows).toEqual([{ status: 'processed' }]);
 	});
+
+	it('sends Checkout links when the workspace says so: paid, replaced when they lapse within the hold, expired with it', async () => {
+		const seller = await newUser();
+		const { key } = stripeAccount();
+		await connected(seller, key);
+		const stripe = stripeClient({ apiKey: key, apiUrl: simulator.url });
+		await db.query(
+			"update public.workspaces set payment_link_kind = 'checkout', pay_within_hours = 48 where id = $1",
+			[seller.workspaceId],
+		);
+		const show = await showWithWins(seller, { '1': 1500, '2': 700 }, [
+			['mia', 'sold 1'],
+			['ned', 'sold 2'],
+		]);
+		await show.request();
+		const [mia] = await waitFor('Mia’s checkout link', async () => {
+			const found = await ordersOf(seller.workspaceId);
+			return found.every((order) => order.status === 'invoiced') && found;
+		});
+		expect(mia.external_invoice_id).toMatch(/^cs_/);
+		const first = await stripe.checkout.sessions.retrieve(mia.external_invoice_id!);
+		expect(first).toMatchObject({
+			status: 'open',
+			amount_total: 1500,
+			currency: 'jpy',
+			url: mia.payment_url,
+			metadata: { order_id: mia.id },
+		});
+		const { rows } = await db.query<{ requested: number; due: number }>(
+			'select extract(epoch from invoice_requested_at) as requested, extract(epoch from due_at) as due from public.orders where id = $1',
+			[mia.id],
+		);
+		// A 48-hour hold: the session lives as long as Stripe lets it, counted from the request.
+		expect(first.expires_at - Number(rows[0].requested)).toBeCloseTo(23 * 3600, -1);
+
+		// The session lapses at Stripe within the hold: Mia gets a new link, her hold unchanged.
+		await stripe.checkout.sessions.expire(first.id);
+		const renewed = await waitFor('a new link for Mia', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) =>
+					order.id === mia.id &&
+					order.status === 'invoiced' &&
+					order.external_invoice_id !== first.id,
+			),
+		);
+		const { rows: after } = await db.query<{ due: number; superseded: string[] }>(
+			'select extract(epoch from due_at) as due, superseded_invoice_ids as superseded from public.orders where id = $1',
+			[mia.id],
+		);
+		expect(after[0]).toEqual({ due: rows[0].due, superseded: [first.id] });
+		await fetch(renewed.payment_url!, {
+			method: 'POST',
+			body: new URLSearchParams({ decision: 'pay' }),
+			redirect: 'manual',
+		});
+		await waitFor('Mia paid', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id === mia.id && order.status === 'paid' && order.paid_amount === 1500,
+			),
+		);
+
+		// Ned's hold runs out: his session is expired at Stripe like an invoice is voided.
+		const ned = (await ordersOf(seller.workspaceId)).find((order) => order.id !== mia.id)!;
+		await db.query("update public.orders set due_at = now() - interval '1 minute' where id = $1", [
+			ned.id,
+		]);
+		await waitFor('Ned’s session expired', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id === ned.id && order.void_outcome === 'voided',
+			),
+		);
+		expect((await stripe.checkout.sessions.retrieve(ned.external_invoice_id!)).status).toBe(
+			'expired',
+		);
+		expect((await ordersOf(seller.workspaceId)).find((order) => order.id === ned.id)!.status).toBe(
+			'expired',
+		);
+	});
 });

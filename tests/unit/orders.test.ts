@@ -155,6 +155,7 @@ describe('order settings form', () => {
 		grouping: 'merge',
 		shippingFee: '',
 		invoicingMode: 'manual',
+		paymentLinkKind: 'invoice',
 		payWithinHours: '',
 		...fields,
 	});
@@ -180,8 +181,11 @@ describe('order settings form', () => {
 			order_shipping_fee: 0,
 			invoicing_mode: 'manual',
 			pay_within_hours: 48,
+			payment_link_kind: 'invoice',
 		});
 		expect(schema.parse(form({})).pay_within_hours).toBeNull();
+		expect(schema.parse(form({ paymentLinkKind: 'checkout' })).payment_link_kind).toBe('checkout');
+		expect(schema.safeParse(form({ paymentLinkKind: 'cash' })).success).toBe(false);
 		for (const hours of ['0', '169', '1.5', 'two'])
 			expect(schema.safeParse(form({ payWithinHours: hours })).success).toBe(false);
 		expect(schema.safeParse(form({ invoicingMode: 'hourly' })).success).toBe(false);

@@ -181,7 +181,7 @@ describe('mapStripeEvent', () => {
 		).toHaveProperty('ignored');
 		expect(
 			mapStripeEvent(verified('checkout.session.expired', { id: 'cs_1', currency: 'jpy' })),
-		).toMatchObject({ kind: 'void' });
+		).toMatchObject({ kind: 'lapsed' });
 	});
 
 	it('ignores events the product does not follow, and objects without id or currency', () => {

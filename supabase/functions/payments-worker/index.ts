@@ -50,6 +50,9 @@ interface Order {
 	total: number;
 	/** Invoices of this order voided for a reissue. */
 	superseded_invoice_ids: string[];
+	/** Kept by a reissue: the hold the buyer was first given. */
+	due_at: string | null;
+	invoice_requested_at: string;
 }
 
 interface Line {
@@ -79,6 +82,8 @@ interface OwedVoid {
 interface Workspace {
 	integration: Integration | null;
 	payWithinHours: number | null;
+	/** What the buyer is sent: a Stripe invoice or a Checkout link. */
+	paymentLinkKind: 'invoice' | 'checkout';
 	/** Set when Stripe asked us to slow down or failed: the rest of the batch waits. */
 	paused: string | null;
 }
@@ -109,18 +114,38 @@ async function workspaceOf(cache: Map<string, Workspace>, workspaceId: string): 
 	if (!workspace) {
 		const { data, error } = await serviceClient()
 			.from('workspaces')
-			.select('pay_within_hours')
+			.select('pay_within_hours, payment_link_kind')
 			.eq('id', workspaceId)
-			.single<{ pay_within_hours: number | null }>();
+			.single<{ pay_within_hours: number | null; payment_link_kind: 'invoice' | 'checkout' }>();
 		if (error) throw new Error(`reading workspace ${workspaceId} failed: ${error.message}`);
 		workspace = {
 			integration: await loadIntegration(workspaceId, 'stripe'),
 			payWithinHours: data.pay_within_hours,
+			paymentLinkKind: data.payment_link_kind,
 			paused: null,
 		};
 		cache.set(workspaceId, workspace);
 	}
 	return workspace;
+}
+
+/**
+ * When a Checkout link expires: with the hold, within what Stripe allows (a session lives 30
+ * minutes to 24 hours, https://docs.stripe.com/api/checkout/sessions/create); a longer hold gets
+ * a fresh link when this one lapses (public.record_payment_link_lapsed). Counted from the
+ * request, not from now, so a retry sends the same expiry and Stripe replays the first session
+ * instead of refusing the key (its parameters must match).
+ */
+function checkoutExpiry(order: Order, workspace: Workspace): number {
+	const requestedAt = Date.parse(order.invoice_requested_at);
+	const holdEnds = order.due_at
+		? Date.parse(order.due_at)
+		: requestedAt + (workspace.payWithinHours ?? 24) * 3600_000;
+	const wanted = Math.min(holdEnds, requestedAt + 23 * 3600_000);
+	const earliest = Date.now() + 31 * 60_000;
+	// Too soon for Stripe: the next 10-minute mark after that, the same for ten minutes of retries.
+	const expires = wanted >= earliest ? wanted : Math.ceil(earliest / 600_000) * 600_000;
+	return Math.floor(expires / 1000);
 }
 
 /** The buyer's Stripe customer: remembered per buyer and account, made once. */
@@ -180,10 +205,11 @@ async function invoice(taken: Taken, workspace: Workspace) {
 		daysUntilDue,
 		...(reissue ? { reissue } : {}),
 	};
-	const created = await adapter.createInvoice({
-		...content,
+	const common = {
+		customerId,
+		currency: order.currency,
 		currencyMinorUnit: taken.currency_minor_unit,
-		description: `Your order from ${workspace.integration!.row.display_name ?? 'the live sale'}`,
+		lines,
 		metadata: {
 			order_id: order.id,
 			workspace_id: order.workspace_id,
@@ -191,7 +217,15 @@ async function invoice(taken: Taken, workspace: Workspace) {
 		},
 		// Same order, same content: same keys, so a retry replays instead of invoicing twice.
 		idempotencyKey: `order-${order.id}-${(await sha256Hex(JSON.stringify(content))).slice(0, 24)}`,
-	});
+	};
+	const created =
+		workspace.paymentLinkKind === 'checkout'
+			? await adapter.createCheckout({ ...common, expiresAt: checkoutExpiry(order, workspace) })
+			: await adapter.createInvoice({
+					...common,
+					daysUntilDue,
+					description: `Your order from ${workspace.integration!.row.display_name ?? 'the live sale'}`,
+				});
 	await rpc(serviceClient(), 'mark_order_invoiced', {
 		order_id: order.id,
 		provider: 'stripe',

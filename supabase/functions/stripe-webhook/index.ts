@@ -3,7 +3,8 @@
 // (Stripe-Signature, HMAC-SHA256 with the endpoint's secret, constant-time, 300 s tolerance);
 // a bad one is answered 400 and nothing is stored. A verified event is stored first, keyed by its
 // id (public.store_payment_event), then mapped and applied to its order
-// (public.record_payment_event, which tolerates replays and out-of-order events). A replay of an
+// (public.record_payment_event, which tolerates replays and out-of-order events; a Checkout
+// Session that lapsed on its own goes to public.record_payment_link_lapsed). A replay of an
 // event already handled changes nothing. Stripe delivers at least once and retries any non-2xx
 // answer for up to three days, so a failure while applying is answered 500 and the event is
 // applied again on redelivery.
@@ -58,13 +59,19 @@ async function apply(
 			status: 'ignored',
 			outcome: { ignored: `payment ${mapped.paymentId} paid no invoice` },
 		};
-	const result = await rpc<Record<string, unknown>>(serviceClient(), 'record_payment_event', {
-		provider: 'stripe',
-		external_invoice_id: externalInvoiceId,
-		kind: mapped.kind,
-		amount: orderAmount(mapped, await minorUnitOf(mapped.currency)),
-		occurred_at: mapped.occurredAt,
-	});
+	const result =
+		mapped.kind === 'lapsed'
+			? await rpc<Record<string, unknown>>(serviceClient(), 'record_payment_link_lapsed', {
+					provider: 'stripe',
+					external_invoice_id: externalInvoiceId,
+				})
+			: await rpc<Record<string, unknown>>(serviceClient(), 'record_payment_event', {
+					provider: 'stripe',
+					external_invoice_id: externalInvoiceId,
+					kind: mapped.kind,
+					amount: orderAmount(mapped, await minorUnitOf(mapped.currency)),
+					occurred_at: mapped.occurredAt,
+				});
 	// The seller's own invoices (not the product's) are none of its business; one of ours that is
 	// not known yet is a race with the worker recording it: fail, so Stripe delivers it again.
 	const metadata = (event.object.metadata ?? {}) as Record<string, unknown>;

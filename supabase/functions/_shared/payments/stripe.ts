@@ -9,6 +9,7 @@ import {
 	PaymentProviderError,
 	WebhookVerificationError,
 	type Buyer,
+	type CheckoutRequest,
 	type CreatedInvoice,
 	type InvoiceRequest,
 	type MappedEvent,
@@ -169,6 +170,41 @@ export class StripeAdapter implements PaymentAdapter {
 		});
 	}
 
+	// The same lines on a Checkout Session, keyed like the invoice's calls.
+	async createCheckout(request: CheckoutRequest): Promise<CreatedInvoice> {
+		const currency = request.currency.toLowerCase();
+		const amounts = request.lines.map((line) =>
+			toStripeAmount(line.amount, request.currency, request.currencyMinorUnit),
+		);
+		return call(async () => {
+			const session = await this.stripe.checkout.sessions.create(
+				{
+					mode: 'payment',
+					customer: request.customerId,
+					client_reference_id: request.metadata.order_id,
+					line_items: request.lines.map((line, index) => ({
+						price_data: {
+							currency,
+							unit_amount: amounts[index],
+							product_data: { name: line.description.slice(0, 250) },
+						},
+						quantity: 1,
+					})),
+					expires_at: request.expiresAt,
+					metadata: request.metadata,
+				},
+				{ idempotencyKey: `${request.idempotencyKey}:checkout` },
+			);
+			if (!session.url)
+				throw new PaymentProviderError(
+					'invalid_request',
+					`Stripe made checkout session ${session.id} without a payment page`,
+					null,
+				);
+			return { externalInvoiceId: session.id, paymentUrl: session.url };
+		});
+	}
+
 	// Since API 2025-03-31 a charge or refund names no invoice; the InvoicePayment links its
 	// PaymentIntent to the invoice it paid (https://docs.stripe.com/api/invoice-payment/list).
 	async invoiceOfPayment(paymentId: string): Promise<string | null> {
@@ -186,6 +222,7 @@ export class StripeAdapter implements PaymentAdapter {
 	// undone (https://docs.stripe.com/api/invoices/void); a refusal is read against the invoice's
 	// status, so an invoice the buyer paid meanwhile is reported as such, never retried.
 	async voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<VoidOutcome> {
+		if (externalInvoiceId.startsWith('cs_')) return this.expireCheckout(externalInvoiceId);
 		try {
 			const voided = await this.stripe.invoices.voidInvoice(
 				externalInvoiceId,
@@ -202,6 +239,24 @@ export class StripeAdapter implements PaymentAdapter {
 			const invoice = await call(() => this.stripe.invoices.retrieve(externalInvoiceId));
 			if (invoice.status === 'open' || invoice.status === 'uncollectible') throw failure;
 			return this.settledAs(invoice.status);
+		}
+	}
+
+	// Only an open Checkout Session can be expired
+	// (https://docs.stripe.com/api/checkout/sessions/expire); a refusal is read against its status.
+	private async expireCheckout(sessionId: string): Promise<VoidOutcome> {
+		try {
+			await this.stripe.checkout.sessions.expire(sessionId);
+			return 'voided';
+		} catch (error) {
+			const failure = providerError(error);
+			if (!(failure instanceof PaymentProviderError) || failure.kind !== 'invalid_request')
+				throw failure;
+			if (failure.status === 404) return 'gone';
+			const session = await call(() => this.stripe.checkout.sessions.retrieve(sessionId));
+			if (session.status === 'complete') return 'already_paid';
+			if (session.status === 'expired') return 'already_void';
+			throw failure;
 		}
 	}
 
@@ -354,7 +409,7 @@ export function mapStripeEvent(event: ProviderEvent): MappedEvent {
 			};
 		case 'checkout.session.expired':
 			return {
-				kind: 'void',
+				kind: 'lapsed',
 				externalInvoiceId: id,
 				providerAmount: null,
 				currency,

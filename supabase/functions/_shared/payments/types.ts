@@ -37,6 +37,12 @@ export interface InvoiceRequest {
 	idempotencyKey: string;
 }
 
+/** A one-off hosted payment page (Stripe Checkout) for the same lines, instead of an invoice. */
+export interface CheckoutRequest extends Omit<InvoiceRequest, 'daysUntilDue' | 'description'> {
+	/** Unix seconds; the provider may bound it (Stripe: 30 minutes to 24 hours from now). */
+	expiresAt: number;
+}
+
 export interface CreatedInvoice {
 	externalInvoiceId: string;
 	paymentUrl: string;
@@ -56,7 +62,8 @@ export interface ProviderEvent {
 	object: Record<string, unknown>;
 }
 
-export type PaymentEventKind = 'paid' | 'void' | 'refunded' | 'payment_failed';
+/** 'lapsed': a payment link that expired on its own at the provider (a Checkout Session). */
+export type PaymentEventKind = 'paid' | 'void' | 'refunded' | 'payment_failed' | 'lapsed';
 
 /** What an event means for an order, in the provider's amount units until converted. */
 export interface PaymentEvent {
@@ -108,9 +115,13 @@ export interface PaymentAdapter {
 	checkAccount(): Promise<ProviderAccount>;
 	createCustomer(buyer: Buyer, idempotencyKey: string): Promise<string>;
 	createInvoice(request: InvoiceRequest): Promise<CreatedInvoice>;
+	createCheckout(request: CheckoutRequest): Promise<CreatedInvoice>;
 	/** The invoice a payment paid, or null when it paid none. */
 	invoiceOfPayment(paymentId: string): Promise<string | null>;
-	/** Voids an open invoice; one already paid, void or gone is left as it is, and said so. */
+	/**
+	 * Voids an open invoice (expires an open checkout); one already paid, void or gone is left as
+	 * it is, and said so.
+	 */
 	voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<VoidOutcome>;
 	createWebhookEndpoint(url: string): Promise<WebhookEndpoint>;
 	deleteWebhookEndpoint(id: string): Promise<void>;
