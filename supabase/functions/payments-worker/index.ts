@@ -336,11 +336,12 @@ async function voidOwed(workspaces: Map<string, Workspace>, workspaceIds: string
 			try {
 				const workspace = await workspaceOf(workspaces, order.workspace_id);
 				// Stripe saves a key's first answer even when it is a 500
-				// (https://docs.stripe.com/idempotency), so each attempt has a key of its own; a second
-				// void of a void invoice is refused and read as already void.
+				// (https://docs.stripe.com/idempotency), so each attempt has a key of its own (by invoice:
+				// a reissued order's attempts count again); a second void of a void invoice is refused
+				// and read as already void.
 				const outcome = await adapterFor(workspace.integration).voidInvoice(
 					order.external_invoice_id,
-					`void-${order.order_id}-${order.void_attempts}`,
+					`void-${order.external_invoice_id}-${order.void_attempts}`,
 				);
 				await rpc(serviceClient(), 'mark_order_void_settled', {
 					order_id: order.order_id,
