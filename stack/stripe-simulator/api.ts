@@ -268,6 +268,13 @@ const routes: Route[] = [
 	},
 	{
 		method: 'GET',
+		pattern: /^\/v1\/checkout\/sessions$/,
+		resource: 'checkout_sessions',
+		level: 'read',
+		handler: listCheckoutSessions,
+	},
+	{
+		method: 'GET',
 		pattern: /^\/v1\/checkout\/sessions\/([^/]+)$/,
 		resource: 'checkout_sessions',
 		level: 'read',
@@ -762,10 +769,22 @@ function createCheckoutSession(context: ApiContext, call: Call): unknown {
 		status: 'open' as const,
 		success_url: text(params, 'success_url', { max: 5000 }),
 		url: `${context.world.baseUrl}/c/pay/${account.id}/${id}`,
+		payment_intent: null,
 		lineItems,
+		refunded: 0,
 	};
 	account.checkoutSessions.set(id, session);
 	return publicSession(session);
+}
+
+// Filters by payment_intent, as Stripe's list does.
+function listCheckoutSessions(context: ApiContext, call: Call): unknown {
+	context.world.expireDueSessions(call.account);
+	const paymentIntent = text(call.params, 'payment_intent');
+	const sessions = [...call.account.checkoutSessions.values()].filter(
+		(session) => paymentIntent === null || session.payment_intent === paymentIntent,
+	);
+	return list(sessions.map(publicSession), { ...call.params, payment_intent: '' });
 }
 
 function retrieveCheckoutSession(context: ApiContext, call: Call, id: string): unknown {

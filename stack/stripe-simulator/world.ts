@@ -168,8 +168,12 @@ export interface CheckoutSession {
 	status: 'open' | 'complete' | 'expired';
 	success_url: string | null;
 	url: string | null;
+	/** The PaymentIntent that paid the session, once complete. */
+	payment_intent: string | null;
 	/** Not returned by the API (Stripe lists them at /line_items): kept for the hosted page. */
 	lineItems: CheckoutLineItem[];
+	/** Not Stripe's: the refunded amount, for charge.refunded events. */
+	refunded: number;
 }
 
 export interface WebhookEndpoint {
@@ -381,28 +385,71 @@ export class World {
 			throw invalidState(
 				`Invoice ${invoice.id} is ${invoice.status}; only a paid invoice can be refunded.`,
 			);
-		const refund = amount ?? invoice.amount_paid - invoice.refunded;
-		if (refund <= 0 || invoice.refunded + refund > invoice.amount_paid)
+		invoice.refunded = this.refundCharge(account, {
+			paid: invoice.amount_paid,
+			refunded: invoice.refunded,
+			amount,
+			currency: invoice.currency,
+			customer: invoice.customer,
+			paymentIntent: invoice.paymentIntent!,
+			created: invoice.status_transitions.paid_at!,
+		});
+	}
+
+	refundCheckoutSession(
+		account: Account,
+		session: CheckoutSession,
+		amount: number | undefined,
+	): void {
+		if (session.payment_status !== 'paid')
+			throw invalidState(`Checkout session ${session.id} is not paid; nothing to refund.`);
+		session.refunded = this.refundCharge(account, {
+			paid: session.amount_total,
+			refunded: session.refunded,
+			amount,
+			currency: session.currency,
+			customer: session.customer,
+			paymentIntent: session.payment_intent!,
+			created: session.created,
+		});
+	}
+
+	// Since API 2025-03-31 a charge no longer names its invoice: only its PaymentIntent, which
+	// GET /v1/invoice_payments (or, for Checkout, GET /v1/checkout/sessions) maps back
+	// (https://docs.stripe.com/api/invoice-payment/list). Returns the amount refunded so far.
+	private refundCharge(
+		account: Account,
+		charge: {
+			paid: number;
+			refunded: number;
+			amount: number | undefined;
+			currency: string;
+			customer: string | null;
+			paymentIntent: string;
+			created: number;
+		},
+	): number {
+		const refund = charge.amount ?? charge.paid - charge.refunded;
+		if (refund <= 0 || charge.refunded + refund > charge.paid)
 			throw invalidState(
 				`Refund amount (${refund}) is greater than the unrefunded amount on the charge.`,
 			);
-		invoice.refunded += refund;
-		// Since API 2025-03-31 a charge no longer names its invoice: only its PaymentIntent, which
-		// GET /v1/invoice_payments maps back (https://docs.stripe.com/api/invoice-payment/list).
+		const refunded = charge.refunded + refund;
 		this.event(account, 'charge.refunded', {
 			id: stripeId('ch'),
 			object: 'charge',
-			amount: invoice.amount_paid,
-			amount_refunded: invoice.refunded,
-			currency: invoice.currency,
-			customer: invoice.customer,
-			payment_intent: invoice.paymentIntent,
-			refunded: invoice.refunded === invoice.amount_paid,
+			amount: charge.paid,
+			amount_refunded: refunded,
+			currency: charge.currency,
+			customer: charge.customer,
+			payment_intent: charge.paymentIntent,
+			refunded: refunded === charge.paid,
 			paid: true,
 			status: 'succeeded',
-			created: invoice.status_transitions.paid_at,
+			created: charge.created,
 			metadata: {},
 		});
+		return refunded;
 	}
 
 	// Checkout sessions
@@ -420,6 +467,7 @@ export class World {
 		if (decline || this.takeDecline()) return false;
 		session.status = 'complete';
 		session.payment_status = 'paid';
+		session.payment_intent = stripeId('pi');
 		session.url = null;
 		this.event(account, 'checkout.session.completed', publicSession(session));
 		return true;
@@ -455,7 +503,8 @@ export function without<T extends object, K extends keyof T>(value: T, ...keys: 
 	return copy;
 }
 
-export const publicSession = (session: CheckoutSession) => without(session, 'lineItems');
+export const publicSession = (session: CheckoutSession) =>
+	without(session, 'lineItems', 'refunded');
 export const publicInvoice = (invoice: Invoice) =>
 	without(invoice, 'refunded', 'paymentIntent', 'paidAt');
 

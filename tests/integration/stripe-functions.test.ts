@@ -820,7 +820,7 @@ describe('invoicing and payment status', () => {
 		expect(rows).toEqual([{ status: 'processed' }]);
 	});
 
-	it('sends Checkout links when the workspace says so: paid, replaced when they lapse within the hold, expired with it', async () => {
+	it('sends Checkout links when the workspace says so: paid and refunded, replaced when they lapse within the hold, expired with it', async () => {
 		const seller = await newUser();
 		const { key } = stripeAccount();
 		await connected(seller, key);
@@ -877,6 +877,14 @@ describe('invoicing and payment status', () => {
 		await waitFor('Mia paid', async () =>
 			(await ordersOf(seller.workspaceId)).find(
 				(order) => order.id === mia.id && order.status === 'paid' && order.paid_amount === 1500,
+			),
+		);
+		// A refund names only the PaymentIntent, which Stripe maps to the session.
+		simulator.refundCheckoutSession({ sessionId: renewed.external_invoice_id!, amount: 500 });
+		await waitFor('Mia’s refund applied', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) =>
+					order.id === mia.id && order.status === 'refunded' && order.refunded_amount === 500,
 			),
 		);
 

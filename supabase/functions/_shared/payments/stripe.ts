@@ -206,7 +206,8 @@ export class StripeAdapter implements PaymentAdapter {
 	}
 
 	// Since API 2025-03-31 a charge or refund names no invoice; the InvoicePayment links its
-	// PaymentIntent to the invoice it paid (https://docs.stripe.com/api/invoice-payment/list).
+	// PaymentIntent to the invoice it paid (https://docs.stripe.com/api/invoice-payment/list), and
+	// a Checkout Session names the PaymentIntent that paid it (list filter payment_intent).
 	async invoiceOfPayment(paymentId: string): Promise<string | null> {
 		return call(async () => {
 			const payments = await this.stripe.invoicePayments.list({
@@ -214,7 +215,12 @@ export class StripeAdapter implements PaymentAdapter {
 				limit: 1,
 			});
 			const invoice = payments.data[0]?.invoice;
-			return typeof invoice === 'string' ? invoice : (invoice?.id ?? null);
+			if (invoice) return typeof invoice === 'string' ? invoice : (invoice.id ?? null);
+			const sessions = await this.stripe.checkout.sessions.list({
+				payment_intent: paymentId,
+				limit: 1,
+			});
+			return sessions.data[0]?.id ?? null;
 		});
 	}
 

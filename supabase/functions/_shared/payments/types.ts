@@ -116,7 +116,7 @@ export interface PaymentAdapter {
 	createCustomer(buyer: Buyer, idempotencyKey: string): Promise<string>;
 	createInvoice(request: InvoiceRequest): Promise<CreatedInvoice>;
 	createCheckout(request: CheckoutRequest): Promise<CreatedInvoice>;
-	/** The invoice a payment paid, or null when it paid none. */
+	/** The invoice (or checkout session) a payment paid, or null when it paid none. */
 	invoiceOfPayment(paymentId: string): Promise<string | null>;
 	/**
 	 * Voids an open invoice (expires an open checkout); one already paid, void or gone is left as
