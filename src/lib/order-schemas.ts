@@ -3,7 +3,7 @@
 // load zod.
 import { z } from 'zod';
 import { parseMoney, type Currency } from '$lib/catalog/money';
-import { invoicingModes, orderStatuses } from '$lib/orders';
+import { invoicingModes, orderStatuses, paymentLinkKinds } from '$lib/orders';
 
 const amount = z.number().int().nonnegative();
 
@@ -21,7 +21,7 @@ export const orderLineSchema = z.object({
 export type OrderLine = z.infer<typeof orderLineSchema>;
 
 export const orderColumns =
-	'id, workspace_id, show_id, platform, platform_user_id, user_handle, user_display_name, currency, status, subtotal, shipping, total, unpriced_lines, paid_amount, refunded_amount, invoice_requested_at, last_invoice_error, payment_url, lines_changed_after_invoice_at, invoiced_at, due_at, paid_at, created_at, updated_at';
+	'id, workspace_id, show_id, platform, platform_user_id, user_handle, user_display_name, currency, status, subtotal, shipping, total, unpriced_lines, paid_amount, refunded_amount, invoice_requested_at, last_invoice_error, payment_url, lines_changed_after_invoice_at, invoiced_at, due_at, paid_at, created_at, updated_at, void_requested_at, void_settled_at, last_void_error, late_payment_at, late_payment_resolution';
 
 export const orderSchema = z.object({
 	id: z.uuid(),
@@ -48,6 +48,11 @@ export const orderSchema = z.object({
 	paid_at: z.string().nullable(),
 	created_at: z.string(),
 	updated_at: z.string(),
+	void_requested_at: z.string().nullable(),
+	void_settled_at: z.string().nullable(),
+	last_void_error: z.string().nullable(),
+	late_payment_at: z.string().nullable(),
+	late_payment_resolution: z.enum(['refund', 'restore']).nullable(),
 });
 export type Order = z.infer<typeof orderSchema>;
 
@@ -57,6 +62,7 @@ export const orderSettingsRowSchema = z.object({
 	order_shipping_fee: amount,
 	invoicing_mode: z.enum(invoicingModes),
 	pay_within_hours: z.number().int().nullable(),
+	payment_link_kind: z.enum(paymentLinkKinds),
 });
 export type OrderSettings = z.infer<typeof orderSettingsRowSchema>;
 
@@ -73,6 +79,7 @@ export function orderSettingsFormSchema(currency: Currency) {
 				return z.NEVER;
 			}),
 			invoicingMode: z.enum(invoicingModes, { message: 'Choose when invoices go out' }),
+			paymentLinkKind: z.enum(paymentLinkKinds, { message: 'Choose what buyers are sent' }),
 			payWithinHours: z
 				.string()
 				.trim()
@@ -88,5 +95,6 @@ export function orderSettingsFormSchema(currency: Currency) {
 			order_shipping_fee: form.shippingFee,
 			invoicing_mode: form.invoicingMode,
 			pay_within_hours: form.payWithinHours,
+			payment_link_kind: form.paymentLinkKind,
 		}));
 }

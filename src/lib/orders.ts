@@ -46,6 +46,48 @@ export const orderStatusTone: Record<OrderStatus, Tone> = {
 	void: 'neutral',
 };
 
+/**
+ * The money matters the seller must see beside the status: an invoice whose void Stripe has not
+ * confirmed yet (the buyer can still pay it; for an order whose items changed, its reissue
+ * waits for that void), and a payment that came after the order expired or
+ * was voided (its items may have gone to the next buyer), with what the seller decided.
+ */
+export function orderMoneyNotes(
+	order: Pick<
+		Order,
+		| 'status'
+		| 'void_requested_at'
+		| 'void_settled_at'
+		| 'last_void_error'
+		| 'late_payment_at'
+		| 'late_payment_resolution'
+	>,
+): { text: string; needsAction: boolean }[] {
+	const notes = [];
+	if (order.void_requested_at && !order.void_settled_at) {
+		const failure = order.last_void_error ? ` Last attempt failed: ${order.last_void_error}` : '';
+		notes.push({
+			text:
+				order.status === 'invoiced'
+					? `Reissuing: the old invoice is being voided at Stripe, then a new one goes out for what the order now holds.${failure}`
+					: `Void pending at Stripe: the buyer can still pay this invoice until it goes through.${failure}`,
+			needsAction: false,
+		});
+	}
+	if (order.late_payment_at && order.status === 'paid')
+		notes.push(
+			order.late_payment_resolution === 'refund'
+				? { text: 'Paid after expiry: you chose to refund it at Stripe.', needsAction: false }
+				: order.late_payment_resolution === 'restore'
+					? { text: 'Paid after expiry: you chose to keep the sale.', needsAction: false }
+					: {
+							text: 'Paid after expiry: refund or restore. Its items may have gone to the next in line.',
+							needsAction: true,
+						},
+		);
+	return notes;
+}
+
 export const orderFilters = ['all', 'unpaid', 'paid', 'expired'] as const;
 export type OrderFilter = (typeof orderFilters)[number];
 
@@ -134,4 +176,12 @@ export const invoicingModeLabels: Record<InvoicingMode, string> = {
 	manual: 'By hand: Send invoices on the show’s summary',
 	show_stop: 'Automatically when the show stops',
 	each_win: 'Automatically at each win, during the live',
+};
+
+export const paymentLinkKinds = ['invoice', 'checkout'] as const;
+export type PaymentLinkKind = (typeof paymentLinkKinds)[number];
+
+export const paymentLinkKindLabels: Record<PaymentLinkKind, string> = {
+	invoice: 'A Stripe invoice (the buyer can pay until the deadline)',
+	checkout: 'A Stripe Checkout link (a payment page; renewed daily until the deadline)',
 };

@@ -10,6 +10,7 @@ import { decodeForm, FormError, type FormObject, type FormValue } from './form.t
 import { IdempotencyStore } from './idempotency.ts';
 import type { FaultInjector } from './faults.ts';
 import {
+	invoicePayment,
 	maskKey,
 	publicInvoice,
 	publicSession,
@@ -19,6 +20,7 @@ import {
 	type ApiKey,
 	type CheckoutLineItem,
 	type Invoice,
+	type InvoicePayment,
 	type PermissionResource,
 	type World,
 	without,
@@ -251,11 +253,25 @@ const routes: Route[] = [
 		handler: voidInvoice,
 	},
 	{
+		method: 'GET',
+		pattern: /^\/v1\/invoice_payments$/,
+		resource: 'invoices',
+		level: 'read',
+		handler: listInvoicePayments,
+	},
+	{
 		method: 'POST',
 		pattern: /^\/v1\/checkout\/sessions$/,
 		resource: 'checkout_sessions',
 		level: 'write',
 		handler: createCheckoutSession,
+	},
+	{
+		method: 'GET',
+		pattern: /^\/v1\/checkout\/sessions$/,
+		resource: 'checkout_sessions',
+		level: 'read',
+		handler: listCheckoutSessions,
 	},
 	{
 		method: 'GET',
@@ -592,6 +608,8 @@ function createInvoice(context: ApiContext, call: Call): unknown {
 		subtotal: 0,
 		total: 0,
 		refunded: 0,
+		paymentIntent: null,
+		paidAt: null,
 	};
 	invoice.lines.url = `/v1/invoices/${invoice.id}/lines`;
 	account.invoices.set(invoice.id, invoice);
@@ -618,6 +636,30 @@ function listInvoices(_context: ApiContext, call: Call): unknown {
 			(status === null || invoice.status === status),
 	);
 	return list(invoices.map(publicInvoice), { ...call.params, customer: '', status: '' });
+}
+
+// Filters by invoice, or by payment (payment[type]=payment_intent with payment[payment_intent]).
+function listInvoicePayments(_context: ApiContext, call: Call): unknown {
+	const invoiceId = text(call.params, 'invoice');
+	const payment = call.params.payment ?? {};
+	if (typeof payment !== 'object' || Array.isArray(payment))
+		throw invalidParam('payment', 'Invalid hash');
+	const type = text(payment, 'type');
+	if (type !== null && type !== 'payment_intent')
+		throw invalidParam(
+			'payment[type]',
+			`Invalid payment type: must be payment_intent, not ${type}`,
+		);
+	const paymentIntent = text(payment, 'payment_intent');
+	const payments = [...call.account.invoices.values()]
+		.map(invoicePayment)
+		.filter(
+			(found): found is InvoicePayment =>
+				found !== null &&
+				(invoiceId === null || found.invoice === invoiceId) &&
+				(paymentIntent === null || found.payment.payment_intent === paymentIntent),
+		);
+	return list(payments, { ...call.params, invoice: '', payment: '' });
 }
 
 function finalizeInvoice(context: ApiContext, call: Call, id: string): unknown {
@@ -727,10 +769,22 @@ function createCheckoutSession(context: ApiContext, call: Call): unknown {
 		status: 'open' as const,
 		success_url: text(params, 'success_url', { max: 5000 }),
 		url: `${context.world.baseUrl}/c/pay/${account.id}/${id}`,
+		payment_intent: null,
 		lineItems,
+		refunded: 0,
 	};
 	account.checkoutSessions.set(id, session);
 	return publicSession(session);
+}
+
+// Filters by payment_intent, as Stripe's list does.
+function listCheckoutSessions(context: ApiContext, call: Call): unknown {
+	context.world.expireDueSessions(call.account);
+	const paymentIntent = text(call.params, 'payment_intent');
+	const sessions = [...call.account.checkoutSessions.values()].filter(
+		(session) => paymentIntent === null || session.payment_intent === paymentIntent,
+	);
+	return list(sessions.map(publicSession), { ...call.params, payment_intent: '' });
 }
 
 function retrieveCheckoutSession(context: ApiContext, call: Call, id: string): unknown {

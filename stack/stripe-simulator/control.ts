@@ -52,6 +52,11 @@ export const controlSchemas = {
 		invoiceId: z.string().min(1),
 		amount: z.number().int().positive().optional(),
 	}),
+	/** Refunds a paid checkout session's charge (whole by default): charge.refunded. */
+	refundCheckoutSession: z.object({
+		sessionId: z.string().min(1),
+		amount: z.number().int().positive().optional(),
+	}),
 	/** The next `count` payment attempts are declined, whichever button the buyer presses. */
 	declineNextPayments: z.object({ count: z.number().int().min(0).max(1000).default(1) }),
 	/** The next `calls` API requests whose path contains `path` fail with `status`. */
@@ -166,6 +171,16 @@ export function createControl(core: SimulatorCore) {
 			const { account, invoice } = findInvoice(world, invoiceId);
 			world.refundInvoice(account, invoice, amount);
 			return { refunded: invoice.refunded };
+		},
+		refundCheckoutSession: (input: ControlInput<'refundCheckoutSession'>) => {
+			const { sessionId, amount } = parse('refundCheckoutSession', input);
+			for (const account of world.accounts.values()) {
+				const session = account.checkoutSessions.get(sessionId);
+				if (!session) continue;
+				world.refundCheckoutSession(account, session, amount);
+				return { refunded: session.refunded };
+			}
+			throw new NotFoundError(`no checkout session ${sessionId}`);
 		},
 		declineNextPayments: (input: ControlInput<'declineNextPayments'> = {}) => {
 			world.declinesPending = parse('declineNextPayments', input).count;

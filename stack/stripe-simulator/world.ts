@@ -122,6 +122,26 @@ export interface Invoice {
 	total: number;
 	/** Not Stripe's: the refunded amount, for charge.refunded events. */
 	refunded: number;
+	/** Not returned on the invoice (API 2025-03-31 and later): the PaymentIntent that paid it. */
+	paymentIntent: string | null;
+	/** Not returned either: when it was paid, to date its InvoicePayment. */
+	paidAt: number | null;
+}
+
+/** How Stripe links a payment to its invoice since API 2025-03-31 (GET /v1/invoice_payments). */
+export interface InvoicePayment {
+	id: string;
+	object: 'invoice_payment';
+	amount_paid: number;
+	amount_requested: number;
+	created: number;
+	currency: string;
+	invoice: string;
+	is_default: true;
+	livemode: false;
+	payment: { type: 'payment_intent'; payment_intent: string };
+	status: 'paid';
+	status_transitions: { canceled_at: null; paid_at: number };
 }
 
 export interface CheckoutLineItem {
@@ -148,8 +168,12 @@ export interface CheckoutSession {
 	status: 'open' | 'complete' | 'expired';
 	success_url: string | null;
 	url: string | null;
+	/** The PaymentIntent that paid the session, once complete. */
+	payment_intent: string | null;
 	/** Not returned by the API (Stripe lists them at /line_items): kept for the hosted page. */
 	lineItems: CheckoutLineItem[];
+	/** Not Stripe's: the refunded amount, for charge.refunded events. */
+	refunded: number;
 }
 
 export interface WebhookEndpoint {
@@ -338,6 +362,8 @@ export class World {
 		invoice.amount_paid = invoice.amount_due;
 		invoice.amount_remaining = 0;
 		invoice.status_transitions.paid_at = now();
+		invoice.paymentIntent = stripeId('pi');
+		invoice.paidAt = now();
 		this.event(account, 'invoice.paid', publicInvoice(invoice));
 		this.event(account, 'invoice.payment_succeeded', publicInvoice(invoice));
 	}
@@ -359,27 +385,71 @@ export class World {
 			throw invalidState(
 				`Invoice ${invoice.id} is ${invoice.status}; only a paid invoice can be refunded.`,
 			);
-		const refund = amount ?? invoice.amount_paid - invoice.refunded;
-		if (refund <= 0 || invoice.refunded + refund > invoice.amount_paid)
+		invoice.refunded = this.refundCharge(account, {
+			paid: invoice.amount_paid,
+			refunded: invoice.refunded,
+			amount,
+			currency: invoice.currency,
+			customer: invoice.customer,
+			paymentIntent: invoice.paymentIntent!,
+			created: invoice.status_transitions.paid_at!,
+		});
+	}
+
+	refundCheckoutSession(
+		account: Account,
+		session: CheckoutSession,
+		amount: number | undefined,
+	): void {
+		if (session.payment_status !== 'paid')
+			throw invalidState(`Checkout session ${session.id} is not paid; nothing to refund.`);
+		session.refunded = this.refundCharge(account, {
+			paid: session.amount_total,
+			refunded: session.refunded,
+			amount,
+			currency: session.currency,
+			customer: session.customer,
+			paymentIntent: session.payment_intent!,
+			created: session.created,
+		});
+	}
+
+	// Since API 2025-03-31 a charge no longer names its invoice: only its PaymentIntent, which
+	// GET /v1/invoice_payments (or, for Checkout, GET /v1/checkout/sessions) maps back
+	// (https://docs.stripe.com/api/invoice-payment/list). Returns the amount refunded so far.
+	private refundCharge(
+		account: Account,
+		charge: {
+			paid: number;
+			refunded: number;
+			amount: number | undefined;
+			currency: string;
+			customer: string | null;
+			paymentIntent: string;
+			created: number;
+		},
+	): number {
+		const refund = charge.amount ?? charge.paid - charge.refunded;
+		if (refund <= 0 || charge.refunded + refund > charge.paid)
 			throw invalidState(
 				`Refund amount (${refund}) is greater than the unrefunded amount on the charge.`,
 			);
-		invoice.refunded += refund;
+		const refunded = charge.refunded + refund;
 		this.event(account, 'charge.refunded', {
 			id: stripeId('ch'),
 			object: 'charge',
-			amount: invoice.amount_paid,
-			amount_refunded: invoice.refunded,
-			currency: invoice.currency,
-			customer: invoice.customer,
-			refunded: invoice.refunded === invoice.amount_paid,
+			amount: charge.paid,
+			amount_refunded: refunded,
+			currency: charge.currency,
+			customer: charge.customer,
+			payment_intent: charge.paymentIntent,
+			refunded: refunded === charge.paid,
 			paid: true,
 			status: 'succeeded',
-			created: invoice.status_transitions.paid_at,
-			// Stripe links a charge to its invoice through the payment; the simulator says it outright.
-			metadata: invoice.metadata,
-			invoice: invoice.id,
+			created: charge.created,
+			metadata: {},
 		});
+		return refunded;
 	}
 
 	// Checkout sessions
@@ -397,6 +467,7 @@ export class World {
 		if (decline || this.takeDecline()) return false;
 		session.status = 'complete';
 		session.payment_status = 'paid';
+		session.payment_intent = stripeId('pi');
 		session.url = null;
 		this.event(account, 'checkout.session.completed', publicSession(session));
 		return true;
@@ -432,8 +503,29 @@ export function without<T extends object, K extends keyof T>(value: T, ...keys: 
 	return copy;
 }
 
-export const publicSession = (session: CheckoutSession) => without(session, 'lineItems');
-export const publicInvoice = (invoice: Invoice) => without(invoice, 'refunded');
+export const publicSession = (session: CheckoutSession) =>
+	without(session, 'lineItems', 'refunded');
+export const publicInvoice = (invoice: Invoice) =>
+	without(invoice, 'refunded', 'paymentIntent', 'paidAt');
+
+/** The paid invoice's InvoicePayment, as GET /v1/invoice_payments lists it. */
+export function invoicePayment(invoice: Invoice): InvoicePayment | null {
+	if (!invoice.paymentIntent || invoice.paidAt === null) return null;
+	return {
+		id: `inpay_${invoice.paymentIntent.slice(3)}`,
+		object: 'invoice_payment',
+		amount_paid: invoice.amount_paid,
+		amount_requested: invoice.amount_due,
+		created: invoice.paidAt,
+		currency: invoice.currency,
+		invoice: invoice.id,
+		is_default: true,
+		livemode: false,
+		payment: { type: 'payment_intent', payment_intent: invoice.paymentIntent },
+		status: 'paid',
+		status_transitions: { canceled_at: null, paid_at: invoice.paidAt },
+	};
+}
 
 export function subscribes(endpoint: WebhookEndpoint, type: string): boolean {
 	return (

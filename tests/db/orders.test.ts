@@ -42,6 +42,17 @@ interface OrderRow {
 	external_invoice_id: string | null;
 	payment_url: string | null;
 	lines_changed_after_invoice_at: string | null;
+	voided_at: string | null;
+	void_requested_at: string | null;
+	void_attempts: number;
+	next_void_attempt_at: string | null;
+	last_void_error: string | null;
+	void_settled_at: string | null;
+	void_outcome: string | null;
+	late_payment_at: string | null;
+	late_payment_resolution: string | null;
+	late_payment_resolved_at: string | null;
+	superseded_invoice_ids: string[];
 	invoiced_at: string | null;
 	due_at: string | null;
 	paid_at: string | null;
@@ -461,14 +472,19 @@ describe('invoicing', () => {
 			['1', false],
 			['2', true],
 		]);
-		expect((await auditOf(orderId)).map((entry) => entry.action)).toEqual([
+		const actions = (await auditOf(orderId)).map((entry) => entry.action);
+		expect(actions.slice(0, 6)).toEqual([
 			'order.open',
 			'order.request_invoice',
 			'order.invoicing',
 			'order.invoice_failed',
 			'order.invoicing',
 			'order.invoiced',
+		]);
+		// One transaction: the same time.
+		expect(actions.slice(6).sort()).toEqual([
 			'order.line_removed_after_invoice',
+			'order.reissue_requested',
 		]);
 	});
 
@@ -600,10 +616,381 @@ describe('hold timers', () => {
 		expect(promoted.total).toBe(1000);
 		expect(promoted.invoice_requested_at).not.toBeNull();
 
-		// The void the caller then makes at the provider leaves the expired order as it is.
+		// The provider's void event confirms the void owed and leaves the order expired.
+		expect(await payment(invoices.get('b1')!, 'void', null)).toMatchObject({
+			status: 'expired',
+		});
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			void_outcome: 'voided',
+		});
 		expect(await payment(invoices.get('b1')!, 'void', null)).toMatchObject({
 			ignored: 'already expired',
 		});
+	});
+});
+
+describe('voids owed at the provider', () => {
+	/** b1 wins item 1 (b2 waits for it) and is invoiced; the hold runs out, or not, as asked. */
+	async function expiredOrder(expire = true) {
+		const user = await seller({ pay_within_hours: 1 });
+		const { show } = await showWithPrices(user, { '1': 1000 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1'));
+		await ingest(api, commentOn(show, 'b2', 'sold 1'));
+		await rpc(api, asUser(user), 'request_invoices', { show_id: show.id });
+		const invoiceId = (await invoiceAll(user.workspaceId)).get('b1')!;
+		const order = await orderOf(user.workspaceId, 'b1', 'invoiced');
+		if (expire) {
+			await owner.query(
+				"update public.orders set due_at = now() - interval '1 second' where id = $1",
+				[order.id],
+			);
+			await rpc(api, serviceRole, 'expire_unpaid_orders', {});
+		}
+		return { user, show, invoiceId, order };
+	}
+
+	const takeVoids = (workspaceId: string) =>
+		rpc<{ order_id: string; external_invoice_id: string; void_attempts: number }[]>(
+			api,
+			serviceRole,
+			'take_void_requests',
+			{ workspace_ids: `{${workspaceId}}` },
+		);
+
+	it('owes an expired order’s void until the provider settles it, retrying failures with backoff', async () => {
+		const { user, invoiceId, order } = await expiredOrder();
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			void_requested_at: expect.any(String),
+			void_settled_at: null,
+		});
+		expect(await takeVoids(user.workspaceId)).toEqual([
+			{
+				order_id: order.id,
+				workspace_id: user.workspaceId,
+				payment_provider: 'stripe',
+				external_invoice_id: invoiceId,
+				void_attempts: 0,
+			},
+		]);
+		// Leased: a second worker run does not take it again.
+		expect(await takeVoids(user.workspaceId)).toEqual([]);
+
+		const backoffs = [];
+		for (const attempt of [1, 2]) {
+			const failed = await rpc<{ void_attempts: number; next_void_attempt_at: string }>(
+				api,
+				serviceRole,
+				'mark_order_void_failed',
+				{ order_id: order.id, reason: 'Stripe: An unknown error occurred' },
+			);
+			expect(failed.void_attempts).toBe(attempt);
+			backoffs.push((Date.parse(failed.next_void_attempt_at) - Date.now()) / 1000);
+			expect(await takeVoids(user.workspaceId)).toEqual([]);
+			await owner.query(
+				"update public.orders set next_void_attempt_at = now() - interval '1 second' where id = $1",
+				[order.id],
+			);
+			expect(await takeVoids(user.workspaceId)).toMatchObject([{ void_attempts: attempt }]);
+		}
+		expect(backoffs[0]).toBeGreaterThan(3);
+		expect(backoffs[0]).toBeLessThanOrEqual(5);
+		expect(backoffs[1]).toBeGreaterThan(8);
+		expect(backoffs[1]).toBeLessThanOrEqual(10);
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			last_void_error: 'Stripe: An unknown error occurred',
+		});
+
+		await rpc(api, serviceRole, 'mark_order_void_settled', {
+			order_id: order.id,
+			outcome: 'voided',
+		});
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			void_settled_at: expect.any(String),
+			void_outcome: 'voided',
+			last_void_error: null,
+			late_payment_at: null,
+		});
+		await owner.query('update public.orders set next_void_attempt_at = null where id = $1', [
+			order.id,
+		]);
+		expect(await takeVoids(user.workspaceId)).toEqual([]);
+		expect(
+			(await auditOf(order.id)).map((entry) => entry.action).filter((a) => a.includes('void')),
+		).toEqual([
+			'order.invoice_void_failed',
+			'order.invoice_void_failed',
+			'order.invoice_void_settled',
+		]);
+
+		await expect(
+			rpc(api, serviceRole, 'mark_order_void_settled', { order_id: order.id, outcome: 'maybe' }),
+		).rejects.toMatchObject({ code: '22023' });
+		const unpaid = await expiredOrder(false);
+		await expect(
+			rpc(api, serviceRole, 'mark_order_void_failed', { order_id: unpaid.order.id, reason: 'x' }),
+		).rejects.toMatchObject({ code: 'PT409' });
+		for (const [fn, args] of [
+			['take_void_requests', {}],
+			['mark_order_void_settled', { order_id: order.id, outcome: 'voided' }],
+			['mark_order_void_failed', { order_id: order.id, reason: 'x' }],
+		] as const)
+			await expect(rpc(api, asUser(user), fn, args)).rejects.toMatchObject({ code: '42501' });
+	});
+
+	it('records a payment that lands on an expired order and flags it for the seller to refund or restore', async () => {
+		const { user, show, invoiceId, order } = await expiredOrder();
+		// The item went to the next in line meanwhile.
+		expect((await orderOf(user.workspaceId, 'b2')).total).toBe(1000);
+		expect(await payment(invoiceId, 'paid', 1000)).toEqual({ order_id: order.id, status: 'paid' });
+		const late = await orderOf(user.workspaceId, 'b1', 'paid');
+		expect(late).toMatchObject({
+			paid_amount: 1000,
+			late_payment_at: expect.any(String),
+			late_payment_resolution: null,
+			// A paid invoice cannot be voided: nothing is owed any more.
+			void_outcome: 'already_paid',
+			void_settled_at: expect.any(String),
+		});
+		expect(await takeVoids(user.workspaceId)).toEqual([]);
+		expect((await auditOf(order.id)).at(-1)).toMatchObject({
+			action: 'order.paid',
+			details: expect.objectContaining({ late_payment: true, after_expiry: true }),
+		});
+		expect((await claimOf(show.id, 'b1', '1')).status).toBe('released');
+
+		const assistant = await createUser(owner);
+		await addMember(owner, user.workspaceId, assistant.id, 'assistant');
+		await expect(
+			rpc(api, asUser(assistant), 'resolve_late_payment', {
+				order_id: order.id,
+				resolution: 'refund',
+			}),
+		).rejects.toMatchObject({ code: 'PT403' });
+		await expect(
+			rpc(api, asUser(user), 'resolve_late_payment', { order_id: order.id, resolution: 'keep' }),
+		).rejects.toMatchObject({ code: '22023' });
+		await rpc(api, asUser(user), 'resolve_late_payment', {
+			order_id: order.id,
+			resolution: 'restore',
+		});
+		expect(await orderOf(user.workspaceId, 'b1', 'paid')).toMatchObject({
+			late_payment_resolution: 'restore',
+			late_payment_resolved_at: expect.any(String),
+		});
+		expect((await auditOf(order.id)).at(-1)).toMatchObject({
+			action: 'order.resolve_late_payment',
+			details: { resolution: 'restore' },
+		});
+		const onTime = await expiredOrder(false);
+		await expect(
+			rpc(api, asUser(onTime.user), 'resolve_late_payment', {
+				order_id: onTime.order.id,
+				resolution: 'refund',
+			}),
+		).rejects.toMatchObject({ code: 'PT409' });
+	});
+
+	it('flags the payment the worker finds when it comes to void, before the payment’s webhook', async () => {
+		const { user, invoiceId, order } = await expiredOrder();
+		await takeVoids(user.workspaceId);
+		await rpc(api, serviceRole, 'mark_order_void_settled', {
+			order_id: order.id,
+			outcome: 'already_paid',
+		});
+		expect(await orderOf(user.workspaceId, 'b1', 'expired')).toMatchObject({
+			late_payment_at: expect.any(String),
+			void_outcome: 'already_paid',
+		});
+		expect(await payment(invoiceId, 'paid', 1000)).toMatchObject({ status: 'paid' });
+		expect(await orderOf(user.workspaceId, 'b1', 'paid')).toMatchObject({
+			late_payment_at: expect.any(String),
+		});
+	});
+
+	it('reissues a changed invoice only once the old one is void, and voids an order left empty', async () => {
+		const user = await seller({ pay_within_hours: 24 });
+		const { show } = await showWithPrices(user, { '1': 1000, '2': 400, '3': 300, '4': 200 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1 sold 2'));
+		await ingest(api, commentOn(show, 'b2', 'sold 3'));
+		await rpc(api, asUser(user), 'request_invoices', { show_id: show.id });
+		const first = await invoiceAll(user.workspaceId);
+		const order = await orderOf(user.workspaceId, 'b1', 'invoiced');
+		const release = async (buyer: string, item: string) =>
+			rpc(api, asUser(user), 'release_claim', {
+				claim_id: (await claimOf(show.id, buyer, item)).id,
+			});
+
+		// Item 2 released: the old invoice's void is owed first, and no second invoice is asked yet.
+		await release('b1', '2');
+		expect(await orderOf(user.workspaceId, 'b1', 'invoiced')).toMatchObject({
+			total: 1000,
+			void_requested_at: expect.any(String),
+			void_settled_at: null,
+		});
+		expect(await takeVoids(user.workspaceId)).toMatchObject([
+			{ order_id: order.id, external_invoice_id: first.get('b1') },
+		]);
+		expect(await invoiceAll(user.workspaceId)).toEqual(new Map());
+		// A new win meanwhile opens a second order, which the reissue takes in.
+		await ingest(api, commentOn(show, 'b1', 'sold 4'));
+		await rpc(api, serviceRole, 'mark_order_void_settled', {
+			order_id: order.id,
+			outcome: 'voided',
+		});
+		expect(await ordersOf(user.workspaceId)).toContainEqual(
+			expect.objectContaining({
+				id: order.id,
+				status: 'open',
+				total: 1200,
+				external_invoice_id: null,
+				payment_url: null,
+				superseded_invoice_ids: [first.get('b1')],
+				invoice_requested_at: expect.any(String),
+				lines_changed_after_invoice_at: null,
+				void_requested_at: null,
+			}),
+		);
+		const second = await invoiceAll(user.workspaceId);
+		expect(second.get('b1')).not.toBe(first.get('b1'));
+		expect(await orderOf(user.workspaceId, 'b1', 'invoiced')).toMatchObject({
+			id: order.id,
+			total: 1200,
+			external_invoice_id: second.get('b1'),
+		});
+		expect(await payment(first.get('b1')!, 'void', null)).toEqual({
+			ignored: 'superseded invoice',
+			order_id: order.id,
+		});
+		expect(await payment(second.get('b1')!, 'paid', 1200)).toMatchObject({ status: 'paid' });
+		expect((await auditOf(order.id)).map((entry) => entry.action)).toEqual(
+			expect.arrayContaining([
+				'order.reissue_requested',
+				'order.invoice_void_settled',
+				'order.reissue',
+			]),
+		);
+
+		// B2's only line released: the order is void, its invoice's void owed.
+		await release('b2', '3');
+		const emptied = await orderOf(user.workspaceId, 'b2', 'void');
+		expect(emptied).toMatchObject({ void_requested_at: expect.any(String), total: 0 });
+		expect(await takeVoids(user.workspaceId)).toMatchObject([
+			{ order_id: emptied.id, external_invoice_id: first.get('b2') },
+		]);
+	});
+
+	it('reissues when the provider’s void event confirms the old invoice, or the lines changed while invoicing', async () => {
+		const user = await seller({ pay_within_hours: 24 });
+		const { show } = await showWithPrices(user, { '1': 1000, '2': 400, '3': 300, '4': 200 });
+		await ingest(api, commentOn(show, 'b1', 'sold 1 sold 2'));
+		await ingest(api, commentOn(show, 'b2', 'sold 3 sold 4'));
+		await rpc(api, asUser(user), 'request_invoices', { show_id: show.id });
+		// B1 is invoiced; b2's invoice is still being made when one of b2's items is released.
+		const taken = await rpc<TakenOrder[]>(api, serviceRole, 'take_invoice_requests', {
+			max_orders: 100,
+			workspace_ids: `{${user.workspaceId}}`,
+		});
+		const mark = (entry: TakenOrder, invoiceId: string) =>
+			rpc<OrderRow>(api, serviceRole, 'mark_order_invoiced', {
+				order_id: entry.order.id,
+				provider: 'stripe',
+				external_invoice_id: invoiceId,
+				payment_url: null,
+			});
+		const b1 = taken.find((entry) => entry.order.buyer_key === 'b1')!;
+		const b2 = taken.find((entry) => entry.order.buyer_key === 'b2')!;
+		await mark(b1, 'in_b1_first');
+		for (const [buyer, item] of [
+			['b1', '2'],
+			['b2', '4'],
+		])
+			await rpc(api, asUser(user), 'release_claim', {
+				claim_id: (await claimOf(show.id, buyer, item)).id,
+			});
+		// The invoice made from b2's old lines is reported: its void is owed at once.
+		expect(await mark(b2, 'in_b2_stale')).toMatchObject({
+			status: 'invoiced',
+			void_requested_at: expect.any(String),
+		});
+
+		// Stripe's invoice.voided for b1's old invoice arrives before the worker reports its void.
+		expect(await payment('in_b1_first', 'void', null)).toEqual({
+			order_id: b1.order.id,
+			status: 'open',
+		});
+		expect((await claimOf(show.id, 'b1', '1')).status).toBe('winner');
+		expect(await orderOf(user.workspaceId, 'b1')).toMatchObject({
+			total: 1000,
+			invoice_requested_at: expect.any(String),
+		});
+		// The worker's own report, late, changes nothing.
+		expect(
+			await rpc(api, serviceRole, 'mark_order_void_settled', {
+				order_id: b1.order.id,
+				outcome: 'voided',
+			}),
+		).toMatchObject({ status: 'open' });
+		expect(
+			await rpc(api, serviceRole, 'mark_order_void_failed', { order_id: b1.order.id, reason: 'x' }),
+		).toMatchObject({ status: 'open', void_attempts: 0 });
+	});
+
+	it('gives a new link for a payment link that lapses within the hold, keeping the due time', async () => {
+		const { user, show, invoiceId, order } = await expiredOrder(false);
+		const lapsed = (id: string) =>
+			rpc(api, serviceRole, 'record_payment_link_lapsed', {
+				provider: 'stripe',
+				external_invoice_id: id,
+			});
+		expect(await lapsed(invoiceId)).toEqual({ order_id: order.id, status: 'open' });
+		expect(await orderOf(user.workspaceId, 'b1')).toMatchObject({
+			due_at: order.due_at,
+			superseded_invoice_ids: [invoiceId],
+			invoice_requested_at: expect.any(String),
+		});
+		expect((await claimOf(show.id, 'b1', '1')).status).toBe('winner');
+		expect(await lapsed(invoiceId)).toEqual({ ignored: 'superseded invoice' });
+		expect(await lapsed('cs_nobody')).toEqual({ ignored: 'unknown invoice' });
+		// Invoiced again with the first due time; once that has passed a lapse changes nothing.
+		const renewed = (await invoiceAll(user.workspaceId)).get('b1')!;
+		expect((await orderOf(user.workspaceId, 'b1', 'invoiced')).due_at).toBe(order.due_at);
+		await owner.query(
+			"update public.orders set due_at = now() - interval '1 second' where id = $1",
+			[order.id],
+		);
+		expect(await lapsed(renewed)).toMatchObject({ ignored: 'hold has ended' });
+		await expect(
+			rpc(api, asUser(user), 'record_payment_link_lapsed', {
+				provider: 'stripe',
+				external_invoice_id: renewed,
+			}),
+		).rejects.toMatchObject({ code: '42501' });
+	});
+
+	it('ends an order whose invoice the seller voids at the provider, and the waitlist promotes the next buyer', async () => {
+		const { user, show, invoiceId, order } = await expiredOrder(false);
+		expect((await ordersOf(user.workspaceId)).map((found) => found.buyer_key)).toEqual(['b1']);
+		expect(await payment(invoiceId, 'void', null)).toEqual({ order_id: order.id, status: 'void' });
+		expect(await orderOf(user.workspaceId, 'b1', 'void')).toMatchObject({
+			voided_at: expect.any(String),
+			// The provider voided it itself: nothing owed.
+			void_requested_at: null,
+		});
+		const released = await claimOf(show.id, 'b1', '1');
+		expect(released.status).toBe('released');
+		expect(await auditOf(released.id)).toContainEqual(
+			expect.objectContaining({
+				action: 'claim.release',
+				details: expect.objectContaining({
+					reason: 'invoice_voided_at_provider',
+					order_id: order.id,
+				}),
+			}),
+		);
+		expect((await claimOf(show.id, 'b2', '1')).status).toBe('winner');
+		expect((await orderOf(user.workspaceId, 'b2')).total).toBe(1000);
+		expect((await auditOf(order.id)).map((entry) => entry.action)).toContain('order.void');
+		expect(await takeVoids(user.workspaceId)).toEqual([]);
 	});
 });
 

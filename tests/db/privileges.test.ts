@@ -71,6 +71,7 @@ const columnPrivileges = [
 	'public.workspaces.order_shipping_fee authenticated: UPDATE',
 	'public.workspaces.orders_merge_across_shows authenticated: UPDATE',
 	'public.workspaces.pay_within_hours authenticated: UPDATE',
+	'public.workspaces.payment_link_kind authenticated: UPDATE',
 ];
 
 // "schema.function(args) role"
@@ -119,6 +120,7 @@ const functionExecutes = [
 	'public.pause_show(show_id uuid) authenticated',
 	'public.release_claim(claim_id uuid, notes text) authenticated',
 	'public.remove_show_item(item_id uuid) authenticated',
+	'public.resolve_late_payment(order_id uuid, resolution text) authenticated',
 	'public.resolve_variant_request(request_id uuid, show_item_id uuid) authenticated',
 	'public.resume_show(show_id uuid) authenticated',
 	'public.stop_show(show_id uuid) authenticated',

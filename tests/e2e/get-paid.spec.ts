@@ -2,8 +2,9 @@
 // simulator) on the Integrations page with a restricted key; after a show with claims stops, Send
 // invoices has the payments worker make each buyer's Stripe invoice; a buyer pays on the
 // simulator's hosted page and the summary shows Paid within 2 s (the signed webhook, then
-// Realtime); another buyer's hold runs out, the worker voids their invoice at Stripe, the next in
-// line wins the item and is invoiced in turn. Prints how long a payment takes to reach the screen.
+// Realtime); another buyer's hold runs out while Stripe fails the void, so the summary shows the
+// void pending, she pays late and the seller decides to keep the sale; the next in line, who won
+// the item at expiry, is invoiced in turn. Prints how long a payment takes to reach the screen.
 // Assistants, as on Connections, neither see the Integrations page nor reach its actions.
 import { type Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
@@ -161,27 +162,51 @@ test('a buyer pays a Stripe invoice and the console shows it; an expired hold pa
 		);
 		await buyerPage.close();
 
-		// Ana never pays: her hold runs out (moved into the past here instead of waiting a day).
+		// Ana does not pay in time: her hold runs out (moved into the past here instead of waiting a
+		// day) while Stripe fails every void of her invoice, so the console shows the void pending.
 		const anaInvoice = (
 			await db.query<{ external_invoice_id: string }>(
 				"select external_invoice_id from public.orders where workspace_id = $1 and user_handle = 'ana'",
 				[workspaceId],
 			)
 		).rows[0].external_invoice_id;
+		await control('failNextRequests', { status: 503, path: `${anaInvoice}/void`, calls: 1000 });
 		await db.query(
 			"update public.orders set due_at = now() - interval '1 minute' where workspace_id = $1 and user_handle = 'ana'",
 			[workspaceId],
 		);
 		await expect(orderRow(page, '@ana')).toContainText('Expired', { timeout: 15_000 });
-		await expect
-			.poll(
-				async () =>
-					(await control<{ id: string; status: string }[]>('invoices', { accountId })).find(
-						(invoice) => invoice.id === anaInvoice,
-					)?.status,
-				{ timeout: 15_000 },
-			)
-			.toBe('void');
+		await expect(orderRow(page, '@ana')).toContainText(
+			'Void pending at Stripe: the buyer can still pay this invoice until it goes through. Last attempt failed: Stripe: An unknown error occurred',
+			{ timeout: 15_000 },
+		);
+		// She pays the invoice still open: the money is recorded and the seller asked what to do.
+		const lateBuyer = await context.newPage();
+		await lateBuyer.goto(
+			await orderRow(page, '@ana')
+				.getByRole('textbox', { name: 'Payment link for @ana' })
+				.inputValue(),
+		);
+		await lateBuyer.getByRole('button', { name: 'Pay' }).click();
+		await expect(lateBuyer.getByText('Payment successful.')).toBeVisible();
+		await lateBuyer.close();
+		await expect(orderRow(page, '@ana')).toContainText('Paid after expiry: refund or restore', {
+			timeout: 5000,
+		});
+		await expect(orderRow(page, '@ana')).not.toContainText('Void pending');
+		await orderRow(page, '@ana').getByRole('button', { name: 'Keep the sale' }).click();
+		await expect(orderRow(page, '@ana')).toContainText(
+			'Paid after expiry: you chose to keep the sale.',
+		);
+		await control('clearFaults', {});
+		expect(
+			(
+				await db.query(
+					"select details from public.audit_log where action = 'order.resolve_late_payment' and workspace_id = $1",
+					[workspaceId],
+				)
+			).rows,
+		).toEqual([{ details: { resolution: 'restore' } }]);
 		// Bruno, next in line, wins item 1: his order appears, and Send invoices bills him.
 		await expect(orderRow(page, '@bruno')).toContainText('Not invoiced', { timeout: 10_000 });
 		await orders.getByRole('button', { name: 'Send invoices' }).click();

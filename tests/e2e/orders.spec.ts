@@ -227,12 +227,13 @@ test('order settings shape the orders; assistants see their status but cannot se
 		await expect(settings.getByText('USD prices have at most 2 decimals')).toBeVisible();
 		await settings.getByLabel(/Shipping per order/).fill('4.99');
 		await settings.getByLabel('Invoices go out').selectOption('show_stop');
+		await settings.getByLabel('Buyers are sent').selectOption('checkout');
 		await settings.getByLabel(/Pay within/).fill('48');
 		await settings.getByRole('button', { name: 'Save order settings' }).click();
 		await expect(settings.getByText('Order settings saved')).toBeVisible();
 		await settings.screenshot({ path: join(screenshotDir, 'order-settings-desktop.png') });
 		const { rows } = await db.query(
-			'select orders_merge_across_shows, order_shipping_fee::int, invoicing_mode, pay_within_hours from public.workspaces where id = $1',
+			'select orders_merge_across_shows, order_shipping_fee::int, invoicing_mode, pay_within_hours, payment_link_kind from public.workspaces where id = $1',
 			[workspaceId],
 		);
 		expect(rows[0]).toEqual({
@@ -240,6 +241,7 @@ test('order settings shape the orders; assistants see their status but cannot se
 			order_shipping_fee: 499,
 			invoicing_mode: 'show_stop',
 			pay_within_hours: 48,
+			payment_link_kind: 'checkout',
 		});
 
 		const show = await call<{ id: string }>(seller, 'create_show', {

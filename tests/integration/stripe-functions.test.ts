@@ -16,6 +16,7 @@ import {
 	startStripeSimulator,
 	type StripeSimulator,
 } from '../../stack/stripe-simulator/index.ts';
+import { stripeClient } from '../../supabase/functions/_shared/payments/stripe.ts';
 import { createTokenCipher } from '../../supabase/functions/_shared/token-crypto.ts';
 import { clientOptions } from '../support/clients.ts';
 import { startTestStack } from '../support/start-test-stack.ts';
@@ -163,6 +164,13 @@ interface OrderRow {
 	last_invoice_error: string | null;
 	invoice_attempts: number;
 	paid_amount: number | null;
+	refunded_amount: number;
+	expired_at: string | null;
+	void_attempts: number;
+	last_void_error: string | null;
+	void_settled_at: string | null;
+	void_outcome: string | null;
+	late_payment_at: string | null;
 }
 
 async function ordersOf(workspaceId: string): Promise<OrderRow[]> {
@@ -598,6 +606,302 @@ describe('invoicing and payment status', () => {
 		// The voided event that follows changes nothing: the order stays expired.
 		await sleep(500);
 		expect((await ordersOf(seller.workspaceId)).find((order) => order.id === eve.id)!.status).toBe(
+			'expired',
+		);
+	});
+
+	it('retries a void that fails at Stripe until it is done, and flags a payment that lands on the expired order meanwhile', async () => {
+		const seller = await newUser();
+		const { accountId, key } = stripeAccount();
+		await connected(seller, key);
+		await db.query('update public.workspaces set pay_within_hours = 1 where id = $1', [
+			seller.workspaceId,
+		]);
+		const show = await showWithWins(seller, { '1': 1000, '2': 2000 }, [
+			['gus', 'sold 1'],
+			['hal', 'sold 2'],
+		]);
+		await show.request();
+		const [gus, hal] = await waitFor('two invoiced orders', async () => {
+			const found = await ordersOf(seller.workspaceId);
+			return found.length === 2 && found.every((order) => order.status === 'invoiced') && found;
+		});
+		// Gus's void fails past the client's own retries once; Hal's keeps failing while he pays.
+		simulator.failNextRequests({ status: 500, path: `${gus.external_invoice_id}/void`, calls: 3 });
+		simulator.failNextRequests({
+			status: 503,
+			path: `${hal.external_invoice_id}/void`,
+			calls: 1000,
+		});
+		await db.query(
+			"update public.orders set due_at = now() - interval '1 minute' where workspace_id = $1",
+			[seller.workspaceId],
+		);
+		const failedOnce = await waitFor('both voids failed once', async () => {
+			const found = await ordersOf(seller.workspaceId);
+			return (
+				found.every((order) => order.status === 'expired' && order.void_attempts >= 1) && found
+			);
+		});
+		expect(failedOnce.map((order) => order.last_void_error)).toEqual([
+			expect.stringContaining('Stripe: An unknown error occurred'),
+			expect.stringContaining('Stripe: An unknown error occurred'),
+		]);
+		expect(
+			simulator.invoices({ accountId }).map((invoice) => [invoice.id, invoice.status]),
+		).toEqual(
+			expect.arrayContaining([
+				[gus.external_invoice_id, 'open'],
+				[hal.external_invoice_id, 'open'],
+			]),
+		);
+
+		// Hal pays the invoice that is still open: recorded, flagged, never lost.
+		simulator.payInvoice({ invoiceId: hal.external_invoice_id! });
+		const late = await waitFor('Hal’s late payment recorded', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id === hal.id && order.status === 'paid',
+			),
+		);
+		expect(late).toMatchObject({
+			paid_amount: 2000,
+			late_payment_at: expect.any(String),
+			void_outcome: 'already_paid',
+		});
+
+		const settled = await waitFor('Gus’s void done at Stripe on a later attempt', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id === gus.id && order.void_settled_at !== null,
+			),
+		);
+		expect(settled).toMatchObject({
+			status: 'expired',
+			void_outcome: 'voided',
+			void_attempts: 1,
+			last_void_error: null,
+		});
+		expect(
+			simulator.invoices({ accountId }).find((invoice) => invoice.id === gus.external_invoice_id)!
+				.status,
+		).toBe('void');
+		console.info(
+			`void retry: expired -> voided at Stripe in ${Date.parse(settled.void_settled_at!) - Date.parse(settled.expired_at!)} ms (one failed attempt)`,
+		);
+		const audit = await db.query<{ action: string }>(
+			"select action from public.audit_log where entity_id = $1 and action like 'order.invoice_void%' order by created_at",
+			[gus.id],
+		);
+		expect(audit.rows.map((row) => row.action)).toEqual([
+			'order.invoice_void_failed',
+			'order.invoice_void_settled',
+		]);
+	});
+
+	it('ends an order whose invoice the seller voids at Stripe, and the next in line is invoiced', async () => {
+		const seller = await newUser();
+		const { accountId, key } = stripeAccount();
+		await connected(seller, key);
+		await db.query("update public.workspaces set invoicing_mode = 'each_win' where id = $1", [
+			seller.workspaceId,
+		]);
+		const show = await showWithWins(seller, { '1': 1000 }, [
+			['ida', 'sold 1'],
+			['jon', 'sold 1'],
+		]);
+		const ida = await waitFor('Ida invoiced', async () =>
+			(await ordersOf(seller.workspaceId)).find((order) => order.status === 'invoiced'),
+		);
+		// The seller voids it in their Stripe dashboard.
+		await stripeClient({ apiKey: key, apiUrl: simulator.url }).invoices.voidInvoice(
+			ida.external_invoice_id!,
+		);
+		const jon = await waitFor('Jon promoted and invoiced', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id !== ida.id && order.status === 'invoiced',
+			),
+		);
+		expect(jon.total).toBe(1000);
+		expect((await ordersOf(seller.workspaceId)).find((order) => order.id === ida.id)).toMatchObject(
+			{
+				status: 'void',
+				void_settled_at: null,
+			},
+		);
+		expect(
+			simulator
+				.invoices({ accountId })
+				.map((invoice) => invoice.status)
+				.sort(),
+		).toEqual(['open', 'void']);
+		const released = await db.query<{ status: string }>(
+			"select status from public.claims where show_id = $1 and platform_user_id = 'ida'",
+			[show.showId],
+		);
+		expect(released.rows).toEqual([{ status: 'released' }]);
+	});
+
+	it('reissues a changed invoice after Stripe voids the old one, never leaving two payable', async () => {
+		const seller = await newUser();
+		const { accountId, key } = stripeAccount();
+		await connected(seller, key);
+		const show = await showWithWins(seller, { '1': 1000, '2': 400 }, [['kim', 'sold 1 sold 2']]);
+		await show.request();
+		const first = await waitFor('Kim invoiced', async () =>
+			(await ordersOf(seller.workspaceId)).find((order) => order.status === 'invoiced'),
+		);
+		simulator.failNextRequests({
+			status: 500,
+			path: `${first.external_invoice_id}/void`,
+			calls: 3,
+		});
+		const { data: claim } = await seller.client
+			.from('claims')
+			.select('id')
+			.eq('show_id', show.showId)
+			.eq('item_number', '2')
+			.single();
+		const releasedAt = Date.now();
+		const released = await seller.client.rpc('release_claim', { claim_id: claim!.id });
+		expect(released.error).toBeNull();
+		await waitFor('the void failed once', async () =>
+			(await ordersOf(seller.workspaceId)).find((order) => order.void_attempts === 1),
+		);
+		// While the old invoice may still be paid, no second one exists.
+		expect(simulator.invoices({ accountId }).map((invoice) => invoice.status)).toEqual(['open']);
+		const reissued = await waitFor('the order invoiced anew', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) =>
+					order.status === 'invoiced' && order.external_invoice_id !== first.external_invoice_id,
+			),
+		);
+		console.info(
+			`reissue: release -> new invoice on the order in ${Date.now() - releasedAt} ms (one failed void attempt)`,
+		);
+		expect(reissued).toMatchObject({ id: first.id, total: 1000 });
+		// Stripe lists the newest first.
+		const invoices = simulator.invoices({ accountId });
+		expect(invoices.map((invoice) => [invoice.id, invoice.status, invoice.amount_due])).toEqual([
+			[reissued.external_invoice_id, 'open', 1000],
+			[first.external_invoice_id, 'void', 1400],
+		]);
+		expect(invoices[0].lines.data.map((line) => [line.description, line.amount])).toEqual([
+			['#1 Kimono 1', 1000],
+		]);
+		// Stripe's invoice.voided for the old one changes nothing.
+		await sleep(500);
+		expect((await ordersOf(seller.workspaceId))[0]).toMatchObject({
+			status: 'invoiced',
+			external_invoice_id: reissued.external_invoice_id,
+		});
+	});
+
+	it('applies a refund whose charge names only its PaymentIntent, through the invoice it paid', async () => {
+		const seller = await newUser();
+		const { key } = stripeAccount();
+		await connected(seller, key);
+		const show = await showWithWins(seller, { '1': 3000 }, [['lea', 'sold 1']]);
+		await show.request();
+		const order = await waitFor('Lea invoiced', async () =>
+			(await ordersOf(seller.workspaceId)).find((found) => found.status === 'invoiced'),
+		);
+		simulator.payInvoice({ invoiceId: order.external_invoice_id! });
+		await waitFor('Lea paid', async () =>
+			(await ordersOf(seller.workspaceId)).find((found) => found.status === 'paid'),
+		);
+		simulator.refundInvoice({ invoiceId: order.external_invoice_id!, amount: 1000 });
+		const refunded = await waitFor('the refund applied', async () =>
+			(await ordersOf(seller.workspaceId)).find((found) => found.status === 'refunded'),
+		);
+		expect(refunded).toMatchObject({ id: order.id, refunded_amount: 1000, paid_amount: 3000 });
+		const { rows } = await db.query<{ status: string }>(
+			"select status from private.payment_events where workspace_id = $1 and event_type = 'charge.refunded'",
+			[seller.workspaceId],
+		);
+		expect(rows).toEqual([{ status: 'processed' }]);
+	});
+
+	it('sends Checkout links when the workspace says so: paid and refunded, replaced when they lapse within the hold, expired with it', async () => {
+		const seller = await newUser();
+		const { key } = stripeAccount();
+		await connected(seller, key);
+		const stripe = stripeClient({ apiKey: key, apiUrl: simulator.url });
+		await db.query(
+			"update public.workspaces set payment_link_kind = 'checkout', pay_within_hours = 48 where id = $1",
+			[seller.workspaceId],
+		);
+		const show = await showWithWins(seller, { '1': 1500, '2': 700 }, [
+			['mia', 'sold 1'],
+			['ned', 'sold 2'],
+		]);
+		await show.request();
+		const [mia] = await waitFor('Mia’s checkout link', async () => {
+			const found = await ordersOf(seller.workspaceId);
+			return found.every((order) => order.status === 'invoiced') && found;
+		});
+		expect(mia.external_invoice_id).toMatch(/^cs_/);
+		const first = await stripe.checkout.sessions.retrieve(mia.external_invoice_id!);
+		expect(first).toMatchObject({
+			status: 'open',
+			amount_total: 1500,
+			currency: 'jpy',
+			url: mia.payment_url,
+			metadata: { order_id: mia.id },
+		});
+		const { rows } = await db.query<{ requested: number; due: number }>(
+			'select extract(epoch from invoice_requested_at) as requested, extract(epoch from due_at) as due from public.orders where id = $1',
+			[mia.id],
+		);
+		// A 48-hour hold: the session lives as long as Stripe lets it, counted from the request.
+		expect(first.expires_at - Number(rows[0].requested)).toBeCloseTo(23 * 3600, -1);
+
+		// The session lapses at Stripe within the hold: Mia gets a new link, her hold unchanged.
+		await stripe.checkout.sessions.expire(first.id);
+		const renewed = await waitFor('a new link for Mia', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) =>
+					order.id === mia.id &&
+					order.status === 'invoiced' &&
+					order.external_invoice_id !== first.id,
+			),
+		);
+		const { rows: after } = await db.query<{ due: number; superseded: string[] }>(
+			'select extract(epoch from due_at) as due, superseded_invoice_ids as superseded from public.orders where id = $1',
+			[mia.id],
+		);
+		expect(after[0]).toEqual({ due: rows[0].due, superseded: [first.id] });
+		await fetch(renewed.payment_url!, {
+			method: 'POST',
+			body: new URLSearchParams({ decision: 'pay' }),
+			redirect: 'manual',
+		});
+		await waitFor('Mia paid', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id === mia.id && order.status === 'paid' && order.paid_amount === 1500,
+			),
+		);
+		// A refund names only the PaymentIntent, which Stripe maps to the session.
+		simulator.refundCheckoutSession({ sessionId: renewed.external_invoice_id!, amount: 500 });
+		await waitFor('Mia’s refund applied', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) =>
+					order.id === mia.id && order.status === 'refunded' && order.refunded_amount === 500,
+			),
+		);
+
+		// Ned's hold runs out: his session is expired at Stripe like an invoice is voided.
+		const ned = (await ordersOf(seller.workspaceId)).find((order) => order.id !== mia.id)!;
+		await db.query("update public.orders set due_at = now() - interval '1 minute' where id = $1", [
+			ned.id,
+		]);
+		await waitFor('Ned’s session expired', async () =>
+			(await ordersOf(seller.workspaceId)).find(
+				(order) => order.id === ned.id && order.void_outcome === 'voided',
+			),
+		);
+		expect((await stripe.checkout.sessions.retrieve(ned.external_invoice_id!)).status).toBe(
+			'expired',
+		);
+		expect((await ordersOf(seller.workspaceId)).find((order) => order.id === ned.id)!.status).toBe(
 			'expired',
 		);
 	});

@@ -237,7 +237,30 @@ describe('invoices', () => {
 		await expect(stripe.invoices.voidInvoice(other.id!)).rejects.toMatchObject({ statusCode: 400 });
 		simulator.refundInvoice({ invoiceId: other.id! });
 		const refund = await waitFor('charge.refunded', () => eventsOfType('charge.refunded')[0]);
-		expect(refund.data.object).toMatchObject({ amount_refunded: 100, invoice: other.id });
+		// As on API 2025-03-31 and later: no invoice on the charge, its PaymentIntent maps to it.
+		expect(refund.data.object).toMatchObject({ amount_refunded: 100 });
+		expect(refund.data.object).not.toHaveProperty('invoice');
+		const paymentIntent = (refund.data.object as { payment_intent: string }).payment_intent;
+		expect(paymentIntent).toMatch(/^pi_/);
+		const payments = await stripe.invoicePayments.list({
+			payment: { type: 'payment_intent', payment_intent: paymentIntent },
+		});
+		expect(payments.data).toMatchObject([
+			{
+				invoice: other.id,
+				amount_paid: 100,
+				status: 'paid',
+				payment: { payment_intent: paymentIntent },
+			},
+		]);
+		expect((await stripe.invoicePayments.list({ invoice: invoice.id! })).data).toEqual([]);
+		expect(
+			(
+				await stripe.invoicePayments.list({
+					payment: { type: 'payment_intent', payment_intent: 'pi_nobody' },
+				})
+			).data,
+		).toEqual([]);
 	});
 });
 

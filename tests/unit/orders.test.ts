@@ -3,7 +3,13 @@
 // the payment deadline) and the CSV rows with their closing totals, in USD, JPY and KWD.
 import { describe, expect, it } from 'vitest';
 import { orderSettingsFormSchema, type Order } from '$lib/order-schemas';
-import { orderFilterFrom, orderMoney, orderStatusLabel, orderTotals } from '$lib/orders';
+import {
+	orderFilterFrom,
+	orderMoney,
+	orderMoneyNotes,
+	orderStatusLabel,
+	orderTotals,
+} from '$lib/orders';
 import {
 	orderCsvHeader,
 	orderCsvRow,
@@ -45,6 +51,11 @@ function order(overrides: Partial<Order> = {}): Order & {
 		paid_at: null,
 		created_at: '2026-12-01T10:00:00.000Z',
 		updated_at: '2026-12-01T10:00:00.000Z',
+		void_requested_at: null,
+		void_settled_at: null,
+		last_void_error: null,
+		late_payment_at: null,
+		late_payment_resolution: null,
 		order_lines: [
 			{ show_id: '00000000-0000-4000-8000-0000000000b1', item_number: '12', removed_at: null },
 			{ show_id: '00000000-0000-4000-8000-0000000000b1', item_number: '15', removed_at: null },
@@ -57,6 +68,45 @@ function order(overrides: Partial<Order> = {}): Order & {
 		...overrides,
 	};
 }
+
+describe('money notes', () => {
+	it('says a void is pending at Stripe until it is confirmed, with the last failure', () => {
+		expect(orderMoneyNotes(order({ status: 'expired' }))).toEqual([]);
+		const pending = order({
+			status: 'expired',
+			void_requested_at: '2026-12-01T12:00:00Z',
+			last_void_error: 'Stripe: An unknown error occurred',
+		});
+		expect(orderMoneyNotes(pending)).toEqual([
+			{
+				text: 'Void pending at Stripe: the buyer can still pay this invoice until it goes through. Last attempt failed: Stripe: An unknown error occurred',
+				needsAction: false,
+			},
+		]);
+		expect(orderMoneyNotes({ ...pending, void_settled_at: '2026-12-01T12:00:08Z' })).toEqual([]);
+		expect(orderMoneyNotes({ ...pending, status: 'invoiced', last_void_error: null })).toEqual([
+			{
+				text: 'Reissuing: the old invoice is being voided at Stripe, then a new one goes out for what the order now holds.',
+				needsAction: false,
+			},
+		]);
+	});
+
+	it('asks the seller to refund or restore a payment after expiry, until they decide', () => {
+		const late = order({ status: 'paid', late_payment_at: '2026-12-01T12:00:00Z' });
+		expect(orderMoneyNotes(late)).toEqual([
+			{
+				text: 'Paid after expiry: refund or restore. Its items may have gone to the next in line.',
+				needsAction: true,
+			},
+		]);
+		expect(orderMoneyNotes({ ...late, late_payment_resolution: 'restore' })).toEqual([
+			{ text: 'Paid after expiry: you chose to keep the sale.', needsAction: false },
+		]);
+		// Refunded at Stripe: the status says it all.
+		expect(orderMoneyNotes({ ...late, status: 'refunded' })).toEqual([]);
+	});
+});
 
 describe('order status', () => {
 	it('says whether an open order waits for its invoice', () => {
@@ -105,6 +155,7 @@ describe('order settings form', () => {
 		grouping: 'merge',
 		shippingFee: '',
 		invoicingMode: 'manual',
+		paymentLinkKind: 'invoice',
 		payWithinHours: '',
 		...fields,
 	});
@@ -130,8 +181,11 @@ describe('order settings form', () => {
 			order_shipping_fee: 0,
 			invoicing_mode: 'manual',
 			pay_within_hours: 48,
+			payment_link_kind: 'invoice',
 		});
 		expect(schema.parse(form({})).pay_within_hours).toBeNull();
+		expect(schema.parse(form({ paymentLinkKind: 'checkout' })).payment_link_kind).toBe('checkout');
+		expect(schema.safeParse(form({ paymentLinkKind: 'cash' })).success).toBe(false);
 		for (const hours of ['0', '169', '1.5', 'two'])
 			expect(schema.safeParse(form({ payWithinHours: hours })).success).toBe(false);
 		expect(schema.safeParse(form({ invoicingMode: 'hourly' })).success).toBe(false);

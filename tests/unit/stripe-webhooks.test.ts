@@ -133,6 +133,22 @@ describe('mapStripeEvent', () => {
 			externalInvoiceId: 'in_2',
 			providerAmount: 500,
 		});
+		// API 2025-03-31 and later: the charge names only its PaymentIntent.
+		expect(
+			mapStripeEvent(
+				verified('charge.refunded', {
+					id: 'ch_1',
+					currency: 'usd',
+					payment_intent: 'pi_1',
+					amount_refunded: 500,
+				}),
+			),
+		).toMatchObject({
+			kind: 'refunded',
+			externalInvoiceId: null,
+			paymentId: 'pi_1',
+			providerAmount: 500,
+		});
 		expect(
 			mapStripeEvent(
 				verified('charge.refunded', { id: 'ch_1', currency: 'usd', amount_refunded: 500 }),
@@ -165,7 +181,7 @@ describe('mapStripeEvent', () => {
 		).toHaveProperty('ignored');
 		expect(
 			mapStripeEvent(verified('checkout.session.expired', { id: 'cs_1', currency: 'jpy' })),
-		).toMatchObject({ kind: 'void' });
+		).toMatchObject({ kind: 'lapsed' });
 	});
 
 	it('ignores events the product does not follow, and objects without id or currency', () => {

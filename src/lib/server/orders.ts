@@ -160,7 +160,9 @@ export async function readOrderSettings(
 	const [read, context] = await Promise.all([
 		supabase
 			.from('workspaces')
-			.select('orders_merge_across_shows, order_shipping_fee, invoicing_mode, pay_within_hours')
+			.select(
+				'orders_merge_across_shows, order_shipping_fee, invoicing_mode, pay_within_hours, payment_link_kind',
+			)
 			.eq('id', workspace.id)
 			.single(),
 		readCatalogContext(supabase, workspace),

@@ -1,12 +1,15 @@
 // The payments worker, called every 2 seconds by the schedule in
 // supabase/migrations/20261202400200_payments_worker_schedule.sql with the service-role key. One run:
-// 1. take the requested invoices of workspaces with Stripe connected (public.take_invoice_requests,
+// 1. expire the unpaid orders past their hold (public.expire_unpaid_orders) and make the invoice
+//    voids owed at Stripe: an expired order's, so the buyer can no longer pay for items that went
+//    to the next in line, and a changed order's old invoice before its reissue. The database owes
+//    each void until Stripe settles it (public.take_void_requests), so a void that fails is
+//    retried with a backoff until it is done.
+// 2. take the requested invoices of workspaces with Stripe connected (public.take_invoice_requests,
 //    leased); per order, the buyer's Stripe customer (made once per buyer and remembered), the
 //    invoice with one item per line (and shipping), finalized; its hosted page goes on the order
 //    (public.mark_order_invoiced). A failure puts the order back with a backoff
 //    (public.mark_order_invoice_failed).
-// 2. expire the unpaid orders past their hold (public.expire_unpaid_orders) and void each one's
-//    invoice at Stripe, so the buyer can no longer pay for items that went to the next in line.
 // Every Stripe call carries an idempotency key derived from the order and what is invoiced, so a
 // crash, a lost answer or a retry replays Stripe's first answers instead of making a second
 // invoice. On a 429 or a 5xx from a workspace's Stripe account the rest of that workspace's
@@ -14,6 +17,7 @@
 import { handle, HttpError, json, requireMethod } from '../_shared/http.ts';
 import { adapterFor, loadIntegration, type Integration } from '../_shared/payments/integration.ts';
 import { MoneyError } from '../_shared/payments/money.ts';
+import { storableText } from '../_shared/pg-text.ts';
 import {
 	PaymentProviderError,
 	type InvoiceLine,
@@ -23,6 +27,8 @@ import { requireServiceRole, rpc, serviceClient } from '../_shared/supabase.ts';
 
 /** Orders one run invoices; more wait for the next tick. */
 const MAX_ORDERS_PER_RUN = 20;
+/** Invoice voids one run makes; more wait for the next tick. */
+const MAX_VOIDS_PER_RUN = 50;
 /** Longer than a run may take, so a lease outlives its run. */
 const LEASE_SECONDS = 120;
 /** A run stops taking on new orders after this long (the schedule's timeout is 30 s). */
@@ -42,6 +48,11 @@ interface Order {
 	currency: string;
 	shipping: number;
 	total: number;
+	/** Invoices of this order voided for a reissue. */
+	superseded_invoice_ids: string[];
+	/** Kept by a reissue: the hold the buyer was first given. */
+	due_at: string | null;
+	invoice_requested_at: string;
 }
 
 interface Line {
@@ -60,16 +71,19 @@ interface Taken {
 	currency_minor_unit: number;
 }
 
-interface Expired {
+/** An invoice void owed at Stripe (public.take_void_requests). */
+interface OwedVoid {
 	order_id: string;
 	workspace_id: string;
-	payment_provider: string | null;
-	external_invoice_id: string | null;
+	external_invoice_id: string;
+	void_attempts: number;
 }
 
 interface Workspace {
 	integration: Integration | null;
 	payWithinHours: number | null;
+	/** What the buyer is sent: a Stripe invoice or a Checkout link. */
+	paymentLinkKind: 'invoice' | 'checkout';
 	/** Set when Stripe asked us to slow down or failed: the rest of the batch waits. */
 	paused: string | null;
 }
@@ -100,18 +114,38 @@ async function workspaceOf(cache: Map<string, Workspace>, workspaceId: string): 
 	if (!workspace) {
 		const { data, error } = await serviceClient()
 			.from('workspaces')
-			.select('pay_within_hours')
+			.select('pay_within_hours, payment_link_kind')
 			.eq('id', workspaceId)
-			.single<{ pay_within_hours: number | null }>();
+			.single<{ pay_within_hours: number | null; payment_link_kind: 'invoice' | 'checkout' }>();
 		if (error) throw new Error(`reading workspace ${workspaceId} failed: ${error.message}`);
 		workspace = {
 			integration: await loadIntegration(workspaceId, 'stripe'),
 			payWithinHours: data.pay_within_hours,
+			paymentLinkKind: data.payment_link_kind,
 			paused: null,
 		};
 		cache.set(workspaceId, workspace);
 	}
 	return workspace;
+}
+
+/**
+ * When a Checkout link expires: with the hold, within what Stripe allows (a session lives 30
+ * minutes to 24 hours, https://docs.stripe.com/api/checkout/sessions/create); a longer hold gets
+ * a fresh link when this one lapses (public.record_payment_link_lapsed). Counted from the
+ * request, not from now, so a retry sends the same expiry and Stripe replays the first session
+ * instead of refusing the key (its parameters must match).
+ */
+function checkoutExpiry(order: Order, workspace: Workspace): number {
+	const requestedAt = Date.parse(order.invoice_requested_at);
+	const holdEnds = order.due_at
+		? Date.parse(order.due_at)
+		: requestedAt + (workspace.payWithinHours ?? 24) * 3600_000;
+	const wanted = Math.min(holdEnds, requestedAt + 23 * 3600_000);
+	const earliest = Date.now() + 31 * 60_000;
+	// Too soon for Stripe: the next 10-minute mark after that, the same for ten minutes of retries.
+	const expires = wanted >= earliest ? wanted : Math.ceil(earliest / 600_000) * 600_000;
+	return Math.floor(expires / 1000);
 }
 
 /** The buyer's Stripe customer: remembered per buyer and account, made once. */
@@ -162,11 +196,20 @@ async function invoice(taken: Taken, workspace: Workspace) {
 		workspace.payWithinHours === null
 			? DEFAULT_DAYS_UNTIL_DUE
 			: Math.max(1, Math.ceil(workspace.payWithinHours / 24));
-	const content = { customerId, currency: order.currency, lines, daysUntilDue };
-	const created = await adapter.createInvoice({
-		...content,
+	// A reissue is a new invoice even should its content match a superseded one.
+	const reissue = order.superseded_invoice_ids.length;
+	const content = {
+		customerId,
+		currency: order.currency,
+		lines,
+		daysUntilDue,
+		...(reissue ? { reissue } : {}),
+	};
+	const common = {
+		customerId,
+		currency: order.currency,
 		currencyMinorUnit: taken.currency_minor_unit,
-		description: `Your order from ${workspace.integration!.row.display_name ?? 'the live sale'}`,
+		lines,
 		metadata: {
 			order_id: order.id,
 			workspace_id: order.workspace_id,
@@ -174,7 +217,15 @@ async function invoice(taken: Taken, workspace: Workspace) {
 		},
 		// Same order, same content: same keys, so a retry replays instead of invoicing twice.
 		idempotencyKey: `order-${order.id}-${(await sha256Hex(JSON.stringify(content))).slice(0, 24)}`,
-	});
+	};
+	const created =
+		workspace.paymentLinkKind === 'checkout'
+			? await adapter.createCheckout({ ...common, expiresAt: checkoutExpiry(order, workspace) })
+			: await adapter.createInvoice({
+					...common,
+					daysUntilDue,
+					description: `Your order from ${workspace.integration!.row.display_name ?? 'the live sale'}`,
+				});
 	await rpc(serviceClient(), 'mark_order_invoiced', {
 		order_id: order.id,
 		provider: 'stripe',
@@ -230,8 +281,11 @@ async function connectedWorkspaces(): Promise<string[]> {
 	return (data as { workspace_id: string }[]).map((row) => row.workspace_id);
 }
 
-async function invoiceRequested(workspaces: Map<string, Workspace>, startedAt: number) {
-	const workspaceIds = await connectedWorkspaces();
+async function invoiceRequested(
+	workspaces: Map<string, Workspace>,
+	workspaceIds: string[],
+	startedAt: number,
+) {
 	if (workspaceIds.length === 0) return [];
 	const batch = await rpc<Taken[]>(serviceClient(), 'take_invoice_requests', {
 		max_orders: MAX_ORDERS_PER_RUN,
@@ -263,35 +317,52 @@ async function invoiceRequested(workspaces: Map<string, Workspace>, startedAt: n
 	return results.flat();
 }
 
-async function voidExpired(workspaces: Map<string, Workspace>) {
-	const expired = await rpc<Expired[]>(serviceClient(), 'expire_unpaid_orders', {
-		max_orders: 100,
+/**
+ * Expires the unpaid orders past their hold (public.expire_unpaid_orders), which owes each one's
+ * invoice a void, then makes the owed voids of workspaces with Stripe connected: this run's and
+ * those that failed before, once their backoff is over (public.take_void_requests). Each void is
+ * reported back: settled (voided, or found void, paid or gone) or failed, to be retried.
+ */
+async function voidOwed(workspaces: Map<string, Workspace>, workspaceIds: string[]) {
+	await rpc(serviceClient(), 'expire_unpaid_orders', { max_orders: 100 });
+	if (workspaceIds.length === 0) return [];
+	const owed = await rpc<OwedVoid[]>(serviceClient(), 'take_void_requests', {
+		max_orders: MAX_VOIDS_PER_RUN,
+		lease_seconds: LEASE_SECONDS,
+		workspace_ids: workspaceIds,
 	});
 	return Promise.all(
-		expired.map(async (order) => {
-			if (order.payment_provider !== 'stripe' || !order.external_invoice_id)
-				return { order_id: order.order_id, outcome: 'expired' };
+		owed.map(async (order) => {
 			try {
 				const workspace = await workspaceOf(workspaces, order.workspace_id);
-				const result = await adapterFor(workspace.integration).voidInvoice(
+				// Stripe saves a key's first answer even when it is a 500
+				// (https://docs.stripe.com/idempotency), so each attempt has a key of its own (by invoice:
+				// a reissued order's attempts count again); a second void of a void invoice is refused
+				// and read as already void.
+				const outcome = await adapterFor(workspace.integration).voidInvoice(
 					order.external_invoice_id,
-					`void-${order.order_id}`,
+					`void-${order.external_invoice_id}-${order.void_attempts}`,
 				);
-				return {
+				await rpc(serviceClient(), 'mark_order_void_settled', {
 					order_id: order.order_id,
-					outcome: result === 'voided' ? 'expired_and_voided' : 'expired',
-				};
+					outcome,
+				});
+				return { order_id: order.order_id, outcome };
 			} catch (error) {
-				// The order stays expired; the invoice may still be paid, which record_payment_event flags.
-				console.error(
-					`payments-worker: voiding invoice ${order.external_invoice_id} of expired order ${order.order_id} failed:`,
-					error,
+				const reason = storableText(
+					error instanceof PaymentProviderError
+						? `Stripe: ${error.message}`
+						: error instanceof Error
+							? error.message
+							: String(error),
 				);
-				return {
-					order_id: order.order_id,
-					outcome: 'expired_void_failed',
-					reason: (error as Error).message,
-				};
+				if (!(error instanceof PaymentProviderError))
+					console.error(
+						`payments-worker: voiding invoice ${order.external_invoice_id} of order ${order.order_id} failed:`,
+						error,
+					);
+				await rpc(serviceClient(), 'mark_order_void_failed', { order_id: order.order_id, reason });
+				return { order_id: order.order_id, outcome: 'void_failed', reason };
 			}
 		}),
 	);
@@ -303,8 +374,11 @@ Deno.serve(
 		await requireServiceRole(req);
 		const startedAt = Date.now();
 		const workspaces = new Map<string, Workspace>();
-		const invoices = await invoiceRequested(workspaces, startedAt);
-		const expired = await voidExpired(workspaces);
-		return json({ invoices, expired });
+		const workspaceIds = await connectedWorkspaces();
+		// Voids first: a confirmed void of a changed invoice requests its reissue, and an expiry's
+		// promoted buyer their invoice, both taken in this same run.
+		const voids = await voidOwed(workspaces, workspaceIds);
+		const invoices = await invoiceRequested(workspaces, workspaceIds, startedAt);
+		return json({ invoices, voids });
 	}),
 );

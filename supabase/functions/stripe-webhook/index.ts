@@ -3,7 +3,8 @@
 // (Stripe-Signature, HMAC-SHA256 with the endpoint's secret, constant-time, 300 s tolerance);
 // a bad one is answered 400 and nothing is stored. A verified event is stored first, keyed by its
 // id (public.store_payment_event), then mapped and applied to its order
-// (public.record_payment_event, which tolerates replays and out-of-order events). A replay of an
+// (public.record_payment_event, which tolerates replays and out-of-order events; a Checkout
+// Session that lapsed on its own goes to public.record_payment_link_lapsed). A replay of an
 // event already handled changes nothing. Stripe delivers at least once and retries any non-2xx
 // answer for up to three days, so a failure while applying is answered 500 and the event is
 // applied again on redelivery.
@@ -16,7 +17,7 @@ import {
 	uuidParam,
 	actionOf,
 } from '../_shared/http.ts';
-import { loadIntegration } from '../_shared/payments/integration.ts';
+import { adapterFor, loadIntegration, type Integration } from '../_shared/payments/integration.ts';
 import { MoneyError } from '../_shared/payments/money.ts';
 import { mapStripeEvent, orderAmount, verifyStripeWebhook } from '../_shared/payments/stripe.ts';
 import { WebhookVerificationError, type ProviderEvent } from '../_shared/payments/types.ts';
@@ -45,23 +46,37 @@ async function minorUnitOf(currency: string): Promise<number> {
 /** Applies a stored event to its order; returns how it ended for finish_payment_event. */
 async function apply(
 	event: ProviderEvent,
+	integration: Integration,
 ): Promise<{ status: 'processed' | 'ignored'; outcome: Record<string, unknown> }> {
 	const mapped = mapStripeEvent(event);
 	if ('ignored' in mapped) return { status: 'ignored', outcome: mapped };
-	const result = await rpc<Record<string, unknown>>(serviceClient(), 'record_payment_event', {
-		provider: 'stripe',
-		external_invoice_id: mapped.externalInvoiceId,
-		kind: mapped.kind,
-		amount: orderAmount(mapped, await minorUnitOf(mapped.currency)),
-		occurred_at: mapped.occurredAt,
-	});
+	// A refund that names only its payment: Stripe says which invoice that payment paid (a failure
+	// here answers 500, so Stripe delivers the event again).
+	const externalInvoiceId =
+		mapped.externalInvoiceId ?? (await adapterFor(integration).invoiceOfPayment(mapped.paymentId!));
+	if (!externalInvoiceId)
+		return {
+			status: 'ignored',
+			outcome: { ignored: `payment ${mapped.paymentId} paid no invoice` },
+		};
+	const result =
+		mapped.kind === 'lapsed'
+			? await rpc<Record<string, unknown>>(serviceClient(), 'record_payment_link_lapsed', {
+					provider: 'stripe',
+					external_invoice_id: externalInvoiceId,
+				})
+			: await rpc<Record<string, unknown>>(serviceClient(), 'record_payment_event', {
+					provider: 'stripe',
+					external_invoice_id: externalInvoiceId,
+					kind: mapped.kind,
+					amount: orderAmount(mapped, await minorUnitOf(mapped.currency)),
+					occurred_at: mapped.occurredAt,
+				});
 	// The seller's own invoices (not the product's) are none of its business; one of ours that is
 	// not known yet is a race with the worker recording it: fail, so Stripe delivers it again.
 	const metadata = (event.object.metadata ?? {}) as Record<string, unknown>;
 	if (result.ignored === 'unknown invoice' && typeof metadata.order_id === 'string')
-		throw new Error(
-			`order ${metadata.order_id} does not know invoice ${mapped.externalInvoiceId} yet`,
-		);
+		throw new Error(`order ${metadata.order_id} does not know invoice ${externalInvoiceId} yet`);
 	return { status: 'ignored' in result ? 'ignored' : 'processed', outcome: result };
 }
 
@@ -98,7 +113,7 @@ Deno.serve(
 		if (stored.status === 'processed' || stored.status === 'ignored')
 			return json({ received: true, replay: true, status: stored.status });
 		try {
-			const { status, outcome } = await apply(event);
+			const { status, outcome } = await apply(event, integration);
 			await rpc(serviceClient(), 'finish_payment_event', { ...key, status, outcome, error: null });
 			return json({ received: true, status, outcome });
 		} catch (error) {

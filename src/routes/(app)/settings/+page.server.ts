@@ -130,10 +130,9 @@ export const actions: Actions = {
 		);
 		const form = await request.formData();
 		const values = Object.fromEntries(
-			['grouping', 'shippingFee', 'invoicingMode', 'payWithinHours'].map((name) => [
-				name,
-				String(form.get(name) ?? ''),
-			]),
+			['grouping', 'shippingFee', 'invoicingMode', 'paymentLinkKind', 'payWithinHours'].map(
+				(name) => [name, String(form.get(name) ?? '')],
+			),
 		);
 		const { currency } = await readOrderSettings(locals.supabase, workspace);
 		const schema = orderSettingsFormSchema(currency);

@@ -9,6 +9,7 @@ import {
 	PaymentProviderError,
 	WebhookVerificationError,
 	type Buyer,
+	type CheckoutRequest,
 	type CreatedInvoice,
 	type InvoiceRequest,
 	type MappedEvent,
@@ -16,6 +17,7 @@ import {
 	type ProviderAccount,
 	type ProviderErrorKind,
 	type ProviderEvent,
+	type VoidOutcome,
 	type WebhookEndpoint,
 } from './types.ts';
 
@@ -168,20 +170,110 @@ export class StripeAdapter implements PaymentAdapter {
 		});
 	}
 
-	async voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<'voided' | 'left'> {
+	// The same lines on a Checkout Session, keyed like the invoice's calls.
+	async createCheckout(request: CheckoutRequest): Promise<CreatedInvoice> {
+		const currency = request.currency.toLowerCase();
+		const amounts = request.lines.map((line) =>
+			toStripeAmount(line.amount, request.currency, request.currencyMinorUnit),
+		);
+		return call(async () => {
+			const session = await this.stripe.checkout.sessions.create(
+				{
+					mode: 'payment',
+					customer: request.customerId,
+					client_reference_id: request.metadata.order_id,
+					line_items: request.lines.map((line, index) => ({
+						price_data: {
+							currency,
+							unit_amount: amounts[index],
+							product_data: { name: line.description.slice(0, 250) },
+						},
+						quantity: 1,
+					})),
+					expires_at: request.expiresAt,
+					metadata: request.metadata,
+				},
+				{ idempotencyKey: `${request.idempotencyKey}:checkout` },
+			);
+			if (!session.url)
+				throw new PaymentProviderError(
+					'invalid_request',
+					`Stripe made checkout session ${session.id} without a payment page`,
+					null,
+				);
+			return { externalInvoiceId: session.id, paymentUrl: session.url };
+		});
+	}
+
+	// Since API 2025-03-31 a charge or refund names no invoice; the InvoicePayment links its
+	// PaymentIntent to the invoice it paid (https://docs.stripe.com/api/invoice-payment/list), and
+	// a Checkout Session names the PaymentIntent that paid it (list filter payment_intent).
+	async invoiceOfPayment(paymentId: string): Promise<string | null> {
+		return call(async () => {
+			const payments = await this.stripe.invoicePayments.list({
+				payment: { type: 'payment_intent', payment_intent: paymentId },
+				limit: 1,
+			});
+			const invoice = payments.data[0]?.invoice;
+			if (invoice) return typeof invoice === 'string' ? invoice : (invoice.id ?? null);
+			const sessions = await this.stripe.checkout.sessions.list({
+				payment_intent: paymentId,
+				limit: 1,
+			});
+			return sessions.data[0]?.id ?? null;
+		});
+	}
+
+	// Stripe voids only finalized invoices that are open or uncollectible, and a void cannot be
+	// undone (https://docs.stripe.com/api/invoices/void); a refusal is read against the invoice's
+	// status, so an invoice the buyer paid meanwhile is reported as such, never retried.
+	async voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<VoidOutcome> {
+		if (externalInvoiceId.startsWith('cs_')) return this.expireCheckout(externalInvoiceId);
 		try {
-			await this.stripe.invoices.voidInvoice(externalInvoiceId, {}, { idempotencyKey });
+			const voided = await this.stripe.invoices.voidInvoice(
+				externalInvoiceId,
+				{},
+				{ idempotencyKey },
+			);
+			// A replayed key answers the first void's invoice.
+			return voided.status === 'void' ? 'voided' : this.settledAs(voided.status);
+		} catch (error) {
+			const failure = providerError(error);
+			if (!(failure instanceof PaymentProviderError) || failure.kind !== 'invalid_request')
+				throw failure;
+			if (failure.status === 404) return 'gone';
+			const invoice = await call(() => this.stripe.invoices.retrieve(externalInvoiceId));
+			if (invoice.status === 'open' || invoice.status === 'uncollectible') throw failure;
+			return this.settledAs(invoice.status);
+		}
+	}
+
+	// Only an open Checkout Session can be expired
+	// (https://docs.stripe.com/api/checkout/sessions/expire); a refusal is read against its status.
+	private async expireCheckout(sessionId: string): Promise<VoidOutcome> {
+		try {
+			await this.stripe.checkout.sessions.expire(sessionId);
 			return 'voided';
 		} catch (error) {
 			const failure = providerError(error);
 			if (!(failure instanceof PaymentProviderError) || failure.kind !== 'invalid_request')
 				throw failure;
-			if (failure.status === 404) return 'left';
-			// Stripe refuses to void a paid or already void invoice: nothing to do.
-			const invoice = await call(() => this.stripe.invoices.retrieve(externalInvoiceId));
-			if (invoice.status === 'open') throw failure;
-			return 'left';
+			if (failure.status === 404) return 'gone';
+			const session = await call(() => this.stripe.checkout.sessions.retrieve(sessionId));
+			if (session.status === 'complete') return 'already_paid';
+			if (session.status === 'expired') return 'already_void';
+			throw failure;
 		}
+	}
+
+	private settledAs(status: Stripe.Invoice.Status | null): VoidOutcome {
+		if (status === 'paid') return 'already_paid';
+		if (status === 'void') return 'already_void';
+		throw new PaymentProviderError(
+			'invalid_request',
+			`Stripe left the invoice ${status ?? 'without a status'} after a void`,
+			null,
+		);
 	}
 
 	async createWebhookEndpoint(url: string): Promise<WebhookEndpoint> {
@@ -294,12 +386,16 @@ export function mapStripeEvent(event: ProviderEvent): MappedEvent {
 				occurredAt: iso(event.created, event.created),
 			};
 		case 'charge.refunded': {
-			// A charge names its invoice on API versions before 2025-03-31 (and in the simulator).
+			// A charge names its invoice on API versions before 2025-03-31; since then only its
+			// PaymentIntent, which the caller maps to the invoice (StripeAdapter.invoiceOfPayment).
 			const invoice = text(object.invoice);
-			if (!invoice) return { ignored: 'a refund of a payment not linked to an invoice' };
+			const paymentIntent = text(object.payment_intent);
+			if (!invoice && !paymentIntent)
+				return { ignored: 'a refund of a payment not linked to an invoice' };
 			return {
 				kind: 'refunded',
 				externalInvoiceId: invoice,
+				...(invoice ? {} : { paymentId: paymentIntent! }),
 				providerAmount: amount(object.amount_refunded),
 				currency,
 				occurredAt: iso(event.created, event.created),
@@ -319,7 +415,7 @@ export function mapStripeEvent(event: ProviderEvent): MappedEvent {
 			};
 		case 'checkout.session.expired':
 			return {
-				kind: 'void',
+				kind: 'lapsed',
 				externalInvoiceId: id,
 				providerAmount: null,
 				currency,

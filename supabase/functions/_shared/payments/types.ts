@@ -37,6 +37,12 @@ export interface InvoiceRequest {
 	idempotencyKey: string;
 }
 
+/** A one-off hosted payment page (Stripe Checkout) for the same lines, instead of an invoice. */
+export interface CheckoutRequest extends Omit<InvoiceRequest, 'daysUntilDue' | 'description'> {
+	/** Unix seconds; the provider may bound it (Stripe: 30 minutes to 24 hours from now). */
+	expiresAt: number;
+}
+
 export interface CreatedInvoice {
 	externalInvoiceId: string;
 	paymentUrl: string;
@@ -56,12 +62,16 @@ export interface ProviderEvent {
 	object: Record<string, unknown>;
 }
 
-export type PaymentEventKind = 'paid' | 'void' | 'refunded' | 'payment_failed';
+/** 'lapsed': a payment link that expired on its own at the provider (a Checkout Session). */
+export type PaymentEventKind = 'paid' | 'void' | 'refunded' | 'payment_failed' | 'lapsed';
 
 /** What an event means for an order, in the provider's amount units until converted. */
 export interface PaymentEvent {
 	kind: PaymentEventKind;
-	externalInvoiceId: string;
+	/** The invoice (or checkout session) the event is about; null when it names only a payment. */
+	externalInvoiceId: string | null;
+	/** The payment (a Stripe PaymentIntent) of an event that names no invoice, to look it up by. */
+	paymentId?: string;
 	/** The provider's amount (paid, refunded so far, or due), or null when the event has none. */
 	providerAmount: number | null;
 	currency: string;
@@ -97,13 +107,22 @@ export class PaymentProviderError extends Error {
 
 export class WebhookVerificationError extends Error {}
 
+/** How a void ended: done now, or nothing left to void (already void, paid, or gone). */
+export type VoidOutcome = 'voided' | 'already_void' | 'already_paid' | 'gone';
+
 export interface PaymentAdapter {
 	readonly provider: PaymentProviderName;
 	checkAccount(): Promise<ProviderAccount>;
 	createCustomer(buyer: Buyer, idempotencyKey: string): Promise<string>;
 	createInvoice(request: InvoiceRequest): Promise<CreatedInvoice>;
-	/** Voids an open invoice; an invoice already paid, void or gone is left as it is. */
-	voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<'voided' | 'left'>;
+	createCheckout(request: CheckoutRequest): Promise<CreatedInvoice>;
+	/** The invoice (or checkout session) a payment paid, or null when it paid none. */
+	invoiceOfPayment(paymentId: string): Promise<string | null>;
+	/**
+	 * Voids an open invoice (expires an open checkout); one already paid, void or gone is left as
+	 * it is, and said so.
+	 */
+	voidInvoice(externalInvoiceId: string, idempotencyKey: string): Promise<VoidOutcome>;
 	createWebhookEndpoint(url: string): Promise<WebhookEndpoint>;
 	deleteWebhookEndpoint(id: string): Promise<void>;
 }
