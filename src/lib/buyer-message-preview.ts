@@ -36,20 +36,35 @@ export function formatDeadline(at: string | Date): string {
 
 /**
  * Each {placeholder} replaced by its value (empty when it has none), runs of spaces and tabs made
- * one space, the space an empty value leaves before punctuation closed, the ends trimmed, at most
- * 2,000 characters. Unknown placeholders stay as written.
+ * one space, the space an empty value leaves before punctuation closed, the ends trimmed. Unknown
+ * placeholders stay as written. Not yet cut to Messenger's limit.
  */
-export function renderTemplate(
+function fillTemplate(
 	template: string,
 	values: Partial<Record<Placeholder, string | null>>,
 ): string {
 	let rendered = template;
 	for (const name of placeholders) rendered = rendered.replaceAll(`{${name}}`, values[name] ?? '');
 	rendered = rendered.replace(/[ \t]+/g, ' ').replace(/ +([.,!?:;])/g, '$1');
-	// Postgres counts characters (code points) and trims spaces only.
-	return Array.from(rendered.replace(/^ +| +$/g, ''))
-		.slice(0, MESSAGE_LIMIT)
-		.join('');
+	// Postgres trims spaces only.
+	return rendered.replace(/^ +| +$/g, '');
+}
+
+/** The template as the buyer gets it: filled in and cut to 2,000 characters (code points, as Postgres counts). */
+export function renderTemplate(
+	template: string,
+	values: Partial<Record<Placeholder, string | null>>,
+): string {
+	return Array.from(fillTemplate(template, values)).slice(0, MESSAGE_LIMIT).join('');
+}
+
+/** The preview of a template: the text sent, and how long it is before the cut. */
+export function previewTemplate(
+	template: string,
+	values: Partial<Record<Placeholder, string | null>>,
+): { text: string; length: number; tooLong: boolean } {
+	const length = Array.from(fillTemplate(template, values)).length;
+	return { text: renderTemplate(template, values), length, tooLong: length > MESSAGE_LIMIT };
 }
 
 /** The {names} a template uses that are not placeholders, each once, in order. */

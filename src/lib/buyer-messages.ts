@@ -3,16 +3,48 @@ import type { Tone } from '$lib/labels';
 import type { BuyerMessage } from '$lib/rows';
 
 export const messageEvents = [
-	{ id: 'won', label: 'Claim won', hint: 'A buyer’s claim wins a unit.' },
+	{ id: 'won', label: 'Claim won', hint: 'A buyer’s claim wins a unit.', privateOnly: false },
 	{
 		id: 'promoted',
 		label: 'Moved up from the waitlist',
 		hint: 'The buyer ahead passed or was released.',
+		privateOnly: false,
 	},
 	{
 		id: 'waitlisted',
 		label: 'Waitlisted',
 		hint: 'The item is taken; the buyer waits at {position}.',
+		privateOnly: false,
+	},
+	{
+		id: 'needs_variant',
+		label: 'Needs a variant',
+		hint: 'The buyer claimed an item with variants without naming one; {variants} lists them.',
+		privateOnly: false,
+	},
+	{
+		id: 'invoice_ready',
+		label: 'Payment link ready',
+		hint: 'The buyer’s invoice is made: {link} to pay {total}, by {deadline} when you set a time to pay.',
+		privateOnly: true,
+	},
+	{
+		id: 'payment_received',
+		label: 'Payment received',
+		hint: 'The buyer paid their order.',
+		privateOnly: true,
+	},
+	{
+		id: 'hold_expiring',
+		label: 'Time to pay running out',
+		hint: 'A reminder before {deadline} to a buyer who has not paid yet.',
+		privateOnly: true,
+	},
+	{
+		id: 'hold_expired',
+		label: 'Time to pay passed',
+		hint: 'The buyer did not pay in time; their items went to the next in line.',
+		privateOnly: true,
 	},
 ] as const;
 export type MessageEvent = (typeof messageEvents)[number]['id'];

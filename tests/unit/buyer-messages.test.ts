@@ -74,7 +74,29 @@ describe('messageSettingsFromForm', () => {
 			private_template: 'Hi {name}',
 		});
 		expect(settings.promoted.enabled).toBe(false);
-		expect(Object.keys(settings)).toEqual(['won', 'promoted', 'waitlisted']);
+		expect(Object.keys(settings)).toEqual([
+			'won',
+			'promoted',
+			'waitlisted',
+			'needs_variant',
+			'invoice_ready',
+			'payment_received',
+			'hold_expiring',
+			'hold_expired',
+		]);
+	});
+
+	it('sends an order event no channel or public template, and hours_before as a number', () => {
+		const form = new FormData();
+		form.set('invoice_ready.enabled', 'on');
+		form.set('invoice_ready.private_template', 'Pay {total}: {link}');
+		form.set('hold_expiring.hours_before', '6');
+		const settings = messageSettingsFromForm(form);
+		expect(settings.invoice_ready).toEqual({
+			enabled: true,
+			private_template: 'Pay {total}: {link}',
+		});
+		expect(settings.hold_expiring).toMatchObject({ enabled: false, hours_before: 6 });
 	});
 });
 

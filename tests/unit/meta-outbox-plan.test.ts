@@ -132,7 +132,7 @@ describe('outcomes', () => {
 		const [send] = plan([
 			row({ channel: 'message', comment_id: null, recipient_id: 'psid-3' }),
 		]).sends;
-		const refusal = new GraphApiError('rejected', 'outside of allowed window', 400, {
+		const refusal = new GraphApiError('request', 'outside of allowed window', 400, {
 			code: 10,
 			error_subcode: 2018278,
 		});
