@@ -115,26 +115,53 @@ export function claimMessagesSummary(messages: readonly BuyerMessage[]): {
 	return { label: 'Told', tone: 'success' };
 }
 
-/** Each message of a claim in one line, for the badge's tooltip. */
-export function describeMessages(messages: readonly BuyerMessage[]): string {
+/** Each message in one line, for a badge's tooltip; an order's name their event too. */
+export function describeMessages(
+	messages: readonly BuyerMessage[],
+	{ withEvent = false }: { withEvent?: boolean } = {},
+): string {
 	return messages
 		.map(
 			(message) =>
-				`${channelLabel[message.channel]}: ${statusLabel[message.status].toLowerCase()}${message.reason ? ` (${message.reason})` : ''}`,
+				`${withEvent ? `${eventLabel[message.event]}, ` : ''}${channelLabel[message.channel]}: ${statusLabel[message.status].toLowerCase()}${message.reason ? ` (${message.reason})` : ''}`,
 		)
 		.join('\n');
 }
 
-/** Messages by claim id, each claim's newest first. */
-export function messagesByClaim(messages: readonly BuyerMessage[]): Map<string, BuyerMessage[]> {
-	const byClaim = new Map<string, BuyerMessage[]>();
+/**
+ * An order's badge: whether its buyer was told of its latest event (messages come newest first),
+ * and the reason when they were not, so the seller knows to hand the link over.
+ */
+export function orderMessagesSummary(messages: readonly BuyerMessage[]): {
+	event: BuyerMessage['event'];
+	label: string;
+	tone: Tone;
+	reason: string | null;
+} | null {
+	const [latest] = messages;
+	if (!latest) return null;
+	const summary = claimMessagesSummary([latest])!;
+	return {
+		event: latest.event,
+		...summary,
+		reason: latest.status === 'skipped' || latest.status === 'failed' ? latest.reason : null,
+	};
+}
+
+/** Messages by their claim or order, each one's newest first (the messages come newest first). */
+export function messagesBy(
+	messages: readonly BuyerMessage[],
+	key: 'claim_id' | 'order_id',
+): Map<string, BuyerMessage[]> {
+	const byKey = new Map<string, BuyerMessage[]>();
 	for (const message of messages) {
-		if (message.claim_id === null) continue;
-		const list = byClaim.get(message.claim_id) ?? [];
+		const id = message[key];
+		if (id === null) continue;
+		const list = byKey.get(id) ?? [];
 		list.push(message);
-		byClaim.set(message.claim_id, list);
+		byKey.set(id, list);
 	}
-	return byClaim;
+	return byKey;
 }
 
 /**

@@ -2,7 +2,13 @@
 // settings form read into what set_buyer_message_settings takes, and rows merged as they arrive.
 import { describe, expect, it } from 'vitest';
 import { messageSettingsFromForm } from '$lib/buyer-message-settings';
-import { claimMessagesSummary, describeMessages, mergeMessages } from '$lib/buyer-messages';
+import {
+	claimMessagesSummary,
+	describeMessages,
+	mergeMessages,
+	messagesBy,
+	orderMessagesSummary,
+} from '$lib/buyer-messages';
 import type { BuyerMessage } from '$lib/rows';
 
 function message(status: BuyerMessage['status'], extra: Partial<BuyerMessage> = {}): BuyerMessage {
@@ -55,6 +61,44 @@ describe('claimMessagesSummary', () => {
 				message('skipped', { reason: 'the 7 days are over' }),
 			]),
 		).toBe('Public reply: sent\nPrivate message: skipped (the 7 days are over)');
+	});
+});
+
+describe('orderMessagesSummary', () => {
+	it('tells the latest event of the order, with the reason its buyer was not told', () => {
+		const orderId = crypto.randomUUID();
+		const link = message('skipped', {
+			order_id: orderId,
+			claim_id: null,
+			event: 'invoice_ready',
+			reason: 'window closed: the buyer has not written in 24 hours; hand the link over yourself',
+			created_at: '2026-12-01T03:00:05Z',
+		});
+		const won = message('sent', { order_id: null });
+		const paid = message('sent', {
+			order_id: orderId,
+			event: 'payment_received',
+			created_at: '2026-12-01T04:00:00Z',
+		});
+		expect(orderMessagesSummary([])).toBeNull();
+		expect(orderMessagesSummary([link])).toEqual({
+			event: 'invoice_ready',
+			label: 'Not told',
+			tone: 'warning',
+			reason: 'window closed: the buyer has not written in 24 hours; hand the link over yourself',
+		});
+		const byOrder = messagesBy(mergeMessages([], [won, link, paid], 10), 'order_id');
+		expect(byOrder.get(orderId)?.map((row) => row.event)).toEqual([
+			'payment_received',
+			'invoice_ready',
+		]);
+		expect(orderMessagesSummary(byOrder.get(orderId)!)).toMatchObject({
+			label: 'Told',
+			reason: null,
+		});
+		expect(describeMessages([link], { withEvent: true })).toBe(
+			'Payment link, Private message: skipped (window closed: the buyer has not written in 24 hours; hand the link over yourself)',
+		);
 	});
 });
 
