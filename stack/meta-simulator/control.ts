@@ -520,7 +520,12 @@ export function createControl(core: SimulatorCore) {
 			return { cleared: core.requestLog.clear() };
 		},
 		...mediaControl(core.media, (schema, input) => schema.parse(input ?? {}), firstInstagram),
-		...messagingControl(core.messaging, world, (schema, input) => schema.parse(input ?? {})),
+		...messagingControl(
+			core.messaging,
+			world,
+			(schema, input) => schema.parse(input ?? {}),
+			firstPage,
+		),
 	};
 }
 

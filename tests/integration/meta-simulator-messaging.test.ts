@@ -119,6 +119,82 @@ describe('private replies', () => {
 	});
 });
 
+const normalMessage = (
+	pageId: string,
+	token: string,
+	recipientId: string,
+	text: string,
+	messagingType: string | null = 'RESPONSE',
+) =>
+	post(`/${pageId}/messages`, token, {
+		recipient: { id: recipientId },
+		...(messagingType === null ? {} : { messaging_type: messagingType }),
+		message: { text },
+	});
+
+describe('normal messages to a recipient id', () => {
+	it("go out only within 24 hours of the viewer's last message, and the thread keeps both ways", async () => {
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		const live = sim.startFacebookLive({});
+		const comment = sim.postComment({ liveId: live.id, text: 'sold 7', viewer: { name: 'Bea' } });
+		const reply = await privateReply(sim.demo.page.id, token, comment.id, 'You got #7');
+		const psid = String(reply.body.recipient_id);
+		expect(psid).toBe(comment.viewer.id);
+
+		// A private reply does not open the window: the viewer has not written yet.
+		const early = await normalMessage(sim.demo.page.id, token, psid, 'Your cart: #7');
+		expect(early.status).toBe(400);
+		expect(early.body.error).toMatchObject({ code: 10, error_subcode: 2018278 });
+
+		sim.sendViewerMessage({ senderId: psid, text: 'cart' });
+		const answer = await normalMessage('me', token, psid, 'Your cart: #7');
+		expect(answer.status).toBe(200);
+		expect(answer.body).toMatchObject({ recipient_id: psid });
+		expect(String(answer.body.message_id)).toMatch(/^m_/);
+		const [thread] = sim.viewerMessages({ viewerId: psid });
+		expect(thread.messages.map((message) => [message.direction, message.text])).toEqual([
+			['outbound', 'You got #7'],
+			['inbound', 'cart'],
+			['outbound', 'Your cart: #7'],
+		]);
+		expect(thread.messages[2]).toMatchObject({
+			commentId: null,
+			viewerScopedId: psid,
+			platform: 'facebook',
+		});
+
+		sim.advanceClock({ ms: 24 * 60 * 60 * 1000 });
+		sim.advanceClock({ ms: 1000 });
+		const late = await normalMessage(sim.demo.page.id, token, psid, 'Still there?');
+		expect(late.body.error).toMatchObject({ code: 10, error_subcode: 2018278 });
+		expect(sim.viewerMessages({ viewerId: psid })[0].messages).toHaveLength(3);
+	});
+
+	it('reach an Instagram viewer by IGSID with instagram_manage_messages, and need a messaging type', async () => {
+		const media = sim.startInstagramLive({});
+		const comment = sim.postComment({ liveId: media.id, text: 'sold 2', viewer: { name: 'Cy' } });
+		const igsid = comment.viewer.id;
+		const written = sim.sendViewerMessage({
+			senderId: igsid,
+			platform: 'instagram',
+			text: 'total?',
+		});
+		expect(written).toMatchObject({ direction: 'inbound', viewerScopedId: igsid });
+
+		const pageId = sim.demo.page.id;
+		const withoutInstagram = await pageTokenWith(['pages_messaging']);
+		const refused = await normalMessage(pageId, withoutInstagram, igsid, 'Total: 12.00');
+		expect(refused.status).toBe(403);
+		const token = sim.issuePageToken({ pageId }).accessToken;
+		const untyped = await normalMessage(pageId, token, igsid, 'Total: 12.00', null);
+		expect(untyped.body.error).toMatchObject({ code: 100 });
+		const sent = await normalMessage(pageId, token, igsid, 'Total: 12.00');
+		expect(sent.body).toMatchObject({ recipient_id: igsid });
+		const unknown = await normalMessage(pageId, token, '99999999', 'hello');
+		expect(unknown.body.error).toMatchObject({ code: 100, error_subcode: 2018001 });
+	});
+});
+
 describe('public replies', () => {
 	it('posts under a Facebook comment with pages_manage_engagement and lists them', async () => {
 		const live = sim.startFacebookLive({});
