@@ -12,7 +12,10 @@
 //   messaging": "Businesses will have up to 24 hours to respond to a user"; later Meta answers
 //   #10 / 2018278 "outside of allowed window"). Message tags (MESSAGE_TAG) are not offered.
 // Each viewer's thread with a Page holds both directions: what the Page sent and what the viewer
-// wrote (sendViewerMessage).
+// wrote (sendViewerMessage, or on their own: some viewers answer a private reply with `cart`).
+// Each message is delivered as a messaging webhook event (Messenger Platform "messages" /
+// "message_echoes" webhook events; Instagram echoes come with the `messages` field):
+// `{sender: {id}, recipient: {id}, timestamp (ms), message: {mid, text, is_echo?, app_id?}}`.
 import { z } from 'zod';
 import { GraphError, graphErrors } from './errors.ts';
 import { graphTime, hasScope, isPage, type NodeContext } from './nodes.ts';
@@ -55,10 +58,19 @@ export interface CommentReply {
 	createdTime: string;
 }
 
+export interface ViewerReplies {
+	/** Share of private replies (0-1) whose viewer answers on their own. */
+	share: number;
+	text: string;
+	delayMs: number;
+}
+
 /** Every message between Pages and viewers, and every public reply the Pages sent. */
 export class Messaging {
 	readonly messages: ThreadMessage[] = [];
 	readonly commentReplies: CommentReply[] = [];
+	viewerReplies: ViewerReplies = { share: 0, text: 'cart', delayMs: 1000 };
+	#replyTimers = new Set<NodeJS.Timeout>();
 	// Reply ids are new on every start, as comment ids are.
 	#nextReply = BigInt(Date.now()) * 1000n;
 
@@ -83,11 +95,73 @@ export class Messaging {
 		return inbound ? new Date(inbound.sentAt).getTime() : null;
 	}
 
+	/** @param deliver sends a message's webhook event (the world decides whether Meta would). */
+	constructor(private readonly deliver: (message: ThreadMessage) => void = () => {}) {}
+
 	record(message: Omit<ThreadMessage, 'messageId'>): ThreadMessage {
 		const recorded = { messageId: `m_${randomAlphanumeric(40)}`, ...message };
 		this.messages.push(recorded);
+		this.deliver(recorded);
 		return recorded;
 	}
+
+	/** Some viewers answer a private reply on their own (viewerReplies), which opens the 24-hour window. */
+	answerLater(reply: ThreadMessage, now: () => number): void {
+		const { share, text, delayMs } = this.viewerReplies;
+		if (share === 0 || Math.random() >= share) return;
+		const timer = setTimeout(() => {
+			this.#replyTimers.delete(timer);
+			this.record({
+				...reply,
+				direction: 'inbound',
+				commentId: null,
+				text,
+				sentAt: new Date(now()).toISOString(),
+			});
+		}, delayMs);
+		this.#replyTimers.add(timer);
+	}
+
+	stop(): void {
+		for (const timer of this.#replyTimers) clearTimeout(timer);
+		this.#replyTimers.clear();
+	}
+}
+
+/**
+ * Where Meta sends a message's webhook event: Messenger's to the `page` object's callback when the
+ * Page subscribed the field (`messages` for what viewers write, `message_echoes` for what the Page
+ * sent); Instagram's, echoes included, to the `instagram` object's when the Page installed the app.
+ */
+export function messagingWebhookEvent(
+	world: World,
+	appId: string,
+	message: ThreadMessage,
+): { object: 'page' | 'instagram'; entryId: string; event: Record<string, unknown> } | null {
+	const page = world.page(message.pageId);
+	const facebook = message.platform === 'facebook';
+	const accountId = facebook ? page.id : page.instagramId;
+	if (accountId === null) return null;
+	const inbound = message.direction === 'inbound';
+	if (facebook && !page.subscribedFields.includes(inbound ? 'messages' : 'message_echoes'))
+		return null;
+	if (!facebook && page.subscribedFields.length === 0) return null;
+	const viewer = { id: message.viewerScopedId };
+	const account = { id: accountId };
+	return {
+		object: facebook ? 'page' : 'instagram',
+		entryId: accountId,
+		event: {
+			sender: inbound ? viewer : account,
+			recipient: inbound ? account : viewer,
+			timestamp: new Date(message.sentAt).getTime(),
+			message: {
+				mid: message.messageId,
+				text: message.text,
+				...(inbound ? {} : { is_echo: true, app_id: Number(appId) }),
+			},
+		},
+	};
 }
 
 type FoundComment =
@@ -198,6 +272,7 @@ function privateReply(
 		text,
 		sentAt: new Date(world.now()).toISOString(),
 	});
+	messaging.answerLater(reply, () => world.now());
 	// The answer names the commenter's PSID / IGSID: their conversation's id from now on.
 	return { recipient_id: reply.viewerScopedId, message_id: reply.messageId };
 }
@@ -369,6 +444,12 @@ export const messagingControlSchemas = {
 		platform: z.enum(['facebook', 'instagram']).default('facebook'),
 		text: z.string().min(1).max(2000),
 	}),
+	/** How simulated viewers answer private replies on their own (the demo: half of them write `cart`). */
+	setViewerReplies: z.object({
+		share: z.number().min(0).max(1),
+		text: z.string().min(1).max(2000).default('cart'),
+		delayMs: z.number().int().min(0).max(600_000).default(1000),
+	}),
 };
 
 export function messagingControl(
@@ -420,6 +501,12 @@ export function messagingControl(
 				text,
 				sentAt: new Date(world.now()).toISOString(),
 			});
+		},
+		setViewerReplies(
+			input: z.input<typeof messagingControlSchemas.setViewerReplies>,
+		): ViewerReplies {
+			messaging.viewerReplies = parse(messagingControlSchemas.setViewerReplies, input);
+			return { ...messaging.viewerReplies };
 		},
 	};
 }

@@ -1,6 +1,10 @@
-// The Meta simulator's replies to comments: private replies (`POST /{page-id}/messages` with
+// The Meta simulator's messaging: replies to comments: private replies (`POST /{page-id}/messages` with
 // `recipient: {comment_id}`) under Meta's rules, public replies under Facebook comments, their
-// permissions, and the control API's view of what each viewer and comment received. No stack.
+// permissions, normal messages within the 24-hour window, viewers writing to the Page as signed
+// messaging webhooks, and the control API's view of each thread. No stack.
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetaSimulator, type MetaSimulator } from '../../stack/meta-simulator/index.ts';
 
@@ -213,5 +217,119 @@ describe('public replies', () => {
 		});
 		const control = await fetch(`${sim.url}/_control/commentReplies?commentId=${comment.id}`);
 		expect(await control.json()).toMatchObject([{ commentId: comment.id, message: 'You got #9!' }]);
+	});
+});
+
+describe('viewers writing to the Page', () => {
+	const received: { headers: IncomingHttpHeaders; raw: string; path: string }[] = [];
+	const answers: number[] = [];
+	const receiver = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
+		req.on('end', () => {
+			received.push({
+				headers: req.headers,
+				raw: Buffer.concat(chunks).toString('utf8'),
+				path: req.url ?? '',
+			});
+			res.writeHead(answers.shift() ?? 200).end();
+		});
+	});
+	const deliveriesTo = (path: string) =>
+		received.filter((delivery) => delivery.path === path).map((delivery) => delivery);
+
+	beforeAll(async () => {
+		await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+		const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+		sim.setWebhook({ object: 'page', callbackUrl: `${base}/page`, retryDelayMs: 20 });
+		sim.setWebhook({ callbackUrl: `${base}/instagram`, retryDelayMs: 20 });
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		// Messenger events need the Page's own subscription to messages (and message_echoes).
+		const subscribed = await post(`/${sim.demo.page.id}/subscribed_apps`, token, {
+			subscribed_fields: 'messages,message_echoes',
+		});
+		expect(subscribed.body).toEqual({ success: true });
+	});
+
+	afterAll(async () => {
+		sim.setWebhook({ object: 'page', callbackUrl: null });
+		sim.setWebhook({ callbackUrl: null });
+		sim.setViewerReplies({ share: 0 });
+		await new Promise((resolve) => receiver.close(resolve));
+	});
+
+	it('delivers what a viewer writes as a signed Messenger webhook, retried until accepted', async () => {
+		const live = sim.startFacebookLive({});
+		const comment = sim.postComment({ liveId: live.id, text: 'sold 3', viewer: { name: 'Dee' } });
+		answers.push(500);
+		const written = sim.sendViewerMessage({ senderId: comment.viewer.id, text: 'Kabuuan?' });
+		await sim.flushWebhooks();
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		await sim.flushWebhooks();
+		const attempts = deliveriesTo('/page').filter((delivery) =>
+			delivery.raw.includes(written.messageId),
+		);
+		expect(attempts).toHaveLength(2);
+		const [first, second] = attempts;
+		expect(second.raw).toBe(first.raw);
+		expect(first.headers['x-hub-signature-256']).toBe(
+			`sha256=${createHmac('sha256', 'messaging-secret').update(first.raw).digest('hex')}`,
+		);
+		expect(JSON.parse(first.raw)).toMatchObject({
+			object: 'page',
+			entry: [
+				{
+					id: sim.demo.page.id,
+					messaging: [
+						{
+							sender: { id: comment.viewer.id },
+							recipient: { id: sim.demo.page.id },
+							timestamp: new Date(written.sentAt).getTime(),
+							message: { mid: written.messageId, text: 'Kabuuan?' },
+						},
+					],
+				},
+			],
+		});
+	});
+
+	it("answers some private replies with `cart`, and the Page's messages come back as echoes", async () => {
+		sim.setViewerReplies({ share: 1, delayMs: 10 });
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		const media = sim.startInstagramLive({});
+		const comment = sim.postComment({ liveId: media.id, text: 'sold 8', viewer: { name: 'Eli' } });
+		const reply = await privateReply(sim.demo.page.id, token, comment.id, 'You got #8');
+		expect(reply.body.recipient_id).toBe(comment.viewer.id);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		await sim.flushWebhooks();
+		const [thread] = sim
+			.viewerMessages()
+			.filter((candidate) =>
+				candidate.messages.some((message) => message.commentId === comment.id),
+			);
+		expect(thread.messages.map((message) => [message.direction, message.text])).toEqual([
+			['outbound', 'You got #8'],
+			['inbound', 'cart'],
+		]);
+		const events = deliveriesTo('/instagram')
+			.flatMap(
+				(delivery) => (JSON.parse(delivery.raw) as { entry: { messaging?: unknown[] }[] }).entry,
+			)
+			.flatMap((entry) => entry.messaging ?? []);
+		const igUserId = sim.demo.instagram!.id;
+		expect(events).toContainEqual(
+			expect.objectContaining({
+				sender: { id: igUserId },
+				recipient: { id: comment.viewer.id },
+				message: expect.objectContaining({ is_echo: true, text: 'You got #8' }),
+			}),
+		);
+		expect(events).toContainEqual(
+			expect.objectContaining({
+				sender: { id: comment.viewer.id },
+				recipient: { id: igUserId },
+				message: { mid: thread.messages[1].messageId, text: 'cart' },
+			}),
+		);
 	});
 });
