@@ -390,6 +390,40 @@ describe('order events', () => {
 	});
 });
 
+describe('messages in a conversation', () => {
+	it('leases a seller reply, which has no show, while the window is open and skips it after', async () => {
+		const { seller, show } = await sellerWithShow();
+		const { rows } = await owner.query<{ id: string }>(
+			`insert into public.conversations (workspace_id, connection_id, platform, buyer_platform_id, last_inbound_at)
+			select $1, connection_id, 'facebook', 'psid-reply', now() from public.shows where id = $2 returning id`,
+			[seller.workspaceId, show.id],
+		);
+		const reply = await rpc<MessageRow>(api, asUser(seller), 'send_conversation_reply', {
+			conversation_id: rows[0].id,
+			text: 'Your parcel leaves tomorrow.',
+			request_key: randomUUID(),
+		});
+		expect((await lease(seller.workspaceId)).map((row) => row.id)).toEqual([reply.id]);
+
+		const later = await rpc<MessageRow>(api, asUser(seller), 'send_conversation_reply', {
+			conversation_id: rows[0].id,
+			text: 'And here is the tracking number.',
+			request_key: randomUUID(),
+		});
+		await owner.query(
+			`update public.conversations set last_inbound_at = now() - interval '25 hours' where id = $1`,
+			[rows[0].id],
+		);
+		expect(await lease(seller.workspaceId)).toEqual([]);
+		expect(
+			(await messagesOfWorkspace(seller.workspaceId)).find((row) => row.id === later.id),
+		).toMatchObject({
+			status: 'skipped',
+			reason: 'window closed: the buyer has not written in 24 hours; tell them yourself',
+		});
+	});
+});
+
 describe('needs a variant', () => {
 	it('asks which variant under the comment, listing them, in the request transaction', async () => {
 		const { seller, show } = await sellerWithShow();
