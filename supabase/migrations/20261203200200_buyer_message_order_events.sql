@@ -110,12 +110,14 @@ begin
 			return;
 		end if;
 	else
-		-- 3. Nothing reaches the buyer: recorded on their newest comment, as skipped.
+		-- 3. Nothing reaches the buyer: recorded on their newest comment, as skipped (only where
+		-- the show is connected to Meta at all: a rehearsal tells nobody).
 		select c.show_id, s.connection_id, c.comment_id, cm.commented_at
 		into show_id, connection_id, comment_id, commented_at
 		from public.order_lines l
 		join public.claims c on c.id = l.claim_id
 		join public.shows s on s.id = c.show_id
+		join public.social_connections sc on sc.id = s.connection_id and sc.status = 'active' and sc.platform = c.platform
 		left join public.comments cm on cm.id = c.source_comment_id
 		where l.order_id = target.id and c.comment_id is not null and not c.is_test
 		order by cm.commented_at desc nulls last, c.created_at desc
