@@ -440,7 +440,7 @@ describe('meta-outbox', () => {
 				"select recipient_id, connection_id from public.buyer_messages where show_id = $1 and channel = 'private_reply' and status = 'sent'",
 				[showId],
 			);
-			return rows[0]?.recipient_id && rows[0];
+			return rows[0]?.recipient_id ? rows[0] : null;
 		});
 		// The buyer answers in Messenger: Meta opens the 24-hour window; the inbox keeps the conversation.
 		simulator.sendViewerMessage({
