@@ -33,7 +33,14 @@ export async function startLocalMeta(options: {
 	return { simulator, functionSecrets };
 }
 
-/** Once the stack serves functions: Instagram live comments are delivered to ig-webhook. */
+/**
+ * Once the stack serves functions: the `instagram` object (live comments, Instagram messages) is
+ * delivered to ig-webhook, the `page` object (Messenger messages) to meta-messaging.
+ */
 export function deliverWebhooksTo(simulator: MetaSimulator, config: StackConfig): void {
 	simulator.setWebhook({ callbackUrl: `${config.apiUrl}/functions/v1/ig-webhook` });
+	simulator.setWebhook({
+		object: 'page',
+		callbackUrl: `${config.apiUrl}/functions/v1/meta-messaging`,
+	});
 }

@@ -28,7 +28,10 @@ import { knownScopes } from './scopes.ts';
 /** What the control operations act on. */
 export interface SimulatorCore {
 	world: World;
+	/** The `instagram` object's webhooks: live_comments and Instagram messages. */
 	webhooks: WebhookDispatcher;
+	/** The `page` object's webhooks: Messenger messages and echoes. */
+	pageWebhooks: WebhookDispatcher;
 	limits: RateLimiter;
 	crowds: Crowds;
 	requestLog: RequestLog;
@@ -49,6 +52,7 @@ const viewerInput = z.object({
 	name: z.string().trim().min(1).max(100).optional(),
 });
 const scopeList = z.array(z.enum(knownScopes));
+const webhookObject = z.enum(['instagram', 'page']).default('instagram');
 const faultScope = {
 	/** Only for requests whose path (after the version) contains this text, e.g. `/comments`. */
 	path: z.string().max(200).optional(),
@@ -147,13 +151,20 @@ export const controlSchemas = {
 	}),
 	stopViewers: z.object({ viewersId: z.string().optional() }),
 	setWebhook: z.object({
+		/** The App Dashboard keeps one callback URL per object: instagram (live_comments, messages) or page (Messenger). */
+		object: webhookObject,
 		callbackUrl: z.url().nullable(),
 		retryDelayMs: z.number().int().min(0).max(3_600_000).default(1000),
 		maxAttempts: z.number().int().min(1).max(100).default(5),
 		timeoutMs: z.number().int().min(1).max(120_000).default(20_000),
 	}),
-	verifyWebhook: z.object({ callbackUrl: z.url().optional(), verifyToken: z.string() }),
+	verifyWebhook: z.object({
+		object: webhookObject,
+		callbackUrl: z.url().optional(),
+		verifyToken: z.string(),
+	}),
 	setWebhookFaults: z.object({
+		object: webhookObject,
 		/** Every delivery is sent this many extra times. */
 		duplicates: z.number().int().min(0).max(10).default(0),
 		/** Deliveries collected in one hold window go out newest first. */
@@ -337,6 +348,12 @@ export function createControl(core: SimulatorCore) {
 		if (!page) throw new NotFoundError('no Page exists');
 		return page;
 	};
+	const dispatcher = (object: 'instagram' | 'page') =>
+		object === 'page' ? core.pageWebhooks : core.webhooks;
+	const deliveries = () =>
+		[...core.webhooks.deliveries(), ...core.pageWebhooks.deliveries()].sort((a, b) =>
+			a.at.localeCompare(b.at),
+		);
 	const firstInstagram = () => {
 		const account = world.instagram.values().next().value;
 		if (!account) throw new NotFoundError('no Instagram account exists');
@@ -354,6 +371,7 @@ export function createControl(core: SimulatorCore) {
 					instagramLiveInfo(world, live),
 				),
 				webhook: core.webhooks.settings(),
+				pageWebhook: core.pageWebhooks.settings(),
 			};
 		},
 		/** A user who manages a new Page, with a linked Instagram account unless `instagramUsername` is null. */
@@ -446,27 +464,30 @@ export function createControl(core: SimulatorCore) {
 		stopViewers(input: ControlInput<'stopViewers'> = {}): { stopped: number } {
 			return { stopped: core.crowds.stop(parse('stopViewers', input).viewersId) };
 		},
-		/** Where `live_comments` deliveries go (null: nowhere), and how failed deliveries are retried. */
+		/** Where an object's deliveries go (null: nowhere), and how failed deliveries are retried. */
 		setWebhook(input: ControlInput<'setWebhook'>) {
-			core.webhooks.configure(parse('setWebhook', input));
-			return core.webhooks.settings();
+			const { object, ...settings } = parse('setWebhook', input);
+			dispatcher(object).configure(settings);
+			return dispatcher(object).settings();
 		},
 		/** Meta's subscription handshake against the callback: GET with hub.mode, hub.verify_token, hub.challenge. */
 		verifyWebhook(input: ControlInput<'verifyWebhook'>) {
-			return core.webhooks.verify(parse('verifyWebhook', input));
+			const { object, ...verification } = parse('verifyWebhook', input);
+			return dispatcher(object).verify(verification);
 		},
 		setWebhookFaults(input: ControlInput<'setWebhookFaults'> = {}) {
-			core.webhooks.setFaults(parse('setWebhookFaults', input));
-			return core.webhooks.settings();
+			const { object, ...faults } = parse('setWebhookFaults', input);
+			dispatcher(object).setFaults(faults);
+			return dispatcher(object).settings();
 		},
 		/** Sends held changes now and waits until every delivery attempt so far has finished. */
 		async flushWebhooks(): Promise<{ attempts: number }> {
-			await core.webhooks.flush();
-			return { attempts: core.webhooks.deliveries().length };
+			await Promise.all([core.webhooks.flush(), core.pageWebhooks.flush()]);
+			return { attempts: deliveries().length };
 		},
-		/** Every delivery attempt: body as sent, signature, status, error. */
+		/** Every delivery attempt of both objects, oldest first: body as sent, signature, status, error. */
 		webhookDeliveries() {
-			return core.webhooks.deliveries();
+			return deliveries();
 		},
 		/** live_comments changes not delivered because the account's Page had not subscribed the app: the last 1000, and the total. */
 		droppedWebhooks() {
@@ -520,7 +541,12 @@ export function createControl(core: SimulatorCore) {
 			return { cleared: core.requestLog.clear() };
 		},
 		...mediaControl(core.media, (schema, input) => schema.parse(input ?? {}), firstInstagram),
-		...messagingControl(core.messaging, world, (schema, input) => schema.parse(input ?? {})),
+		...messagingControl(
+			core.messaging,
+			world,
+			(schema, input) => schema.parse(input ?? {}),
+			firstPage,
+		),
 	};
 }
 

@@ -1,5 +1,6 @@
 // What `npm start` shows of Meta: the demo Page "Demo Boutique" live on Facebook and its
-// Instagram account @demo.boutique live too, each with simulated viewers commenting.
+// Instagram account @demo.boutique live too, each with simulated viewers commenting; half of the
+// viewers who get a private reply answer it with `cart`.
 import type { FacebookLiveInfo, InstagramLiveInfo, MetaSimulator } from './index.ts';
 
 export interface SimulatorDemo {
@@ -23,6 +24,7 @@ export function startSimulatorDemo(
 				caption: 'Friday boutique drop',
 			})
 		: null;
+	simulator.setViewerReplies({ share: 0.5, text: 'cart', delayMs: 3000 });
 	const crowds = [simulator.startViewers({ liveId: facebookLive.id, commentsPerSecond })];
 	if (instagramLive)
 		crowds.push(simulator.startViewers({ liveId: instagramLive.id, commentsPerSecond }));

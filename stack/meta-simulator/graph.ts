@@ -388,6 +388,7 @@ const pageWebhookFields = [
 	'ratings',
 	'leadgen',
 	'messages',
+	'message_echoes',
 	'messaging_postbacks',
 ];
 

@@ -1,6 +1,7 @@
 // A small, faithful stand-in for the parts of Meta the product uses: the Graph API (OAuth token
-// endpoints, Pages, Facebook live videos and comments, Instagram live media), the OAuth dialog and
-// Instagram `live_comments` webhooks — plus a control API to script viewers and inject faults.
+// endpoints, Pages, Facebook live videos and comments, Instagram live media, replies and messages),
+// the OAuth dialog and webhooks (Instagram `live_comments`, Messenger and Instagram `messages`) —
+// plus a control API to script viewers and inject faults.
 // Point META_GRAPH_URL at `graphUrl` and META_DIALOG_URL at `dialogUrl`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -20,7 +21,7 @@ import { handleDialog } from './dialog.ts';
 import { handleGraphRequest } from './graph.ts';
 import { handleCdnRequest, MediaLibrary } from './media.ts';
 import { RateLimiter } from './limits.ts';
-import { Messaging } from './messaging.ts';
+import { Messaging, messagingWebhookEvent } from './messaging.ts';
 import { RequestLog } from './request-log.ts';
 import { Crowds } from './viewers.ts';
 import { WebhookDispatcher, type WebhookChange } from './webhooks.ts';
@@ -109,14 +110,21 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 	const dialogUrl = `${graphUrl}/dialog/oauth`;
 
 	const webhooks = new WebhookDispatcher(app.secret, log);
+	const pageWebhooks = new WebhookDispatcher(app.secret, log, 'page');
 	const core: SimulatorCore = {
 		world,
 		webhooks,
+		pageWebhooks,
 		limits: new RateLimiter(),
 		crowds: new Crowds(world, (input) => core.postComment(input), log),
 		requestLog: new RequestLog(),
 		media: new MediaLibrary(world, `${url}/cdn`),
-		messaging: new Messaging(),
+		messaging: new Messaging((message) => {
+			const delivery = messagingWebhookEvent(world, app.id, message);
+			if (!delivery) return;
+			const dispatcher = delivery.object === 'page' ? pageWebhooks : webhooks;
+			dispatcher.enqueueMessaging(delivery.entryId, delivery.event);
+		}),
 		graphUrl,
 		dialog: { userId: demoUser.id, allowedRedirectUris: null },
 		postComment: (input: PostCommentInput): CommentInfo => postComment(world, webhooks, input),
@@ -168,7 +176,8 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
 		stop() {
 			stopped ??= (async () => {
 				core.crowds.stop();
-				await webhooks.close();
+				core.messaging.stop();
+				await Promise.all([webhooks.close(), pageWebhooks.close()]);
 				const closed = new Promise<void>((resolve) => server.close(() => resolve()));
 				for (const socket of sockets) socket.destroy();
 				await closed;

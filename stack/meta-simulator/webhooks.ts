@@ -1,6 +1,8 @@
-// Instagram `live_comments` webhooks as Meta sends them: `POST` of `{"object": "instagram",
-// "entry": [{id, time, changes: [{field, value}]}]}` signed with the app secret, at least once
-// (retried with back-off on non-2xx or no answer), plus knobs for duplicate, out-of-order,
+// Webhooks as Meta sends them, one dispatcher per object (`instagram`: live_comments and
+// messages; `page`: Messenger messages and message_echoes), each with its callback URL as in the
+// App Dashboard: `POST` of `{"object", "entry": [{id, time, changes: [{field, value}]} or
+// {id, time, messaging: [event]}]}` signed with the app secret (X-Hub-Signature-256), at least
+// once (retried with back-off on non-2xx or no answer), plus knobs for duplicate, out-of-order,
 // batched and badly signed deliveries; and the `GET` subscription handshake. Changes of accounts
 // whose Page has not subscribed the app are dropped, as Meta drops them, and recorded.
 import { createHmac, randomInt } from 'node:crypto';
@@ -27,7 +29,10 @@ export interface WebhookFaults {
 	holdMs: number;
 }
 
+export type WebhookObject = 'instagram' | 'page';
+
 export interface DeliveryAttempt {
+	object: WebhookObject;
 	/** Same for an original, its duplicates and its retries: they carry the same body. */
 	deliveryId: number;
 	attempt: number;
@@ -57,6 +62,14 @@ export interface DroppedChange {
 	pageId: string;
 	commentId: string;
 	reason: 'page_not_subscribed';
+}
+
+/** One item of an entry: a `changes` element or a `messaging` event. */
+interface HeldItem {
+	entryId: string;
+	time: number;
+	change?: { field: string; value: Record<string, unknown> };
+	messaging?: Record<string, unknown>;
 }
 
 interface Delivery {
@@ -102,7 +115,7 @@ export class WebhookDispatcher {
 		timeoutMs: 20_000,
 	};
 	#faults: WebhookFaults = { ...noFaults };
-	#held: WebhookChange[] = [];
+	#held: HeldItem[] = [];
 	#holdTimer: NodeJS.Timeout | undefined;
 	/** First attempts go out one after another, so their order is the order chosen here. */
 	#queue: Promise<void> = Promise.resolve();
@@ -119,6 +132,7 @@ export class WebhookDispatcher {
 	constructor(
 		private readonly appSecret: string,
 		private readonly log: (line: string) => void,
+		readonly object: WebhookObject = 'instagram',
 	) {}
 
 	configure(settings: WebhookSettings): void {
@@ -163,16 +177,29 @@ export class WebhookDispatcher {
 	}
 
 	enqueue(change: WebhookChange): void {
+		this.#hold({
+			entryId: change.igUserId,
+			time: change.time,
+			change: { field: 'live_comments', value: change.value },
+		});
+	}
+
+	/** A Messenger / Instagram messaging event of this account (entry id: the Page or the Instagram account). */
+	enqueueMessaging(entryId: string, event: Record<string, unknown>): void {
+		this.#hold({ entryId, time: Number(event.timestamp), messaging: event });
+	}
+
+	#hold(item: HeldItem): void {
 		if (this.#closed) return;
 		if (this.#settings.callbackUrl === null) {
 			if (!this.#reportedNoCallback)
 				this.log(
-					'meta-simulator: live_comments changes are not delivered until a webhook callback URL is set (setWebhook)',
+					`meta-simulator: ${this.object} webhooks are not delivered until a webhook callback URL is set (setWebhook, object ${this.object})`,
 				);
 			this.#reportedNoCallback = true;
 			return;
 		}
-		this.#held.push(change);
+		this.#held.push(item);
 		if (
 			this.#held.length >= this.#faults.batchSize &&
 			this.#faults.holdMs === 0 &&
@@ -260,29 +287,31 @@ export class WebhookDispatcher {
 		}
 	}
 
-	#delivery(changes: WebhookChange[]): Delivery {
+	#delivery(items: HeldItem[]): Delivery {
 		const entries = new Map<
 			string,
-			{ id: string; time: number; changes: { field: string; value: Record<string, unknown> }[] }
+			{
+				id: string;
+				time: number;
+				changes?: HeldItem['change'][];
+				messaging?: HeldItem['messaging'][];
+			}
 		>();
-		for (const change of changes) {
-			const entry = entries.get(change.igUserId) ?? {
-				id: change.igUserId,
-				time: change.time,
-				changes: [],
-			};
-			entry.time = Math.max(entry.time, change.time);
-			entry.changes.push({ field: 'live_comments', value: change.value });
-			entries.set(change.igUserId, entry);
+		for (const item of items) {
+			const entry = entries.get(item.entryId) ?? { id: item.entryId, time: item.time };
+			entry.time = Math.max(entry.time, item.time);
+			if (item.change) (entry.changes ??= []).push(item.change);
+			if (item.messaging) (entry.messaging ??= []).push(item.messaging);
+			entries.set(item.entryId, entry);
 		}
-		const body = metaJson({ object: 'instagram', entry: [...entries.values()] });
+		const body = metaJson({ object: this.object, entry: [...entries.values()] });
 		const secret = this.#faults.badSignature ? `not-${this.appSecret}` : this.appSecret;
 		return {
 			id: this.#nextDeliveryId++,
 			body,
 			signature: signatureHeader(body, secret),
 			sha1Signature: signatureHeader(body, secret, 'sha1'),
-			changeCount: changes.length,
+			changeCount: items.length,
 		};
 	}
 
@@ -295,6 +324,7 @@ export class WebhookDispatcher {
 		const callbackUrl = this.#settings.callbackUrl;
 		if (callbackUrl === null || this.#closed) return;
 		const record: DeliveryAttempt = {
+			object: this.object,
 			deliveryId: delivery.id,
 			attempt,
 			at: new Date().toISOString(),
@@ -327,7 +357,7 @@ export class WebhookDispatcher {
 		}
 		if (attempt >= this.#settings.maxAttempts || this.#closed) {
 			this.log(
-				`meta-simulator: webhook delivery ${delivery.id} failed ${attempt} times; giving up (${record.error})`,
+				`meta-simulator: ${this.object} webhook delivery ${delivery.id} failed ${attempt} times; giving up (${record.error})`,
 			);
 			return;
 		}

@@ -1,8 +1,11 @@
 // Telling buyers as a seller sees it, through the built console and the Meta simulator: the
 // wording set in Settings, a viewer's claim answered publicly and privately within seconds, the
-// claim showing its buyer was told, and the show's outbox listing the messages.
+// claim showing its buyer was told, and the show's outbox listing the messages; the template
+// preview as the seller types; an order's payment link the buyer could not be told of, with why.
 import { type Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { loadConfig } from '../../stack/config.ts';
 import { expect, test } from './fixtures.ts';
 
 /** The simulator's control API (stack/meta-simulator/README.md). */
@@ -45,9 +48,13 @@ test('a claim is answered under the comment and in private, and the console show
 	const section = page.getByRole('region', { name: 'Buyer messages' });
 	const won = section.getByRole('group', { name: 'Claim won' });
 	await won.getByLabel('Private message wording').fill('Hi {buyer}');
+	// The preview follows the typing and marks the unknown placeholder before saving.
+	await expect(won.getByTestId('unknown-placeholders')).toContainText('{buyer}');
 	await section.getByRole('button', { name: 'Save buyer messages' }).click();
 	await expect(section.getByRole('alert')).toContainText('unknown placeholders {buyer}');
 	await won.getByLabel('Private message wording').fill('Thanks {name}! #{item} is yours.');
+	await expect(won.getByTestId('template-preview').nth(1)).toHaveText('Thanks Ana! #12 is yours.');
+	await expect(won.getByText('25 / 2,000 characters')).toBeVisible();
 	await section.getByRole('button', { name: 'Save buyer messages' }).click();
 	await expect(section.getByText('Buyer messages saved')).toBeVisible();
 
@@ -90,4 +97,34 @@ test('a claim is answered under the comment and in private, and the console show
 	const outbox = page.getByRole('list', { name: 'Buyer messages, newest first' });
 	await expect(outbox.getByText(`Thanks ${viewer}! #4 is yours.`)).toBeVisible();
 	await expect(outbox.getByText('Sent', { exact: true })).toHaveCount(2);
+
+	// Her invoice comes later (the invoicing worker's two steps): the comment had its private
+	// reply and she never wrote, so the Orders page says she was not told, and why.
+	const db = new pg.Client({ connectionString: (await loadConfig()).dbUrl });
+	await db.connect();
+	try {
+		await db.query(
+			`update public.show_items set price = 2500
+			where id in (select show_item_id from public.claims where comment_id = $1)`,
+			[comment.id],
+		);
+		const { rows } = await db.query<{ id: string; workspace_id: string }>(
+			`update public.orders set invoice_requested_at = now()
+			where platform_user_id = $1 returning id, workspace_id`,
+			[comment.viewer.id],
+		);
+		await db.query('select public.take_invoice_requests(10, 120, $1)', [[rows[0].workspace_id]]);
+		await db.query(
+			"select public.mark_order_invoiced($1, 'stripe', $2, 'https://pay.example.test/i/rita')",
+			[rows[0].id, `in_${rows[0].id}`],
+		);
+	} finally {
+		await db.end();
+	}
+	await page.getByRole('link', { name: 'Orders' }).click();
+	const order = page.locator('[data-testid="order-row"]').filter({ hasText: viewer });
+	await expect(order.getByTestId('order-messages')).toContainText(
+		'Payment link: Not told (window closed: the buyer has not written in 24 hours; hand the link over yourself)',
+		{ timeout: 15_000 },
+	);
 });

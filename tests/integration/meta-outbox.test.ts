@@ -377,4 +377,140 @@ describe('meta-outbox', () => {
 		expect(simulator.commentReplies({ commentId: rows[0].comment_id })).toHaveLength(1);
 		expect(privateRepliesTo(rows[0].comment_id)).toHaveLength(1);
 	});
+
+	it('sends a win and its payment link as one private reply, within 3 s of the invoice', async () => {
+		const { liveId, showId, workspaceId } = await shop('Invoice');
+		await db.query(
+			`update public.workspaces set invoicing_mode = 'each_win', pay_within_hours = 24 where id = $1`,
+			[workspaceId],
+		);
+		await db.query('update public.show_items set price = 1250 where show_id = $1', [showId]);
+		const comment = simulator.postComment({
+			liveId,
+			text: 'sold 7',
+			viewer: { name: 'Gia Invoice' },
+		});
+		await claimOf(comment.id);
+		// The invoicing worker's two steps, as it takes them once the provider made the invoice.
+		const [{ order }] = (
+			await db.query<{ taken: { order: { id: string } }[] }>(
+				'select public.take_invoice_requests(10, 120, $1) as taken',
+				[[workspaceId]],
+			)
+		).rows[0].taken;
+		await db.query(
+			"select public.mark_order_invoiced($1, 'stripe', $2, 'https://pay.example.test/i/gia')",
+			[order.id, `in_${order.id}`],
+		);
+		const invoicedAt = Date.now();
+		const [reply] = await waitFor('the private reply', () => {
+			const found = privateRepliesTo(comment.id);
+			return found.length === 1 && found;
+		});
+		const elapsedMs = Date.now() - invoicedAt;
+		console.log(`meta-outbox: invoice to the private reply with its link in ${elapsedMs} ms`);
+		expect(elapsedMs).toBeLessThan(3_000);
+		expect(reply.text).toMatch(
+			/you got #7[\s\S]*\nYour total is 12\.50 USD\. Pay here: https:\/\/pay\.example\.test\/i\/gia /,
+		);
+		const rows = await waitFor('both recorded as sent', async () => {
+			const found = (await messages(showId)).filter((row) => row.channel === 'private_reply');
+			return found.length === 2 && found.every((row) => row.status === 'sent') && found;
+		});
+		expect(rows.map((row) => row.event).sort()).toEqual(['invoice_ready', 'won']);
+		// Meta answered with the buyer's id in the conversation the reply opened.
+		const { rows: recipients } = await db.query(
+			'select distinct recipient_id from public.buyer_messages where show_id = $1 and channel = $2',
+			[showId, 'private_reply'],
+		);
+		expect(recipients).toEqual([{ recipient_id: expect.any(String) }]);
+	});
+
+	it('sends a later payment link as a normal message to a buyer who wrote within 24 hours, else skips it', async () => {
+		const { account, liveId, showId, workspaceId } = await shop('Window');
+		await db.query('update public.workspaces set pay_within_hours = 24 where id = $1', [
+			workspaceId,
+		]);
+		await db.query('update public.show_items set price = 900 where show_id = $1', [showId]);
+		const viewer = { name: 'Hal Window' };
+		const comment = simulator.postComment({ liveId, text: 'sold 8', viewer });
+		await waitFor('the private reply of the win', () => privateRepliesTo(comment.id).length === 1);
+		const won = await waitFor('the recipient id Meta answered with', async () => {
+			const { rows } = await db.query<{ recipient_id: string | null; connection_id: string }>(
+				"select recipient_id, connection_id from public.buyer_messages where show_id = $1 and channel = 'private_reply' and status = 'sent'",
+				[showId],
+			);
+			return rows[0]?.recipient_id ? rows[0] : null;
+		});
+		// The buyer answers in Messenger: Meta opens the 24-hour window; the inbox keeps the conversation.
+		simulator.sendViewerMessage({
+			senderId: won.recipient_id!,
+			pageId: account.page.id,
+			text: 'how do I pay?',
+		});
+		await db.query(
+			`insert into public.conversations (workspace_id, connection_id, platform, buyer_platform_id, last_inbound_at, last_message_at)
+			values ($1, $2, 'facebook', $3, now(), now())
+			on conflict (connection_id, buyer_platform_id) do update set last_inbound_at = now()`,
+			[workspaceId, won.connection_id, won.recipient_id],
+		);
+		await db.query(
+			'update public.orders set invoice_requested_at = now() where workspace_id = $1',
+			[workspaceId],
+		);
+		const [{ order }] = (
+			await db.query<{ taken: { order: { id: string } }[] }>(
+				'select public.take_invoice_requests(10, 120, $1) as taken',
+				[[workspaceId]],
+			)
+		).rows[0].taken;
+		await db.query(
+			"select public.mark_order_invoiced($1, 'stripe', $2, 'https://pay.example.test/i/hal')",
+			[order.id, `in_${order.id}`],
+		);
+		const invoicedAt = Date.now();
+		const outbound = () =>
+			simulator
+				.viewerMessages()
+				.filter((thread) => thread.viewer.name === viewer.name)
+				.flatMap((thread) => thread.messages)
+				.filter((message) => message.direction === 'outbound' && message.commentId === null);
+		const [link] = await waitFor(
+			'the payment link in Messenger',
+			() => outbound().length === 1 && outbound(),
+		);
+		console.log(
+			`meta-outbox: invoice to the payment link as a normal message in ${Date.now() - invoicedAt} ms`,
+		);
+		expect(link.text).toContain('https://pay.example.test/i/hal');
+		const request = simulator
+			.requests({ path: '/messages' })
+			.find((candidate) => candidate.query.messaging_type !== undefined);
+		expect(request?.query).toMatchObject({
+			messaging_type: 'RESPONSE',
+			recipient: JSON.stringify({ id: won.recipient_id }),
+		});
+
+		// A day later the buyer pays; they have not written since: nothing can reach them.
+		await db.query(
+			"update public.conversations set last_inbound_at = now() - interval '25 hours' where connection_id = $1 and buyer_platform_id = $2",
+			[won.connection_id, won.recipient_id],
+		);
+		await db.query("select public.record_payment_event('stripe', $1, 'paid', 900, now())", [
+			`in_${order.id}`,
+		]);
+		const { rows: paid } = await db.query(
+			"select channel, status, reason from public.buyer_messages where order_id = $1 and event = 'payment_received'",
+			[order.id],
+		);
+		expect(paid).toEqual([
+			{
+				channel: 'message',
+				status: 'skipped',
+				reason: 'window closed: the buyer has not written in 24 hours; tell them yourself',
+			},
+		]);
+		await sleep(1_500);
+		expect(outbound()).toHaveLength(1);
+	});
 });

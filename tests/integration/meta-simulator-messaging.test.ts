@@ -1,6 +1,10 @@
-// The Meta simulator's replies to comments: private replies (`POST /{page-id}/messages` with
+// The Meta simulator's messaging: replies to comments: private replies (`POST /{page-id}/messages` with
 // `recipient: {comment_id}`) under Meta's rules, public replies under Facebook comments, their
-// permissions, and the control API's view of what each viewer and comment received. No stack.
+// permissions, normal messages within the 24-hour window, viewers writing to the Page as signed
+// messaging webhooks, and the control API's view of each thread. No stack.
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetaSimulator, type MetaSimulator } from '../../stack/meta-simulator/index.ts';
 
@@ -119,6 +123,82 @@ describe('private replies', () => {
 	});
 });
 
+const normalMessage = (
+	pageId: string,
+	token: string,
+	recipientId: string,
+	text: string,
+	messagingType: string | null = 'RESPONSE',
+) =>
+	post(`/${pageId}/messages`, token, {
+		recipient: { id: recipientId },
+		...(messagingType === null ? {} : { messaging_type: messagingType }),
+		message: { text },
+	});
+
+describe('normal messages to a recipient id', () => {
+	it("go out only within 24 hours of the viewer's last message, and the thread keeps both ways", async () => {
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		const live = sim.startFacebookLive({});
+		const comment = sim.postComment({ liveId: live.id, text: 'sold 7', viewer: { name: 'Bea' } });
+		const reply = await privateReply(sim.demo.page.id, token, comment.id, 'You got #7');
+		const psid = String(reply.body.recipient_id);
+		expect(psid).toBe(comment.viewer.id);
+
+		// A private reply does not open the window: the viewer has not written yet.
+		const early = await normalMessage(sim.demo.page.id, token, psid, 'Your cart: #7');
+		expect(early.status).toBe(400);
+		expect(early.body.error).toMatchObject({ code: 10, error_subcode: 2018278 });
+
+		sim.sendViewerMessage({ senderId: psid, text: 'cart' });
+		const answer = await normalMessage('me', token, psid, 'Your cart: #7');
+		expect(answer.status).toBe(200);
+		expect(answer.body).toMatchObject({ recipient_id: psid });
+		expect(String(answer.body.message_id)).toMatch(/^m_/);
+		const [thread] = sim.viewerMessages({ viewerId: psid });
+		expect(thread.messages.map((message) => [message.direction, message.text])).toEqual([
+			['outbound', 'You got #7'],
+			['inbound', 'cart'],
+			['outbound', 'Your cart: #7'],
+		]);
+		expect(thread.messages[2]).toMatchObject({
+			commentId: null,
+			viewerScopedId: psid,
+			platform: 'facebook',
+		});
+
+		sim.advanceClock({ ms: 24 * 60 * 60 * 1000 });
+		sim.advanceClock({ ms: 1000 });
+		const late = await normalMessage(sim.demo.page.id, token, psid, 'Still there?');
+		expect(late.body.error).toMatchObject({ code: 10, error_subcode: 2018278 });
+		expect(sim.viewerMessages({ viewerId: psid })[0].messages).toHaveLength(3);
+	});
+
+	it('reach an Instagram viewer by IGSID with instagram_manage_messages, and need a messaging type', async () => {
+		const media = sim.startInstagramLive({});
+		const comment = sim.postComment({ liveId: media.id, text: 'sold 2', viewer: { name: 'Cy' } });
+		const igsid = comment.viewer.id;
+		const written = sim.sendViewerMessage({
+			senderId: igsid,
+			platform: 'instagram',
+			text: 'total?',
+		});
+		expect(written).toMatchObject({ direction: 'inbound', viewerScopedId: igsid });
+
+		const pageId = sim.demo.page.id;
+		const withoutInstagram = await pageTokenWith(['pages_messaging']);
+		const refused = await normalMessage(pageId, withoutInstagram, igsid, 'Total: 12.00');
+		expect(refused.status).toBe(403);
+		const token = sim.issuePageToken({ pageId }).accessToken;
+		const untyped = await normalMessage(pageId, token, igsid, 'Total: 12.00', null);
+		expect(untyped.body.error).toMatchObject({ code: 100 });
+		const sent = await normalMessage(pageId, token, igsid, 'Total: 12.00');
+		expect(sent.body).toMatchObject({ recipient_id: igsid });
+		const unknown = await normalMessage(pageId, token, '99999999', 'hello');
+		expect(unknown.body.error).toMatchObject({ code: 100, error_subcode: 2018001 });
+	});
+});
+
 describe('public replies', () => {
 	it('posts under a Facebook comment with pages_manage_engagement and lists them', async () => {
 		const live = sim.startFacebookLive({});
@@ -137,5 +217,119 @@ describe('public replies', () => {
 		});
 		const control = await fetch(`${sim.url}/_control/commentReplies?commentId=${comment.id}`);
 		expect(await control.json()).toMatchObject([{ commentId: comment.id, message: 'You got #9!' }]);
+	});
+});
+
+describe('viewers writing to the Page', () => {
+	const received: { headers: IncomingHttpHeaders; raw: string; path: string }[] = [];
+	const answers: number[] = [];
+	const receiver = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
+		req.on('end', () => {
+			received.push({
+				headers: req.headers,
+				raw: Buffer.concat(chunks).toString('utf8'),
+				path: req.url ?? '',
+			});
+			res.writeHead(answers.shift() ?? 200).end();
+		});
+	});
+	const deliveriesTo = (path: string) =>
+		received.filter((delivery) => delivery.path === path).map((delivery) => delivery);
+
+	beforeAll(async () => {
+		await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+		const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+		sim.setWebhook({ object: 'page', callbackUrl: `${base}/page`, retryDelayMs: 20 });
+		sim.setWebhook({ callbackUrl: `${base}/instagram`, retryDelayMs: 20 });
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		// Messenger events need the Page's own subscription to messages (and message_echoes).
+		const subscribed = await post(`/${sim.demo.page.id}/subscribed_apps`, token, {
+			subscribed_fields: 'messages,message_echoes',
+		});
+		expect(subscribed.body).toEqual({ success: true });
+	});
+
+	afterAll(async () => {
+		sim.setWebhook({ object: 'page', callbackUrl: null });
+		sim.setWebhook({ callbackUrl: null });
+		sim.setViewerReplies({ share: 0 });
+		await new Promise((resolve) => receiver.close(resolve));
+	});
+
+	it('delivers what a viewer writes as a signed Messenger webhook, retried until accepted', async () => {
+		const live = sim.startFacebookLive({});
+		const comment = sim.postComment({ liveId: live.id, text: 'sold 3', viewer: { name: 'Dee' } });
+		answers.push(500);
+		const written = sim.sendViewerMessage({ senderId: comment.viewer.id, text: 'Kabuuan?' });
+		await sim.flushWebhooks();
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		await sim.flushWebhooks();
+		const attempts = deliveriesTo('/page').filter((delivery) =>
+			delivery.raw.includes(written.messageId),
+		);
+		expect(attempts).toHaveLength(2);
+		const [first, second] = attempts;
+		expect(second.raw).toBe(first.raw);
+		expect(first.headers['x-hub-signature-256']).toBe(
+			`sha256=${createHmac('sha256', 'messaging-secret').update(first.raw).digest('hex')}`,
+		);
+		expect(JSON.parse(first.raw)).toMatchObject({
+			object: 'page',
+			entry: [
+				{
+					id: sim.demo.page.id,
+					messaging: [
+						{
+							sender: { id: comment.viewer.id },
+							recipient: { id: sim.demo.page.id },
+							timestamp: new Date(written.sentAt).getTime(),
+							message: { mid: written.messageId, text: 'Kabuuan?' },
+						},
+					],
+				},
+			],
+		});
+	});
+
+	it("answers some private replies with `cart`, and the Page's messages come back as echoes", async () => {
+		sim.setViewerReplies({ share: 1, delayMs: 10 });
+		const token = sim.issuePageToken({ pageId: sim.demo.page.id }).accessToken;
+		const media = sim.startInstagramLive({});
+		const comment = sim.postComment({ liveId: media.id, text: 'sold 8', viewer: { name: 'Eli' } });
+		const reply = await privateReply(sim.demo.page.id, token, comment.id, 'You got #8');
+		expect(reply.body.recipient_id).toBe(comment.viewer.id);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		await sim.flushWebhooks();
+		const [thread] = sim
+			.viewerMessages()
+			.filter((candidate) =>
+				candidate.messages.some((message) => message.commentId === comment.id),
+			);
+		expect(thread.messages.map((message) => [message.direction, message.text])).toEqual([
+			['outbound', 'You got #8'],
+			['inbound', 'cart'],
+		]);
+		const events = deliveriesTo('/instagram')
+			.flatMap(
+				(delivery) => (JSON.parse(delivery.raw) as { entry: { messaging?: unknown[] }[] }).entry,
+			)
+			.flatMap((entry) => entry.messaging ?? []);
+		const igUserId = sim.demo.instagram!.id;
+		expect(events).toContainEqual(
+			expect.objectContaining({
+				sender: { id: igUserId },
+				recipient: { id: comment.viewer.id },
+				message: expect.objectContaining({ is_echo: true, text: 'You got #8' }),
+			}),
+		);
+		expect(events).toContainEqual(
+			expect.objectContaining({
+				sender: { id: comment.viewer.id },
+				recipient: { id: igUserId },
+				message: { mid: thread.messages[1].messageId, text: 'cart' },
+			}),
+		);
 	});
 });
