@@ -3,16 +3,48 @@ import type { Tone } from '$lib/labels';
 import type { BuyerMessage } from '$lib/rows';
 
 export const messageEvents = [
-	{ id: 'won', label: 'Claim won', hint: 'A buyer’s claim wins a unit.' },
+	{ id: 'won', label: 'Claim won', hint: 'A buyer’s claim wins a unit.', privateOnly: false },
 	{
 		id: 'promoted',
 		label: 'Moved up from the waitlist',
 		hint: 'The buyer ahead passed or was released.',
+		privateOnly: false,
 	},
 	{
 		id: 'waitlisted',
 		label: 'Waitlisted',
 		hint: 'The item is taken; the buyer waits at {position}.',
+		privateOnly: false,
+	},
+	{
+		id: 'needs_variant',
+		label: 'Needs a variant',
+		hint: 'The buyer claimed an item with variants without naming one; {variants} lists them.',
+		privateOnly: false,
+	},
+	{
+		id: 'invoice_ready',
+		label: 'Payment link ready',
+		hint: 'The buyer’s invoice is made: {link} to pay {total}, by {deadline} when you set a time to pay.',
+		privateOnly: true,
+	},
+	{
+		id: 'payment_received',
+		label: 'Payment received',
+		hint: 'The buyer paid their order.',
+		privateOnly: true,
+	},
+	{
+		id: 'hold_expiring',
+		label: 'Time to pay running out',
+		hint: 'A reminder before {deadline} to a buyer who has not paid yet.',
+		privateOnly: true,
+	},
+	{
+		id: 'hold_expired',
+		label: 'Time to pay passed',
+		hint: 'The buyer did not pay in time; their items went to the next in line.',
+		privateOnly: true,
 	},
 ] as const;
 export type MessageEvent = (typeof messageEvents)[number]['id'];
@@ -83,26 +115,53 @@ export function claimMessagesSummary(messages: readonly BuyerMessage[]): {
 	return { label: 'Told', tone: 'success' };
 }
 
-/** Each message of a claim in one line, for the badge's tooltip. */
-export function describeMessages(messages: readonly BuyerMessage[]): string {
+/** Each message in one line, for a badge's tooltip; an order's name their event too. */
+export function describeMessages(
+	messages: readonly BuyerMessage[],
+	{ withEvent = false }: { withEvent?: boolean } = {},
+): string {
 	return messages
 		.map(
 			(message) =>
-				`${channelLabel[message.channel]}: ${statusLabel[message.status].toLowerCase()}${message.reason ? ` (${message.reason})` : ''}`,
+				`${withEvent ? `${eventLabel[message.event]}, ` : ''}${channelLabel[message.channel]}: ${statusLabel[message.status].toLowerCase()}${message.reason ? ` (${message.reason})` : ''}`,
 		)
 		.join('\n');
 }
 
-/** Messages by claim id, each claim's newest first. */
-export function messagesByClaim(messages: readonly BuyerMessage[]): Map<string, BuyerMessage[]> {
-	const byClaim = new Map<string, BuyerMessage[]>();
+/**
+ * An order's badge: whether its buyer was told of its latest event (messages come newest first),
+ * and the reason when they were not, so the seller knows to hand the link over.
+ */
+export function orderMessagesSummary(messages: readonly BuyerMessage[]): {
+	event: BuyerMessage['event'];
+	label: string;
+	tone: Tone;
+	reason: string | null;
+} | null {
+	const [latest] = messages;
+	if (!latest) return null;
+	const summary = claimMessagesSummary([latest])!;
+	return {
+		event: latest.event,
+		...summary,
+		reason: latest.status === 'skipped' || latest.status === 'failed' ? latest.reason : null,
+	};
+}
+
+/** Messages by their claim or order, each one's newest first (the messages come newest first). */
+export function messagesBy(
+	messages: readonly BuyerMessage[],
+	key: 'claim_id' | 'order_id',
+): Map<string, BuyerMessage[]> {
+	const byKey = new Map<string, BuyerMessage[]>();
 	for (const message of messages) {
-		if (message.claim_id === null) continue;
-		const list = byClaim.get(message.claim_id) ?? [];
+		const id = message[key];
+		if (id === null) continue;
+		const list = byKey.get(id) ?? [];
 		list.push(message);
-		byClaim.set(message.claim_id, list);
+		byKey.set(id, list);
 	}
-	return byClaim;
+	return byKey;
 }
 
 /**

@@ -45,9 +45,13 @@ test('a claim is answered under the comment and in private, and the console show
 	const section = page.getByRole('region', { name: 'Buyer messages' });
 	const won = section.getByRole('group', { name: 'Claim won' });
 	await won.getByLabel('Private message wording').fill('Hi {buyer}');
+	// The preview follows the typing and marks the unknown placeholder before saving.
+	await expect(won.getByTestId('unknown-placeholders')).toContainText('{buyer}');
 	await section.getByRole('button', { name: 'Save buyer messages' }).click();
 	await expect(section.getByRole('alert')).toContainText('unknown placeholders {buyer}');
 	await won.getByLabel('Private message wording').fill('Thanks {name}! #{item} is yours.');
+	await expect(won.getByTestId('template-preview').nth(1)).toHaveText('Thanks Ana! #12 is yours.');
+	await expect(won.getByText('25 / 2,000 characters')).toBeVisible();
 	await section.getByRole('button', { name: 'Save buyer messages' }).click();
 	await expect(section.getByText('Buyer messages saved')).toBeVisible();
 

@@ -377,4 +377,52 @@ describe('meta-outbox', () => {
 		expect(simulator.commentReplies({ commentId: rows[0].comment_id })).toHaveLength(1);
 		expect(privateRepliesTo(rows[0].comment_id)).toHaveLength(1);
 	});
+
+	it('sends a win and its payment link as one private reply, within 3 s of the invoice', async () => {
+		const { liveId, showId, workspaceId } = await shop('Invoice');
+		await db.query(
+			`update public.workspaces set invoicing_mode = 'each_win', pay_within_hours = 24 where id = $1`,
+			[workspaceId],
+		);
+		await db.query('update public.show_items set price = 1250 where show_id = $1', [showId]);
+		const comment = simulator.postComment({
+			liveId,
+			text: 'sold 7',
+			viewer: { name: 'Gia Invoice' },
+		});
+		await claimOf(comment.id);
+		// The invoicing worker's two steps, as it takes them once the provider made the invoice.
+		const [{ order }] = (
+			await db.query<{ taken: { order: { id: string } }[] }>(
+				'select public.take_invoice_requests(10, 120, $1) as taken',
+				[[workspaceId]],
+			)
+		).rows[0].taken;
+		await db.query(
+			"select public.mark_order_invoiced($1, 'stripe', $2, 'https://pay.example.test/i/gia')",
+			[order.id, `in_${order.id}`],
+		);
+		const invoicedAt = Date.now();
+		const [reply] = await waitFor('the private reply', () => {
+			const found = privateRepliesTo(comment.id);
+			return found.length === 1 && found;
+		});
+		const elapsedMs = Date.now() - invoicedAt;
+		console.log(`meta-outbox: invoice to the private reply with its link in ${elapsedMs} ms`);
+		expect(elapsedMs).toBeLessThan(3_000);
+		expect(reply.text).toMatch(
+			/you got #7[\s\S]*\nYour total is 12\.50 USD\. Pay here: https:\/\/pay\.example\.test\/i\/gia /,
+		);
+		const rows = await waitFor('both recorded as sent', async () => {
+			const found = (await messages(showId)).filter((row) => row.channel === 'private_reply');
+			return found.length === 2 && found.every((row) => row.status === 'sent') && found;
+		});
+		expect(rows.map((row) => row.event).sort()).toEqual(['invoice_ready', 'won']);
+		// Meta answered with the buyer's id in the conversation the reply opened.
+		const { rows: recipients } = await db.query(
+			'select distinct recipient_id from public.buyer_messages where show_id = $1 and channel = $2',
+			[showId, 'private_reply'],
+		);
+		expect(recipients).toEqual([{ recipient_id: expect.any(String) }]);
+	});
 });

@@ -2,7 +2,13 @@
 // settings form read into what set_buyer_message_settings takes, and rows merged as they arrive.
 import { describe, expect, it } from 'vitest';
 import { messageSettingsFromForm } from '$lib/buyer-message-settings';
-import { claimMessagesSummary, describeMessages, mergeMessages } from '$lib/buyer-messages';
+import {
+	claimMessagesSummary,
+	describeMessages,
+	mergeMessages,
+	messagesBy,
+	orderMessagesSummary,
+} from '$lib/buyer-messages';
 import type { BuyerMessage } from '$lib/rows';
 
 function message(status: BuyerMessage['status'], extra: Partial<BuyerMessage> = {}): BuyerMessage {
@@ -58,6 +64,44 @@ describe('claimMessagesSummary', () => {
 	});
 });
 
+describe('orderMessagesSummary', () => {
+	it('tells the latest event of the order, with the reason its buyer was not told', () => {
+		const orderId = crypto.randomUUID();
+		const link = message('skipped', {
+			order_id: orderId,
+			claim_id: null,
+			event: 'invoice_ready',
+			reason: 'window closed: the buyer has not written in 24 hours; hand the link over yourself',
+			created_at: '2026-12-01T03:00:05Z',
+		});
+		const won = message('sent', { order_id: null });
+		const paid = message('sent', {
+			order_id: orderId,
+			event: 'payment_received',
+			created_at: '2026-12-01T04:00:00Z',
+		});
+		expect(orderMessagesSummary([])).toBeNull();
+		expect(orderMessagesSummary([link])).toEqual({
+			event: 'invoice_ready',
+			label: 'Not told',
+			tone: 'warning',
+			reason: 'window closed: the buyer has not written in 24 hours; hand the link over yourself',
+		});
+		const byOrder = messagesBy(mergeMessages([], [won, link, paid], 10), 'order_id');
+		expect(byOrder.get(orderId)?.map((row) => row.event)).toEqual([
+			'payment_received',
+			'invoice_ready',
+		]);
+		expect(orderMessagesSummary(byOrder.get(orderId)!)).toMatchObject({
+			label: 'Told',
+			reason: null,
+		});
+		expect(describeMessages([link], { withEvent: true })).toBe(
+			'Payment link, Private message: skipped (window closed: the buyer has not written in 24 hours; hand the link over yourself)',
+		);
+	});
+});
+
 describe('messageSettingsFromForm', () => {
 	it('reads every event, an unchecked switch as off', () => {
 		const form = new FormData();
@@ -74,7 +118,29 @@ describe('messageSettingsFromForm', () => {
 			private_template: 'Hi {name}',
 		});
 		expect(settings.promoted.enabled).toBe(false);
-		expect(Object.keys(settings)).toEqual(['won', 'promoted', 'waitlisted']);
+		expect(Object.keys(settings)).toEqual([
+			'won',
+			'promoted',
+			'waitlisted',
+			'needs_variant',
+			'invoice_ready',
+			'payment_received',
+			'hold_expiring',
+			'hold_expired',
+		]);
+	});
+
+	it('sends an order event no channel or public template, and hours_before as a number', () => {
+		const form = new FormData();
+		form.set('invoice_ready.enabled', 'on');
+		form.set('invoice_ready.private_template', 'Pay {total}: {link}');
+		form.set('hold_expiring.hours_before', '6');
+		const settings = messageSettingsFromForm(form);
+		expect(settings.invoice_ready).toEqual({
+			enabled: true,
+			private_template: 'Pay {total}: {link}',
+		});
+		expect(settings.hold_expiring).toMatchObject({ enabled: false, hours_before: 6 });
 	});
 });
 

@@ -3,8 +3,9 @@
 // lease the due messages (public.meta_outbox_lease, which has already skipped what Meta's rules
 // forbid), then per Page, one message at a time, winners' private replies first:
 //   1. meta_outbox_mark_sending: the message is 'sending' BEFORE the Graph call;
-//   2. the Graph call: a private reply `POST /{page-id}/messages {recipient: {comment_id}}` or a
-//      public reply `POST /{comment-id}/comments`;
+//   2. the Graph call: a private reply `POST /{page-id}/messages {recipient: {comment_id}}`, a
+//      normal message `POST /{page-id}/messages {recipient: {id}, messaging_type: RESPONSE}` (only
+//      within 24 hours of the buyer's last message), or a public reply `POST /{comment-id}/comments`;
 //   3. meta_outbox_settle: sent, skipped (a Meta rule), failed (permanent), or retried later.
 // A buyer's private messages due together go out as one (the lease holds them for a minute after
 // the last one), on a comment that has not had its private reply yet; a comment's public replies
@@ -15,12 +16,24 @@
 // with. Before sending it again the sender asks Meta: a public reply is looked for among the
 // comment's replies (`GET /{comment-id}/comments`); a private reply needs no look: Meta takes one
 // per comment, so a second attempt either delivers the only copy or is refused as already replied,
-// which then means the interrupted attempt went through (recorded as sent, with that reason).
+// which then means the interrupted attempt went through (recorded as sent, with that reason); a
+// normal message has no such guard, so it is not sent again: it fails for the seller to check.
+// plan.ts holds these decisions; this file makes the calls.
 import { GraphApiError, type GraphUsage } from '../_shared/graph.ts';
 import { handle, json, requireMethod } from '../_shared/http.ts';
 import { graphClient, recordTokenProblem, tokenCipher } from '../_shared/meta.ts';
 import { backoffMs, pollIntervalMs } from '../_shared/pacing.ts';
 import { requireServiceRole, rpc, serviceClient } from '../_shared/supabase.ts';
+import {
+	failureOutcomes,
+	graphRequest,
+	groupBy,
+	plan,
+	sentOutcomes,
+	type Outcome,
+	type Row,
+	type SendAnswer,
+} from './plan.ts';
 
 const MAX_ROWS_PER_RUN = 200;
 /** Longer than a run may take, so a lease outlives its run. */
@@ -29,238 +42,8 @@ const LEASE_SECONDS = 30;
 const RUN_BUDGET_MS = 8_000;
 /** Between two sends of one Page while usage is low; stretched as usage nears Meta's limit. */
 const BASE_SPACING_MS = 50;
-/** Messenger's limit for one text message. */
-const MAX_TEXT = 2_000;
-/** Meta's subcodes (Messenger error codes): outside the allowed window; comment already replied to privately. */
-const OUTSIDE_WINDOW = 2018278;
-const ALREADY_REPLIED = 2534014;
-
-interface Row {
-	id: string;
-	lease_token: string;
-	show_id: string;
-	connection_id: string;
-	encrypted_access_token: string | null;
-	page_id: string | null;
-	platform: 'facebook' | 'instagram';
-	comment_id: string;
-	buyer_key: string;
-	event: 'won' | 'promoted' | 'waitlisted';
-	channel: 'public_reply' | 'private_reply';
-	text: string;
-	status: 'queued' | 'sending';
-	uncertain: boolean;
-	carrier_id: string | null;
-	sent_text: string | null;
-	attempts: number;
-	created_at: string;
-	comment_replied: boolean;
-	pacing: {
-		usage_percent: number | null;
-		consecutive_failures: number;
-		last_error_kind: GraphApiError['kind'] | null;
-	};
-}
-
-/** One Graph call: the messages it carries, on the carrier's comment. */
-interface Send {
-	rows: Row[];
-	carrier: Row;
-	text: string;
-	/** Sent before, possibly: check with Meta first. */
-	uncertain: boolean;
-}
-
-type Outcome =
-	| {
-			id: string;
-			outcome: 'sent';
-			external_message_id: string | null;
-			reason_code?: string;
-			reason?: string;
-	  }
-	| { id: string; outcome: 'skipped' | 'failed'; reason_code: string; reason: string }
-	| {
-			id: string;
-			outcome: 'retry';
-			reason_code: string;
-			reason: string;
-			retry_in_ms: number;
-			uncertain: boolean;
-	  }
-	| { id: string; outcome: 'release'; retry_in_ms: number };
-
-/** An outcome before it is given to each message of a send. */
-type OutcomeOfAll = Outcome extends infer Each
-	? Each extends Outcome
-		? Omit<Each, 'id'>
-		: never
-	: never;
-
-const isWinnerPrivate = (row: Row) =>
-	row.channel === 'private_reply' && (row.event === 'won' || row.event === 'promoted');
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-	const groups = new Map<string, T[]>();
-	for (const item of items) {
-		const list = groups.get(key(item)) ?? [];
-		list.push(item);
-		groups.set(key(item), list);
-	}
-	return groups;
-}
-
-/** Texts joined into one message, as many as fit; the rest go in a later one. */
-function combine(rows: Row[], separator: string): { rows: Row[]; text: string; left: Row[] } {
-	const taken: Row[] = [];
-	let text = '';
-	for (const row of rows) {
-		const next = text === '' ? row.text : `${text}${separator}${row.text}`;
-		if (taken.length > 0 && next.length > MAX_TEXT) break;
-		taken.push(row);
-		text = next.slice(0, MAX_TEXT);
-	}
-	return { rows: taken, text, left: rows.slice(taken.length) };
-}
-
-/**
- * The Page's leased messages as Graph calls, in sending order, and the outcomes decided without
- * one (skips, and messages left for the next call).
- */
-function plan(rows: Row[]): { sends: Send[]; decided: Outcome[] } {
-	const sends: Send[] = [];
-	const decided: Outcome[] = [];
-	// Messages that may already have gone out are sent again exactly as before.
-	const resumed = rows.filter((row) => row.uncertain && row.carrier_id !== null);
-	for (const group of groupBy(resumed, (row) => row.carrier_id!).values()) {
-		const carrier = group.find((row) => row.id === row.carrier_id);
-		if (carrier?.sent_text)
-			sends.push({ rows: group, carrier, text: carrier.sent_text, uncertain: true });
-		else for (const row of group) decided.push({ id: row.id, outcome: 'release', retry_in_ms: 0 });
-	}
-	const fresh = rows.filter((row) => !resumed.includes(row));
-	const byBuyer = groupBy(
-		fresh.filter((row) => row.channel === 'private_reply'),
-		(row) => `${row.show_id}:${row.buyer_key}`,
-	);
-	for (const group of byBuyer.values()) {
-		// Meta takes one private reply per comment: the newest comment not yet answered carries
-		// the buyer's messages.
-		const carrier = [...group].reverse().find((row) => !row.comment_replied);
-		if (!carrier) {
-			for (const row of group)
-				decided.push({
-					id: row.id,
-					outcome: 'skipped',
-					reason_code: 'already_replied',
-					reason:
-						'this comment already had its private reply (Meta takes one per comment), and the buyer wrote no newer comment to answer',
-				});
-			continue;
-		}
-		// The carrier first, so it is among the messages that fit; the text keeps the events' order.
-		const { rows: taken, left } = combine(
-			[carrier, ...group.filter((row) => row !== carrier)],
-			'\n',
-		);
-		const ordered = group.filter((row) => taken.includes(row));
-		sends.push({ rows: ordered, carrier, text: combine(ordered, '\n').text, uncertain: false });
-		for (const row of left) decided.push({ id: row.id, outcome: 'release', retry_in_ms: 0 });
-	}
-	const byComment = groupBy(
-		fresh.filter((row) => row.channel === 'public_reply'),
-		(row) => row.comment_id,
-	);
-	for (const group of byComment.values()) {
-		const { rows: taken, text, left } = combine(group, ' ');
-		sends.push({ rows: taken, carrier: taken[0], text, uncertain: false });
-		for (const row of left) decided.push({ id: row.id, outcome: 'release', retry_in_ms: 0 });
-	}
-	// Winners' private replies first, then in the order the events happened.
-	const rank = (send: Send) => (send.rows.some(isWinnerPrivate) ? 0 : 1);
-	const first = (send: Send) => Math.min(...send.rows.map((row) => Date.parse(row.created_at)));
-	sends.sort((a, b) => rank(a) - rank(b) || first(a) - first(b));
-	return { sends, decided };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function sentOutcomes(send: Send, externalId: string | null, note?: string): Outcome[] {
-	return send.rows.map((row) =>
-		row.id === send.carrier.id
-			? {
-					id: row.id,
-					outcome: 'sent',
-					external_message_id: externalId,
-					...(note ? { reason_code: 'confirmed', reason: note } : {}),
-				}
-			: {
-					id: row.id,
-					outcome: 'sent',
-					external_message_id: externalId,
-					reason_code: 'combined',
-					reason: `sent together with other messages to this buyer, in the reply to comment ${send.carrier.comment_id}`,
-				},
-	);
-}
-
-/** What Meta's refusal means for the messages of one send. */
-function failureOutcomes(send: Send, error: GraphApiError): Outcome[] {
-	const all = (outcome: OutcomeOfAll) =>
-		send.rows.map((row) => ({ ...outcome, id: row.id }) as Outcome);
-	const privateReply = send.carrier.channel === 'private_reply';
-	if (privateReply && error.subcode === ALREADY_REPLIED) {
-		// Only this app sends private replies for the show: after an interrupted attempt, Meta's
-		// refusal says that attempt delivered the message.
-		if (send.uncertain)
-			return sentOutcomes(
-				send,
-				null,
-				'Meta already holds the private reply to this comment: the interrupted attempt went through',
-			);
-		return all({
-			outcome: 'skipped',
-			reason_code: 'already_replied',
-			reason: 'Meta says this comment already had its private reply (one per comment)',
-		});
-	}
-	if (privateReply && error.subcode === OUTSIDE_WINDOW)
-		return all({
-			outcome: 'skipped',
-			reason_code: 'window_closed',
-			reason:
-				send.carrier.platform === 'instagram'
-					? 'Meta refused: Instagram takes private replies to live comments only while the live is on'
-					: 'Meta refused: the 7 days for a private reply to this comment are over',
-		});
-	const attempts = Math.max(...send.rows.map((row) => row.attempts + 1));
-	if (error.kind === 'throttled' || error.kind === 'transient')
-		return all({
-			outcome: 'retry',
-			reason_code: error.kind,
-			reason: `${error.message}; trying again`,
-			retry_in_ms: backoffMs(error, attempts),
-			// Meta did not take a throttled call; a 5xx or a lost answer may still have delivered it.
-			uncertain: error.kind === 'transient',
-		});
-	if (error.kind === 'token')
-		return all({
-			outcome: 'failed',
-			reason_code: 'reconnect_required',
-			reason: `Meta no longer accepts the connection's token (${error.message}): reconnect the account, then resend`,
-		});
-	if (error.kind === 'permission')
-		return all({
-			outcome: 'failed',
-			reason_code: 'permission',
-			reason: `Meta refused for lack of a permission (${error.message}): reconnect and grant ${privateReply ? 'pages_messaging' : 'pages_manage_engagement'}, then resend`,
-		});
-	return all({
-		outcome: 'failed',
-		reason_code: 'rejected',
-		reason: `Meta refused the message: ${error.message}`,
-	});
-}
 
 /** Sends one Page's messages in order, paced by its usage; settles each send as it is answered. */
 async function sendForPage(rows: Row[], leaseToken: string, deadline: number) {
@@ -331,31 +114,17 @@ async function sendForPage(rows: Row[], leaseToken: string, deadline: number) {
 					await settle(
 						sentOutcomes(
 							send,
-							earlier.id,
+							{ id: earlier.id },
 							'found under the comment: the interrupted attempt went through',
 						),
 					);
 					continue;
 				}
 			}
-			const answer =
-				send.carrier.channel === 'private_reply'
-					? await graph.post<{ message_id?: string }>(
-							`/${pageId}/messages`,
-							{
-								recipient: JSON.stringify({ comment_id: send.carrier.comment_id }),
-								message: JSON.stringify({ text: send.text }),
-							},
-							token,
-						)
-					: await graph.post<{ id?: string }>(
-							`/${send.carrier.comment_id}/comments`,
-							{ message: send.text },
-							token,
-						);
+			const request = graphRequest(send, pageId);
+			const answer = await graph.post<SendAnswer>(request.path, request.params, token);
 			usage = answer.usage;
-			const body = answer.body as { message_id?: string; id?: string };
-			results = sentOutcomes(send, body.message_id ?? body.id ?? null);
+			results = sentOutcomes(send, answer.body);
 			sent += 1;
 			failures = 0;
 			lastErrorKind = null;
