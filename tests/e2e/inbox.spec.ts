@@ -93,6 +93,7 @@ test('a viewer writes cart, gets their answer, and the seller replies from the i
 	);
 
 	// Something else waits for the seller, who replies while the window is open.
+	const written = Date.now();
 	await control('sendViewerMessage', {
 		senderId: comment.viewer.id,
 		pageId: account.page.id,
@@ -100,6 +101,7 @@ test('a viewer writes cart, gets their answer, and the seller replies from the i
 		text: 'Do you ship to Cebu?',
 	});
 	await expect(thread.getByText('Do you ship to Cebu?')).toBeVisible({ timeout: 15_000 });
+	console.log(`viewer message -> open inbox thread: ${Date.now() - written} ms`);
 	await expect(page.getByTestId('unread-count')).toHaveText(/^1\s+unread$/);
 	await expect(page.getByText(/Meta lets you answer until/)).toBeVisible();
 	await page.getByLabel('Reply').fill('Yes, we ship nationwide!');
