@@ -4,7 +4,7 @@
 // `instagram`), and the message lands in the buyer's conversation; a forged delivery stores
 // nothing; a `cart` is answered through the outbox: queued with the message, sent by meta-outbox
 // to the buyer at the simulator.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,6 +223,56 @@ describe('messaging webhooks', () => {
 	});
 });
 
+/** POSTs a body to meta-messaging signed with the app secret, as Meta does. */
+function deliverSigned(body: string) {
+	return fetch(`${stack.env.SUPABASE_URL}/functions/v1/meta-messaging`, {
+		method: 'POST',
+		headers: {
+			'content-type': 'application/json',
+			'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`,
+		},
+		body,
+	});
+}
+
+describe('bad deliveries', () => {
+	it('keeps a message whose text holds NUL, refuses broken JSON, and stores nothing unsigned', async () => {
+		const { account, workspaceId } = await seller('Nul');
+		const event = (mid: string, text: string) =>
+			JSON.stringify({
+				object: 'page',
+				entry: [
+					{
+						id: account.page.id,
+						time: Date.now(),
+						messaging: [
+							{
+								sender: { id: 'psid-nul' },
+								recipient: { id: account.page.id },
+								timestamp: Date.now(),
+								message: { mid, text },
+							},
+						],
+					},
+				],
+			});
+		const stored = await deliverSigned(event('m_nul_1', 'size\u0000 M?'));
+		expect(stored.status).toBe(200);
+		expect(await stored.json()).toMatchObject({ results: [{ outcome: 'stored' }] });
+		expect((await threadOf(workspaceId, 'psid-nul')).map((row) => row.text)).toEqual(['size M?']);
+
+		const broken = await deliverSigned('{"object": "page", "entry": [');
+		expect(broken.status).toBe(400);
+		const unsigned = await fetch(`${stack.env.SUPABASE_URL}/functions/v1/meta-messaging`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: event('m_nul_2', 'unsigned'),
+		});
+		expect(unsigned.status).toBe(401);
+		expect(await threadOf(workspaceId, 'psid-nul')).toHaveLength(1);
+	});
+});
+
 describe('keyword answers at the simulator', () => {
 	it('a viewer who claimed answers the private reply with cart and gets their order', async () => {
 		const { account, user, facebookConnectionId } = await seller('Cart');
@@ -286,7 +336,7 @@ describe('keyword answers at the simulator', () => {
 			// The echo of the answer comes back and is stored once, as the Page's message.
 			const rows = await waitFor('the echo in the conversation', async () => {
 				const stored = await threadOf(user.workspaceId, comment.viewer.id);
-				return stored.some((row) => row.direction === 'outbound') && stored;
+				return stored.some((row) => row.text === answer.text) && stored;
 			});
 			expect(rows.map((row) => [row.direction, row.text])).toEqual(
 				expect.arrayContaining([
