@@ -128,7 +128,7 @@ export async function startDemo(
 		.in('status', ['active', 'paused']);
 	for (const show of earlier ?? []) await rpc(seller, 'stop_show', { show_id: show.id });
 
-	const onAir = startSimulatorDemo(simulator);
+	const onAir = await startSimulatorDemo(simulator);
 	const show = await rpc<{ id: string }>(seller, 'create_show', {
 		workspace_id: workspace.id,
 		platform: 'facebook',

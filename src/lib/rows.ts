@@ -205,6 +205,31 @@ export const buyerMessageSchema = z.object({
 });
 export type BuyerMessage = z.infer<typeof buyerMessageSchema>;
 
+/** A buyer's Messenger / Instagram Direct thread with a connected Page or account. */
+export const conversationSchema = z.object({
+	id: z.uuid(),
+	workspace_id: z.uuid(),
+	connection_id: z.uuid(),
+	platform,
+	buyer_platform_id: z.string(),
+	buyer_handle: z.string().nullable(),
+	buyer_name: z.string().nullable(),
+	last_inbound_at: timestamp.nullable(),
+	last_message_at: timestamp.nullable(),
+	unread_count: z.number().int(),
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
+export const conversationMessageSchema = z.object({
+	id: z.uuid(),
+	conversation_id: z.uuid(),
+	direction: z.enum(['inbound', 'outbound']),
+	external_message_id: z.string().nullable(),
+	text: z.string().nullable(),
+	sent_at: timestamp,
+});
+export type ConversationMessage = z.infer<typeof conversationMessageSchema>;
+
 /** Column lists that match the schemas above, so selects fetch exactly what is parsed. */
 export const columns = {
 	show: Object.keys(showSchema.shape).join(', '),
@@ -216,4 +241,6 @@ export const columns = {
 	integration: Object.keys(integrationSchema.shape).join(', '),
 	variantRequest: Object.keys(variantRequestSchema.shape).join(', '),
 	buyerMessage: Object.keys(buyerMessageSchema.shape).join(', '),
+	conversation: Object.keys(conversationSchema.shape).join(', '),
+	conversationMessage: Object.keys(conversationMessageSchema.shape).join(', '),
 };

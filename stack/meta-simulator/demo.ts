@@ -1,6 +1,7 @@
 // What `npm start` shows of Meta: the demo Page "Demo Boutique" live on Facebook and its
 // Instagram account @demo.boutique live too, each with simulated viewers commenting; half of the
-// viewers who get a private reply answer it with `cart`.
+// viewers who get a private reply answer it with `cart`, and the demo Page takes Messenger
+// messages (subscribed to `messages` and `message_echoes`, as a seller does once per Page).
 import type { FacebookLiveInfo, InstagramLiveInfo, MetaSimulator } from './index.ts';
 
 export interface SimulatorDemo {
@@ -10,10 +11,22 @@ export interface SimulatorDemo {
 	stop(): void;
 }
 
-export function startSimulatorDemo(
+export async function startSimulatorDemo(
 	simulator: MetaSimulator,
 	commentsPerSecond = 0.7,
-): SimulatorDemo {
+): Promise<SimulatorDemo> {
+	const pageId = simulator.demo.page.id;
+	const subscribed = await fetch(`${simulator.graphUrl}/${pageId}/subscribed_apps`, {
+		method: 'POST',
+		body: new URLSearchParams({
+			subscribed_fields: 'messages,message_echoes',
+			access_token: simulator.issuePageToken({ pageId }).accessToken,
+		}),
+	});
+	if (!subscribed.ok)
+		throw new Error(
+			`demo: subscribing the demo Page to messages failed: ${await subscribed.text()}`,
+		);
 	const facebookLive = simulator.startFacebookLive({
 		pageId: simulator.demo.page.id,
 		title: 'Friday boutique drop',

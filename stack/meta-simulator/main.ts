@@ -21,7 +21,7 @@ const simulator = await startMetaSimulator({
 	appSecret: process.env.META_APP_SECRET || 'local-meta-app-secret',
 	log: console.log,
 });
-const demo = values.demo ? startSimulatorDemo(simulator) : undefined;
+const demo = values.demo ? await startSimulatorDemo(simulator) : undefined;
 console.log(`META_GRAPH_URL="${simulator.graphUrl}"`);
 console.log(`META_DIALOG_URL="${simulator.dialogUrl}"`);
 if (demo)

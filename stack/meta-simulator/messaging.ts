@@ -99,7 +99,7 @@ export class Messaging {
 	constructor(private readonly deliver: (message: ThreadMessage) => void = () => {}) {}
 
 	record(message: Omit<ThreadMessage, 'messageId'>): ThreadMessage {
-		const recorded = { messageId: `m_${randomAlphanumeric(40)}`, ...message };
+		const recorded: ThreadMessage = { ...message, messageId: `m_${randomAlphanumeric(40)}` };
 		this.messages.push(recorded);
 		this.deliver(recorded);
 		return recorded;

@@ -2,24 +2,23 @@
 // a simulated viewer writes to the Page (Messenger) or to its Instagram account, the simulator
 // delivers Meta's signed messaging webhook (meta-messaging for the `page` object, ig-webhook for
 // `instagram`), and the message lands in the buyer's conversation; a forged delivery stores
-// nothing; a `cart` is answered in the outbox.
-import { randomBytes } from 'node:crypto';
+// nothing; a `cart` is answered through the outbox: queued with the message, sent by meta-outbox
+// to the buyer at the simulator.
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-	startMetaSimulator,
-	type AccountInfo,
-	type MetaSimulator,
-} from '../../stack/meta-simulator/index.ts';
-import { createUser } from '../support/db.ts';
+import { startMetaSimulator, type MetaSimulator } from '../../stack/meta-simulator/index.ts';
+import { createTokenCipher } from '../../supabase/functions/_shared/token-crypto.ts';
+import { asUser, createUser, rpc, serviceRole } from '../support/db.ts';
 import { startTestStack } from '../support/start-test-stack.ts';
 
 const APP_ID = '987654321012377';
 const APP_SECRET = randomBytes(16).toString('hex');
 const VERIFY_TOKEN = randomBytes(12).toString('hex');
+const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
 const root = mkdtempSync(join(tmpdir(), 'lsl-messaging-'));
 let simulator: MetaSimulator;
@@ -37,7 +36,7 @@ beforeAll(async () => {
 			`META_GRAPH_URL=${simulator.graphUrl}`,
 			`META_DIALOG_URL=${simulator.dialogUrl}`,
 			`META_WEBHOOK_VERIFY_TOKEN=${VERIFY_TOKEN}`,
-			`TOKEN_ENCRYPTION_KEY=${randomBytes(32).toString('base64')}`,
+			`TOKEN_ENCRYPTION_KEY=${ENCRYPTION_KEY}`,
 		].join('\n'),
 	);
 	stack = await startTestStack(() => {}, { functionsEnvFile: envFile });
@@ -76,20 +75,26 @@ async function waitFor<T>(
 }
 
 /** A workspace connected to a new simulated Page (and its Instagram account), which installed the app for messages. */
-async function seller(name: string): Promise<{ account: AccountInfo; workspaceId: string }> {
+async function seller(name: string) {
 	const account = simulator.createAccount({
 		userName: `${name} Seller`,
 		pageName: `${name} Shop`,
 		instagramUsername: `${name.toLowerCase()}.shop`,
 	});
-	const { workspaceId } = await createUser(db);
-	await db.query(
-		`insert into public.social_connections (workspace_id, platform, external_account_id, display_name)
-		values ($1, 'facebook', $2, $3), ($1, 'instagram', $4, $5)`,
-		[workspaceId, account.page.id, account.page.name, account.instagram!.id, name],
-	);
-	// As the connecting app does (POST /{page-id}/subscribed_apps with the Page token).
+	const user = await createUser(db);
 	const token = simulator.issuePageToken({ pageId: account.page.id }).accessToken;
+	const encrypted = await (await createTokenCipher(ENCRYPTION_KEY)).encrypt(token);
+	const { rows: connections } = await db.query<{ id: string; platform: string }>(
+		`insert into public.social_connections (workspace_id, platform, external_account_id, display_name)
+		values ($1, 'facebook', $2, $3), ($1, 'instagram', $4, $5) returning id, platform`,
+		[user.workspaceId, account.page.id, account.page.name, account.instagram!.id, name],
+	);
+	for (const connection of connections)
+		await db.query(
+			'insert into private.social_connection_tokens (connection_id, encrypted_access_token) values ($1, $2)',
+			[connection.id, encrypted],
+		);
+	// As the connecting app does (POST /{page-id}/subscribed_apps with the Page token).
 	const subscribed = await fetch(`${simulator.graphUrl}/${account.page.id}/subscribed_apps`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -99,7 +104,8 @@ async function seller(name: string): Promise<{ account: AccountInfo; workspaceId
 		}),
 	});
 	expect(subscribed.status).toBe(200);
-	return { account, workspaceId };
+	const facebookConnectionId = connections.find((row) => row.platform === 'facebook')!.id;
+	return { account, user, workspaceId: user.workspaceId, facebookConnectionId };
 }
 
 async function threadOf(workspaceId: string, buyer: string) {
@@ -214,5 +220,132 @@ describe('messaging webhooks', () => {
 				text: expect.stringContaining('we found no open order for you'),
 			}),
 		]);
+	});
+});
+
+/** POSTs a body to meta-messaging signed with the app secret, as Meta does. */
+function deliverSigned(body: string) {
+	return fetch(`${stack.env.SUPABASE_URL}/functions/v1/meta-messaging`, {
+		method: 'POST',
+		headers: {
+			'content-type': 'application/json',
+			'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`,
+		},
+		body,
+	});
+}
+
+describe('bad deliveries', () => {
+	it('keeps a message whose text holds NUL, refuses broken JSON, and stores nothing unsigned', async () => {
+		const { account, workspaceId } = await seller('Nul');
+		const event = (mid: string, text: string) =>
+			JSON.stringify({
+				object: 'page',
+				entry: [
+					{
+						id: account.page.id,
+						time: Date.now(),
+						messaging: [
+							{
+								sender: { id: 'psid-nul' },
+								recipient: { id: account.page.id },
+								timestamp: Date.now(),
+								message: { mid, text },
+							},
+						],
+					},
+				],
+			});
+		const stored = await deliverSigned(event('m_nul_1', 'size\u0000 M?'));
+		expect(stored.status).toBe(200);
+		expect(await stored.json()).toMatchObject({ results: [{ outcome: 'stored' }] });
+		expect((await threadOf(workspaceId, 'psid-nul')).map((row) => row.text)).toEqual(['size M?']);
+
+		const broken = await deliverSigned('{"object": "page", "entry": [');
+		expect(broken.status).toBe(400);
+		const unsigned = await fetch(`${stack.env.SUPABASE_URL}/functions/v1/meta-messaging`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: event('m_nul_2', 'unsigned'),
+		});
+		expect(unsigned.status).toBe(401);
+		expect(await threadOf(workspaceId, 'psid-nul')).toHaveLength(1);
+	});
+});
+
+describe('keyword answers at the simulator', () => {
+	it('a viewer who claimed answers the private reply with cart and gets their order', async () => {
+		const { account, user, facebookConnectionId } = await seller('Cart');
+		const live = simulator.startFacebookLive({ pageId: account.page.id });
+		await db.query('select public.meta_confirm_lives($1, $2)', [facebookConnectionId, [live.id]]);
+		const operator = asUser(user);
+		const show = await rpc<{ id: string }>(db, operator, 'create_show', {
+			workspace_id: user.workspaceId,
+			platform: 'facebook',
+			name: 'Cart show',
+			connection_id: facebookConnectionId,
+		});
+		await rpc(db, operator, 'add_show_items', { show_id: show.id, items: ['1-3'] });
+		await db.query(
+			`update public.show_items set price = 1500, title = 'Linen top' where show_id = $1`,
+			[show.id],
+		);
+		await rpc(db, operator, 'activate_show', { show_id: show.id, live_id: live.id });
+		simulator.setViewerReplies({ share: 1, delayMs: 100 });
+		try {
+			const comment = simulator.postComment({
+				liveId: live.id,
+				text: 'sold 2',
+				viewer: { name: 'Dana Cruz' },
+			});
+			await rpc(db, serviceRole, 'ingest_comment', {
+				comment: {
+					show_id: show.id,
+					platform: 'facebook',
+					live_id: live.id,
+					comment_id: comment.id,
+					platform_user_id: comment.viewer.id,
+					user_handle: null,
+					user_display_name: comment.viewer.name,
+					text: comment.text,
+					created_at: comment.createdTime,
+				},
+			});
+			const thread = await waitFor(
+				'the automatic answer at the simulator',
+				() => {
+					const [found] = simulator.viewerMessages({ viewerId: comment.viewer.id });
+					const answer = found.messages.find(
+						(message) => message.direction === 'outbound' && message.commentId === null,
+					);
+					return answer && found.messages;
+				},
+				20_000,
+			);
+			const cart = thread.find((message) => message.direction === 'inbound')!;
+			const answer = thread.find(
+				(message) => message.direction === 'outbound' && message.commentId === null,
+			)!;
+			console.log(
+				`cart -> answer at the simulator: ${Date.parse(answer.sentAt) - Date.parse(cart.sentAt)} ms`,
+			);
+			expect(cart.text).toBe('cart');
+			expect(answer.text).toBe(
+				'Automatic answer: your order\n#2 Linen top x1 15.00 USD\nTotal: 15.00 USD',
+			);
+			// The echo of the answer comes back and is stored once, as the Page's message.
+			const rows = await waitFor('the echo in the conversation', async () => {
+				const stored = await threadOf(user.workspaceId, comment.viewer.id);
+				return stored.some((row) => row.text === answer.text) && stored;
+			});
+			expect(rows.map((row) => [row.direction, row.text])).toEqual(
+				expect.arrayContaining([
+					['inbound', 'cart'],
+					['outbound', answer.text],
+				]),
+			);
+		} finally {
+			simulator.setViewerReplies({ share: 0 });
+		}
 	});
 });

@@ -311,6 +311,7 @@ describe('viewers writing to the Page', () => {
 			['outbound', 'You got #8'],
 			['inbound', 'cart'],
 		]);
+		expect(thread.messages[1].messageId).not.toBe(thread.messages[0].messageId);
 		const events = deliveriesTo('/instagram')
 			.flatMap(
 				(delivery) => (JSON.parse(delivery.raw) as { entry: { messaging?: unknown[] }[] }).entry,

@@ -55,6 +55,8 @@ const FUNCTION = 'meta-oauth';
  * account, and pages_manage_metadata lets Instagram subscribe that Page to the app's webhooks.
  * Telling buyers (meta-outbox): pages_messaging sends private replies (Facebook and, with
  * instagram_manage_comments, Instagram); pages_manage_engagement replies under Facebook comments.
+ * The inbox: instagram_manage_messages reads and answers Instagram Direct messages (the Send API
+ * refuses an IGSID recipient without it).
  */
 export const SCOPES = {
 	facebook: [
@@ -72,6 +74,7 @@ export const SCOPES = {
 		'pages_read_engagement',
 		'pages_manage_metadata',
 		'pages_messaging',
+		'instagram_manage_messages',
 	],
 } as const;
 

@@ -1,44 +1,11 @@
-// Follows a workspace's orders over Realtime (RLS lets only its members see them): any change to
-// its orders or their lines calls changed(), coalesced over a short pause, and so does the moment
-// the subscriptions exist, to catch up on what changed before them. Returns the unsubscribe.
+// Follows a workspace's orders and their lines over Realtime (see followWorkspaceTables).
 import type { SupabaseClient } from '@supabase/supabase-js';
-
-const coalesceMs = 100;
-let channelCount = 0;
+import { followWorkspaceTables } from '$lib/follow-workspace';
 
 export function followOrders(
 	supabase: SupabaseClient,
 	workspaceId: string,
 	changed: () => void,
 ): () => void {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	let closed = false;
-	const soon = () => {
-		clearTimeout(timer);
-		timer = setTimeout(() => {
-			if (!closed) changed();
-		}, coalesceMs);
-	};
-	const filter = `workspace_id=eq.${workspaceId}`;
-	const channel = supabase.channel(`orders:${workspaceId}:${++channelCount}`);
-	for (const table of ['orders', 'order_lines'])
-		channel.on('postgres_changes', { event: '*', schema: 'public', table, filter }, soon);
-	// SUBSCRIBED only means the channel joined; this system message says the subscriptions exist.
-	channel.on('system', {}, (message: { extension?: string; status?: string }) => {
-		if (message.extension === 'postgres_changes' && message.status === 'ok') soon();
-	});
-	// The join must carry the user's token, or RLS hides every change.
-	void supabase.realtime
-		.setAuth()
-		.catch((error: unknown) =>
-			console.warn(`orders: handing Realtime the session failed: ${(error as Error).message}`),
-		)
-		.then(() => {
-			if (!closed) channel.subscribe();
-		});
-	return () => {
-		closed = true;
-		clearTimeout(timer);
-		void supabase.removeChannel(channel);
-	};
+	return followWorkspaceTables(supabase, workspaceId, ['orders', 'order_lines'], changed);
 }
