@@ -1,7 +1,7 @@
 // What `npm start` shows of Meta: the demo Page "Demo Boutique" live on Facebook and its
 // Instagram account @demo.boutique live too, each with simulated viewers commenting; half of the
 // viewers who get a private reply answer it with `cart`, and the demo Page takes Messenger
-// messages (subscribed to `messages` and `message_echoes`, as a seller does once per Page).
+// messages (subscribed to `messages` and `message_echoes`, as connecting the Page does).
 import type { FacebookLiveInfo, InstagramLiveInfo, MetaSimulator } from './index.ts';
 
 export interface SimulatorDemo {

@@ -267,6 +267,9 @@ async function connect(seller: Seller, platform: 'facebook' | 'instagram'): Prom
 	return (await connectAnswer(seller, platform)).connections;
 }
 
+/** What every connection subscribes its Page to: Instagram's comments and the Page's messages. */
+const pageFields = ['feed', 'messages', 'message_echoes'];
+
 /** The app-level fields Meta holds for a Page (`POST /{page-id}/subscribed_apps`). */
 function subscribedFields(pageId: string): string[] {
 	const page = simulator.pageSubscriptions().find((candidate) => candidate.pageId === pageId);
@@ -424,6 +427,8 @@ describe('meta-oauth', () => {
 		).json();
 		expect(me.id).toBe(simulator.demo.page.id);
 		expect(connection.meta_user_id).toBe(simulator.demo.user.id);
+		// The Page is subscribed to the app's webhooks, so buyers' Messenger messages arrive.
+		expect(subscribedFields(simulator.demo.page.id)).toEqual(pageFields);
 
 		// The seller reads it under RLS; the pending sign-in is used up.
 		const { data } = await seller.client
@@ -462,12 +467,12 @@ describe('meta-oauth', () => {
 					path: `/${account.page.id}/subscribed_apps`,
 					status: 200,
 					query: expect.objectContaining({
-						subscribed_fields: 'feed',
+						subscribed_fields: 'feed,messages,message_echoes',
 						access_token: expect.stringMatching(/^EAAG/),
 					}),
 				}),
 			]);
-			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+			expect(subscribedFields(account.page.id)).toEqual(pageFields);
 
 			// Reconnecting subscribes again, which Meta takes as a no-op.
 			const again = await connectAnswer(seller, 'instagram');
@@ -477,7 +482,7 @@ describe('meta-oauth', () => {
 			expect(
 				simulator.requests({ path: '/subscribed_apps' }).map((request) => request.method),
 			).toEqual(['POST', 'POST']);
-			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+			expect(subscribedFields(account.page.id)).toEqual(pageFields);
 		});
 	});
 
@@ -524,7 +529,7 @@ describe('meta-oauth', () => {
 			expect(reconnected.webhooks).toEqual([
 				{ connection_id: connection.id, page_id: account.page.id, subscribed: true },
 			]);
-			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+			expect(subscribedFields(account.page.id)).toEqual(pageFields);
 		});
 	});
 
@@ -534,7 +539,7 @@ describe('meta-oauth', () => {
 			const second = await newSeller();
 			const [firstConnection] = await connect(first, 'instagram');
 			const [secondConnection] = await connect(second, 'instagram');
-			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+			expect(subscribedFields(account.page.id)).toEqual(pageFields);
 			simulator.clearRequests();
 
 			const stillNeeded = await call('meta-oauth/disconnect', {
@@ -548,7 +553,7 @@ describe('meta-oauth', () => {
 			});
 			expect(stillNeeded.body).not.toHaveProperty('page_error');
 			expect(simulator.requests({ path: '/subscribed_apps' })).toEqual([]);
-			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+			expect(subscribedFields(account.page.id)).toEqual(pageFields);
 
 			const last = await call('meta-oauth/disconnect', {
 				token: second.token,
@@ -582,6 +587,25 @@ describe('meta-oauth', () => {
 		});
 	});
 
+	it('keeps the Page subscribed when an Instagram account goes but its Page stays connected for Facebook', async () => {
+		await withInstagramAccount('Both', async (account) => {
+			const pageSeller = await newSeller();
+			const [pageConnection] = await connect(pageSeller, 'facebook');
+			expect(pageConnection.external_account_id).toBe(account.page.id);
+			const instagramSeller = await newSeller();
+			const [instagramConnection] = await connect(instagramSeller, 'instagram');
+			expect(subscribedFields(account.page.id)).toEqual(pageFields);
+
+			const answer = await call('meta-oauth/disconnect', {
+				token: instagramSeller.token,
+				body: { connection_id: instagramConnection.id },
+			});
+			expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+			expect(answer.body).toMatchObject({ page_unsubscribed: false });
+			expect(subscribedFields(account.page.id)).toEqual(pageFields);
+		});
+	});
+
 	it('reports a failed unsubscribe on disconnect and disconnects all the same', async () => {
 		await withInstagramAccount('Stuck', async (account) => {
 			const seller = await newSeller();
@@ -597,7 +621,7 @@ describe('meta-oauth', () => {
 				page_error: 'Meta error 1: An unknown error has occurred.',
 				connection: { status: 'revoked' },
 			});
-			expect(subscribedFields(account.page.id)).toEqual(['feed']);
+			expect(subscribedFields(account.page.id)).toEqual(pageFields);
 			expect(
 				(
 					await db.query(

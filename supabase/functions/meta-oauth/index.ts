@@ -382,14 +382,15 @@ async function pending(req: Request): Promise<Response> {
  * "Your app must enable Page subscriptions on the Page connected to the app user's account by
  * sending a POST request to the Page Subscribed Apps edge and subscribing to any Page field"
  * (developers.facebook.com/docs/graph-api/webhooks/getting-started/webhooks-for-instagram, and
- * step 3 of docs/instagram-platform/webhooks). `subscribed_fields` is required and takes Page
- * fields only; `feed` is Meta's example. A Page field without an app-level subscription sends
- * nothing ("only fields with subscriptions at both the page and app levels will get Webhooks",
- * docs/graph-api/reference/page/subscribed_apps), so this brings no Page events. The call needs
- * the Page token with pages_manage_metadata, answers {"success": true} and is idempotent, so a
- * reconnect simply repeats it. Facebook comments are polled, so Facebook Pages need no subscription.
+ * step 3 of docs/instagram-platform/webhooks). A Facebook Page's Messenger messages arrive only
+ * for the Page fields it subscribed (`messages`, and `message_echoes` for what the Page itself
+ * sends): "only fields with subscriptions at both the page and app levels will get Webhooks"
+ * (docs/graph-api/reference/page/subscribed_apps). `subscribed_fields` replaces the Page's list, so
+ * every connection asks for all of them: a Page connected for Facebook and for its Instagram
+ * account keeps both. The call needs the Page token with pages_manage_metadata, answers
+ * {"success": true} and is idempotent, so a reconnect simply repeats it.
  */
-const PAGE_SUBSCRIPTION_FIELDS = 'feed';
+const PAGE_SUBSCRIPTION_FIELDS = 'feed,messages,message_echoes';
 
 type WebhookSubscription =
 	| { connection_id: string; page_id: string; subscribed: true }
@@ -407,7 +408,7 @@ async function tokenPageId(pageToken: string): Promise<string> {
 	return (await graphClient().get<{ id: string }>('/me', { fields: 'id' }, pageToken)).body.id;
 }
 
-/** Installs the app on the Instagram connection's Page; a failure is kept on the connection for the seller to see. */
+/** Installs the app on the connection's Page; a failure is kept on the connection for the seller to see. */
 async function subscribePage(
 	connection: Connection,
 	pageId: string | undefined,
@@ -440,7 +441,10 @@ async function subscribePage(
 			`${FUNCTION}: subscribing Page ${knownPageId ?? '(unknown)'} of connection ${connection.id} to webhooks failed:`,
 			error,
 		);
-		const detail = `Instagram comments will not arrive: Meta did not subscribe the linked Facebook Page to the app's webhooks (${error.message}). Reconnect to try again.`;
+		const detail =
+			connection.platform === 'instagram'
+				? `Instagram comments will not arrive: Meta did not subscribe the linked Facebook Page to the app's webhooks (${error.message}). Reconnect to try again.`
+				: `Buyers' Messenger messages will not arrive: Meta did not subscribe the Page to the app's webhooks (${error.message}). Reconnect to try again.`;
 		const marked = await rpc<Connection>(serviceClient(), 'meta_set_connection_status', {
 			connection_id: connection.id,
 			status: credentials.status,
@@ -497,13 +501,11 @@ async function connect(req: Request): Promise<Response> {
 	const connections: Connection[] = [];
 	const webhooks: WebhookSubscription[] = [];
 	for (const connection of connected) {
-		if (connection.platform !== 'instagram') {
-			connections.push(connection);
-			continue;
-		}
 		const subscribed = await subscribePage(
 			connection,
-			linkedPages.get(connection.external_account_id),
+			connection.platform === 'facebook'
+				? connection.external_account_id
+				: linkedPages.get(connection.external_account_id),
 		);
 		connections.push(subscribed.connection);
 		webhooks.push(subscribed.result);
@@ -511,37 +513,46 @@ async function connect(req: Request): Promise<Response> {
 	return json({ connections, webhooks });
 }
 
-/** Whether another active Instagram connection (in any workspace) takes this account's webhooks. */
-async function pageStillNeeded(connection: ConnectionCredentials): Promise<boolean> {
+/**
+ * Whether another active connection (in any workspace) takes webhooks through this Page: the same
+ * Instagram account, or the Page itself connected for Facebook.
+ */
+async function pageStillNeeded(
+	connection: ConnectionCredentials,
+	pageId: string,
+): Promise<boolean> {
 	const { count, error } = await serviceClient()
 		.from('social_connections')
 		.select('id', { count: 'exact', head: true })
-		.eq('platform', 'instagram')
-		.eq('external_account_id', connection.external_account_id)
+		.or(
+			`and(platform.eq.instagram,external_account_id.eq.${connection.external_account_id}),and(platform.eq.facebook,external_account_id.eq.${pageId})`,
+		)
 		.eq('status', 'active')
 		.neq('id', connection.id);
 	if (error)
 		throw new HttpError(
 			500,
 			'database_error',
-			`reading the other Instagram connections failed: ${error.message}`,
+			`reading the other connections of the Page failed: ${error.message}`,
 		);
 	return (count ?? 0) > 0;
 }
 
 /**
- * Removes the app from an Instagram connection's Page unless another connection still takes the
- * account's webhooks. Runs before the grant is revoked, which would end the Page token too.
+ * Removes the app from an Instagram connection's Page unless another connection still takes
+ * webhooks through it. Runs before the grant is revoked, which would end the Page token too. A
+ * Facebook connection leaves its Page subscribed: the Page may carry an Instagram account's
+ * comments, and messages to a Page no active connection holds are dropped when they arrive.
  */
 async function unsubscribePage(
 	connection: ConnectionCredentials,
 ): Promise<{ page_unsubscribed: boolean; page_error?: string }> {
 	// A revoked connection has no token left; it was revoked by an earlier disconnect or by Meta removing the app.
-	if (connection.status === 'revoked' || (await pageStillNeeded(connection)))
-		return { page_unsubscribed: false };
+	if (connection.status === 'revoked') return { page_unsubscribed: false };
 	try {
 		const pageToken = await accessToken(connection);
 		const pageId = await tokenPageId(pageToken);
+		if (await pageStillNeeded(connection, pageId)) return { page_unsubscribed: false };
 		await graphClient().delete(`/${pageId}/subscribed_apps`, {}, pageToken);
 		return { page_unsubscribed: true };
 	} catch (error) {
