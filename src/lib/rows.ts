@@ -19,6 +19,8 @@ export const showSchema = z.object({
 	pass_words: z.array(z.string()).nullable(),
 	/** ISO 4217 code of the show's prices, fixed when it is created. */
 	currency: z.string(),
+	/** The item the seller is showing, which a bare claim word claims; null when none. */
+	pinned_item_number: z.number().int().nullable(),
 	started_at: timestamp.nullable(),
 	ended_at: timestamp.nullable(),
 	created_at: timestamp,
@@ -47,6 +49,17 @@ export const showItemSchema = z.object({
 	updated_at: timestamp,
 });
 export type ShowItem = z.infer<typeof showItemSchema>;
+
+/** One pin change of a show (item_number null unpins); the latest is the show's pin. */
+export const showPinSchema = z.object({
+	id: z.uuid(),
+	workspace_id: z.uuid(),
+	show_id: z.uuid(),
+	item_number: z.number().int().nullable(),
+	pinned_at: timestamp,
+	pinned_by: z.uuid().nullable(),
+});
+export type ShowPin = z.infer<typeof showPinSchema>;
 
 export const claimSchema = z.object({
 	id: z.uuid(),
