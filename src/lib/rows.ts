@@ -117,7 +117,14 @@ export const commentSchema = z.object({
 	user_display_name: z.string().nullable(),
 	raw_text: z.string(),
 	commented_at: timestamp,
-	intents: z.array(z.object({ intent: z.enum(['claim', 'pass']), item_number: z.string() })),
+	/** pinned: a bare claim word, on the item pinned then (item_number null: nothing was). */
+	intents: z.array(
+		z.object({
+			intent: z.enum(['claim', 'pass']),
+			item_number: z.string().nullable(),
+			pinned: z.boolean().optional(),
+		}),
+	),
 	outcome: z.enum(['processed', 'ignored']),
 	ignored_reason: z.string().nullable(),
 	is_test: z.boolean(),

@@ -28,6 +28,7 @@ const show: Show = {
 	claim_words: null,
 	pass_words: null,
 	currency: 'USD',
+	pinned_item_number: null,
 	started_at: at(0),
 	ended_at: null,
 	created_at: at(0),

@@ -35,6 +35,7 @@ function show(overrides: Partial<Show> = {}): Show {
 		claim_words: null,
 		pass_words: null,
 		currency: 'USD',
+		pinned_item_number: null,
 		started_at: at(0),
 		ended_at: null,
 		created_at: at(0),

@@ -16,6 +16,7 @@ const show = (status: Show['status']): Show => ({
 	claim_words: null,
 	pass_words: null,
 	currency: 'USD',
+	pinned_item_number: null,
 	started_at: at,
 	ended_at: null,
 	created_at: at,

@@ -18,6 +18,7 @@ const show = {
 	claim_words: null,
 	pass_words: null,
 	currency: 'USD',
+	pinned_item_number: null,
 	started_at: '2026-11-22T10:00:00+00:00',
 	ended_at: null,
 	created_at: '2026-11-22T10:00:00+00:00',
