@@ -21,6 +21,9 @@ export const showSchema = z.object({
 	currency: z.string(),
 	/** The item the seller is showing, which a bare claim word claims; null when none. */
 	pinned_item_number: z.number().int().nullable(),
+	/** The show's own per-buyer limits (units across the show, of one item); null: the workspace's. */
+	max_units_per_buyer: z.number().int().nullable(),
+	max_units_per_buyer_item: z.number().int().nullable(),
 	started_at: timestamp.nullable(),
 	ended_at: timestamp.nullable(),
 	created_at: timestamp,
@@ -127,6 +130,8 @@ export const commentSchema = z.object({
 	),
 	outcome: z.enum(['processed', 'ignored']),
 	ignored_reason: z.string().nullable(),
+	/** What came of each intent, in order: 'winner', 'limit_reached', ... */
+	intent_outcomes: z.array(z.string()),
 	is_test: z.boolean(),
 	created_at: timestamp,
 });

@@ -29,6 +29,8 @@ const show: Show = {
 	pass_words: null,
 	currency: 'USD',
 	pinned_item_number: null,
+	max_units_per_buyer: null,
+	max_units_per_buyer_item: null,
 	started_at: at(0),
 	ended_at: null,
 	created_at: at(0),

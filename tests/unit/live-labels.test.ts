@@ -17,6 +17,8 @@ const show = (status: Show['status']): Show => ({
 	pass_words: null,
 	currency: 'USD',
 	pinned_item_number: null,
+	max_units_per_buyer: null,
+	max_units_per_buyer_item: null,
 	started_at: at,
 	ended_at: null,
 	created_at: at,

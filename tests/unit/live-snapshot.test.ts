@@ -19,6 +19,8 @@ const show = {
 	pass_words: null,
 	currency: 'USD',
 	pinned_item_number: null,
+	max_units_per_buyer: null,
+	max_units_per_buyer_item: null,
 	started_at: '2026-11-22T10:00:00+00:00',
 	ended_at: null,
 	created_at: '2026-11-22T10:00:00+00:00',

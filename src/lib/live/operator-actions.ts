@@ -70,6 +70,7 @@ const commentResultSchema = z.object({
 			quantity: z.number().int().optional(),
 			requested_quantity: z.number().int().optional(),
 			capped: z.boolean().optional(),
+			limited: z.boolean().optional(),
 		}),
 	),
 });
@@ -274,6 +275,7 @@ const intentOutcomes: Record<string, (itemNumber: string, claim: Claim | null) =
 	needs_variant: (item) =>
 		`claimed #${item} without naming one variant (pick it under Needs a variant)`,
 	ignored: (item) => `passed on #${item} without holding it`,
+	limit_reached: (item) => `is at the per-buyer limit: #${item} not claimed`,
 };
 
 function describeClearedTestClaims(cleared: number, promoted: Claim[]): string {
@@ -310,7 +312,8 @@ function describeCommentResult(
 			? ` (asked for ${entry.requested_quantity}, capped at ${entry.quantity} per comment)`
 			: '';
 		const pinned = entry.pinned ? ' (the pinned item)' : '';
-		return outcome + pinned + units + capped;
+		const limited = entry.limited ? ' (fewer than asked: per-buyer limit)' : '';
+		return outcome + pinned + units + capped + limited;
 	});
 	return `Test comment: ${who} ${parts.join(', ')}.`;
 }
