@@ -111,6 +111,18 @@ export const variantRequestSchema = z.object({
 });
 export type VariantRequest = z.infer<typeof variantRequestSchema>;
 
+/** A viewer whose comments the workspace ignores (reason blocked). */
+export const blockedViewerSchema = z.object({
+	id: z.uuid(),
+	workspace_id: z.uuid(),
+	platform: z.enum(['facebook', 'instagram', 'test']),
+	platform_user_id: z.string(),
+	user_handle: z.string().nullable(),
+	user_display_name: z.string().nullable(),
+	created_at: timestamp,
+});
+export type BlockedViewer = z.infer<typeof blockedViewerSchema>;
+
 export const commentSchema = z.object({
 	id: z.uuid(),
 	show_id: z.uuid(),
@@ -228,4 +240,5 @@ export const columns = {
 	integration: Object.keys(integrationSchema.shape).join(', '),
 	variantRequest: Object.keys(variantRequestSchema.shape).join(', '),
 	buyerMessage: Object.keys(buyerMessageSchema.shape).join(', '),
+	blockedViewer: Object.keys(blockedViewerSchema.shape).join(', '),
 };
