@@ -5,10 +5,13 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import { buyerName, ignoredReasonLabel, itemLabel } from '$lib/labels';
 import {
+	blockedViewerSchema,
 	claimSchema,
 	showItemSchema,
+	showPinSchema,
 	showSchema,
 	variantRequestSchema,
+	type BlockedViewer,
 	type Claim,
 	type Show,
 	type ShowItem,
@@ -26,6 +29,10 @@ export interface ActionTarget {
 		variantRequests?: VariantRequest[];
 	}): void;
 	applyShow(show: Show): void;
+	/** The show's pin changed to this item number (null: unpinned). */
+	applyPin(itemNumber: number | null): void;
+	/** A viewer was blocked, or (unblocked) no longer is. */
+	applyBlocked(viewer: BlockedViewer, unblocked?: boolean): void;
 	/** Refetches what changed, when an answer cannot be read. */
 	catchUp(): void;
 }
@@ -51,7 +58,9 @@ const commentResultSchema = z.object({
 	results: z.array(
 		z.object({
 			intent: z.enum(['claim', 'pass']),
-			item_number: z.string(),
+			// Null for a bare claim made while nothing was pinned.
+			item_number: z.string().nullable(),
+			pinned: z.boolean().optional(),
 			outcome: z.string(),
 			reason: z.string().nullable(),
 			claim: claimSchema.nullable(),
@@ -65,9 +74,24 @@ const commentResultSchema = z.object({
 			quantity: z.number().int().optional(),
 			requested_quantity: z.number().int().optional(),
 			capped: z.boolean().optional(),
+			limited: z.boolean().optional(),
 		}),
 	),
 });
+const blockResultSchema = z.object({
+	blocked: blockedViewerSchema,
+	claims: z.array(claimSchema),
+	promoted: z.array(claimSchema),
+	items: z.array(showItemSchema),
+	variant_requests: z.array(variantRequestSchema),
+});
+
+/** Who to block: the commenter of a claim or comment. */
+export type Viewer = Pick<
+	BlockedViewer,
+	'platform' | 'platform_user_id' | 'user_handle' | 'user_display_name'
+>;
+
 const resolveVariantResultSchema = z.object({
 	variant_request: variantRequestSchema,
 	outcome: z.enum(['winner', 'waitlist', 'duplicate']),
@@ -149,6 +173,61 @@ export class OperatorActions {
 			const { claim, item } = claimActionResultSchema.parse(data);
 			this.#target.applyRows({ items: [item], claims: [claim] });
 			return `${buyerName(claim)} is now first in line.`;
+		});
+	}
+
+	/** Pins the item the seller is showing (null unpins): a bare claim word claims it. */
+	pin(itemNumber: number | null): Promise<ActionResult> {
+		return this.#rpc(
+			'pin_show_item',
+			{ show_id: this.#showId, item_number: itemNumber },
+			(data) => {
+				const pin = showPinSchema.parse(data);
+				this.#target.applyPin(pin.item_number);
+				return pin.item_number === null
+					? 'Unpinned: a bare “sold” now claims nothing.'
+					: `Pinned #${pin.item_number}: a bare “sold” claims it.`;
+			},
+		);
+	}
+
+	/**
+	 * Blocks the viewer in the workspace: their comments are then ignored. With releaseClaims, their
+	 * open claims in this show are released too (the next waiters move up).
+	 */
+	block(viewer: Viewer, releaseClaims: boolean): Promise<ActionResult> {
+		return this.#rpc(
+			'block_viewer',
+			{
+				show_id: this.#showId,
+				platform: viewer.platform,
+				platform_user_id: viewer.platform_user_id,
+				user_handle: viewer.user_handle,
+				user_display_name: viewer.user_display_name,
+				release_claims: releaseClaims,
+			},
+			(data) => {
+				const result = blockResultSchema.parse(data);
+				this.#target.applyBlocked(result.blocked);
+				this.#target.applyRows({
+					items: result.items,
+					claims: [...result.claims, ...result.promoted],
+					variantRequests: result.variant_requests,
+				});
+				const released =
+					result.claims.length === 0
+						? ''
+						: `; released ${result.claims.length} ${result.claims.length === 1 ? 'claim' : 'claims'}`;
+				const promoted = result.promoted.map((claim) => `; ${buyerName(claim)} moved up`).join('');
+				return `Blocked ${buyerName(viewer)}: their comments are ignored${released}${promoted}.`;
+			},
+		);
+	}
+
+	unblock(viewer: BlockedViewer): Promise<ActionResult> {
+		return this.#rpc('unblock_viewer', { blocked_viewer_id: viewer.id }, (data) => {
+			this.#target.applyBlocked(blockedViewerSchema.parse(data), true);
+			return `Unblocked ${buyerName(viewer)}: their next comments count again.`;
 		});
 	}
 
@@ -254,6 +333,7 @@ const intentOutcomes: Record<string, (itemNumber: string, claim: Claim | null) =
 	needs_variant: (item) =>
 		`claimed #${item} without naming one variant (pick it under Needs a variant)`,
 	ignored: (item) => `passed on #${item} without holding it`,
+	limit_reached: (item) => `is at the per-buyer limit: #${item} not claimed`,
 };
 
 function describeClearedTestClaims(cleared: number, promoted: Claim[]): string {
@@ -281,7 +361,7 @@ function describeCommentResult(
 		// "#12 Blue / M" when the intent landed on one variant.
 		const item = entry.item?.variant_label
 			? `${entry.item_number} ${entry.item.variant_label}`
-			: entry.item_number;
+			: (entry.item_number ?? '');
 		const outcome = (
 			intentOutcomes[entry.outcome] ?? ((named: string) => `${entry.outcome} #${named}`)
 		)(item, entry.claim);
@@ -289,7 +369,9 @@ function describeCommentResult(
 		const capped = entry.capped
 			? ` (asked for ${entry.requested_quantity}, capped at ${entry.quantity} per comment)`
 			: '';
-		return outcome + units + capped;
+		const pinned = entry.pinned ? ' (the pinned item)' : '';
+		const limited = entry.limited ? ' (fewer than asked: per-buyer limit)' : '';
+		return outcome + pinned + units + capped + limited;
 	});
 	return `Test comment: ${who} ${parts.join(', ')}.`;
 }
