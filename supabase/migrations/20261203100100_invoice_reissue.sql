@@ -292,8 +292,12 @@ $$;
 
 -- As in 20261203100000_order_void_retries.sql, and: events about a superseded invoice are
 -- ignored; the void event of an invoice whose void the product owes settles that void (a
--- reissue's void reopens the order instead of ending it).
-create or replace function public.record_payment_event(
+-- reissue's void reopens the order instead of ending it). The event applies only to the orders of
+-- the workspace whose webhook secret verified it: an invoice id is not a secret (a Checkout link
+-- carries its session id), and another workspace's signed event must not touch them.
+drop function public.record_payment_event(text, text, text, bigint, timestamptz);
+create function public.record_payment_event(
+	workspace_id uuid,
 	provider text,
 	external_invoice_id text,
 	kind text,
@@ -317,11 +321,13 @@ begin
 		raise sqlstate '22023' using message = 'amount cannot be negative';
 	end if;
 	select o.id into found_id from public.orders o
-	where o.payment_provider = record_payment_event.provider and o.external_invoice_id = record_payment_event.external_invoice_id;
+	where o.workspace_id = record_payment_event.workspace_id
+		and o.payment_provider = record_payment_event.provider and o.external_invoice_id = record_payment_event.external_invoice_id;
 	if found_id is null then
 		-- A superseded invoice was confirmed void before its order moved on: nothing to apply.
 		select o.id into found_id from public.orders o
-		where o.payment_provider = record_payment_event.provider
+		where o.workspace_id = record_payment_event.workspace_id
+			and o.payment_provider = record_payment_event.provider
 			and o.superseded_invoice_ids @> array[record_payment_event.external_invoice_id];
 		if found_id is not null then
 			return jsonb_build_object('ignored', 'superseded invoice', 'order_id', found_id);
@@ -387,6 +393,10 @@ begin
 	return jsonb_build_object('order_id', after.id, 'status', after.status);
 end;
 $$;
+
+revoke execute on function public.record_payment_event(uuid, text, text, text, bigint, timestamptz)
+	from public, anon, authenticated, service_role;
+grant execute on function public.record_payment_event(uuid, text, text, text, bigint, timestamptz) to service_role;
 
 revoke execute on function
 	private.reopen_order(public.orders),

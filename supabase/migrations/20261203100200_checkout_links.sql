@@ -16,8 +16,9 @@ grant update (payment_link_kind) on public.workspaces to authenticated;
 
 -- The provider's payment link lapsed on its own (checkout.session.expired). A void the product
 -- owed for it is settled; an order still within its hold gets a new link; otherwise nothing (the
--- hold timer ends the order). Service role; audited.
-create function public.record_payment_link_lapsed(provider text, external_invoice_id text) returns jsonb
+-- hold timer ends the order). Only the orders of the workspace whose webhook secret verified the
+-- event. Service role; audited.
+create function public.record_payment_link_lapsed(workspace_id uuid, provider text, external_invoice_id text) returns jsonb
 language plpgsql volatile security definer
 set search_path = ''
 as $$
@@ -26,10 +27,12 @@ declare
 	after public.orders;
 begin
 	select * into before from public.orders o
-	where o.payment_provider = record_payment_link_lapsed.provider and o.external_invoice_id = record_payment_link_lapsed.external_invoice_id
+	where o.workspace_id = record_payment_link_lapsed.workspace_id
+		and o.payment_provider = record_payment_link_lapsed.provider and o.external_invoice_id = record_payment_link_lapsed.external_invoice_id
 	for update;
 	if before.id is null then
-		if exists (select 1 from public.orders o where o.payment_provider = record_payment_link_lapsed.provider
+		if exists (select 1 from public.orders o where o.workspace_id = record_payment_link_lapsed.workspace_id
+			and o.payment_provider = record_payment_link_lapsed.provider
 			and o.superseded_invoice_ids @> array[record_payment_link_lapsed.external_invoice_id]) then
 			return jsonb_build_object('ignored', 'superseded invoice');
 		end if;
@@ -49,5 +52,5 @@ begin
 end;
 $$;
 
-revoke execute on function public.record_payment_link_lapsed(text, text) from public, anon, authenticated, service_role;
-grant execute on function public.record_payment_link_lapsed(text, text) to service_role;
+revoke execute on function public.record_payment_link_lapsed(uuid, text, text) from public, anon, authenticated, service_role;
+grant execute on function public.record_payment_link_lapsed(uuid, text, text) to service_role;

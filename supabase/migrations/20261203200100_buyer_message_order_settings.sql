@@ -77,7 +77,8 @@ as $$
 			then s.value -> 'private_template' else d.value -> 'private_template' end,
 		'hours_before', case when not d.value ? 'hours_before' then null
 			when jsonb_typeof(s.value -> 'hours_before') = 'number' and (s.value ->> 'hours_before')::numeric in (select generate_series(1, 48))
-			then s.value -> 'hours_before' else d.value -> 'hours_before' end)))
+			-- Stored as a whole JSON number: 2.0 reads as 2, so every reader may cast it to int.
+			then to_jsonb((s.value ->> 'hours_before')::numeric::int) else d.value -> 'hours_before' end)))
 	from jsonb_each(private.buyer_message_defaults()) d
 	left join lateral (select settings -> 'buyer_messages' -> d.key as value) s
 		on jsonb_typeof(settings -> 'buyer_messages' -> d.key) = 'object'

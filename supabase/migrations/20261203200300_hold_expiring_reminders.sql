@@ -34,7 +34,7 @@ begin
 		-- The workspaces with invoiced orders due within 48 hours (the most hours_before allows), each
 		-- with its reminder setting read once.
 		with reminding as (
-			select w.id as workspace_id, make_interval(hours => (e.settings ->> 'hours_before')::int) as ahead
+			select w.id as workspace_id, make_interval(hours => (e.settings ->> 'hours_before')::numeric::int) as ahead
 			from public.workspaces w
 			cross join lateral (select private.buyer_message_settings(w.settings) -> 'hold_expiring' as settings) e
 			where w.id in (

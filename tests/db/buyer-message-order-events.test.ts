@@ -13,6 +13,7 @@ import {
 	asUser,
 	authenticatorPool,
 	createUser,
+	queryAs,
 	rpc,
 	serviceRole,
 	type TestUser,
@@ -308,6 +309,7 @@ describe('order events', () => {
 		const expiring = await invoice(seller.workspaceId, 'di');
 		for (let replay = 0; replay < 2; replay += 1)
 			await rpc(api, serviceRole, 'record_payment_event', {
+				workspace_id: seller.workspaceId,
 				provider: 'stripe',
 				external_invoice_id: `in_${paid.orderId}`,
 				kind: 'paid',
@@ -380,6 +382,38 @@ describe('order events', () => {
 				(row) => row.event === 'hold_expiring',
 			),
 		).toEqual([]);
+	});
+
+	it('reads hours_before written as 2.0 straight into the settings as 2, and keeps leasing', async () => {
+		const { seller, show } = await sellerWithShow();
+		await queryAs(
+			api,
+			asUser(seller),
+			`update public.workspaces set settings = jsonb_set(settings, '{buyer_messages}', '{"hold_expiring": {"hours_before": 2.0}}') where id = $1`,
+			[seller.workspaceId],
+		);
+		await ingest(api, commentOn(show, 'hal', 'sold 1', { created_at: now() }));
+		const { orderId } = await invoice(seller.workspaceId, 'hal');
+		await owner.query(
+			`update public.orders set invoiced_at = now() - interval '23 hours', due_at = now() + interval '90 minutes' where id = $1`,
+			[orderId],
+		);
+		for (let run = 0; run < 2; run += 1) {
+			await owner.query(`update private.hold_expiring_passes set last_run_at = '-infinity'`);
+			await lease(seller.workspaceId);
+		}
+		expect(
+			(await messagesOfWorkspace(seller.workspaceId)).filter(
+				(row) => row.event === 'hold_expiring',
+			),
+		).toHaveLength(1);
+		const settings = await rpc<{ events: { hold_expiring: { hours_before: unknown } } }>(
+			api,
+			asUser(seller),
+			'buyer_message_settings',
+			{ workspace_id: seller.workspaceId },
+		);
+		expect(settings.events.hold_expiring.hours_before).toBe(2);
 	});
 
 	it('holds a win for its payment link when invoicing at each win, then leases both together', async () => {

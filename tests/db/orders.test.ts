@@ -181,12 +181,23 @@ async function invoiceAll(workspaceId: string): Promise<Map<string, string>> {
 	return invoices;
 }
 
-function payment(invoiceId: string, kind: string, amount: number | null, occurredAt = new Date()) {
+/** A payment event as the webhook of the workspace holding the invoice applies it. */
+async function payment(
+	invoiceId: string,
+	kind: string,
+	amount: number | null,
+	occurredAt = new Date(),
+) {
+	const { rows } = await owner.query<{ workspace_id: string }>(
+		'select workspace_id from public.orders where external_invoice_id = $1 or superseded_invoice_ids @> array[$1]',
+		[invoiceId],
+	);
 	return rpc<{ order_id?: string; status?: string; ignored?: string }>(
 		api,
 		serviceRole,
 		'record_payment_event',
 		{
+			workspace_id: rows[0]?.workspace_id ?? randomUUID(),
 			provider: 'stripe',
 			external_invoice_id: invoiceId,
 			kind,
@@ -939,6 +950,7 @@ describe('voids owed at the provider', () => {
 		const { user, show, invoiceId, order } = await expiredOrder(false);
 		const lapsed = (id: string) =>
 			rpc(api, serviceRole, 'record_payment_link_lapsed', {
+				workspace_id: user.workspaceId,
 				provider: 'stripe',
 				external_invoice_id: id,
 			});
@@ -961,10 +973,40 @@ describe('voids owed at the provider', () => {
 		expect(await lapsed(renewed)).toMatchObject({ ignored: 'hold has ended' });
 		await expect(
 			rpc(api, asUser(user), 'record_payment_link_lapsed', {
+				workspace_id: user.workspaceId,
 				provider: 'stripe',
 				external_invoice_id: renewed,
 			}),
 		).rejects.toMatchObject({ code: '42501' });
+	});
+
+	it('applies a payment event only to the workspace whose webhook received it', async () => {
+		const { user, invoiceId, order } = await expiredOrder(false);
+		const other = await seller();
+		const forged = (kind: string) =>
+			rpc(api, serviceRole, 'record_payment_event', {
+				workspace_id: other.workspaceId,
+				provider: 'stripe',
+				external_invoice_id: invoiceId,
+				kind,
+				amount: 1,
+				occurred_at: new Date().toISOString(),
+			});
+		for (const kind of ['paid', 'void', 'refunded', 'payment_failed'])
+			expect(await forged(kind)).toEqual({ ignored: 'unknown invoice' });
+		expect(
+			await rpc(api, serviceRole, 'record_payment_link_lapsed', {
+				workspace_id: other.workspaceId,
+				provider: 'stripe',
+				external_invoice_id: invoiceId,
+			}),
+		).toEqual({ ignored: 'unknown invoice' });
+		expect(await orderOf(user.workspaceId, 'b1', 'invoiced')).toMatchObject({
+			id: order.id,
+			paid_at: null,
+			external_invoice_id: invoiceId,
+		});
+		expect(await payment(invoiceId, 'paid', 1000)).toEqual({ order_id: order.id, status: 'paid' });
 	});
 
 	it('ends an order whose invoice the seller voids at the provider, and the waitlist promotes the next buyer', async () => {
@@ -1019,6 +1061,7 @@ describe('access', () => {
 		).rejects.toMatchObject({ code: '42501' });
 		await expect(
 			rpc(api, asUser(user), 'record_payment_event', {
+				workspace_id: user.workspaceId,
 				provider: 'stripe',
 				external_invoice_id: 'x',
 				kind: 'paid',

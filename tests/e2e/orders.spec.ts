@@ -150,6 +150,7 @@ test('order status follows invoicing and payment live on the summary and the Ord
 	// A payment reaches the summary without a reload.
 	const paidAt = Date.now();
 	await call(service, 'record_payment_event', {
+		workspace_id: workspaceId,
 		provider: 'stripe',
 		external_invoice_id: invoiceOf.get('ana'),
 		kind: 'paid',
@@ -179,6 +180,7 @@ test('order status follows invoicing and payment live on the summary and the Ord
 	await expect(orderRow(page, '@bruno')).toContainText('Orders night');
 	const brunoPaidAt = Date.now();
 	await call(service, 'record_payment_event', {
+		workspace_id: workspaceId,
 		provider: 'stripe',
 		external_invoice_id: invoiceOf.get('bruno'),
 		kind: 'paid',

@@ -496,7 +496,8 @@ describe('meta-outbox', () => {
 			"update public.conversations set last_inbound_at = now() - interval '25 hours' where connection_id = $1 and buyer_platform_id = $2",
 			[won.connection_id, won.recipient_id],
 		);
-		await db.query("select public.record_payment_event('stripe', $1, 'paid', 900, now())", [
+		await db.query("select public.record_payment_event($1, 'stripe', $2, 'paid', 900, now())", [
+			workspaceId,
 			`in_${order.id}`,
 		]);
 		const { rows: paid } = await db.query(

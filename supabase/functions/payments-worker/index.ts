@@ -141,10 +141,12 @@ function checkoutExpiry(order: Order, workspace: Workspace): number {
 	const holdEnds = order.due_at
 		? Date.parse(order.due_at)
 		: requestedAt + (workspace.payWithinHours ?? 24) * 3600_000;
-	const wanted = Math.min(holdEnds, requestedAt + 23 * 3600_000);
-	const earliest = Date.now() + 31 * 60_000;
-	// Too soon for Stripe: the next 10-minute mark after that, the same for ten minutes of retries.
-	const expires = wanted >= earliest ? wanted : Math.ceil(earliest / 600_000) * 600_000;
+	const longest = requestedAt + 23 * 3600_000;
+	const wanted = Math.min(holdEnds, longest);
+	// A hold that ends too soon for Stripe's 30-minute minimum takes the longest link instead (the
+	// hold timer expires the session when the hold ends); never counted from now, which would
+	// change the parameters of a retry after ten minutes.
+	const expires = wanted >= requestedAt + 31 * 60_000 ? wanted : longest;
 	return Math.floor(expires / 1000);
 }
 

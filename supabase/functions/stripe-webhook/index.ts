@@ -62,10 +62,12 @@ async function apply(
 	const result =
 		mapped.kind === 'lapsed'
 			? await rpc<Record<string, unknown>>(serviceClient(), 'record_payment_link_lapsed', {
+					workspace_id: integration.row.workspace_id,
 					provider: 'stripe',
 					external_invoice_id: externalInvoiceId,
 				})
 			: await rpc<Record<string, unknown>>(serviceClient(), 'record_payment_event', {
+					workspace_id: integration.row.workspace_id,
 					provider: 'stripe',
 					external_invoice_id: externalInvoiceId,
 					kind: mapped.kind,
