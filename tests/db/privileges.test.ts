@@ -64,6 +64,7 @@ const columnPrivileges = [
 	'public.workspaces.max_units_per_comment authenticated: UPDATE',
 	'public.workspaces.name authenticated: UPDATE',
 	'public.workspaces.pass_words authenticated: UPDATE',
+	'public.workspaces.replay_listen_minutes authenticated: UPDATE',
 	'public.workspaces.settings authenticated: UPDATE',
 	'public.workspaces.invoicing_mode authenticated: UPDATE',
 	'public.workspaces.order_shipping_fee authenticated: UPDATE',
