@@ -178,6 +178,8 @@ const ignoredReasons: Record<string, string> = {
 	live_mismatch: 'From another live',
 	no_intent: 'No claim',
 	after_live_end: 'Made after the live ended',
+	nothing_pinned: 'A bare claim while nothing was pinned',
+	blocked: 'Blocked viewer',
 };
 
 export function ignoredReasonLabel(reason: string): string {

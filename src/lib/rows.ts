@@ -19,6 +19,11 @@ export const showSchema = z.object({
 	pass_words: z.array(z.string()).nullable(),
 	/** ISO 4217 code of the show's prices, fixed when it is created. */
 	currency: z.string(),
+	/** The item the seller is showing, which a bare claim word claims; null when none. */
+	pinned_item_number: z.number().int().nullable(),
+	/** The show's own per-buyer limits (units across the show, of one item); null: the workspace's. */
+	max_units_per_buyer: z.number().int().nullable(),
+	max_units_per_buyer_item: z.number().int().nullable(),
 	started_at: timestamp.nullable(),
 	ended_at: timestamp.nullable(),
 	created_at: timestamp,
@@ -47,6 +52,17 @@ export const showItemSchema = z.object({
 	updated_at: timestamp,
 });
 export type ShowItem = z.infer<typeof showItemSchema>;
+
+/** One pin change of a show (item_number null unpins); the latest is the show's pin. */
+export const showPinSchema = z.object({
+	id: z.uuid(),
+	workspace_id: z.uuid(),
+	show_id: z.uuid(),
+	item_number: z.number().int().nullable(),
+	pinned_at: timestamp,
+	pinned_by: z.uuid().nullable(),
+});
+export type ShowPin = z.infer<typeof showPinSchema>;
 
 export const claimSchema = z.object({
 	id: z.uuid(),
@@ -95,6 +111,18 @@ export const variantRequestSchema = z.object({
 });
 export type VariantRequest = z.infer<typeof variantRequestSchema>;
 
+/** A viewer whose comments the workspace ignores (reason blocked). */
+export const blockedViewerSchema = z.object({
+	id: z.uuid(),
+	workspace_id: z.uuid(),
+	platform: z.enum(['facebook', 'instagram', 'test']),
+	platform_user_id: z.string(),
+	user_handle: z.string().nullable(),
+	user_display_name: z.string().nullable(),
+	created_at: timestamp,
+});
+export type BlockedViewer = z.infer<typeof blockedViewerSchema>;
+
 export const commentSchema = z.object({
 	id: z.uuid(),
 	show_id: z.uuid(),
@@ -104,9 +132,18 @@ export const commentSchema = z.object({
 	user_display_name: z.string().nullable(),
 	raw_text: z.string(),
 	commented_at: timestamp,
-	intents: z.array(z.object({ intent: z.enum(['claim', 'pass']), item_number: z.string() })),
+	/** pinned: a bare claim word, on the item pinned then (item_number null: nothing was). */
+	intents: z.array(
+		z.object({
+			intent: z.enum(['claim', 'pass']),
+			item_number: z.string().nullable(),
+			pinned: z.boolean().optional(),
+		}),
+	),
 	outcome: z.enum(['processed', 'ignored']),
 	ignored_reason: z.string().nullable(),
+	/** What came of each intent, in order: 'winner', 'limit_reached', ... */
+	intent_outcomes: z.array(z.string()),
 	is_test: z.boolean(),
 	created_at: timestamp,
 });
@@ -209,4 +246,5 @@ export const columns = {
 	integration: Object.keys(integrationSchema.shape).join(', '),
 	variantRequest: Object.keys(variantRequestSchema.shape).join(', '),
 	buyerMessage: Object.keys(buyerMessageSchema.shape).join(', '),
+	blockedViewer: Object.keys(blockedViewerSchema.shape).join(', '),
 };

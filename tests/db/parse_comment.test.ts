@@ -22,7 +22,8 @@ afterAll(async () => {
 
 /**
  * The intents parse_comment returns for each case, as 'claim 12' ('claim 12 x2' for two units,
- * 'claim 12 [blue m]' with the variant words when the case asks), in the cases' order.
+ * 'claim 12 [blue m]' with the variant words when the case asks, 'claim pinned' for a bare claim
+ * on the pinned item), in the cases' order.
  */
 async function parseAll(cases: ParseCase[]): Promise<string[][]> {
 	const groups = new Map<string, { testCase: ParseCase; index: number }[]>();
@@ -40,7 +41,7 @@ async function parseAll(cases: ParseCase[]): Promise<string[][]> {
 		if (passWords) args.push(`pass_words => $${params.push(passWords)}`);
 		const { rows } = await owner.query<{ place: string; intents: string[]; words: string[] }>(
 			`select given.place,
-				coalesce(array_agg(parsed.intent || ' ' || parsed.item_number
+				coalesce(array_agg(parsed.intent || ' ' || coalesce(parsed.item_number, 'pinned')
 					|| case when parsed.quantity <> 1 then ' x' || parsed.quantity else '' end
 					order by parsed.ordinality) filter (where parsed.intent is not null), '{}') as intents,
 				coalesce(array_agg(array_to_string(parsed.variant_words, ' ') order by parsed.ordinality)

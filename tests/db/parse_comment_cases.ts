@@ -18,6 +18,8 @@ export interface ParseCase {
 
 type Words = Pick<ParseCase, 'claimWords' | 'passWords' | 'withWords'>;
 
+const pinned = ['claim pinned'];
+
 /** Cases in a compact form: [text, expected intents, meant intents?]. */
 function table(
 	words: Words,
@@ -130,7 +132,7 @@ const emoji = table(defaults, [
 	['🙏pass 4🙏', ['pass 4']],
 	['😂😂😂', none],
 	['🔥🔥 12 🔥🔥', none],
-	['sold ✨💯✨', none],
+	['sold ✨💯✨', pinned],
 ]);
 
 // Zero-width and other invisible characters are deleted; visible spaces of every kind separate.
@@ -321,7 +323,6 @@ const notIntents = table(defaults, [
 	['12sold out', none],
 	['123', none],
 	['12', none],
-	['sold', none],
 	['pass', none],
 	['passed 12', none],
 	['passing 12', none],
@@ -597,6 +598,38 @@ const variantsAndQuantities = table({ withWords: true }, [
 	],
 ]);
 
+// A claim word with no number claims the item pinned when it was written.
+const bareClaims: ParseCase[] = [
+	...table(defaults, [
+		['sold', pinned],
+		['Sold!', pinned],
+		['SOLD 🙏🙏', pinned],
+		['mine', pinned],
+		['Mine!!', pinned],
+		['sold sold', pinned],
+		['sold?', none],
+		['is it sold', none],
+		['soldier', none],
+		['pass', none],
+		['I sold mine yesterday on another page', none],
+		['sold to the lady in red please thank you', none],
+	]),
+	...table({ withWords: true }, [
+		['sold blue medium', ['claim pinned [blue m]']],
+		['Mine, size L', ['claim pinned [size l]']],
+	]),
+	...table({ claimWords: ['claim', 'put me down'] }, [
+		['claim', pinned],
+		['Put me down!', pinned],
+		['sold', none],
+		['mine', pinned],
+	]),
+	...table({ claimWords: ['sold'], passWords: ['mine'] }, [
+		['mine', none],
+		['sold', pinned],
+	]),
+];
+
 // Questions and numbers around variants and quantities that claim nothing.
 const notVariantClaims = table(defaults, [
 	['is the blue one M or L?', none],
@@ -636,4 +669,5 @@ export const parseCases: ParseCase[] = [
 	...generated,
 	...variantsAndQuantities,
 	...notVariantClaims,
+	...bareClaims,
 ];

@@ -140,6 +140,11 @@ export class LiveConsole {
 				this.#data.applyShow(show);
 				this.show = this.#data.show;
 			},
+			// The show row's own update follows over Realtime; until then, only its pin changed.
+			applyPin: (itemNumber) => {
+				this.#data.applyShow({ ...this.#data.show, pinned_item_number: itemNumber });
+				this.show = this.#data.show;
+			},
 			catchUp: () => void this.sync(),
 		});
 		this.#publish(everyLiveTable);

@@ -7,6 +7,7 @@ import { buyerName, ignoredReasonLabel, itemLabel } from '$lib/labels';
 import {
 	claimSchema,
 	showItemSchema,
+	showPinSchema,
 	showSchema,
 	variantRequestSchema,
 	type Claim,
@@ -26,6 +27,8 @@ export interface ActionTarget {
 		variantRequests?: VariantRequest[];
 	}): void;
 	applyShow(show: Show): void;
+	/** The show's pin changed to this item number (null: unpinned). */
+	applyPin(itemNumber: number | null): void;
 	/** Refetches what changed, when an answer cannot be read. */
 	catchUp(): void;
 }
@@ -51,7 +54,9 @@ const commentResultSchema = z.object({
 	results: z.array(
 		z.object({
 			intent: z.enum(['claim', 'pass']),
-			item_number: z.string(),
+			// Null for a bare claim made while nothing was pinned.
+			item_number: z.string().nullable(),
+			pinned: z.boolean().optional(),
 			outcome: z.string(),
 			reason: z.string().nullable(),
 			claim: claimSchema.nullable(),
@@ -65,6 +70,7 @@ const commentResultSchema = z.object({
 			quantity: z.number().int().optional(),
 			requested_quantity: z.number().int().optional(),
 			capped: z.boolean().optional(),
+			limited: z.boolean().optional(),
 		}),
 	),
 });
@@ -150,6 +156,21 @@ export class OperatorActions {
 			this.#target.applyRows({ items: [item], claims: [claim] });
 			return `${buyerName(claim)} is now first in line.`;
 		});
+	}
+
+	/** Pins the item the seller is showing (null unpins): a bare claim word claims it. */
+	pin(itemNumber: number | null): Promise<ActionResult> {
+		return this.#rpc(
+			'pin_show_item',
+			{ show_id: this.#showId, item_number: itemNumber },
+			(data) => {
+				const pin = showPinSchema.parse(data);
+				this.#target.applyPin(pin.item_number);
+				return pin.item_number === null
+					? 'Unpinned: a bare “sold” now claims nothing.'
+					: `Pinned #${pin.item_number}: a bare “sold” claims it.`;
+			},
+		);
 	}
 
 	/** A rehearsal comment through the engine, marked as a test; says what the engine made of it. */
@@ -254,6 +275,7 @@ const intentOutcomes: Record<string, (itemNumber: string, claim: Claim | null) =
 	needs_variant: (item) =>
 		`claimed #${item} without naming one variant (pick it under Needs a variant)`,
 	ignored: (item) => `passed on #${item} without holding it`,
+	limit_reached: (item) => `is at the per-buyer limit: #${item} not claimed`,
 };
 
 function describeClearedTestClaims(cleared: number, promoted: Claim[]): string {
@@ -281,7 +303,7 @@ function describeCommentResult(
 		// "#12 Blue / M" when the intent landed on one variant.
 		const item = entry.item?.variant_label
 			? `${entry.item_number} ${entry.item.variant_label}`
-			: entry.item_number;
+			: (entry.item_number ?? '');
 		const outcome = (
 			intentOutcomes[entry.outcome] ?? ((named: string) => `${entry.outcome} #${named}`)
 		)(item, entry.claim);
@@ -289,7 +311,9 @@ function describeCommentResult(
 		const capped = entry.capped
 			? ` (asked for ${entry.requested_quantity}, capped at ${entry.quantity} per comment)`
 			: '';
-		return outcome + units + capped;
+		const pinned = entry.pinned ? ' (the pinned item)' : '';
+		const limited = entry.limited ? ' (fewer than asked: per-buyer limit)' : '';
+		return outcome + pinned + units + capped + limited;
 	});
 	return `Test comment: ${who} ${parts.join(', ')}.`;
 }
