@@ -23,7 +23,12 @@ const tablePrivileges = [
 	'public.claims authenticated: SELECT',
 	'public.comments authenticated: SELECT',
 	'public.live_ingestion authenticated: SELECT',
+	// The only anon grant on a table: an OBS overlay link's session (role anon with the claim
+	// overlay_link_id) reads its show's row; the policy opens nothing to anon without the claim.
+	'public.overlay_feeds anon: SELECT',
+	'public.overlay_feeds authenticated: SELECT',
 	'public.show_items authenticated: SELECT',
+	'public.show_overlays authenticated: SELECT',
 	'public.show_pins authenticated: SELECT',
 	'public.shows authenticated: SELECT',
 	'public.social_connections authenticated: DELETE, SELECT',
@@ -102,6 +107,8 @@ const functionExecutes = [
 	'public.transfer_workspace_ownership(workspace_id uuid, user_id uuid) authenticated',
 	'public.workspace_invitation_by_token(token text) authenticated',
 	'private.is_workspace_member(workspace_id uuid, min_role text) authenticated',
+	// anon runs it only inside the overlay_feeds policy (anon may use schema private for this alone).
+	'private.overlay_link_reads(show_id uuid) anon',
 	'private.member_show_ids() authenticated',
 	'private.intent_details(tail text, OUT quantity integer, OUT variant_words text[]) authenticated',
 	'public.activate_show(show_id uuid, live_id text, live_url text) authenticated',
@@ -110,6 +117,7 @@ const functionExecutes = [
 	'public.award_item(item_id uuid, user_handle text, notes text, platform_user_id text) authenticated',
 	'public.block_viewer(show_id uuid, platform text, platform_user_id text, user_handle text, user_display_name text, release_claims boolean) authenticated',
 	'public.clear_test_claims(show_id uuid) authenticated',
+	'public.create_overlay_link(show_id uuid) authenticated',
 	'public.create_show(workspace_id uuid, platform text, name text, connection_id uuid, claim_words text[], pass_words text[]) authenticated',
 	'public.delete_show(show_id uuid) authenticated',
 	'public.dismiss_variant_request(request_id uuid) authenticated',
@@ -126,6 +134,8 @@ const functionExecutes = [
 	'public.remove_show_item(item_id uuid) authenticated',
 	'public.resolve_variant_request(request_id uuid, show_item_id uuid) authenticated',
 	'public.resume_show(show_id uuid) authenticated',
+	'public.revoke_overlay_link(show_id uuid) authenticated',
+	'public.set_overlay_settings(show_id uuid, settings jsonb) authenticated',
 	'public.set_show_buyer_limits(show_id uuid, max_units_per_buyer integer, max_units_per_buyer_item integer) authenticated',
 	'public.stop_show(show_id uuid) authenticated',
 	'public.unblock_viewer(blocked_viewer_id uuid) authenticated',
