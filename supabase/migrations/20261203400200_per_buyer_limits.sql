@@ -471,6 +471,21 @@ end;
 $$;
 
 -- What came of each intent of a comment, in order ("winner", "limit_reached", ...), for the live
--- console's comment stream, which does not read the full results.
-alter table public.comments
-	add column intent_outcomes jsonb generated always as (jsonb_path_query_array(results, '$[*].outcome')) stored;
+-- console's comment stream, which does not read the full results. Kept by a trigger, not a
+-- generated column: Realtime sends no generated columns.
+alter table public.comments add column intent_outcomes jsonb not null default '[]';
+update public.comments set intent_outcomes = jsonb_path_query_array(results, '$[*].outcome');
+
+create function private.set_intent_outcomes() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+	new.intent_outcomes := jsonb_path_query_array(new.results, '$[*].outcome');
+	return new;
+end;
+$$;
+revoke execute on function private.set_intent_outcomes() from public, anon, authenticated, service_role;
+
+create trigger set_intent_outcomes before insert or update of results on public.comments
+	for each row execute function private.set_intent_outcomes();

@@ -1,8 +1,15 @@
-// Property: whatever mix of claims (of one or several units, naming a variant or not), passes,
-// releases, awards and quantity changes many users throw at a show concurrently, over real
-// connections, the database ends where a simple sequential model ends when fed the same
-// operations in the order the database serialised them, every operation answers as the model
-// says, and the invariants hold, per variant row, with variant requests where the model has them.
+// Property: whatever mix of claims (of one or several units, naming a variant or not), bare
+// claims on the pinned item, passes, releases, awards and quantity changes many users throw at a
+// show concurrently, over real connections, the database ends where a simple sequential model
+// ends when fed the same operations in the order the database serialised them, every operation
+// answers as the model says, and the invariants hold, per variant row, with variant requests where
+// the model has them. Each show may limit a buyer's units per item, may have a blocked buyer, and
+// has a pin history set up front: bare claims carry platform times around its changes, arriving
+// in any order.
+//
+// (The show-wide limit is left to tests/db/buyer-limits.test.ts: a release by the operator takes
+// no lock on the buyer, so its order against the buyer's claims on other items is not the one the
+// sequence below records, though the limit holds.)
 //
 // Serialisation order: operations on one item are serialised by the item's row lock, held to
 // commit. Each operation draws from a sequence just before committing, still holding that lock,
@@ -42,8 +49,14 @@ const lanes = 6;
 /** The workspace's max_units_per_comment: comments ask for 1 to 3 units. */
 const maxUnits = 2;
 
+/** A bare claim's variant words: none, or one of item 2's. */
+type BareVariant = '' | 'red' | 'blue';
+/** Platform times of the pin changes and of bare claims: seconds after this. */
+const pinEpoch = Date.UTC(2026, 10, 22, 19, 0, 0);
+
 type Operation =
 	| { kind: 'claim'; user: string; named: Named; units: number }
+	| { kind: 'bare'; user: string; variant: BareVariant; second: number }
 	| { kind: 'pass'; user: string; named: Named }
 	| { kind: 'release'; user: string; row: Row }
 	| { kind: 'award'; user: string; row: Row }
@@ -51,7 +64,7 @@ type Operation =
 
 /** What an operation did, as the database answered it; promoted buyers sorted. */
 type Effect =
-	| { kind: 'comment'; outcome: string; claims: number; promoted: string[] }
+	| { kind: 'comment'; outcome: string; reason: string | null; claims: number; promoted: string[] }
 	| { kind: 'release'; promoted: string[] }
 	| { kind: 'award' }
 	| { kind: 'quantity'; promoted: string[] };
@@ -147,37 +160,83 @@ class RowModel {
 	}
 }
 
+/** The show's setup: a per-item limit, a blocked buyer and the pin history, each perhaps none. */
+interface Rules {
+	unitsPerItem: number | null;
+	blocked: string | null;
+	/** Pin changes, oldest first: the second after pinEpoch, and the item pinned (null: none). */
+	pins: { second: number; item: 1 | 2 | null }[];
+}
+
 /** The show: its rows, and who has an open variant request on item 2. */
 class ShowModel {
 	rows: Map<Row, RowModel>;
 	openRequests = new Set<string>();
-	constructor(quantities: number[]) {
+	constructor(
+		quantities: number[],
+		private rules: Rules,
+	) {
 		this.rows = new Map(rows.map((row, index) => [row, new RowModel(quantities[index])]));
+	}
+
+	/** Units the user holds or waits for, over every row of the item. */
+	private itemUnits(user: string, named: Named): number {
+		const itemRows: Row[] = named === '1' ? ['1'] : ['2 red', '2 blue'];
+		return itemRows.reduce((sum, each) => sum + this.rows.get(each)!.held(user).length, 0);
+	}
+
+	private claim(user: string, named: Named, asked: number): Effect {
+		const comment = (outcome: string, claims = 0, reason: string | null = null): Effect => ({
+			kind: 'comment',
+			outcome,
+			reason,
+			claims,
+			promoted: [],
+		});
+		const units = Math.min(asked, maxUnits);
+		const heldOnRow = named === '2' ? 0 : this.rows.get(named)!.held(user).length;
+		const room =
+			this.rules.unitsPerItem === null
+				? null
+				: this.rules.unitsPerItem - this.itemUnits(user, named);
+		if (room !== null && room <= 0 && units > heldOnRow)
+			return comment('limit_reached', 0, 'units_per_item');
+		if (named === '2') {
+			const open = this.openRequests.has(user);
+			this.openRequests.add(user);
+			return comment(open ? 'duplicate' : 'needs_variant');
+		}
+		if (named !== '1') this.openRequests.delete(user);
+		const wanted = room === null ? units : Math.min(units, heldOnRow + room);
+		const { placed, won, held } = this.rows.get(named)!.claim(user, wanted);
+		return comment(
+			placed === 0 ? 'duplicate' : won ? 'winner' : 'waitlist',
+			placed === 0 ? held : placed,
+		);
 	}
 
 	/** What op does; null where the database would refuse it. */
 	apply(op: Operation, done: Done): Effect | null {
+		if (
+			(op.kind === 'claim' || op.kind === 'bare' || op.kind === 'pass') &&
+			op.user === this.rules.blocked
+		)
+			return { kind: 'comment', outcome: 'ignored', reason: 'blocked', claims: 0, promoted: [] };
 		switch (op.kind) {
-			case 'claim': {
-				if (op.named === '2') {
-					const asked = this.openRequests.has(op.user);
-					this.openRequests.add(op.user);
+			case 'claim':
+				return this.claim(op.user, op.named, op.units);
+			case 'bare': {
+				// The item pinned at the comment's platform time, whenever it was processed.
+				const pinned = this.rules.pins.findLast((pin) => pin.second <= op.second)?.item ?? null;
+				if (pinned === null)
 					return {
 						kind: 'comment',
-						outcome: asked ? 'duplicate' : 'needs_variant',
+						outcome: 'ignored',
+						reason: 'nothing_pinned',
 						claims: 0,
 						promoted: [],
 					};
-				}
-				if (op.named !== '1') this.openRequests.delete(op.user);
-				const units = Math.min(op.units, maxUnits);
-				const { placed, won, held } = this.rows.get(op.named)!.claim(op.user, units);
-				return {
-					kind: 'comment',
-					outcome: placed === 0 ? 'duplicate' : won ? 'winner' : 'waitlist',
-					claims: placed === 0 ? held : placed,
-					promoted: [],
-				};
+				return this.claim(op.user, pinned === 1 ? '1' : op.variant ? `2 ${op.variant}` : '2', 1);
 			}
 			case 'pass': {
 				const passed: Row[] = op.named === '2' ? ['2 red', '2 blue'] : [op.named];
@@ -192,6 +251,7 @@ class ShowModel {
 				return {
 					kind: 'comment',
 					outcome: ended > 0 || withdrawn ? 'passed' : 'ignored',
+					reason: ended > 0 || withdrawn ? null : 'not_claimed',
 					claims: ended,
 					promoted: promoted.sort(),
 				};
@@ -250,17 +310,25 @@ async function perform(
 	try {
 		switch (operation.kind) {
 			case 'claim':
+			case 'bare':
 			case 'pass': {
-				const [item, variant = ''] = operation.named.split(' ');
+				const [item, variant = ''] = operation.kind === 'bare' ? [] : operation.named.split(' ');
 				const text =
-					operation.kind === 'claim'
-						? `sold ${item} ${variant} x${operation.units}`
-						: `pass ${item} ${variant}`;
+					operation.kind === 'bare'
+						? `sold ${operation.variant}`
+						: operation.kind === 'claim'
+							? `sold ${item} ${variant} x${operation.units}`
+							: `pass ${item} ${variant}`;
+				const at =
+					operation.kind === 'bare'
+						? { created_at: new Date(pinEpoch + operation.second * 1000).toISOString() }
+						: {};
 				const { result, order } = await run(
 					serviceRole,
 					'select public.ingest_comment($1) as result',
-					[commentOn(show, operation.user, text)],
+					[commentOn(show, operation.user, text, at)],
 				);
+				// An ignored comment's results name no claims.
 				const intent = (result as IngestResult).results[0];
 				return {
 					operation,
@@ -268,8 +336,9 @@ async function perform(
 					effect: {
 						kind: 'comment',
 						outcome: intent.outcome,
-						claims: intent.claims.length,
-						promoted: sortedBuyers(intent.promoted_claims),
+						reason: intent.reason,
+						claims: intent.claims?.length ?? 0,
+						promoted: sortedBuyers(intent.promoted_claims ?? []),
 					},
 				};
 			}
@@ -328,6 +397,7 @@ async function perform(
 const user = fc.constantFrom(...users);
 const row = fc.constantFrom(...rows);
 const named = fc.constantFrom<Named>(...rows, '2');
+const pinSeconds = 40;
 const operation: fc.Arbitrary<Operation> = fc.oneof(
 	{
 		weight: 5,
@@ -336,6 +406,15 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
 			user,
 			named,
 			units: fc.integer({ min: 1, max: 3 }),
+		}),
+	},
+	{
+		weight: 3,
+		arbitrary: fc.record({
+			kind: fc.constant('bare' as const),
+			user,
+			variant: fc.constantFrom<BareVariant>('', 'red', 'blue'),
+			second: fc.integer({ min: 0, max: pinSeconds }),
 		}),
 	},
 	{ weight: 2, arbitrary: fc.record({ kind: fc.constant('pass' as const), user, named }) },
@@ -356,7 +435,18 @@ it('matches a sequential model and keeps the invariants under concurrent operati
 		fc.asyncProperty(
 			fc.array(fc.integer({ min: 1, max: 3 }), { minLength: rows.length, maxLength: rows.length }),
 			fc.array(fc.array(operation, { maxLength: 12 }), { minLength: lanes, maxLength: lanes }),
-			async (quantities, laneOperations) => {
+			fc.record({
+				unitsPerItem: fc.constantFrom(null, 1, 2, 3),
+				blocked: fc.constantFrom(null, 'u6'),
+				pins: fc.uniqueArray(
+					fc.record({
+						second: fc.integer({ min: 1, max: pinSeconds }),
+						item: fc.constantFrom<1 | 2 | null>(1, 2, null),
+					}),
+					{ maxLength: 4, selector: (pin) => pin.second },
+				),
+			}),
+			async (quantities, laneOperations, rules) => {
 				const { show, items } = await createShow(api, operator, [
 					{ item_number: '1', quantity: quantities[0] },
 				]);
@@ -364,6 +454,46 @@ it('matches a sequential model and keeps the invariants under concurrent operati
 					{ label: variantLabels['2 red'], quantity: quantities[1] },
 					{ label: variantLabels['2 blue'], quantity: quantities[2] },
 				]);
+				const actor = asUser(operator);
+				await actAs(api, actor, (client) =>
+					client.query('select public.set_show_buyer_limits($1, null, $2)', [
+						show.id,
+						rules.unitsPerItem,
+					]),
+				);
+				// Blocks are the workspace's: none left from an earlier run.
+				await owner.query('delete from public.blocked_viewers where workspace_id = $1', [
+					operator.workspaceId,
+				]);
+				if (rules.blocked)
+					await actAs(api, actor, (client) =>
+						client.query(`select public.block_viewer($1, 'facebook', $2)`, [
+							show.id,
+							rules.blocked,
+						]),
+					);
+				// The pin history at its platform times; pinning the item already pinned adds no row.
+				const ordered = [...rules.pins].sort((a, b) => a.second - b.second);
+				const setup: Rules = {
+					...rules,
+					pins: ordered.filter(
+						(pin, index) => pin.item !== (index === 0 ? null : ordered[index - 1].item),
+					),
+				};
+				for (const pin of setup.pins) {
+					const {
+						rows: [pinned],
+					} = await actAs(api, actor, (client) =>
+						client.query<{ id: string }>(`select public.pin_show_item($1, $2) ->> 'id' as id`, [
+							show.id,
+							pin.item,
+						]),
+					);
+					await owner.query('update public.show_pins set pinned_at = $2 where id = $1', [
+						pinned.id,
+						new Date(pinEpoch + pin.second * 1000).toISOString(),
+					]);
+				}
 				const rowIds = new Map<Row, string>([
 					['1', items.get('1')!],
 					['2 red', variants.get(variantLabels['2 red'])!],
@@ -382,7 +512,7 @@ it('matches a sequential model and keeps the invariants under concurrent operati
 					.filter((each): each is Done => each !== null)
 					.sort((a, b) => a.order - b.order);
 
-				const model = new ShowModel(quantities);
+				const model = new ShowModel(quantities, setup);
 				for (const each of done) {
 					expect(each.effect, JSON.stringify(each.operation)).toEqual(
 						model.apply(each.operation, each),

@@ -651,3 +651,113 @@ test('test claims give way to real buyers, stay out of the summary unless asked,
 	await expect(itemButton(page, 2)).not.toContainText('@tess');
 	expect(consoleErrors).toEqual([]);
 });
+
+test('fair play: sold on the pinned item, with the pin changed in the middle of a burst of comments', async ({
+	page,
+	browser,
+}) => {
+	test.setTimeout(90_000);
+	const { service } = await stackClients();
+	const { operator, workspaceId } = await signUpSeller(page);
+	const { showId, liveId } = await liveShow(operator, workspaceId, 'Pinned drop', [
+		{ item_number: '1', title: 'Denim jacket', quantity: 10 },
+		{ item_number: '2', title: 'Wool coat', quantity: 10 },
+	]);
+	await openLive(page, showId);
+	const pinned = page.getByRole('region', { name: 'Pinned item' });
+	await expect(pinned).toContainText('Nothing pinned');
+
+	// Pinned by a click, then moved on with the keyboard; the phone follows over Realtime.
+	await page.getByRole('button', { name: 'Pin #1' }).click();
+	await expect(pinned).toContainText('#1');
+	await expect(pinned).toContainText('Denim jacket');
+	const phone = await phoneContext(browser, page);
+	await openLive(phone, showId);
+	const phonePinned = phone.getByRole('region', { name: 'Pinned item' });
+	await expect(phonePinned).toContainText('Denim jacket');
+	await blur(page);
+	await page.keyboard.press(']');
+	await expect(pinned).toContainText('Wool coat');
+	await expect(phonePinned).toContainText('Wool coat');
+	await screenshot(phone, 'live-phone-pinned');
+
+	// Comments written on either side of the change arrive after it, in one poll's page: each goes
+	// to the item pinned when it was written.
+	const { data: pins } = await service
+		.from('show_pins')
+		.select('item_number, pinned_at')
+		.eq('show_id', showId)
+		.order('pinned_at');
+	const changedAt = Date.parse(pins!.at(-1)!.pinned_at as string);
+	const burst = ['ana', 'ben', 'cy', 'dee', 'eve', 'fay'].map((handle, index) => ({
+		...comment(showId, liveId, handle, index % 2 === 0 ? 'SOLD!' : 'mine'),
+		created_at: new Date(
+			changedAt + (index < 3 ? -1500 + index * 100 : 500 + index * 100),
+		).toISOString(),
+	}));
+	await rpc(service, 'ingest_comments', { comments: burst });
+	await expect(itemButton(page, 1)).toContainText('@ana, @ben, @cy');
+	await expect(itemButton(page, 2)).toContainText('@dee, @eve, @fay');
+	await expect(page.getByRole('list', { name: 'Comments, newest first' })).toContainText(
+		'Claim #1 (pinned)',
+	);
+
+	// Unpinned (u), a bare "sold" claims nothing and says why.
+	await page.keyboard.press('u');
+	await expect(pinned).toContainText('Nothing pinned');
+	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'gus', 'sold') });
+	await expect(
+		page.getByRole('list', { name: 'Comments, newest first' }).getByRole('listitem').first(),
+	).toContainText('Ignored: A bare claim while nothing was pinned');
+	await phone.context().close();
+});
+
+test('fair play: a limited buyer and a blocked troll', async ({ page }) => {
+	test.setTimeout(90_000);
+	const { service } = await stackClients();
+	const { operator, workspaceId } = await signUpSeller(page);
+
+	// One unit per buyer per show, set on the workspace's Fair play page.
+	await page.goto('/settings/fair-play');
+	await page.getByLabel('Units per buyer per show').fill('1');
+	await page.getByRole('button', { name: 'Save limits' }).click();
+	await expect(page.getByText('Limits saved.')).toBeVisible();
+
+	const { showId, liveId } = await liveShow(operator, workspaceId, 'Fair drop', ['1-4']);
+	await openLive(page, showId);
+	const comments = page.getByRole('list', { name: 'Comments, newest first' });
+	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'hoarder', 'sold 1') });
+	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'hoarder', 'sold 2') });
+	await expect(comments.getByRole('listitem').filter({ hasText: 'sold 2' })).toContainText(
+		'Limit reached',
+	);
+	await expect(itemButton(page, 2)).toContainText('No winner yet');
+
+	// The troll won #3 ahead of a real buyer; blocking releases it and the buyer moves up.
+	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'troll', 'sold 3') });
+	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'kim', 'sold 3') });
+	await expect(itemButton(page, 3)).toContainText('1 waiting');
+	await comments
+		.getByRole('listitem')
+		.filter({ hasText: 'sold 3' })
+		.filter({ hasText: '@troll' })
+		.getByRole('button', { name: 'Block @troll' })
+		.click();
+	const question = page.getByRole('dialog', { name: 'Block @troll?' });
+	await expect(question).toContainText('They hold 1 claim in this show (#3)');
+	await question.getByRole('button', { name: 'Block and release claims' }).click();
+	await expect(question).toBeHidden();
+	await expect(itemButton(page, 3)).toContainText('@kim');
+	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'troll', 'sold 4') });
+	await expect(comments.getByRole('listitem').filter({ hasText: 'sold 4' })).toContainText(
+		'Ignored: Blocked viewer',
+	);
+	await expect(itemButton(page, 4)).toContainText('No winner yet');
+
+	// The workspace's list shows the troll, and unblocks in one click.
+	await page.goto('/settings/fair-play');
+	const blocked = page.getByRole('list', { name: 'Blocked viewers' });
+	await expect(blocked).toContainText('@troll');
+	await blocked.getByRole('button', { name: 'Unblock @troll' }).click();
+	await expect(page.getByText('No one is blocked.')).toBeVisible();
+});

@@ -73,7 +73,7 @@ const snapshot = (
 type StatusCallback = (status: string, error?: Error) => void;
 type ChangeCallback = (payload: unknown) => void;
 
-/** Just enough of supabase-js for the store: channels, auth events and rpc. */
+/** Just enough of supabase-js for the store: channels, auth events, rpc and the blocked viewers. */
 function fakeSupabase() {
 	const channels: {
 		name: string;
@@ -113,6 +113,7 @@ function fakeSupabase() {
 		auth: { onAuthStateChange: () => ({ data: { subscription: { unsubscribe() {} } } }) },
 		realtime: { setAuth: async () => {} },
 		rpc: vi.fn(),
+		from: () => ({ select: () => ({ eq: async () => ({ data: [], error: null }) }) }),
 	};
 	const emit = (table: string, eventType: string, row: object) => {
 		for (const binding of channels.at(-1)?.handlers ?? []) {

@@ -4,8 +4,11 @@
 // results are applied at once.
 import type { SupabaseClient } from '@supabase/supabase-js';
 import {
+	blockedViewerSchema,
+	columns,
 	liveIngestionSchema,
 	showSchema,
+	type BlockedViewer,
 	type Claim,
 	type Comment,
 	type LiveIngestion,
@@ -13,6 +16,7 @@ import {
 	type ShowItem,
 	type VariantRequest,
 } from '$lib/rows';
+import { blockOf, blockedViewersOf, withBlock, type BlockedViewers } from './blocked-viewers';
 import { CatchUp } from './catch-up';
 import { parseChange } from './changes';
 import { connectionState } from './connection';
@@ -59,6 +63,8 @@ export class LiveConsole {
 	claimsByItem: Map<string, ItemClaims> = $state.raw(claimsByItem([]));
 	stats = $state.raw(liveStats([], []));
 	lastCommentAt: string | null = $state(null);
+	/** The workspace's blocked viewers. */
+	blockedViewers: BlockedViewers = $state.raw(blockedViewersOf([]));
 	/** False until every claim has been read after opening (the feed says so meanwhile). */
 	hasAllClaims: boolean;
 	/** Why the last catch-up failed, until one succeeds. */
@@ -140,6 +146,7 @@ export class LiveConsole {
 				this.#data.applyShow(show);
 				this.show = this.#data.show;
 			},
+			applyBlocked: (viewer, unblocked) => this.#applyBlocked(viewer, unblocked),
 			// The show row's own update follows over Realtime; until then, only its pin changed.
 			applyPin: (itemNumber) => {
 				this.#data.applyShow({ ...this.#data.show, pinned_item_number: itemNumber });
@@ -154,6 +161,7 @@ export class LiveConsole {
 	start(): () => void {
 		this.#online = navigator.onLine;
 		this.#channel.open();
+		void this.#readBlockedViewers();
 
 		const onOnline = () => {
 			this.#online = true;
@@ -198,6 +206,32 @@ export class LiveConsole {
 	/** Catches up with what changed since the newest change held (see CatchUp.run). */
 	sync(options?: { allItems?: boolean }): Promise<void> {
 		return this.#catchUp.run(options);
+	}
+
+	/** Whether the commenter of this claim or comment is blocked in the workspace. */
+	isBlocked(viewer: Pick<BlockedViewer, 'platform' | 'platform_user_id'>): boolean {
+		return blockOf(this.blockedViewers, viewer) !== null;
+	}
+
+	/** The block on this commenter, if any. */
+	blockOf(viewer: Pick<BlockedViewer, 'platform' | 'platform_user_id'>): BlockedViewer | null {
+		return blockOf(this.blockedViewers, viewer);
+	}
+
+	async #readBlockedViewers(): Promise<void> {
+		const { data, error } = await this.#supabase
+			.from('blocked_viewers')
+			.select(columns.blockedViewer)
+			.eq('workspace_id', this.show.workspace_id);
+		if (error) {
+			console.error(`live console: reading the blocked viewers failed: ${error.message}`);
+			return;
+		}
+		this.blockedViewers = blockedViewersOf(blockedViewerSchema.array().parse(data));
+	}
+
+	#applyBlocked(viewer: BlockedViewer, unblocked = false): void {
+		this.blockedViewers = withBlock(this.blockedViewers, viewer, unblocked);
 	}
 
 	#publish(changed: ReadonlySet<LiveTable>): void {

@@ -5,11 +5,13 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import { buyerName, ignoredReasonLabel, itemLabel } from '$lib/labels';
 import {
+	blockedViewerSchema,
 	claimSchema,
 	showItemSchema,
 	showPinSchema,
 	showSchema,
 	variantRequestSchema,
+	type BlockedViewer,
 	type Claim,
 	type Show,
 	type ShowItem,
@@ -29,6 +31,8 @@ export interface ActionTarget {
 	applyShow(show: Show): void;
 	/** The show's pin changed to this item number (null: unpinned). */
 	applyPin(itemNumber: number | null): void;
+	/** A viewer was blocked, or (unblocked) no longer is. */
+	applyBlocked(viewer: BlockedViewer, unblocked?: boolean): void;
 	/** Refetches what changed, when an answer cannot be read. */
 	catchUp(): void;
 }
@@ -74,6 +78,20 @@ const commentResultSchema = z.object({
 		}),
 	),
 });
+const blockResultSchema = z.object({
+	blocked: blockedViewerSchema,
+	claims: z.array(claimSchema),
+	promoted: z.array(claimSchema),
+	items: z.array(showItemSchema),
+	variant_requests: z.array(variantRequestSchema),
+});
+
+/** Who to block: the commenter of a claim or comment. */
+export type Viewer = Pick<
+	BlockedViewer,
+	'platform' | 'platform_user_id' | 'user_handle' | 'user_display_name'
+>;
+
 const resolveVariantResultSchema = z.object({
 	variant_request: variantRequestSchema,
 	outcome: z.enum(['winner', 'waitlist', 'duplicate']),
@@ -171,6 +189,46 @@ export class OperatorActions {
 					: `Pinned #${pin.item_number}: a bare “sold” claims it.`;
 			},
 		);
+	}
+
+	/**
+	 * Blocks the viewer in the workspace: their comments are then ignored. With releaseClaims, their
+	 * open claims in this show are released too (the next waiters move up).
+	 */
+	block(viewer: Viewer, releaseClaims: boolean): Promise<ActionResult> {
+		return this.#rpc(
+			'block_viewer',
+			{
+				show_id: this.#showId,
+				platform: viewer.platform,
+				platform_user_id: viewer.platform_user_id,
+				user_handle: viewer.user_handle,
+				user_display_name: viewer.user_display_name,
+				release_claims: releaseClaims,
+			},
+			(data) => {
+				const result = blockResultSchema.parse(data);
+				this.#target.applyBlocked(result.blocked);
+				this.#target.applyRows({
+					items: result.items,
+					claims: [...result.claims, ...result.promoted],
+					variantRequests: result.variant_requests,
+				});
+				const released =
+					result.claims.length === 0
+						? ''
+						: `; released ${result.claims.length} ${result.claims.length === 1 ? 'claim' : 'claims'}`;
+				const promoted = result.promoted.map((claim) => `; ${buyerName(claim)} moved up`).join('');
+				return `Blocked ${buyerName(viewer)}: their comments are ignored${released}${promoted}.`;
+			},
+		);
+	}
+
+	unblock(viewer: BlockedViewer): Promise<ActionResult> {
+		return this.#rpc('unblock_viewer', { blocked_viewer_id: viewer.id }, (data) => {
+			this.#target.applyBlocked(blockedViewerSchema.parse(data), true);
+			return `Unblocked ${buyerName(viewer)}: their next comments count again.`;
+		});
 	}
 
 	/** A rehearsal comment through the engine, marked as a test; says what the engine made of it. */
