@@ -62,6 +62,15 @@ export function formatClockTime(value: DateInput, options: FormatOptions = {}): 
 	).format(toDate(value));
 }
 
+/** "14:05": a time of day to the minute, 24-hour. */
+export function formatHourMinute(value: DateInput, options: FormatOptions = {}): string {
+	return dateTimeFormat(
+		'hour-minute',
+		{ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+		options,
+	).format(toDate(value));
+}
+
 /** "2025-03-12": the calendar day in the given time zone, for file names and grouping. */
 export function formatIsoDay(
 	value: DateInput,

@@ -1,6 +1,6 @@
 // Words for the states every page shows (the live console, the show list, the summary), so each
 // state is named the same everywhere. Every state has a label: colour only repeats the text.
-import { formatClockTime } from '$lib/format';
+import { formatClockTime, formatCount, formatHourMinute } from '$lib/format';
 import type { Claim, Comment, LiveIngestion, Show, ShowItem } from '$lib/rows';
 
 export type Tone = 'success' | 'warning' | 'info' | 'neutral' | 'danger';
@@ -51,6 +51,7 @@ export const ingestionStatusLabel: Record<LiveIngestion['status'], string> = {
 	starting: 'Connecting to the live',
 	listening: 'Listening',
 	delayed: 'Delayed',
+	replay: 'Listening to the replay',
 	live_ended: 'Live ended',
 	reconnect_required: 'Meta: reconnect needed',
 	failed: 'Not receiving',
@@ -60,6 +61,7 @@ export const ingestionStatusTone: Record<LiveIngestion['status'], Tone> = {
 	starting: 'info',
 	listening: 'success',
 	delayed: 'warning',
+	replay: 'info',
 	live_ended: 'neutral',
 	reconnect_required: 'danger',
 	failed: 'danger',
@@ -69,9 +71,20 @@ export const ingestionStatusTone: Record<LiveIngestion['status'], Tone> = {
  * What the operator should know while comments are not flowing normally, with what to do;
  * null when all is well (or the show is not taking comments, so nobody needs telling).
  */
-/** The status to show: a live Meta reported ended is shown ended while its late comments are read. */
+/**
+ * The status to show: a live Meta reported ended is shown ended while its late comments are read,
+ * or as listening to the replay when the workspace takes claims from it.
+ */
 export function ingestionDisplayStatus(ingestion: LiveIngestion): LiveIngestion['status'] {
-	return ingestion.live_ended_at ? 'live_ended' : ingestion.status;
+	if (ingestion.status === 'live_ended' || !ingestion.live_ended_at) return ingestion.status;
+	return ingestion.replay_until ? 'replay' : 'live_ended';
+}
+
+/** "Listening to the replay until 14:05", the status bar's line while a replay still takes claims. */
+export function replayListeningText(ingestion: Pick<LiveIngestion, 'replay_until'>): string | null {
+	return ingestion.replay_until
+		? `Listening to the replay until ${formatHourMinute(ingestion.replay_until)}`
+		: null;
 }
 
 /** How long after the end fb-poll still reads comments Meta lists late. */
@@ -80,7 +93,7 @@ const LATE_COMMENT_SWEEPS_MS = 60_000;
 export function ingestionAlert(
 	show: Show,
 	ingestion: LiveIngestion | null,
-): { tone: 'warning' | 'danger'; text: string; reconnect: boolean } | null {
+): { tone: 'info' | 'warning' | 'danger'; text: string; reconnect: boolean } | null {
 	if (!ingestion || show.status === 'ended' || show.status === 'draft') return null;
 	const platform = ingestion.platform === 'facebook' ? 'Facebook' : 'Instagram';
 	const detail = ingestion.status_detail ? ` (${ingestion.status_detail})` : '';
@@ -89,6 +102,12 @@ export function ingestionAlert(
 			return {
 				tone: 'warning',
 				text: `Comments from ${platform} are delayed${detail}.${ingestion.backoff_until ? ` Next try at ${formatClockTime(ingestion.backoff_until)}.` : ''} They are not lost: claims catch up in order once ${platform} answers again.`,
+				reconnect: false,
+			};
+		case 'replay':
+			return {
+				tone: 'info',
+				text: `The ${platform} live has ended (at ${formatClockTime(ingestion.live_ended_at!)}). ${replayListeningText(ingestion)}: claims typed on the replay still count while the show is open.`,
 				reconnect: false,
 			};
 		case 'live_ended':
@@ -120,6 +139,22 @@ export function ingestionAlert(
 		default:
 			return null;
 	}
+}
+
+/**
+ * The status bar's viewer count: Facebook's live_views from the last poll; Instagram reports none
+ * to apps (its live media has no viewer field and its insights come up to 48 h late).
+ */
+export function viewerCountText(
+	show: Pick<Show, 'platform'>,
+	ingestion: Pick<LiveIngestion, 'viewer_count' | 'live_ended_at'> | null,
+): { value: string; note: string | null } {
+	if (show.platform === 'instagram')
+		return { value: '–', note: 'Instagram does not report live viewers' };
+	if (ingestion?.live_ended_at) return { value: '–', note: 'The live has ended' };
+	if (ingestion?.viewer_count === null || ingestion?.viewer_count === undefined)
+		return { value: '–', note: null };
+	return { value: formatCount(ingestion.viewer_count), note: null };
 }
 
 export const showStatusLabel: Record<Show['status'], string> = {

@@ -174,6 +174,7 @@ export const liveIngestionSchema = z.object({
 		'starting',
 		'listening',
 		'delayed',
+		'replay',
 		'live_ended',
 		'reconnect_required',
 		'failed',
@@ -185,6 +186,11 @@ export const liveIngestionSchema = z.object({
 	backoff_until: timestamp.nullable(),
 	/** When Meta reported the live ended; comments it lists late are still read for a minute. */
 	live_ended_at: timestamp.nullable(),
+	/** Until when comments on the published replay still claim (the workspace's replay window). */
+	replay_until: timestamp.nullable(),
+	/** People watching the Facebook live at the last poll (Meta's live_views); null when unknown. */
+	viewer_count: z.number().int().nullable(),
+	viewer_count_at: timestamp.nullable(),
 	/** Time ranges whose comments were never read, and why. */
 	gaps: z.array(z.object({ from: timestamp, to: timestamp, reason: z.string() })),
 	updated_at: timestamp,

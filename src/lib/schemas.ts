@@ -80,6 +80,7 @@ export const workspaceSettingsRowSchema = workspaceSchema.extend({
 	claim_words: z.array(z.string()),
 	pass_words: z.array(z.string()),
 	max_units_per_comment: z.number().int(),
+	replay_listen_minutes: z.number().int(),
 });
 
 const platformField = z.enum(['facebook', 'instagram'], { error: 'Choose Facebook or Instagram' });
@@ -140,6 +141,19 @@ export const showWordsSchema = z.object({
 	passWords: wordList('pass'),
 });
 
+/** The replay windows a workspace can choose (the database allows these only). */
+export const replayListenMinutes = [0, 15, 30, 60, 120, 360, 1440] as const;
+
+export const replayListenLabels: Record<(typeof replayListenMinutes)[number], string> = {
+	0: 'Off: claims stop when the live ends',
+	15: '15 minutes',
+	30: '30 minutes',
+	60: '1 hour',
+	120: '2 hours',
+	360: '6 hours',
+	1440: '24 hours',
+};
+
 export const workspaceSettingsSchema = z
 	.object({
 		name: z
@@ -156,6 +170,18 @@ export const workspaceSettingsSchema = z
 			.min(1, 'Enter a number of units from 1 to 30')
 			.max(30, 'Enter a number of units from 1 to 30')
 			.default(1),
+		/** Minutes after a Facebook live ends that comments on its replay still claim; 0 is off. */
+		replayListenMinutes: z.coerce
+			.number()
+			.pipe(
+				z.union(
+					replayListenMinutes.map((minutes) => z.literal(minutes)),
+					{
+						error: 'Choose how long to listen to the replay',
+					},
+				),
+			)
+			.default(0),
 	})
 	.superRefine(({ claimWords, passWords }, context) => {
 		// The database refuses it too, comparing words as the parser reads them.

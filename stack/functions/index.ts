@@ -59,6 +59,8 @@ function functionEnvironment(
 		}
 	}
 	return {
+		// What a deployment sets with `supabase secrets set` (supabase/functions/.env.example).
+		OVERLAY_JWT_SECRET: config.jwtSecret,
 		...config.functionSecretDefaults,
 		...secrets,
 		SUPABASE_URL: config.apiUrl,

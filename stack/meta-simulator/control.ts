@@ -118,6 +118,8 @@ export const controlSchemas = {
 		liveViews: z.number().int().min(0).default(214),
 	}),
 	endFacebookLive: z.object({ liveId: graphId }),
+	/** The audience a running live's `live_views` drifts around. */
+	setLiveViews: z.object({ liveId: graphId, liveViews: z.number().int().min(0) }),
 	startInstagramLive: z.object({
 		igUserId: graphId.optional(),
 		caption: z.string().max(2200).default(''),
@@ -428,6 +430,13 @@ export function createControl(core: SimulatorCore) {
 			const { liveId } = parse('endFacebookLive', input);
 			core.crowds.stopForLive(liveId);
 			return facebookLiveInfo(world.endFacebookLive(liveId));
+		},
+		setLiveViews(input: ControlInput<'setLiveViews'>): FacebookLiveInfo {
+			const { liveId, liveViews } = parse('setLiveViews', input);
+			const live = world.facebookLive(liveId);
+			if (live.status !== 'LIVE') throw new ConflictError(`live video ${liveId} already ended`);
+			live.liveViews = liveViews;
+			return facebookLiveInfo(live);
 		},
 		startInstagramLive(input: ControlInput<'startInstagramLive'> = {}): InstagramLiveInfo {
 			const { igUserId = firstInstagram().id, caption } = parse('startInstagramLive', input);

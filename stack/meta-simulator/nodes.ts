@@ -116,7 +116,7 @@ export const liveVideoNode: NodeType<FacebookLive, NodeContext> = {
 		creation_time: (live) => graphTime(live.creationTime),
 		broadcast_start_time: (live) => graphTime(live.creationTime),
 		permalink_url: (live) => `/${live.pageId}/videos/${live.id}/`,
-		live_views: (live) => live.liveViews,
+		live_views: (live, { world }) => world.liveViewsNow(live),
 		embed_html: (live) =>
 			`<iframe src="https://www.facebook.com/plugins/video.php?href=https%3A%2F%2Fwww.facebook.com%2F${live.pageId}%2Fvideos%2F${live.id}%2F&width=1280" width="1280" height="720" style="border:none;overflow:hidden" scrolling="no" frameborder="0" allowfullscreen="true" allow="autoplay; clipboard-write; encrypted-media; picture-in-picture; web-share" allowFullScreen="true"></iframe>`,
 		from: (live, context, selection) =>

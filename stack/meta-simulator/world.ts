@@ -46,6 +46,7 @@ export interface FacebookLive {
 	description: string;
 	status: LiveVideoStatus;
 	creationTime: Date;
+	/** The audience the live's `live_views` drifts around while it is on (liveViewsNow). */
 	liveViews: number;
 	/** Sorted by created time, then arrival. */
 	comments: FacebookComment[];
@@ -283,6 +284,18 @@ export class World {
 		live.status = 'VOD';
 		live.liveViews = 0;
 		return live;
+	}
+
+	/**
+	 * Meta's `live_views` now: people watching come and go, so every 10 s of Meta's clock it moves
+	 * within 15 % of the live's audience (a slow swell and a quicker flutter), starting at the
+	 * audience itself; 0 once the live ended.
+	 */
+	liveViewsNow(live: FacebookLive): number {
+		if (live.status !== 'LIVE') return 0;
+		const step = Math.floor((this.now() - live.creationTime.getTime()) / 10_000);
+		const drift = 0.1 * Math.sin(step / 4) + 0.05 * Math.sin(step * 1.7);
+		return Math.max(0, Math.round(live.liveViews * (1 + drift)));
 	}
 
 	facebookLive(id: string): FacebookLive {

@@ -1,6 +1,6 @@
 // What the engine does for Facebook polling: comments made after Meta reported the live ended,
-// claims read after later comments, back-off counted per kind of failure, and the unread time
-// recorded when a show stops while its comments are behind.
+// the replay window after it, claims read after later comments, back-off counted per kind of
+// failure, and the unread time recorded when a show stops while its comments are behind.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,92 @@ describe('the end of a live', () => {
 		);
 		const allowed = await ingest(api, commentOn(show, 'dee', 'sold 3', { created_at: at(13) }));
 		expect(allowed.results[0].outcome).toBe('winner');
+	});
+});
+
+describe('the replay window', () => {
+	const minutes = (count: number) => at(10 + count * 60);
+
+	it('lets comments on the replay claim until the workspace’s window closes, then claim nothing', async () => {
+		const user = await createUser(owner);
+		await queryAs(
+			api,
+			asUser(user),
+			'update public.workspaces set replay_listen_minutes = 30 where id = $1',
+			[user.workspaceId],
+		);
+		const { show } = await createShow(api, user, ['1-3']);
+		// The end is recorded the way fb_poll_complete records it: the window starts there.
+		await ingestionRow(owner, show, { live_ended_at: at(10) });
+		const { rows } = await owner.query(
+			'select replay_until from public.live_ingestion where show_id = $1',
+			[show.id],
+		);
+		expect(rows[0].replay_until.toISOString()).toBe(new Date(minutes(30)).toISOString());
+
+		const onReplay = await ingest(
+			api,
+			commentOn(show, 'ann', 'sold 1', { created_at: minutes(29) }),
+		);
+		const closing = await ingest(
+			api,
+			commentOn(show, 'bob', 'sold 2', { created_at: minutes(30) }),
+		);
+		const late = await ingest(api, commentOn(show, 'cat', 'sold 3', { created_at: minutes(31) }));
+		expect(onReplay.results[0].outcome).toBe('winner');
+		expect(closing.results[0].outcome).toBe('winner');
+		expect(late).toMatchObject({ outcome: 'ignored', reason: 'after_live_end' });
+	});
+
+	it('is off unless the workspace chooses a window, and only takes the windows offered', async () => {
+		const user = await createUser(owner);
+		const { show } = await createShow(api, user, ['1']);
+		await ingestionRow(owner, show, { live_ended_at: at(10) });
+		const { rows } = await owner.query(
+			'select replay_until from public.live_ingestion where show_id = $1',
+			[show.id],
+		);
+		expect(rows[0].replay_until).toBeNull();
+		expect(
+			await ingest(api, commentOn(show, 'ann', 'sold 1', { created_at: at(11) })),
+		).toMatchObject({ outcome: 'ignored', reason: 'after_live_end' });
+		await expect(
+			queryAs(
+				api,
+				asUser(user),
+				'update public.workspaces set replay_listen_minutes = 45 where id = $1',
+				[user.workspaceId],
+			),
+		).rejects.toThrow(/replay_listen_minutes/);
+	});
+
+	it('records no gap when a show is stopped while its replay is listened to', async () => {
+		const { show } = await createShow(api, operator, ['1']);
+		const client = await owner.connect();
+		try {
+			await client.query('begin');
+			await ingestionRow(client, show, {
+				live_ended_at: at(10),
+				status: 'replay',
+				cursor_newest_at: at(9),
+			});
+			await client.query(
+				"select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)",
+				[JSON.stringify({ sub: operator.id, role: 'authenticated', aud: 'authenticated' })],
+			);
+			await client.query('select public.stop_show($1)', [show.id]);
+			await client.query('commit');
+		} catch (error) {
+			await client.query('rollback');
+			throw error;
+		} finally {
+			client.release();
+		}
+		const { rows } = await owner.query(
+			'select gaps from public.live_ingestion where show_id = $1',
+			[show.id],
+		);
+		expect(rows[0].gaps).toEqual([]);
 	});
 });
 

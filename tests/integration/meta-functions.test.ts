@@ -150,6 +150,8 @@ interface IngestionRow {
 	lease_token: string | null;
 	catch_up: { since: number; after: string } | null;
 	live_ended_at: string | null;
+	replay_until: string | null;
+	viewer_count: number | null;
 	end_sweeps: number;
 	gaps: { from: string; to: string; reason: string }[];
 }
@@ -1137,7 +1139,7 @@ describe('fb-poll', () => {
 			return state?.status === 'live_ended' && state;
 		});
 		expect(ended.status_detail).toMatch(
-			/^the live video is VOD: no more comments will come \(it ended at \d\d:\d\d:\d\d UTC; comments Meta listed late were read\)$/,
+			/^the live video ended at \d\d:\d\d:\d\d UTC: no more comments will come \(comments Meta listed late were read\)$/,
 		);
 		// Comments made before the end still came in.
 		expect((await claimsOf(second.showId)).map((claim) => claim.user_display_name)).toEqual([
@@ -1330,6 +1332,113 @@ describe('fb-poll', () => {
 			{ raw_text: 'sold 5', outcome: 'ignored', ignored_reason: 'after_live_end' },
 		]);
 	}, 30_000);
+
+	it('listens to the replay for the workspace’s window at a slower cadence: a late claim counts, one after the window does not', async () => {
+		const replaySeller = await newSeller();
+		const [{ id: replayConnectionId }] = await connect(replaySeller, 'facebook');
+		const chosen = await replaySeller.client
+			.from('workspaces')
+			.update({ replay_listen_minutes: 15 })
+			.eq('id', replaySeller.workspaceId);
+		expect(chosen.error).toBeNull();
+		const live = simulator.startFacebookLive({ title: 'Replay test' });
+		const showId = await runningShow(replaySeller, 'facebook', replayConnectionId, live.id);
+		await waitFor('the first poll', async () => (await ingestion(showId))?.status === 'listening');
+		const statusCalls = () =>
+			simulator
+				.requests({ path: `/${live.id}` })
+				.filter((request) => request.path === `/${live.id}`).length;
+		simulator.endFacebookLive({ liveId: live.id });
+		await waitFor('the end noticed', async () => (await ingestion(showId))?.live_ended_at);
+		const statusCallsAtEnd = statusCalls();
+		// The sweeps for comments Meta lists late pass; then the replay is listened to.
+		simulator.advanceClock({ ms: 60_000 });
+		const replay = await waitFor(
+			'the replay',
+			async () => {
+				const state = await ingestion(showId);
+				if (state?.status === 'replay') return state;
+				await fastForward(showId);
+			},
+			20_000,
+		);
+		expect(replay.status_detail).toMatch(/: listening to the replay until \d\d:\d\d:\d\d UTC$/);
+		expect(Date.parse(replay.replay_until!) - Date.parse(replay.live_ended_at!)).toBe(15 * 60_000);
+		// One poll every 20 s (less the scheduler's half-second margin) instead of every 2 s.
+		const cadenceMs =
+			new Date(replay.next_poll_at).getTime() - new Date(replay.last_polled_at).getTime();
+		expect(Math.round(cadenceMs / 100) * 100).toBe(19_500);
+
+		simulator.postComment({ liveId: live.id, text: 'sold 7', viewer: { name: 'Replay Buyer' } });
+		await fastForward(showId);
+		await waitFor('the claim made on the replay', async () =>
+			(await claimsOf(showId)).some(
+				(claim) => claim.user_display_name === 'Replay Buyer' && claim.status === 'winner',
+			),
+		);
+		expect((await ingestion(showId))?.status).toBe('replay');
+
+		// The window closes 15 minutes after the end: a comment after it claims nothing, and the
+		// polling stops once the comments written before it have been listed.
+		simulator.advanceClock({ ms: 15 * 60_000 });
+		simulator.postComment({ liveId: live.id, text: 'sold 8', viewer: { name: 'Too Late' } });
+		const ended = await waitFor(
+			'the end of the replay',
+			async () => {
+				await fastForward(showId);
+				const state = await ingestion(showId);
+				return state?.status === 'live_ended' && state;
+			},
+			15_000,
+		);
+		expect(ended.status_detail).toMatch(
+			/and those on the replay until \d\d:\d\d:\d\d UTC were read\)$/,
+		);
+		const { rows } = await db.query(
+			'select raw_text, outcome, ignored_reason from public.comments where show_id = $1 order by commented_at',
+			[showId],
+		);
+		expect(rows).toEqual([
+			{ raw_text: 'sold 7', outcome: 'processed', ignored_reason: null },
+			{ raw_text: 'sold 8', outcome: 'ignored', ignored_reason: 'after_live_end' },
+		]);
+		// Once the end is known, the live's status is not asked again: each replay poll is one call.
+		expect(statusCalls()).toBe(statusCallsAtEnd);
+	}, 40_000);
+
+	it('keeps the live’s viewer count from the status call it already makes, and none once the live ended', async () => {
+		const { showId, liveId } = await liveShow();
+		simulator.setLiveViews({ liveId, liveViews: 1000 });
+		const watched = await waitFor('a viewer count', async () => {
+			const { rows } = await db.query<{
+				viewer_count: number | null;
+				viewer_count_at: Date | null;
+			}>('select viewer_count, viewer_count_at from public.live_ingestion where show_id = $1', [
+				showId,
+			]);
+			return rows[0]?.viewer_count !== null && rows[0]?.viewer_count !== undefined && rows[0];
+		});
+		// Meta's live_views drifts around the audience (the simulator: within 15 %).
+		expect(watched.viewer_count).toBeGreaterThanOrEqual(850);
+		expect(watched.viewer_count).toBeLessThanOrEqual(1150);
+		expect(watched.viewer_count_at).not.toBeNull();
+		// One status call a poll, as before, now asking live_views beside the status (meta-lives'
+		// check of the live before activation asks its own fields, with `from`).
+		const statusCalls = simulator
+			.requests({ path: `/${liveId}` })
+			.filter((request) => request.path === `/${liveId}` && !request.query.fields.includes('from'));
+		expect(statusCalls.length).toBeGreaterThan(0);
+		expect(statusCalls.every((request) => request.query.fields === 'status,live_views')).toBe(true);
+		const comments = simulator.requests({ path: `/${liveId}/comments` }).length;
+		expect(Math.abs(comments - statusCalls.length)).toBeLessThanOrEqual(1);
+
+		simulator.endFacebookLive({ liveId });
+		const ended = await waitFor('the end noticed', async () => {
+			const state = await ingestion(showId);
+			return state?.live_ended_at ? state : undefined;
+		});
+		expect(ended.viewer_count).toBeNull();
+	}, 20_000);
 
 	it('allocates a comment read after later ones when it is read, and marks its claim read late', async () => {
 		const { showId, liveId } = await liveShow();

@@ -353,6 +353,42 @@ describe('live discovery', () => {
 	});
 });
 
+describe('a live that ended', () => {
+	it('reports a changing live_views while live and none after, and takes comments on the replay', async () => {
+		const token = await pageToken();
+		const live = sim.startFacebookLive({ liveViews: 500 });
+		const views = async () =>
+			(await graph(`/${live.id}`, { fields: 'status,live_views', access_token: token })).body;
+		expect(await views()).toEqual({ id: live.id, status: 'LIVE', live_views: 500 });
+		const seen = new Set<number>();
+		for (let step = 0; step < 6; step += 1) {
+			sim.advanceClock({ ms: 10_000 });
+			const { live_views } = (await views()) as { live_views: number };
+			expect(live_views).toBeGreaterThanOrEqual(425);
+			expect(live_views).toBeLessThanOrEqual(575);
+			seen.add(live_views);
+		}
+		expect(seen.size).toBeGreaterThan(3);
+		sim.setLiveViews({ liveId: live.id, liveViews: 2000 });
+		expect(((await views()) as { live_views: number }).live_views).toBeGreaterThan(1500);
+
+		sim.endFacebookLive({ liveId: live.id });
+		expect(await views()).toEqual({ id: live.id, status: 'VOD', live_views: 0 });
+		expect(() => sim.setLiveViews({ liveId: live.id, liveViews: 10 })).toThrow(/already ended/);
+		// Facebook publishes the ended live as a video whose comments stay open: the replay.
+		const onReplay = sim.postComment({ liveId: live.id, text: 'sold 12 from the replay' });
+		const listed = await graph(`/${live.id}/comments`, {
+			order: 'chronological',
+			fields: 'id,message',
+			access_token: token,
+		});
+		expect(listed.body.data).toContainEqual({
+			id: onReplay.id,
+			message: 'sold 12 from the replay',
+		});
+	});
+});
+
 describe('comments', () => {
 	it('pages newest first with cursors and next links, honours since, order and fields', async () => {
 		const token = await pageToken();

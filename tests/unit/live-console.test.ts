@@ -247,6 +247,9 @@ describe('LiveConsole', () => {
 			comments_received: 12,
 			backoff_until: null,
 			live_ended_at: null,
+			replay_until: null,
+			viewer_count: null,
+			viewer_count_at: null,
 			gaps: [],
 			updated_at: at(4),
 		};

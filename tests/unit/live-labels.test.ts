@@ -1,6 +1,12 @@
 // What the live console tells the operator when comments from Meta are not flowing normally.
 import { describe, expect, it } from 'vitest';
-import { ingestionAlert, ingestionDisplayStatus, ingestionGapText } from '$lib/labels';
+import {
+	ingestionAlert,
+	ingestionDisplayStatus,
+	ingestionGapText,
+	replayListeningText,
+	viewerCountText,
+} from '$lib/labels';
 import type { LiveIngestion, Show } from '$lib/rows';
 
 const at = '2026-11-22T10:00:00.000000+00:00';
@@ -38,6 +44,9 @@ const ingestion = (
 	comments_received: 3,
 	backoff_until: null,
 	live_ended_at: null,
+	replay_until: null,
+	viewer_count: null,
+	viewer_count_at: null,
 	gaps: [],
 	updated_at: at,
 });
@@ -104,6 +113,44 @@ describe('what the console says about late and missing comments', () => {
 		expect(ingestionAlert(show('active'), ended)?.text).toBe(
 			'The Facebook live has ended (the live video is VOD). Stop the show when you are done, to see the summary.',
 		);
+	});
+
+	it('says until when the replay is listened to, from the end on, and that Instagram has no replay', () => {
+		const replay = {
+			...ingestion('replay', 'listening to the replay until 10:30:00 UTC'),
+			live_ended_at: '2026-11-22T10:00:00.000000+00:00',
+			replay_until: '2026-11-22T10:30:00.000000+00:00',
+		};
+		expect(ingestionDisplayStatus(replay)).toBe('replay');
+		expect(replayListeningText(replay)).toMatch(/^Listening to the replay until \d\d:30$/);
+		expect(ingestionAlert(show('active'), replay)).toEqual({
+			tone: 'info',
+			text: expect.stringMatching(
+				/^The Facebook live has ended \(at \d\d:00:00\)\. Listening to the replay until \d\d:30: claims typed on the replay still count while the show is open\.$/,
+			),
+			reconnect: false,
+		});
+		// While the late comments are swept the window is already known.
+		expect(ingestionDisplayStatus({ ...replay, status: 'listening' })).toBe('replay');
+		// Once the window closed, the live is simply over.
+		expect(ingestionDisplayStatus({ ...replay, status: 'live_ended' })).toBe('live_ended');
+		expect(replayListeningText({ replay_until: null })).toBeNull();
+	});
+
+	it('shows Facebook’s viewer count while the live is on, and says when there is none to show', () => {
+		const watching = { ...ingestion('listening'), viewer_count: 1234 };
+		expect(viewerCountText(show('active'), watching)).toEqual({ value: '1,234', note: null });
+		expect(viewerCountText(show('active'), ingestion('starting'))).toEqual({
+			value: '–',
+			note: null,
+		});
+		expect(
+			viewerCountText(show('active'), { ...watching, live_ended_at: at, viewer_count: null }),
+		).toEqual({ value: '–', note: 'The live has ended' });
+		expect(viewerCountText({ platform: 'instagram' }, null)).toEqual({
+			value: '–',
+			note: 'Instagram does not report live viewers',
+		});
 	});
 
 	it('names a gap by its times and reason', () => {

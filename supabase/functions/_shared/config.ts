@@ -27,6 +27,13 @@ const schemas = {
 	META_WEBHOOK_VERIFY_TOKEN: z
 		.string()
 		.min(8, 'must be a long random string (at least 8 characters)'),
+	/**
+	 * The project's JWT secret (Settings › API › JWT secret; legacy HS256): overlay-session signs
+	 * the OBS overlay's short sessions with it, so PostgREST and Realtime take them.
+	 */
+	OVERLAY_JWT_SECRET: z
+		.string()
+		.min(32, 'must be the project’s JWT secret (32 characters or more)'),
 	/** One or more base64 keys of 32 bytes, comma-separated; the first encrypts (see token-crypto.ts). */
 	TOKEN_ENCRYPTION_KEY: z.string().min(1),
 	DEV_HARNESS_ENABLED: z

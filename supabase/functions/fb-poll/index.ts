@@ -6,7 +6,9 @@
 // Comments are read oldest first from the cursor (`order=chronological`, `since`), so a backlog of
 // any size is read in full: when it is longer than one run reads, the next run goes on from
 // Meta's paging cursor at once. After Meta reports the live ended, a few more sweeps read the
-// comments it lists late. Answers {polled: [{show_id, outcome, ...}]}.
+// comments it lists late; then, when the workspace listens to the replay, the published video's
+// comments are read every REPLAY_POLL_MS until the window closes (comments written on the replay
+// up to replay_until still claim). Answers {polled: [{show_id, outcome, ...}]}.
 import {
 	advanceCursor,
 	selectNewComments,
@@ -38,7 +40,20 @@ const MAX_PAGES = 10;
  * comments up to about 20 s late, and those written in the live's last seconds still count.
  */
 const END_SWEEPS_MS = [15_000, 30_000, 60_000];
-/** Statuses after which a live video brings no more comments. */
+/**
+ * How often the replay's comments are read once the live ended: far fewer than during the live
+ * (one Graph call a poll, 3 a minute, against 60 while live), fast enough for a late claim to show
+ * within half a minute.
+ */
+const REPLAY_POLL_MS = 20_000;
+/** Comments written just before the replay window closes may be listed this late (as after the live). */
+const REPLAY_LATE_LISTING_MS = END_SWEEPS_MS[END_SWEEPS_MS.length - 1];
+/**
+ * Statuses after which a live video's broadcast is over. Facebook then publishes it on the Page
+ * (LIVE_STOPPED, then VOD once processed) and its comments edge stays readable and open to new
+ * comments, which is what the replay window reads (LiveVideo `status`:
+ * https://developers.facebook.com/docs/graph-api/reference/live-video/).
+ */
 const ENDED_STATUSES = new Set([
 	'LIVE_STOPPED',
 	'VOD',
@@ -63,6 +78,8 @@ interface Lease {
 	consecutive_failures: number;
 	last_error_kind: GraphApiError['kind'] | null;
 	live_ended_at: string | null;
+	/** Until when (Meta's clock) the replay's comments still claim; null: the workspace does not listen. */
+	replay_until: string | null;
 	end_sweeps: number;
 	poll_interval_ms: number;
 }
@@ -83,7 +100,8 @@ type PollResult =
 			outcome: 'ingested';
 			comments: number;
 			catching_up: boolean;
-			live_status: string;
+			/** Null once the end is known: the live's status is no longer asked. */
+			live_status: string | null;
 	  }
 	| { show_id: string; outcome: 'failed'; error: string; retry_in_ms: number }
 	| { show_id: string; outcome: 'lease_lost' };
@@ -107,7 +125,7 @@ async function readComments(
 	cursor: PollCursor,
 	token: string,
 	usages: GraphUsage[],
-): Promise<{ read: GraphComment[]; catchUp: CatchUp | null }> {
+): Promise<{ read: GraphComment[]; catchUp: CatchUp | null; serverTime?: number }> {
 	const graph = graphClient();
 	const query = (since: number, after?: string) =>
 		graph.get<CommentsPage>(
@@ -137,13 +155,14 @@ async function readComments(
 		page = await query(since);
 	}
 	const read: GraphComment[] = [];
+	const serverTime = page.serverTime;
 	for (let pages = 1; ; pages += 1) {
 		usages.push(page.usage);
 		read.push(...page.body.data);
-		if (!page.body.paging?.next) return { read, catchUp: null };
+		if (!page.body.paging?.next) return { read, catchUp: null, serverTime };
 		if (pages >= MAX_PAGES) {
 			const after = page.body.paging.cursors?.after;
-			return { read, catchUp: after ? { since, after } : null };
+			return { read, catchUp: after ? { since, after } : null, serverTime };
 		}
 		page = await graph.next<CommentsPage>(page.body.paging.next, token);
 	}
@@ -168,20 +187,30 @@ async function pollShow(lease: Lease): Promise<PollResult> {
 			floorAt: Date.parse(lease.floor_at),
 		};
 
-		// Every poll asks whether the live is still on, beside reading its comments: the first
-		// answer saying it ended dates the end (by Meta's clock), and comments created after it
-		// claim nothing.
-		const [live, { read, catchUp }] = await Promise.all([
-			graph.get<{ status: string }>(`/${lease.live_id}`, { fields: 'status' }, token),
+		// Until Meta reports the end, every poll asks whether the live is still on, beside reading
+		// its comments: the first answer saying it ended dates the end (by Meta's clock), and
+		// comments created after it (or after the replay window) claim nothing. The same call
+		// brings the viewer count (LiveVideo `live_views`, field expansion: no call of its own).
+		// Once the end is known, only the comments are read.
+		const [live, { read, catchUp, serverTime }] = await Promise.all([
+			lease.live_ended_at
+				? null
+				: graph.get<{ status: string; live_views?: number }>(
+						`/${lease.live_id}`,
+						{ fields: 'status,live_views' },
+						token,
+					),
 			readComments(lease, cursor, token, usages),
 		]);
-		usages.push(live.usage);
-		const liveStatus = live.body.status;
+		if (live) usages.push(live.usage);
+		const liveStatus = live?.body.status ?? null;
 		const liveEndedAt = lease.live_ended_at
 			? Date.parse(lease.live_ended_at)
-			: ENDED_STATUSES.has(liveStatus)
-				? (live.serverTime ?? Date.now())
+			: liveStatus !== null && ENDED_STATUSES.has(liveStatus)
+				? (live?.serverTime ?? Date.now())
 				: null;
+		const metaNow = serverTime ?? live?.serverTime ?? Date.now();
+		const replayUntil = lease.replay_until ? Date.parse(lease.replay_until) : null;
 
 		const fresh = selectNewComments(read, cursor);
 		const next = advanceCursor(cursor, fresh);
@@ -194,8 +223,12 @@ async function pollShow(lease: Lease): Promise<PollResult> {
 			liveEndedAt !== null && lease.live_ended_at !== null && !catchUp
 				? lease.end_sweeps + 1
 				: lease.end_sweeps;
-		const ended = liveEndedAt !== null && !catchUp && endSweeps >= END_SWEEPS_MS.length;
-		let status: 'listening' | 'delayed' | 'live_ended';
+		const swept = liveEndedAt !== null && !catchUp && endSweeps >= END_SWEEPS_MS.length;
+		// The replay is read until comments written before its window closed have all been listed.
+		const onReplay =
+			swept && replayUntil !== null && metaNow < replayUntil + REPLAY_LATE_LISTING_MS;
+		const ended = swept && !onReplay;
+		let status: 'listening' | 'delayed' | 'replay' | 'live_ended';
 		let statusDetail: string | null;
 		let nextPollInMs: number;
 		if (catchUp) {
@@ -203,9 +236,13 @@ async function pollShow(lease: Lease): Promise<PollResult> {
 			status = 'delayed';
 			statusDetail = `catching up on comments Meta holds: read up to ${next.newestAt === null ? 'the start' : clock(next.newestAt)} so far`;
 			nextPollInMs = slowed ? intervalMs : 0;
+		} else if (onReplay) {
+			status = 'replay';
+			statusDetail = `the live video ended at ${clock(liveEndedAt!)}: listening to the replay until ${clock(replayUntil!)}`;
+			nextPollInMs = Math.max(intervalMs, REPLAY_POLL_MS);
 		} else if (ended) {
 			status = 'live_ended';
-			statusDetail = `the live video is ${liveStatus}: no more comments will come (it ended at ${clock(liveEndedAt)}; comments Meta listed late were read)`;
+			statusDetail = `the live video ended at ${clock(liveEndedAt!)}: no more comments will come (comments Meta listed late${replayUntil === null ? '' : ` and those on the replay until ${clock(replayUntil)}`} were read)`;
 			nextPollInMs = intervalMs;
 		} else if (liveEndedAt !== null) {
 			status = 'listening';
@@ -234,6 +271,7 @@ async function pollShow(lease: Lease): Promise<PollResult> {
 			usage_percent: usagePercent ?? null,
 			live_ended_at: liveEndedAt === null ? null : new Date(liveEndedAt).toISOString(),
 			end_sweeps: endSweeps,
+			viewer_count: liveEndedAt === null ? (live?.body.live_views ?? null) : null,
 		});
 		return {
 			show_id: lease.show_id,

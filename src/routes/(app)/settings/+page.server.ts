@@ -29,7 +29,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	const [settings, members, orders, messageSettings] = await Promise.all([
 		locals.supabase
 			.from('workspaces')
-			.select('id, name, claim_words, pass_words, max_units_per_comment')
+			.select('id, name, claim_words, pass_words, max_units_per_comment, replay_listen_minutes')
 			.eq('id', workspace.id)
 			.single(),
 		// Highest role first, with each member's email address.
@@ -65,6 +65,7 @@ type SettingsFailure = {
 	claimWords: string;
 	passWords: string;
 	maxUnitsPerComment: string;
+	replayListenMinutes: string;
 	errors: FieldErrors<typeof workspaceSettingsSchema>;
 	message?: string;
 };
@@ -77,6 +78,7 @@ export const actions: Actions = {
 			claimWords: String(form.get('claimWords') ?? ''),
 			passWords: String(form.get('passWords') ?? ''),
 			maxUnitsPerComment: String(form.get('maxUnitsPerComment') ?? ''),
+			replayListenMinutes: String(form.get('replayListenMinutes') ?? ''),
 		};
 		const parsed = parseForm(workspaceSettingsSchema, form);
 		if (!parsed.ok) return fail<SettingsFailure>(400, { ...echo, errors: parsed.errors });
@@ -89,7 +91,7 @@ export const actions: Actions = {
 				message: workspaceError ?? 'Your account has no workspace.',
 			});
 
-		const { name, claimWords, passWords, maxUnitsPerComment } = parsed.data;
+		const { name, claimWords, passWords, maxUnitsPerComment, replayListenMinutes } = parsed.data;
 		const {
 			data,
 			error: updateError,
@@ -101,6 +103,7 @@ export const actions: Actions = {
 				claim_words: claimWords,
 				pass_words: passWords,
 				max_units_per_comment: maxUnitsPerComment,
+				replay_listen_minutes: replayListenMinutes,
 			})
 			.eq('id', workspace.id)
 			.select('id');

@@ -1,0 +1,2 @@
+// The overlay runs in the browser source only: its token never reaches the console's server.
+export const ssr = false;
