@@ -141,6 +141,25 @@ export const showWordsSchema = z.object({
 	passWords: wordList('pass'),
 });
 
+/** A per-buyer limit typed in a form: empty is none, else a whole number from 1 to max. */
+function buyerLimit(what: string, max: number) {
+	return z
+		.string()
+		.trim()
+		.refine((typed) => typed === '' || /^\d{1,4}$/.test(typed), `${what} is a whole number`)
+		.transform((typed) => (typed === '' ? null : Number(typed)))
+		.refine(
+			(units) => units === null || (units >= 1 && units <= max),
+			`${what} is 1 to ${max}; leave it empty for no limit`,
+		);
+}
+
+/** Per-buyer limits (the database checks the same ranges). */
+export const buyerLimitsSchema = z.object({
+	perShow: buyerLimit('Units per buyer per show', 1000),
+	perItem: buyerLimit('Units per buyer per item', 30),
+});
+
 /** The replay windows a workspace can choose (the database allows these only). */
 export const replayListenMinutes = [0, 15, 30, 60, 120, 360, 1440] as const;
 

@@ -736,6 +736,16 @@ test('fair play: a limited buyer and a blocked troll', async ({ page }) => {
 	);
 	await expect(itemButton(page, 2)).toContainText('No winner yet');
 
+	// The show's own limit overrides the workspace's: two units here.
+	await page.goto(`/shows/${showId}`);
+	await expect(page.getByLabel('Units per buyer in this show')).toHaveValue('');
+	await page.getByLabel('Units per buyer in this show').fill('2');
+	await page.getByRole('button', { name: 'Save limits' }).click();
+	await expect(page.getByText('Limits saved')).toBeVisible();
+	await openLive(page, showId);
+	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'hoarder', 'sold 2') });
+	await expect(itemButton(page, 2)).toContainText('@hoarder');
+
 	// The troll won #3 ahead of a real buyer; blocking releases it and the buyer moves up.
 	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'troll', 'sold 3') });
 	await rpc(service, 'ingest_comment', { comment: comment(showId, liveId, 'kim', 'sold 3') });

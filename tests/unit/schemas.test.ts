@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+	buyerLimitsSchema,
 	loginSchema,
 	parseForm,
 	resetPasswordSchema,
@@ -180,5 +181,29 @@ describe('workspaceSettingsSchema', () => {
 		expect(units('0')).toBe('Enter a number of units from 1 to 30');
 		expect(units('2.5')).toBe('Enter a whole number of units from 1 to 30');
 		expect(units('two')).toBe('Enter a number of units from 1 to 30');
+	});
+});
+
+describe('buyerLimitsSchema', () => {
+	it('reads empty as no limit and whole numbers within range', () => {
+		expect(parseForm(buyerLimitsSchema, formOf({ perShow: ' ', perItem: '3' }))).toEqual({
+			ok: true,
+			data: { perShow: null, perItem: 3 },
+		});
+	});
+
+	it('refuses zero, decimals, words and limits over the range, naming the field', () => {
+		for (const [perShow, perItem] of [
+			['0', ''],
+			['1.5', ''],
+			['ten', ''],
+			['', '31'],
+			['1001', ''],
+		]) {
+			const parsed = parseForm(buyerLimitsSchema, formOf({ perShow, perItem }));
+			expect(parsed.ok).toBe(false);
+			if (!parsed.ok)
+				expect(Object.keys(parsed.errors)).toEqual([perShow === '' ? 'perItem' : 'perShow']);
+		}
 	});
 });

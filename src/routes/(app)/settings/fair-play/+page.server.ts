@@ -5,6 +5,7 @@ import { error, fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { blockedViewerSchema, columns } from '$lib/rows';
 import { describeRpcError } from '$lib/rpc-error';
+import { buyerLimitsSchema, parseForm } from '$lib/schemas';
 import { currentWorkspace, hasRole, requireWorkspaceRole } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -41,14 +42,6 @@ export const load: PageServerLoad = async ({ locals, cookies }) => {
 	};
 };
 
-/** '' is no limit; otherwise a whole number from 1 to max. */
-function limitField(form: FormData, name: string, max: number): number | null | undefined {
-	const value = String(form.get(name) ?? '').trim();
-	if (value === '') return null;
-	const units = Number(value);
-	return Number.isInteger(units) && units >= 1 && units <= max ? units : undefined;
-}
-
 export const actions: Actions = {
 	saveLimits: async ({ request, locals, cookies }) => {
 		const workspace = await requireWorkspaceRole(
@@ -56,18 +49,15 @@ export const actions: Actions = {
 			'admin',
 			'Changing the limits',
 		);
-		const form = await request.formData();
-		const perShow = limitField(form, 'perShow', 1000);
-		const perItem = limitField(form, 'perItem', 30);
-		if (perShow === undefined || perItem === undefined)
-			return fail(400, {
-				action: 'limits',
-				message:
-					'Units per show are 1 to 1000 and units per item 1 to 30; leave empty for no limit.',
-			});
+		const parsed = parseForm(buyerLimitsSchema, await request.formData());
+		if (!parsed.ok)
+			return fail(400, { action: 'limits', message: Object.values(parsed.errors).join('. ') });
 		const { error: updateError, status } = await locals.supabase
 			.from('workspaces')
-			.update({ max_units_per_buyer: perShow, max_units_per_buyer_item: perItem })
+			.update({
+				max_units_per_buyer: parsed.data.perShow,
+				max_units_per_buyer_item: parsed.data.perItem,
+			})
 			.eq('id', workspace.id);
 		if (updateError)
 			return fail(status || 502, {

@@ -6,6 +6,7 @@ import { parseQuickAdd, type QuickAddLineError } from '$lib/quick-add';
 import { showSchema } from '$lib/rows';
 import {
 	activateSchema,
+	buyerLimitsSchema,
 	itemEditSchema,
 	itemIdSchema,
 	parseForm,
@@ -29,11 +30,15 @@ const setupShowSchema = showSchema.pick({
 	live_url: true,
 	claim_words: true,
 	pass_words: true,
+	max_units_per_buyer: true,
+	max_units_per_buyer_item: true,
 });
 const setupShowColumns = Object.keys(setupShowSchema.shape).join(', ');
 const workspaceWordsSchema = z.object({
 	claim_words: z.array(z.string()),
 	pass_words: z.array(z.string()),
+	max_units_per_buyer: z.number().int().nullable(),
+	max_units_per_buyer_item: z.number().int().nullable(),
 });
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
@@ -50,7 +55,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const [words, currency, stock] = await Promise.all([
 		locals.supabase
 			.from('workspaces')
-			.select('claim_words, pass_words')
+			.select('claim_words, pass_words, max_units_per_buyer, max_units_per_buyer_item')
 			.eq('id', show.workspace_id)
 			.single(),
 		readShowCurrency(locals.supabase, show.id),
@@ -268,6 +273,28 @@ export const actions: Actions = {
 		});
 		if (!result.ok) return result.failure;
 		return { kind: 'settings' as const, saved: true };
+	},
+
+	/** The show's own per-buyer limits; empty fields take the workspace's. */
+	saveLimits: async ({ request, locals, params }) => {
+		const form = await request.formData();
+		const echo = {
+			perShow: String(form.get('perShow') ?? ''),
+			perItem: String(form.get('perItem') ?? ''),
+		};
+		const parsed = parseForm(buyerLimitsSchema, form);
+		if (!parsed.ok) return fail(400, { kind: 'limits' as const, ...echo, errors: parsed.errors });
+		const noFieldErrors: FieldErrors<typeof buyerLimitsSchema> = {};
+		const result = await attempt(
+			locals.supabase.rpc('set_show_buyer_limits', {
+				show_id: showIdFrom(params),
+				max_units_per_buyer: parsed.data.perShow,
+				max_units_per_buyer_item: parsed.data.perItem,
+			}),
+			{ kind: 'limits' as const, ...echo, errors: noFieldErrors },
+		);
+		if (!result.ok) return result.failure;
+		return { kind: 'limits' as const, saved: true };
 	},
 
 	/** What the show's connection is broadcasting now, to fill in the live. */
