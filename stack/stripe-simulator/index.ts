@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { sendJson } from '../http.ts';
 import { handleApiRequest, type RequestLogEntry } from './api.ts';
+import { ConnectPlatforms } from './connect.ts';
 import { createControl, handleControlRequest, type StripeControl } from './control.ts';
 import { FaultInjector } from './faults.ts';
 import { IdempotencyStore } from './idempotency.ts';
@@ -29,6 +30,8 @@ export interface StripeSimulatorOptions {
 	 * by an earlier run still works; random unless given.
 	 */
 	demoRestrictedKey?: string;
+	/** The Connect platform's client id (ca_…), fixed like demoRestrictedKey; random unless given. */
+	platformClientId?: string;
 	log?: (line: string) => void;
 }
 
@@ -37,6 +40,12 @@ export interface StripeSimulator extends StripeControl {
 	url: string;
 	/** The account that exists from the start: "Demo Boutique", with a secret and a restricted key. */
 	demo: { accountId: string; secretKey: string; restrictedKey: string };
+	/**
+	 * The Stripe Connect platform ("Local Platform"): its client id and secret key, for
+	 * STRIPE_CLIENT_ID and STRIPE_SECRET_KEY. Its OAuth pages are under /oauth (STRIPE_CONNECT_URL
+	 * is the simulator's url).
+	 */
+	platform: { accountId: string; secretKey: string; clientId: string };
 	stop(): Promise<void>;
 }
 
@@ -87,6 +96,14 @@ export async function startStripeSimulator(
 		world.keys.set(options.demoRestrictedKey, { ...key, secret: options.demoRestrictedKey });
 	}
 
+	const connect = new ConnectPlatforms(world);
+	const platform = world.createAccount({
+		name: 'Local Platform',
+		country: 'US',
+		defaultCurrency: 'usd',
+	});
+	const platformClientId = connect.register(platform.account.id, options.platformClientId);
+
 	server.on('request', (req: IncomingMessage, res: ServerResponse) => {
 		handle(req, res).catch((error: unknown) => {
 			log(
@@ -104,6 +121,7 @@ export async function startStripeSimulator(
 		if (path === '/_control' || path.startsWith('/_control/'))
 			return handleControlRequest(control, req, res, path.slice('/_control/'.length), requestUrl);
 		if (path.startsWith('/v1/')) return handleApiRequest(api, req, res, requestUrl);
+		if (await connect.handle(req, res, requestUrl)) return;
 		// Browsers ask every origin for one; an empty answer keeps their consoles quiet.
 		if (path === '/favicon.ico') return void res.writeHead(204).end();
 		if (await handlePage(world, req, res, requestUrl)) return;
@@ -124,6 +142,11 @@ export async function startStripeSimulator(
 			accountId: demoAccount.id,
 			secretKey,
 			restrictedKey: options.demoRestrictedKey ?? restrictedKey,
+		},
+		platform: {
+			accountId: platform.account.id,
+			secretKey: platform.secretKey,
+			clientId: platformClientId,
 		},
 		stop() {
 			stopped ??= (async () => {

@@ -216,6 +216,8 @@ export type EventSink = (account: Account, event: StripeEvent) => void;
 export class World {
 	readonly accounts = new Map<string, Account>();
 	readonly keys = new Map<string, ApiKey>();
+	/** Connect: a connected account → the platform account that may act on it (Stripe-Account). */
+	readonly connectedTo = new Map<string, string>();
 	/** Payments declined from now on (the next N attempts). */
 	declinesPending = 0;
 

@@ -40,6 +40,14 @@ export interface StripeAdapterOptions {
 	apiKey: string;
 	/** Another Stripe API server, e.g. http://127.0.0.1:54331; absent: api.stripe.com. */
 	apiUrl?: string;
+	/**
+	 * A Connect account (acct_…) the platform acts on: every request carries the Stripe-Account
+	 * header, with apiKey the platform's secret key. For Standard accounts Stripe recommends this
+	 * over using the OAuth access token as the API key, which it calls legacy
+	 * (https://docs.stripe.com/connect/authentication: "authenticate as your platform with the
+	 * Stripe-Account header"; https://docs.stripe.com/connect/oauth-reference).
+	 */
+	stripeAccount?: string;
 	/** Retries the client makes itself on 409, 429 with Stripe-Should-Retry, 5xx and lost connections. */
 	maxNetworkRetries?: number;
 }
@@ -79,6 +87,7 @@ export function stripeClient(options: StripeAdapterOptions): Stripe {
 		httpClient: Stripe.createFetchHttpClient(),
 		maxNetworkRetries: options.maxNetworkRetries ?? 2,
 		timeout: 15_000,
+		...(options.stripeAccount ? { stripeAccount: options.stripeAccount } : {}),
 		...(server
 			? {
 					host: server.hostname,
