@@ -331,6 +331,7 @@ async function oauthComplete(caller: Caller, body: Record<string, unknown>) {
 	const account = await connectAdapter(platform, connected.stripeUserId)
 		.checkAccount()
 		.catch(keyRefused);
+	const previous = await loadIntegration(state.workspaceId, 'stripe');
 	const cipher = await tokenCipher();
 	const integration = await rpc<IntegrationRow>(serviceClient(), 'save_integration', {
 		workspace_id: state.workspaceId,
@@ -347,6 +348,17 @@ async function oauthComplete(caller: Caller, body: Record<string, unknown>) {
 		encrypted_refresh_token:
 			connected.refreshToken === null ? null : await cipher.encrypt(connected.refreshToken),
 	});
+	// A restricted key's webhook endpoint would deliver to nobody now: removed with that key.
+	if (
+		previous?.row.auth_method === 'api_key' &&
+		previous.apiKey &&
+		previous.row.webhook_endpoint_id
+	)
+		await stripeAdapter(previous.apiKey)
+			.deleteWebhookEndpoint(previous.row.webhook_endpoint_id)
+			.catch((error: unknown) =>
+				console.warn(`integrations: removing the old webhook endpoint failed: ${String(error)}`),
+			);
 	return { integration };
 }
 
