@@ -8,10 +8,18 @@ import { startStripeSimulator } from './stripe-simulator/index.ts';
 /** The simulator demo account's restricted key: well known and local only, like the CLI's JWT secret. */
 export const localDemoStripeKey = 'rk_test_localDemoBoutiqueRestrictedKey';
 
-export async function startLocalStripe(options: { port: number; log: (line: string) => void }) {
+export async function startLocalStripe(options: {
+	port: number;
+	/** The local API gateway, where the platform's Connect webhook endpoint delivers (absent: none). */
+	apiUrl?: string;
+	log: (line: string) => void;
+}) {
 	const simulator = await startStripeSimulator({
 		port: options.port,
 		demoRestrictedKey: localDemoStripeKey,
+		...(options.apiUrl
+			? { connectWebhookUrl: `${options.apiUrl}/functions/v1/stripe-webhook/connect` }
+			: {}),
 		log: (line) =>
 			options.log(line.startsWith('stripe-simulator: ') ? line : `stripe-simulator: ${line}`),
 	});
@@ -22,6 +30,9 @@ export async function startLocalStripe(options: { port: number; log: (line: stri
 			STRIPE_CONNECT_URL: simulator.url,
 			STRIPE_CLIENT_ID: simulator.platform.clientId,
 			STRIPE_SECRET_KEY: simulator.platform.secretKey,
+			...(simulator.platform.connectWebhookSecret
+				? { STRIPE_CONNECT_WEBHOOK_SECRET: simulator.platform.connectWebhookSecret }
+				: {}),
 		},
 	};
 }

@@ -817,9 +817,9 @@ function expireCheckoutSession(context: ApiContext, call: Call, id: string): unk
 	return publicSession(session);
 }
 
-function createWebhookEndpoint(_context: ApiContext, call: Call): unknown {
+function createWebhookEndpoint(context: ApiContext, call: Call): unknown {
 	const { params, account } = call;
-	allowOnly(params, ['url', 'enabled_events', 'description', 'metadata', 'api_version']);
+	allowOnly(params, ['url', 'enabled_events', 'description', 'metadata', 'api_version', 'connect']);
 	const endpointUrl = text(params, 'url', { required: true })!;
 	if (!/^https?:\/\//.test(endpointUrl)) throw invalidParam('url', 'Invalid URL: must be http(s).');
 	const events = params.enabled_events;
@@ -829,17 +829,11 @@ function createWebhookEndpoint(_context: ApiContext, call: Call): unknown {
 		events.some((event) => typeof event !== 'string')
 	)
 		throw missingParam('enabled_events');
-	const endpoint = {
-		id: stripeId('we'),
-		object: 'webhook_endpoint' as const,
+	const endpoint = context.world.createWebhookEndpoint(account, {
 		url: endpointUrl,
-		enabled_events: events as string[],
-		secret: `whsec_${stripeId('x', 32).slice(2)}`,
-		status: 'enabled' as const,
-		created: now(),
-		livemode: false as const,
-	};
-	account.webhookEndpoints.set(endpoint.id, endpoint);
+		enabledEvents: events as string[],
+		connect: params.connect === 'true',
+	});
 	// The secret is in the create answer only, as at Stripe.
 	return endpoint;
 }

@@ -32,6 +32,8 @@ export interface StripeSimulatorOptions {
 	demoRestrictedKey?: string;
 	/** The Connect platform's client id (ca_…), fixed like demoRestrictedKey; random unless given. */
 	platformClientId?: string;
+	/** Where the platform's Connect webhook endpoint delivers (its secret: platform.connectWebhookSecret). */
+	connectWebhookUrl?: string;
 	log?: (line: string) => void;
 }
 
@@ -45,7 +47,13 @@ export interface StripeSimulator extends StripeControl {
 	 * STRIPE_CLIENT_ID and STRIPE_SECRET_KEY. Its OAuth pages are under /oauth (STRIPE_CONNECT_URL
 	 * is the simulator's url).
 	 */
-	platform: { accountId: string; secretKey: string; clientId: string };
+	platform: {
+		accountId: string;
+		secretKey: string;
+		clientId: string;
+		/** The signing secret of the Connect endpoint made for connectWebhookUrl (null without). */
+		connectWebhookSecret: string | null;
+	};
 	stop(): Promise<void>;
 }
 
@@ -76,7 +84,10 @@ export async function startStripeSimulator(
 	const url = `http://${host}:${address.port}`;
 
 	const webhooks = new WebhookDispatcher(log);
-	const world = new World(url, (account, event) => webhooks.enqueue(account, event));
+	const world: World = new World(url, (account, event) => {
+		const platform = world.connectedTo.get(account.id);
+		webhooks.enqueue(account, event, platform ? world.accounts.get(platform) : undefined);
+	});
 	const requests: RequestLogEntry[] = [];
 	const faults = new FaultInjector();
 	const api = { world, idempotency: new IdempotencyStore(), faults, requests };
@@ -103,6 +114,13 @@ export async function startStripeSimulator(
 		defaultCurrency: 'usd',
 	});
 	const platformClientId = connect.register(platform.account.id, options.platformClientId);
+	const connectEndpoint = options.connectWebhookUrl
+		? world.createWebhookEndpoint(platform.account, {
+				url: options.connectWebhookUrl,
+				enabledEvents: ['*'],
+				connect: true,
+			})
+		: null;
 
 	server.on('request', (req: IncomingMessage, res: ServerResponse) => {
 		handle(req, res).catch((error: unknown) => {
@@ -147,6 +165,7 @@ export async function startStripeSimulator(
 			accountId: platform.account.id,
 			secretKey: platform.secretKey,
 			clientId: platformClientId,
+			connectWebhookSecret: connectEndpoint?.secret ?? null,
 		},
 		stop() {
 			stopped ??= (async () => {

@@ -2,7 +2,8 @@
 // Connect platform: start → the simulator's authorize page → the function's callback → completed
 // by the console's user in the browser holding the nonce → a Connect integration, stored encrypted
 // and acting on the connected account with the Stripe-Account header; forged and expired states,
-// reused codes, another browser and a denial refused; disconnect deauthorizes.
+// reused codes, another browser and a denial refused; disconnect deauthorizes. The connected
+// account's events reach its workspace through the platform's Connect webhook endpoint.
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,12 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStripeSimulator, type StripeSimulator } from '../../stack/stripe-simulator/index.ts';
+import {
+	signPayload,
+	startStripeSimulator,
+	type StripeSimulator,
+} from '../../stack/stripe-simulator/index.ts';
 import { signState } from '../../supabase/functions/_shared/oauth-state.ts';
 import { StripeAdapter } from '../../supabase/functions/_shared/payments/stripe.ts';
 import { createTokenCipher } from '../../supabase/functions/_shared/token-crypto.ts';
 import { clientOptions } from '../support/clients.ts';
-import { startTestStack } from '../support/start-test-stack.ts';
+import { freePort, startTestStack } from '../support/start-test-stack.ts';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const CONSOLE_PAGE = 'http://127.0.0.1:5173/integrations';
@@ -26,7 +31,12 @@ let stack: Awaited<ReturnType<typeof startTestStack>>;
 let db: pg.Pool;
 
 beforeAll(async () => {
-	simulator = await startStripeSimulator();
+	// The stack's port is chosen first: the platform's Connect endpoint delivers there.
+	const apiPort = await freePort();
+	const apiUrl = `http://127.0.0.1:${apiPort}`;
+	simulator = await startStripeSimulator({
+		connectWebhookUrl: `${apiUrl}/functions/v1/stripe-webhook/connect`,
+	});
 	const envFile = join(root, '.env');
 	writeFileSync(
 		envFile,
@@ -35,10 +45,15 @@ beforeAll(async () => {
 			`STRIPE_CONNECT_URL=${simulator.url}`,
 			`STRIPE_CLIENT_ID=${simulator.platform.clientId}`,
 			`STRIPE_SECRET_KEY=${simulator.platform.secretKey}`,
+			`STRIPE_CONNECT_WEBHOOK_SECRET=${simulator.platform.connectWebhookSecret}`,
 			`TOKEN_ENCRYPTION_KEY=${ENCRYPTION_KEY}`,
 		].join('\n'),
 	);
-	stack = await startTestStack((line) => stackLog.push(line), { functionsEnvFile: envFile });
+	stack = await startTestStack((line) => stackLog.push(line), {
+		functionsEnvFile: envFile,
+		apiPort,
+		apiUrl,
+	});
 	db = new pg.Pool({ connectionString: stack.env.SUPABASE_DB_URL, max: 2 });
 }, 120_000);
 
@@ -124,6 +139,25 @@ async function followCallback(callbackUrl: string) {
 		location: response.headers.get('location'),
 		body: response.status === 303 ? null : await response.json(),
 	};
+}
+
+/** The whole flow in the seller's browser; returns the connected account's id. */
+async function connectThroughStripe(seller: Seller): Promise<string> {
+	const { nonce, binding } = browser();
+	const back = new URL(
+		(await followCallback(await authorize(seller, binding, 'authorize'))).location!,
+	);
+	const completed = await call<{ integration: Record<string, unknown> }>(
+		'integrations/oauth-complete',
+		seller.token,
+		{
+			code: back.searchParams.get('stripe_code'),
+			state: back.searchParams.get('stripe_state'),
+			browser_nonce: nonce,
+		},
+	);
+	expect(completed.status).toBe(200);
+	return completed.body.integration.external_account_id as string;
 }
 
 describe('Stripe Connect OAuth', () => {
@@ -222,21 +256,7 @@ describe('Stripe Connect OAuth', () => {
 		expect(replay.body.message).toContain('already been used');
 
 		// Stripe revoked what the replayed code issued; connect again, then disconnect.
-		const again = browser();
-		const second = new URL(
-			(await followCallback(await authorize(seller, again.binding, 'authorize'))).location!,
-		);
-		const reconnected = await call<{ integration: Record<string, unknown> }>(
-			'integrations/oauth-complete',
-			seller.token,
-			{
-				code: second.searchParams.get('stripe_code'),
-				state: second.searchParams.get('stripe_state'),
-				browser_nonce: again.nonce,
-			},
-		);
-		expect(reconnected.status).toBe(200);
-		const secondAccount = reconnected.body.integration.external_account_id as string;
+		const secondAccount = await connectThroughStripe(seller);
 		const disconnected = await call<{ integration: Record<string, unknown> }>(
 			'integrations/disconnect',
 			seller.token,
@@ -317,5 +337,82 @@ describe('Stripe Connect OAuth', () => {
 		});
 		expect(completed.status).toBe(400);
 		expect(completed.body).toMatchObject({ error: 'invalid_state' });
+	});
+
+	it('routes a connected account’s events from the platform’s Connect endpoint to its workspace, verified with the Connect secret', async () => {
+		const seller = await newSeller();
+		const accountId = await connectThroughStripe(seller);
+		const adapter = new StripeAdapter({
+			apiKey: simulator.platform.secretKey,
+			stripeAccount: accountId,
+			apiUrl: simulator.url,
+			maxNetworkRetries: 0,
+		});
+		const customerId = await adapter.createCustomer(
+			{ name: 'Grace', metadata: {} },
+			`connect-customer-${randomUUID()}`,
+		);
+		// Not one of the product's invoices (no order_id): stored for the workspace, then ignored.
+		const invoice = await adapter.createInvoice({
+			customerId,
+			currency: 'USD',
+			currencyMinorUnit: 2,
+			daysUntilDue: 3,
+			description: 'Made in the Dashboard',
+			metadata: {},
+			lines: [{ description: 'Hat', amount: 900 }],
+			idempotencyKey: `connect-invoice-${randomUUID()}`,
+		});
+		const paid = await fetch(invoice.paymentUrl, {
+			method: 'POST',
+			body: new URLSearchParams({ decision: 'pay' }),
+			redirect: 'manual',
+		});
+		expect(paid.status).toBeLessThan(400);
+		const deadline = Date.now() + 15_000;
+		let stored: { event_type: string; status: string }[] = [];
+		while (Date.now() < deadline) {
+			({ rows: stored } = await db.query(
+				`select event_type, status from private.payment_events
+				 where workspace_id = $1 and event_type = 'invoice.paid'`,
+				[seller.workspaceId],
+			));
+			if (stored.length > 0 && stored[0].status !== 'received') break;
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		expect(stored).toEqual([{ event_type: 'invoice.paid', status: 'ignored' }]);
+
+		const deliver = (body: string, secret: string) =>
+			fetch(functionUrl('stripe-webhook/connect'), {
+				method: 'POST',
+				headers: {
+					'content-type': 'application/json',
+					'stripe-signature': signPayload(body, secret, Math.floor(Date.now() / 1000)),
+				},
+				body,
+			});
+		const event = (account: string) =>
+			JSON.stringify({
+				id: `evt_${randomUUID().replace(/-/g, '')}`,
+				object: 'event',
+				type: 'invoice.paid',
+				account,
+				created: Math.floor(Date.now() / 1000),
+				data: { object: { id: 'in_unknown', object: 'invoice', currency: 'usd' } },
+			});
+		// Signed with another secret (a workspace endpoint's, or a forger's): refused.
+		const forged = await deliver(event(accountId), 'whsec_notTheConnectSecret');
+		expect(forged.status).toBe(400);
+		// An account no workspace connected: acknowledged, nothing stored.
+		const stranger = await deliver(
+			event('acct_nobodyConnectedThis'),
+			simulator.platform.connectWebhookSecret!,
+		);
+		expect(stranger.status).toBe(200);
+		expect(await stranger.json()).toMatchObject({ status: 'ignored' });
+		const { rowCount } = await db.query(
+			`select 1 from private.payment_events where raw_body like '%acct_nobodyConnectedThis%'`,
+		);
+		expect(rowCount).toBe(0);
 	});
 });

@@ -34,7 +34,6 @@ import {
 import { browserMatches, signState } from '../_shared/oauth-state.ts';
 import {
 	authorizeUrl,
-	connectPlatform,
 	deauthorize,
 	exchangeCode,
 	StripeOAuthError,
@@ -45,6 +44,7 @@ import { storableText } from '../_shared/pg-text.ts';
 import {
 	adapterFor,
 	connectAdapter,
+	connectPlatform,
 	loadIntegration,
 	stripeAdapter,
 	webhookUrl,

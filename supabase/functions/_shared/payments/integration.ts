@@ -6,7 +6,7 @@ import { HttpError } from '../http.ts';
 import { tokenCipher } from '../meta.ts';
 import { rpc, serviceClient } from '../supabase.ts';
 import { StripeAdapter } from './stripe.ts';
-import { connectPlatform, type ConnectPlatform } from './stripe-connect.ts';
+import type { ConnectPlatform } from './stripe-connect.ts';
 import type { PaymentAdapter, PaymentProviderName } from './types.ts';
 
 export interface IntegrationRow {
@@ -62,6 +62,21 @@ export async function loadIntegration(
 
 export function stripeAdapter(apiKey: string): PaymentAdapter {
 	return new StripeAdapter({ apiKey, apiUrl: config('STRIPE_API_URL').STRIPE_API_URL });
+}
+
+/** The platform's Connect settings, or null when STRIPE_CLIENT_ID or STRIPE_SECRET_KEY is unset. */
+export function connectPlatform(): ConnectPlatform | null {
+	const { STRIPE_CLIENT_ID, STRIPE_SECRET_KEY, STRIPE_CONNECT_URL } = config(
+		'STRIPE_CLIENT_ID',
+		'STRIPE_SECRET_KEY',
+		'STRIPE_CONNECT_URL',
+	);
+	if (!STRIPE_CLIENT_ID || !STRIPE_SECRET_KEY) return null;
+	return {
+		clientId: STRIPE_CLIENT_ID,
+		secretKey: STRIPE_SECRET_KEY,
+		connectUrl: STRIPE_CONNECT_URL.replace(/\/+$/, ''),
+	};
 }
 
 /** The platform acting on a Connect account: its secret key and the Stripe-Account header. */

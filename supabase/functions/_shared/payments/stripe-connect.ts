@@ -2,9 +2,8 @@
 // the authorize URL the seller is sent to, the code exchange and the deauthorization. These live on
 // connect.stripe.com (STRIPE_CONNECT_URL), not the API host, and answer errors in OAuth's shape
 // {error, error_description} (https://docs.stripe.com/connect/oauth-reference), so they are plain
-// form POSTs authenticated with the platform's secret key.
-import { config } from '../config.ts';
-
+// form POSTs authenticated with the platform's secret key. (The platform's settings: connectPlatform
+// in integration.ts.)
 export class StripeOAuthError extends Error {
 	constructor(
 		/** Stripe's OAuth error code: invalid_grant, invalid_client, access_denied, … */
@@ -20,21 +19,6 @@ export interface ConnectPlatform {
 	clientId: string;
 	secretKey: string;
 	connectUrl: string;
-}
-
-/** The platform's Connect settings, or null when STRIPE_CLIENT_ID or STRIPE_SECRET_KEY is unset. */
-export function connectPlatform(): ConnectPlatform | null {
-	const { STRIPE_CLIENT_ID, STRIPE_SECRET_KEY, STRIPE_CONNECT_URL } = config(
-		'STRIPE_CLIENT_ID',
-		'STRIPE_SECRET_KEY',
-		'STRIPE_CONNECT_URL',
-	);
-	if (!STRIPE_CLIENT_ID || !STRIPE_SECRET_KEY) return null;
-	return {
-		clientId: STRIPE_CLIENT_ID,
-		secretKey: STRIPE_SECRET_KEY,
-		connectUrl: STRIPE_CONNECT_URL.replace(/\/+$/, ''),
-	};
 }
 
 /** read_write: the platform acts on the account (customers, invoices) with the Stripe-Account header. */

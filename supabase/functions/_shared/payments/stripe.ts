@@ -42,10 +42,9 @@ export interface StripeAdapterOptions {
 	apiUrl?: string;
 	/**
 	 * A Connect account (acct_…) the platform acts on: every request carries the Stripe-Account
-	 * header, with apiKey the platform's secret key. For Standard accounts Stripe recommends this
-	 * over using the OAuth access token as the API key, which it calls legacy
-	 * (https://docs.stripe.com/connect/authentication: "authenticate as your platform with the
-	 * Stripe-Account header"; https://docs.stripe.com/connect/oauth-reference).
+	 * header, with apiKey the platform's secret key. Stripe: "You should use the Stripe-Account
+	 * header method when possible"; the OAuth access_token used as an API key is "supported for
+	 * legacy compatibility" (https://docs.stripe.com/connect/authentication).
 	 */
 	stripeAccount?: string;
 	/** Retries the client makes itself on 409, 429 with Stripe-Should-Retry, 5xx and lost connections. */
@@ -348,6 +347,7 @@ export async function verifyStripeWebhook(
 		type: event.type,
 		created: event.created,
 		object: event.data.object as unknown as Record<string, unknown>,
+		account: typeof event.account === 'string' ? event.account : null,
 	};
 }
 
