@@ -28,7 +28,10 @@ const managing = 'Managing integrations';
 const CONNECT_COOKIE = 'stripe_connect';
 const COOKIE_PATH = '/integrations';
 
-/** Back from Stripe: the connection completed (or why not), as this user in this browser, once. */
+/**
+ * Back from Stripe: the connection completed as this user in this browser, once (then to
+ * ?stripe_connected), or why not.
+ */
 async function completeConnect(
 	locals: App.Locals,
 	cookies: Parameters<PageServerLoad>[0]['cookies'],
@@ -49,15 +52,13 @@ async function completeConnect(
 					: `Stripe was not connected: ${url.searchParams.get('stripe_message') ?? stripeError}.`,
 		};
 	try {
-		const { integration } = await completeStripeConnect(locals.supabase, code!, state!, nonce);
-		return {
-			failed: false,
-			message: `Connected Stripe account ${integration.display_name ?? integration.external_account_id} through Stripe Connect.`,
-		};
+		await completeStripeConnect(locals.supabase, code!, state!, nonce);
 	} catch (cause) {
 		if (!(cause instanceof EdgeFunctionError)) throw cause;
 		return { failed: true, message: cause.message };
 	}
+	// Off the used code's URL, so a reload does not complete it again.
+	redirect(303, `${COOKIE_PATH}?stripe_connected`);
 }
 
 export const load: PageServerLoad = async ({ locals, cookies, url }) => {
@@ -75,10 +76,20 @@ export const load: PageServerLoad = async ({ locals, cookies, url }) => {
 		.maybeSingle();
 	if (readError)
 		error(502, `Couldn’t load the integrations: ${describeRpcError(readError, status)}`);
+	const stripe = data ? integrationSchema.parse(data) : null;
+	const connectedNow =
+		url.searchParams.has('stripe_connected') &&
+		stripe?.auth_method === 'oauth' &&
+		stripe.status === 'active'
+			? {
+					failed: false,
+					message: `Connected Stripe account ${stripe.display_name ?? stripe.external_account_id} through Stripe Connect.`,
+				}
+			: null;
 	return {
-		stripe: data ? integrationSchema.parse(data) : null,
+		stripe,
 		stripeConnect: await stripeConnectAvailable(locals.supabase).catch(() => false),
-		connectOutcome,
+		connectOutcome: connectOutcome ?? connectedNow,
 		// Where Stripe sends this workspace's payment updates (made at connect when the key may).
 		webhookUrl: `${supabaseEnv().url}/functions/v1/stripe-webhook/${workspace.id}`,
 	};
