@@ -198,16 +198,22 @@ async function disconnect(caller: Caller, body: Record<string, unknown>) {
 	await requireWorkspaceRole(caller, workspaceId, 'admin');
 	const current = await loadIntegration(workspaceId, 'stripe');
 	let warning: string | undefined;
-	if (current?.row.auth_method === 'oauth' && current.row.external_account_id) {
-		const platform = requirePlatform();
-		await deauthorize(platform, current.row.external_account_id).catch((error: unknown) => {
-			if (!(error instanceof StripeOAuthError)) throw error;
-			throw new HttpError(
-				502,
-				'provider_unavailable',
-				`Stripe did not revoke the connection (${error.message}); try again`,
-			);
-		});
+	const connectedAccount =
+		current?.row.auth_method === 'oauth' ? current.row.external_account_id : null;
+	if (connectedAccount) {
+		const platform = connectPlatform();
+		// Without the platform's settings it is still disconnected here; the seller revokes it at Stripe.
+		if (!platform)
+			warning = `Stripe Connect is no longer configured here, so ${connectedAccount} was not deauthorized at Stripe; revoke the platform’s access in the Stripe Dashboard`;
+		else
+			await deauthorize(platform, connectedAccount).catch((error: unknown) => {
+				if (!(error instanceof StripeOAuthError)) throw error;
+				throw new HttpError(
+					502,
+					'provider_unavailable',
+					`Stripe did not revoke the connection (${error.message}); try again`,
+				);
+			});
 	} else if (current?.apiKey && current.row.webhook_endpoint_id) {
 		await stripeAdapter(current.apiKey)
 			.deleteWebhookEndpoint(current.row.webhook_endpoint_id)
