@@ -414,5 +414,29 @@ describe('Stripe Connect OAuth', () => {
 			`select 1 from private.payment_events where raw_body like '%acct_nobodyConnectedThis%'`,
 		);
 		expect(rowCount).toBe(0);
+
+		// The seller revokes the platform in their Dashboard: the integration says so at once.
+		const revoked = await deliver(
+			JSON.stringify({
+				id: `evt_${randomUUID().replace(/-/g, '')}`,
+				object: 'event',
+				type: 'account.application.deauthorized',
+				account: accountId,
+				created: Math.floor(Date.now() / 1000) + 1,
+				data: { object: { id: simulator.platform.clientId, object: 'application' } },
+			}),
+			simulator.platform.connectWebhookSecret!,
+		);
+		expect(revoked.status).toBe(200);
+		const { rows: status } = await db.query(
+			'select status, status_detail from public.integrations where workspace_id = $1',
+			[seller.workspaceId],
+		);
+		expect(status).toEqual([
+			{
+				status: 'failing',
+				status_detail: 'The Stripe account revoked this platform’s access; connect again',
+			},
+		]);
 	});
 });

@@ -7,7 +7,8 @@
 // and naming the connected account in `account` (https://docs.stripe.com/connect/webhooks). The
 // event goes to the workspace whose Connect integration is that account
 // (public.integration_of_account); an account no workspace has connected is acknowledged and
-// ignored (2xx, so Stripe stops retrying), nothing stored. A verified event is stored first, keyed by its
+// ignored (2xx, so Stripe stops retrying), nothing stored. account.application.deauthorized (the
+// seller revoked the platform in their Dashboard) marks the integration failing. A verified event is stored first, keyed by its
 // id (public.store_payment_event), then mapped and applied to its order
 // (public.record_payment_event, which tolerates replays and out-of-order events; a Checkout
 // Session that lapsed on its own goes to public.record_payment_link_lapsed). A replay of an
@@ -155,6 +156,25 @@ async function receiveConnect(rawBody: string, signature: string | null): Promis
 			status: 'ignored',
 			outcome: { ignored: `no workspace has connected ${event.account}` },
 		});
+	// The seller revoked the platform at Stripe: invoicing would fail from now on, so say so at
+	// once (an event older than the current connection is about an earlier one).
+	if (event.type === 'account.application.deauthorized') {
+		const connectedAt = Date.parse(integration.row.connected_at ?? '');
+		if (event.created * 1000 < connectedAt)
+			return json({
+				received: true,
+				status: 'ignored',
+				outcome: { ignored: 'an earlier connection' },
+			});
+		await rpc(serviceClient(), 'set_integration_status', {
+			workspace_id: workspaceId,
+			provider: 'stripe',
+			status: 'failing',
+			detail: 'The Stripe account revoked this platform’s access; connect again',
+			actor_user_id: null,
+		});
+		return json({ received: true, status: 'processed', outcome: { integration: 'failing' } });
+	}
 	return receive(workspaceId, integration, event, rawBody);
 }
 
