@@ -39,6 +39,7 @@ async function start(): Promise<void> {
 	});
 	const stripe = await startLocalStripe({
 		port: Number(process.env.STRIPE_SIMULATOR_PORT ?? 54331),
+		apiUrl: config.apiUrl,
 		log: console.log,
 	}).catch(async (error: unknown) => {
 		await simulator.stop();

@@ -208,6 +208,8 @@ export const integrationSchema = z.object({
 	display_name: z.string().nullable(),
 	key_hint: z.string().nullable(),
 	livemode: z.boolean(),
+	/** api_key: a restricted key the seller pasted; oauth: connected through Stripe Connect. */
+	auth_method: z.enum(['api_key', 'oauth']),
 	webhook_endpoint_id: z.string().nullable(),
 	connected_at: timestamp.nullable(),
 	checked_at: timestamp.nullable(),

@@ -91,7 +91,7 @@ export async function handleApiRequest(
 	try {
 		const key = authenticate(context.world, req);
 		log.key = maskKey(key.secret);
-		const account = context.world.account(key.accountId);
+		const account = context.world.account(actingAccount(context.world, key, req));
 		const injected = context.faults.take(path);
 		if (injected) {
 			if (injected.shouldRetry !== undefined)
@@ -152,6 +152,25 @@ function authenticate(world: World, req: IncomingMessage): ApiKey {
 			},
 		);
 	return key;
+}
+
+/**
+ * The account a request acts on: the key's own, or with the Stripe-Account header a connected
+ * account of the platform whose secret key it is (restricted keys of the platform are refused
+ * here, a simplification of Stripe's per-permission check).
+ */
+function actingAccount(world: World, key: ApiKey, req: IncomingMessage): string {
+	const header = req.headers['stripe-account'];
+	const connected = Array.isArray(header) ? header[0] : header;
+	if (!connected) return key.accountId;
+	if (key.permissions !== null || world.connectedTo.get(connected) !== key.accountId)
+		throw new StripeApiError(
+			403,
+			'invalid_request_error',
+			`The provided key '${maskKey(key.secret)}' does not have access to account '${connected}' (or that account does not exist). Application access may have been revoked.`,
+			{ code: 'account_invalid' },
+		);
+	return connected;
 }
 
 /** A route's answer; errors it throws are answers too (and, like Stripe, saved for the key). */
@@ -798,9 +817,9 @@ function expireCheckoutSession(context: ApiContext, call: Call, id: string): unk
 	return publicSession(session);
 }
 
-function createWebhookEndpoint(_context: ApiContext, call: Call): unknown {
+function createWebhookEndpoint(context: ApiContext, call: Call): unknown {
 	const { params, account } = call;
-	allowOnly(params, ['url', 'enabled_events', 'description', 'metadata', 'api_version']);
+	allowOnly(params, ['url', 'enabled_events', 'description', 'metadata', 'api_version', 'connect']);
 	const endpointUrl = text(params, 'url', { required: true })!;
 	if (!/^https?:\/\//.test(endpointUrl)) throw invalidParam('url', 'Invalid URL: must be http(s).');
 	const events = params.enabled_events;
@@ -810,17 +829,11 @@ function createWebhookEndpoint(_context: ApiContext, call: Call): unknown {
 		events.some((event) => typeof event !== 'string')
 	)
 		throw missingParam('enabled_events');
-	const endpoint = {
-		id: stripeId('we'),
-		object: 'webhook_endpoint' as const,
+	const endpoint = context.world.createWebhookEndpoint(account, {
 		url: endpointUrl,
-		enabled_events: events as string[],
-		secret: `whsec_${stripeId('x', 32).slice(2)}`,
-		status: 'enabled' as const,
-		created: now(),
-		livemode: false as const,
-	};
-	account.webhookEndpoints.set(endpoint.id, endpoint);
+		enabledEvents: events as string[],
+		connect: params.connect === 'true',
+	});
 	// The secret is in the create answer only, as at Stripe.
 	return endpoint;
 }

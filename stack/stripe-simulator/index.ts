@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { sendJson } from '../http.ts';
 import { handleApiRequest, type RequestLogEntry } from './api.ts';
+import { ConnectPlatforms } from './connect.ts';
 import { createControl, handleControlRequest, type StripeControl } from './control.ts';
 import { FaultInjector } from './faults.ts';
 import { IdempotencyStore } from './idempotency.ts';
@@ -29,6 +30,10 @@ export interface StripeSimulatorOptions {
 	 * by an earlier run still works; random unless given.
 	 */
 	demoRestrictedKey?: string;
+	/** The Connect platform's client id (ca_…), fixed like demoRestrictedKey; random unless given. */
+	platformClientId?: string;
+	/** Where the platform's Connect webhook endpoint delivers (its secret: platform.connectWebhookSecret). */
+	connectWebhookUrl?: string;
 	log?: (line: string) => void;
 }
 
@@ -37,6 +42,18 @@ export interface StripeSimulator extends StripeControl {
 	url: string;
 	/** The account that exists from the start: "Demo Boutique", with a secret and a restricted key. */
 	demo: { accountId: string; secretKey: string; restrictedKey: string };
+	/**
+	 * The Stripe Connect platform ("Local Platform"): its client id and secret key, for
+	 * STRIPE_CLIENT_ID and STRIPE_SECRET_KEY. Its OAuth pages are under /oauth (STRIPE_CONNECT_URL
+	 * is the simulator's url).
+	 */
+	platform: {
+		accountId: string;
+		secretKey: string;
+		clientId: string;
+		/** The signing secret of the Connect endpoint made for connectWebhookUrl (null without). */
+		connectWebhookSecret: string | null;
+	};
 	stop(): Promise<void>;
 }
 
@@ -67,7 +84,10 @@ export async function startStripeSimulator(
 	const url = `http://${host}:${address.port}`;
 
 	const webhooks = new WebhookDispatcher(log);
-	const world = new World(url, (account, event) => webhooks.enqueue(account, event));
+	const world: World = new World(url, (account, event) => {
+		const platform = world.connectedTo.get(account.id);
+		webhooks.enqueue(account, event, platform ? world.accounts.get(platform) : undefined);
+	});
 	const requests: RequestLogEntry[] = [];
 	const faults = new FaultInjector();
 	const api = { world, idempotency: new IdempotencyStore(), faults, requests };
@@ -87,6 +107,21 @@ export async function startStripeSimulator(
 		world.keys.set(options.demoRestrictedKey, { ...key, secret: options.demoRestrictedKey });
 	}
 
+	const connect = new ConnectPlatforms(world);
+	const platform = world.createAccount({
+		name: 'Local Platform',
+		country: 'US',
+		defaultCurrency: 'usd',
+	});
+	const platformClientId = connect.register(platform.account.id, options.platformClientId);
+	const connectEndpoint = options.connectWebhookUrl
+		? world.createWebhookEndpoint(platform.account, {
+				url: options.connectWebhookUrl,
+				enabledEvents: ['*'],
+				connect: true,
+			})
+		: null;
+
 	server.on('request', (req: IncomingMessage, res: ServerResponse) => {
 		handle(req, res).catch((error: unknown) => {
 			log(
@@ -104,6 +139,7 @@ export async function startStripeSimulator(
 		if (path === '/_control' || path.startsWith('/_control/'))
 			return handleControlRequest(control, req, res, path.slice('/_control/'.length), requestUrl);
 		if (path.startsWith('/v1/')) return handleApiRequest(api, req, res, requestUrl);
+		if (await connect.handle(req, res, requestUrl)) return;
 		// Browsers ask every origin for one; an empty answer keeps their consoles quiet.
 		if (path === '/favicon.ico') return void res.writeHead(204).end();
 		if (await handlePage(world, req, res, requestUrl)) return;
@@ -124,6 +160,12 @@ export async function startStripeSimulator(
 			accountId: demoAccount.id,
 			secretKey,
 			restrictedKey: options.demoRestrictedKey ?? restrictedKey,
+		},
+		platform: {
+			accountId: platform.account.id,
+			secretKey: platform.secretKey,
+			clientId: platformClientId,
+			connectWebhookSecret: connectEndpoint?.secret ?? null,
 		},
 		stop() {
 			stopped ??= (async () => {

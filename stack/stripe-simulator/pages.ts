@@ -25,19 +25,19 @@ export function formatAmount(amount: number, currency: string): string {
 	}).format(amount / 10 ** digits);
 }
 
-const escape = (value: string) =>
+export const escape = (value: string) =>
 	value.replace(
 		/[&<>"']/g,
 		(char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
 	);
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
 	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}table{width:100%;border-collapse:collapse}td{padding:.3rem 0;border-bottom:1px solid #e3e8ee}td:last-child{text-align:right}.total{font-size:1.6rem;font-weight:600}.status{padding:.2rem .5rem;border-radius:.3rem;background:#e3e8ee}button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem}.note{color:#697386}</style></head>
 <body><p class="note">Stripe simulator (test mode)</p>${body}</body></html>`;
 }
 
-function sendHtml(res: ServerResponse, status: number, html: string): void {
+export function sendHtml(res: ServerResponse, status: number, html: string): void {
 	res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
 	res.end(html);
 }

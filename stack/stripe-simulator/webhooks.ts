@@ -58,8 +58,13 @@ export class WebhookDispatcher {
 
 	constructor(private readonly log: (line: string) => void) {}
 
-	enqueue(account: Account, event: StripeEvent): void {
-		for (const endpoint of account.webhookEndpoints.values()) {
+	/** To the account's own endpoints, and the Connect endpoints of the platform it is connected to. */
+	enqueue(account: Account, event: StripeEvent, platform?: Account): void {
+		const endpoints = [
+			...[...account.webhookEndpoints.values()].filter((endpoint) => !endpoint.connect),
+			...[...(platform?.webhookEndpoints.values() ?? [])].filter((endpoint) => endpoint.connect),
+		];
+		for (const endpoint of endpoints) {
 			if (!subscribes(endpoint, event.type)) continue;
 			for (let copy = 0; copy <= this.faults.duplicates; copy += 1) {
 				const pending = { account, endpoint, event };

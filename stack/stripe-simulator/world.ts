@@ -181,6 +181,8 @@ export interface WebhookEndpoint {
 	object: 'webhook_endpoint';
 	url: string;
 	enabled_events: string[];
+	/** A platform's Connect endpoint: it receives its connected accounts' events, not its own. */
+	connect: boolean;
 	secret: string;
 	status: 'enabled' | 'disabled';
 	created: number;
@@ -216,6 +218,8 @@ export type EventSink = (account: Account, event: StripeEvent) => void;
 export class World {
 	readonly accounts = new Map<string, Account>();
 	readonly keys = new Map<string, ApiKey>();
+	/** Connect: a connected account → the platform account that may act on it (Stripe-Account). */
+	readonly connectedTo = new Map<string, string>();
 	/** Payments declined from now on (the next N attempts). */
 	declinesPending = 0;
 
@@ -253,6 +257,25 @@ export class World {
 		const secret = `${permissions ? 'rk' : 'sk'}_test_${stripeId('x', 40).slice(2)}`;
 		this.keys.set(secret, { secret, accountId, permissions, revoked: false });
 		return secret;
+	}
+
+	createWebhookEndpoint(
+		account: Account,
+		input: { url: string; enabledEvents: string[]; connect: boolean },
+	): WebhookEndpoint {
+		const endpoint: WebhookEndpoint = {
+			id: stripeId('we'),
+			object: 'webhook_endpoint',
+			url: input.url,
+			enabled_events: input.enabledEvents,
+			connect: input.connect,
+			secret: `whsec_${stripeId('x', 32).slice(2)}`,
+			status: 'enabled',
+			created: now(),
+			livemode: false,
+		};
+		account.webhookEndpoints.set(endpoint.id, endpoint);
+		return endpoint;
 	}
 
 	account(id: string): Account {

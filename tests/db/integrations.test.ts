@@ -161,6 +161,71 @@ describe('integrations', () => {
 });
 
 describe('payment events and customers', () => {
+	it('keeps a Stripe Connect account to one workspace, finds it by account, and keeps its refresh token encrypted', async () => {
+		const accountId = `acct_connect_${Date.now()}`;
+		const viaConnect = (user: TestUser) =>
+			rpc<Record<string, unknown>>(api, serviceRole, 'save_integration', {
+				workspace_id: user.workspaceId,
+				actor_user_id: user.id,
+				provider: 'stripe',
+				external_account_id: accountId,
+				display_name: 'Connected Shop',
+				key_hint: null,
+				livemode: false,
+				webhook_endpoint_id: null,
+				encrypted_api_key: encrypted('sk_test_access_token'),
+				encrypted_webhook_secret: null,
+				auth_method: 'oauth',
+				encrypted_refresh_token: encrypted('rt_refresh'),
+			});
+		const seller = await createUser(owner);
+		const other = await createUser(owner);
+		expect(await viaConnect(seller)).toMatchObject({ auth_method: 'oauth', key_hint: null });
+		const credentials = await rpc<Record<string, unknown>>(
+			api,
+			serviceRole,
+			'integration_credentials',
+			{ workspace_id: seller.workspaceId, provider: 'stripe' },
+		);
+		expect(credentials.encrypted_refresh_token).toBe(encrypted('rt_refresh'));
+		expect(
+			await rpc(api, serviceRole, 'integration_of_account', {
+				provider: 'stripe',
+				external_account_id: accountId,
+			}),
+		).toBe(seller.workspaceId);
+		await expect(viaConnect(other)).rejects.toThrow(/already connected to another workspace/);
+		await expect(
+			rpc(api, serviceRole, 'save_integration', {
+				workspace_id: other.workspaceId,
+				actor_user_id: other.id,
+				provider: 'stripe',
+				external_account_id: 'acct_x',
+				display_name: null,
+				key_hint: null,
+				livemode: false,
+				webhook_endpoint_id: null,
+				encrypted_api_key: encrypted('sk_test_x'),
+				encrypted_webhook_secret: null,
+				auth_method: 'oauth',
+				encrypted_refresh_token: 'rt_in_clear',
+			}),
+		).rejects.toThrow(/must arrive encrypted/);
+		// Disconnected there, the account may connect elsewhere, and routes there.
+		await rpc(api, serviceRole, 'disconnect_integration', {
+			workspace_id: seller.workspaceId,
+			provider: 'stripe',
+			actor_user_id: seller.id,
+		});
+		await viaConnect(other);
+		expect(
+			await rpc(api, serviceRole, 'integration_of_account', {
+				provider: 'stripe',
+				external_account_id: accountId,
+			}),
+		).toBe(other.workspaceId);
+	});
+
 	it('stores an event once: a replay is not stored again, a failed one is processed again', async () => {
 		const seller = await createUser(owner);
 		const event = {

@@ -44,6 +44,7 @@ const tablePrivileges = [
 
 // "schema.table.column role: privileges"
 const columnPrivileges = [
+	'public.integrations.auth_method authenticated: SELECT',
 	'public.integrations.checked_at authenticated: SELECT',
 	'public.integrations.connected_at authenticated: SELECT',
 	'public.integrations.connected_by_user_id authenticated: SELECT',

@@ -282,6 +282,7 @@ test('assistants have no Integrations page and no Stripe actions', async ({
 			['/integrations?/connect', { apiKey: 'rk_test_0123456789abcdef0123' }],
 			['/integrations?/check', {}],
 			['/integrations?/disconnect', {}],
+			['/integrations?/connectWithStripe', {}],
 		] as const) {
 			const refused = await page.request.post(action, { form, headers: { origin } });
 			expect(refused.status(), action).toBe(403);

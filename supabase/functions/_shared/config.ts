@@ -46,6 +46,25 @@ const schemas = {
 	 */
 	STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
 	/**
+	 * Optional, together: Stripe Connect OAuth (Standard accounts). The platform's client id (ca_…)
+	 * and secret key; with both set the Integrations page offers "Connect with Stripe".
+	 */
+	STRIPE_CLIENT_ID: z
+		.string()
+		.regex(/^ca_[A-Za-z0-9]{8,}$/)
+		.optional(),
+	STRIPE_SECRET_KEY: z
+		.string()
+		.regex(/^sk_(live|test)_[A-Za-z0-9]{8,}$/)
+		.optional(),
+	/** Where Connect's OAuth lives: connect.stripe.com, or the local simulator. */
+	STRIPE_CONNECT_URL: z.url({ protocol: /^https?$/ }).default('https://connect.stripe.com'),
+	/** Signing secret of the platform's Connect webhook endpoint (events of connected accounts). */
+	STRIPE_CONNECT_WEBHOOK_SECRET: z
+		.string()
+		.regex(/^whsec_/)
+		.optional(),
+	/**
 	 * Optional: the console's origins (comma-separated) the OAuth callback may send the browser
 	 * back to. Unset, only loopback origins (local development) are allowed.
 	 */

@@ -1,7 +1,7 @@
 // The OAuth `state` parameter: base64url(JSON) "." base64url(HMAC-SHA256), bound to the user and
 // workspace that started the flow, the browser they started it in (the SHA-256 of a nonce the
 // console keeps in an HttpOnly cookie), the platform asked for and where the browser returns, and
-// valid for a few minutes. Meta echoes it to the callback, which trusts nothing else; the sign-in
+// valid for a few minutes. The provider (Meta, Stripe Connect) echoes it to the callback, which trusts nothing else; the sign-in
 // completes only for that user in that browser, once (RFC 6749 10.12: "bind the value of the state
 // parameter to the user-agent's authenticated state").
 import { fromBase64Url, fromUtf8, toBase64Url, utf8, type Bytes } from './bytes.ts';
@@ -12,7 +12,8 @@ export const STATE_LIFETIME_SECONDS = 600;
 export interface OAuthState {
 	userId: string;
 	workspaceId: string;
-	platform: 'facebook' | 'instagram';
+	/** Each provider signs with its own derived key, so one's state never verifies at another. */
+	platform: 'facebook' | 'instagram' | 'stripe';
 	/** The console page the callback redirects to (its origin checked against the allow-list). */
 	returnTo: string;
 	/** base64url(SHA-256) of the browser's nonce (see browserBinding). */

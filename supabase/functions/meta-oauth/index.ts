@@ -37,13 +37,13 @@ import {
 	tokenCipher,
 	type ConnectionCredentials,
 } from '../_shared/meta.ts';
+import { browserMatches, signState, type OAuthState } from '../_shared/oauth-state.ts';
 import {
-	browserMatches,
-	signState,
-	verifyState,
-	OAuthStateError,
-	type OAuthState,
-} from '../_shared/oauth-state.ts';
+	allowedOrigin,
+	consoleRedirect,
+	returnTarget,
+	verifiedState,
+} from '../_shared/oauth-return.ts';
 import { parseSignedRequest, SignedRequestError } from '../_shared/signatures.ts';
 import { requireUser, requireWorkspaceRole, rpc, serviceClient } from '../_shared/supabase.ts';
 
@@ -93,38 +93,6 @@ function platformParam(value: unknown): Platform {
 	return value;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** Where the browser may be sent back: CONSOLE_ORIGINS, or loopback origins when it is unset. */
-function allowedOrigin(origin: string): boolean {
-	const { CONSOLE_ORIGINS } = config('CONSOLE_ORIGINS');
-	if (CONSOLE_ORIGINS) return CONSOLE_ORIGINS.includes(origin);
-	return LOOPBACK.has(new URL(origin).hostname);
-}
-
-/** The console page to return to: `return_to` (absolute URL) or the request's Origin, on the allow-list. */
-function returnTarget(req: Request, returnTo: unknown): { origin: string; path: string } {
-	let target: URL;
-	try {
-		if (typeof returnTo === 'string' && returnTo !== '') target = new URL(returnTo);
-		else target = new URL(DEFAULT_RETURN_PATH, req.headers.get('origin') ?? '');
-	} catch {
-		throw new HttpError(
-			400,
-			'invalid_parameter',
-			'return_to must be the absolute URL of a console page (or send an Origin header)',
-		);
-	}
-	if (!['http:', 'https:'].includes(target.protocol) || !allowedOrigin(target.origin)) {
-		throw new HttpError(
-			400,
-			'return_not_allowed',
-			`${target.origin} is not a console origin this project allows; add it to CONSOLE_ORIGINS`,
-		);
-	}
-	return { origin: target.origin, path: target.pathname };
-}
-
 async function stateKey(): Promise<Uint8Array<ArrayBuffer>> {
 	return (await tokenCipher()).deriveKey(STATE_PURPOSE);
 }
@@ -142,7 +110,7 @@ async function start(req: Request): Promise<Response> {
 			'browser_binding must be the base64url SHA-256 of the nonce the browser keeps for this sign-in',
 		);
 	await requireWorkspaceRole(caller, workspaceId, 'admin');
-	const { origin, path } = returnTarget(req, body.return_to);
+	const { origin, path } = returnTarget(req, body.return_to, DEFAULT_RETURN_PATH);
 	const { META_APP_ID, META_DIALOG_URL } = config('META_APP_ID', 'META_DIALOG_URL');
 	const state = await signState(
 		{
@@ -288,28 +256,6 @@ async function collectAccounts(code: string, state: OAuthState): Promise<string>
 	});
 }
 
-function consoleRedirect(returnTo: string, params: Record<string, string>): Response {
-	const target = new URL(returnTo);
-	for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);
-	return new Response(null, {
-		status: 303,
-		headers: { Location: target.href, 'Cache-Control': 'no-store' },
-	});
-}
-
-async function verifiedState(state: string): Promise<OAuthState> {
-	try {
-		return await verifyState(state, await stateKey());
-	} catch (error) {
-		if (!(error instanceof OAuthStateError)) throw error;
-		throw new HttpError(
-			400,
-			'invalid_state',
-			`${error.message}. Start the connection again from the console.`,
-		);
-	}
-}
-
 /**
  * Meta's redirect carries no session, so the callback only sends the browser back to the console
  * with Meta's answer; the console completes the sign-in as its signed-in user (complete).
@@ -318,7 +264,7 @@ async function callback(req: Request): Promise<Response> {
 	requireMethod(req, 'GET');
 	const params = new URL(req.url).searchParams;
 	// Without a valid state there is nowhere trustworthy to send the browser.
-	const state = await verifiedState(params.get('state') ?? '');
+	const state = await verifiedState(params.get('state') ?? '', await stateKey());
 	if (!allowedOrigin(new URL(state.returnTo).origin))
 		throw new HttpError(400, 'return_not_allowed', 'the console origin is no longer allowed');
 	const metaError = params.get('error');
@@ -347,7 +293,7 @@ async function complete(req: Request): Promise<Response> {
 	const body = await readJsonObject(req);
 	if (typeof body.code !== 'string' || body.code === '' || typeof body.state !== 'string')
 		throw new HttpError(400, 'invalid_parameter', 'code and state are required');
-	const state = await verifiedState(body.state);
+	const state = await verifiedState(body.state, await stateKey());
 	const browserNonce = typeof body.browser_nonce === 'string' ? body.browser_nonce : '';
 	if (state.userId !== caller.userId || !(await browserMatches(state, browserNonce)))
 		throw new HttpError(

@@ -2,11 +2,11 @@
 // through Meta's sign-in (meta-oauth), pick which accounts to connect when Meta sends the seller
 // back here (with ?code=&state=, completed here for the signed-in user in the browser holding the
 // sign-in's cookie, then ?pending=), check or disconnect one. Reconnecting is connecting again.
-import { createHash, randomBytes } from 'node:crypto';
-import { error, fail, redirect, type Cookies } from '@sveltejs/kit';
+import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { describeRpcError } from '$lib/rpc-error';
 import { columns, socialConnectionSchema } from '$lib/rows';
+import { bindSignInToBrowser, signInCookie } from '$lib/server/oauth-browser';
 import { requireWorkspaceRole } from '$lib/server/workspace';
 import {
 	checkHealth,
@@ -27,22 +27,7 @@ const managing = 'Managing connections';
 
 /** The nonce binding a Meta sign-in to the browser that started it (path-scoped, HttpOnly). */
 const SIGN_IN_COOKIE = 'meta_sign_in';
-const signInCookie = (url: URL) =>
-	({
-		path: '/connections',
-		httpOnly: true,
-		// Lax: sent on the top-level navigation Meta's redirect makes back here.
-		sameSite: 'lax',
-		secure: url.protocol === 'https:',
-		maxAge: 600,
-	}) as const;
-
-/** A fresh nonce in the browser's cookie; returns what the sign-in's state carries for it. */
-function bindSignInToBrowser(cookies: Cookies, url: URL): string {
-	const nonce = randomBytes(32).toString('base64url');
-	cookies.set(SIGN_IN_COOKIE, nonce, signInCookie(url));
-	return createHash('sha256').update(nonce).digest('base64url');
-}
+const COOKIE_PATH = '/connections';
 
 export const load: PageServerLoad = async ({ locals, cookies, parent, url }) => {
 	const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
@@ -64,7 +49,7 @@ export const load: PageServerLoad = async ({ locals, cookies, parent, url }) => 
 			if (!(failure instanceof MetaFunctionError)) throw failure;
 			completeError = failure.message;
 		}
-		cookies.delete(SIGN_IN_COOKIE, signInCookie(url));
+		cookies.delete(SIGN_IN_COOKIE, signInCookie(url, COOKIE_PATH));
 		if (pendingId) redirect(303, `/connections?${new URLSearchParams({ pending: pendingId })}`);
 	}
 	if (!user)
@@ -142,7 +127,7 @@ export const actions: Actions = {
 				workspace.id,
 				platform.data,
 				`${url.origin}/connections`,
-				bindSignInToBrowser(cookies, url),
+				bindSignInToBrowser(cookies, url, SIGN_IN_COOKIE, COOKIE_PATH),
 			);
 		} catch (error) {
 			return failure(error, 'connect');

@@ -1,20 +1,69 @@
 // The workspace's payment integration: connect Stripe with a restricted key (checked at Stripe by
-// the integrations function before it is saved, encrypted), check it, disconnect it. Owners and
-// admins only, as on Connections; the key is never shown again, only its last 4 characters.
-import { error, fail } from '@sveltejs/kit';
+// the integrations function before it is saved, encrypted) or, when the platform configures it,
+// through Stripe Connect (Stripe sends the seller back here with ?stripe_code=&stripe_state=,
+// completed for the signed-in user in the browser holding the cookie, or ?stripe_error=), check
+// it, disconnect it. Owners and admins only, as on Connections; a key is never shown again, only
+// its last 4 characters.
+import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { describeRpcError } from '$lib/rpc-error';
 import { columns, integrationSchema } from '$lib/rows';
 import { supabaseEnv } from '$lib/supabase-env';
 import { EdgeFunctionError } from '$lib/server/edge-functions';
-import { checkStripe, connectStripe, disconnectStripe } from '$lib/server/integrations';
+import {
+	checkStripe,
+	completeStripeConnect,
+	connectStripe,
+	disconnectStripe,
+	startStripeConnect,
+	stripeConnectAvailable,
+} from '$lib/server/integrations';
+import { bindSignInToBrowser, signInCookie } from '$lib/server/oauth-browser';
 import { requireWorkspaceRole } from '$lib/server/workspace';
 import type { Actions, PageServerLoad } from './$types';
 
 const managing = 'Managing integrations';
 
-export const load: PageServerLoad = async ({ locals, cookies }) => {
+/** The nonce binding a Stripe Connect sign-in to the browser that started it. */
+const CONNECT_COOKIE = 'stripe_connect';
+const COOKIE_PATH = '/integrations';
+
+/**
+ * Back from Stripe: the connection completed as this user in this browser, once (then to
+ * ?stripe_connected), or why not.
+ */
+async function completeConnect(
+	locals: App.Locals,
+	cookies: Parameters<PageServerLoad>[0]['cookies'],
+	url: URL,
+): Promise<{ message: string; failed: boolean } | null> {
+	const code = url.searchParams.get('stripe_code');
+	const state = url.searchParams.get('stripe_state');
+	const stripeError = url.searchParams.get('stripe_error');
+	if (!stripeError && !(code && state)) return null;
+	const nonce = cookies.get(CONNECT_COOKIE) ?? '';
+	cookies.delete(CONNECT_COOKIE, signInCookie(url, COOKIE_PATH));
+	if (stripeError)
+		return {
+			failed: true,
+			message:
+				stripeError === 'access_denied'
+					? 'Stripe was not connected: the connection was denied on Stripe’s page.'
+					: `Stripe was not connected: ${url.searchParams.get('stripe_message') ?? stripeError}.`,
+		};
+	try {
+		await completeStripeConnect(locals.supabase, code!, state!, nonce);
+	} catch (cause) {
+		if (!(cause instanceof EdgeFunctionError)) throw cause;
+		return { failed: true, message: cause.message };
+	}
+	// Off the used code's URL, so a reload does not complete it again.
+	redirect(303, `${COOKIE_PATH}?stripe_connected`);
+}
+
+export const load: PageServerLoad = async ({ locals, cookies, url }) => {
 	const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
+	const connectOutcome = await completeConnect(locals, cookies, url);
 	const {
 		data,
 		error: readError,
@@ -27,8 +76,20 @@ export const load: PageServerLoad = async ({ locals, cookies }) => {
 		.maybeSingle();
 	if (readError)
 		error(502, `Couldn’t load the integrations: ${describeRpcError(readError, status)}`);
+	const stripe = data ? integrationSchema.parse(data) : null;
+	const connectedNow =
+		url.searchParams.has('stripe_connected') &&
+		stripe?.auth_method === 'oauth' &&
+		stripe.status === 'active'
+			? {
+					failed: false,
+					message: `Connected Stripe account ${stripe.display_name ?? stripe.external_account_id} through Stripe Connect.`,
+				}
+			: null;
 	return {
-		stripe: data ? integrationSchema.parse(data) : null,
+		stripe,
+		stripeConnect: await stripeConnectAvailable(locals.supabase).catch(() => false),
+		connectOutcome: connectOutcome ?? connectedNow,
 		// Where Stripe sends this workspace's payment updates (made at connect when the key may).
 		webhookUrl: `${supabaseEnv().url}/functions/v1/stripe-webhook/${workspace.id}`,
 	};
@@ -53,6 +114,23 @@ const keyForm = z.object({
 });
 
 export const actions: Actions = {
+	/** To Stripe's authorize page (a full-page redirect: the form posts without enhance). */
+	connectWithStripe: async ({ locals, cookies, url }) => {
+		const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
+		let authorizeUrl: string;
+		try {
+			authorizeUrl = await startStripeConnect(
+				locals.supabase,
+				workspace.id,
+				`${url.origin}${COOKIE_PATH}`,
+				bindSignInToBrowser(cookies, url, CONNECT_COOKIE, COOKIE_PATH),
+			);
+		} catch (cause) {
+			return failure(cause, 'connectWithStripe');
+		}
+		redirect(303, authorizeUrl);
+	},
+
 	connect: async ({ request, locals, cookies }) => {
 		const workspace = await requireWorkspaceRole({ locals, cookies }, 'admin', managing);
 		const form = await request.formData();

@@ -6,6 +6,7 @@ import { HttpError } from '../http.ts';
 import { tokenCipher } from '../meta.ts';
 import { rpc, serviceClient } from '../supabase.ts';
 import { StripeAdapter } from './stripe.ts';
+import type { ConnectPlatform } from './stripe-connect.ts';
 import type { PaymentAdapter, PaymentProviderName } from './types.ts';
 
 export interface IntegrationRow {
@@ -19,6 +20,7 @@ export interface IntegrationRow {
 	key_hint: string | null;
 	livemode: boolean;
 	webhook_endpoint_id: string | null;
+	auth_method: 'api_key' | 'oauth';
 	connected_by_user_id: string | null;
 	connected_at: string | null;
 	checked_at: string | null;
@@ -27,6 +29,8 @@ export interface IntegrationRow {
 interface StoredIntegration extends IntegrationRow {
 	encrypted_api_key: string | null;
 	encrypted_webhook_secret: string | null;
+	/** Connect's refresh token; kept encrypted, never decrypted here (no call needs it). */
+	encrypted_refresh_token?: string | null;
 }
 
 export interface Integration {
@@ -45,7 +49,9 @@ export async function loadIntegration(
 		provider,
 	});
 	if (!stored) return null;
-	const { encrypted_api_key, encrypted_webhook_secret, ...row } = stored;
+	const { encrypted_api_key, encrypted_webhook_secret, ...rest } = stored;
+	delete rest.encrypted_refresh_token;
+	const row: IntegrationRow = rest;
 	const cipher = await tokenCipher();
 	return {
 		row,
@@ -58,6 +64,30 @@ export function stripeAdapter(apiKey: string): PaymentAdapter {
 	return new StripeAdapter({ apiKey, apiUrl: config('STRIPE_API_URL').STRIPE_API_URL });
 }
 
+/** The platform's Connect settings, or null when STRIPE_CLIENT_ID or STRIPE_SECRET_KEY is unset. */
+export function connectPlatform(): ConnectPlatform | null {
+	const { STRIPE_CLIENT_ID, STRIPE_SECRET_KEY, STRIPE_CONNECT_URL } = config(
+		'STRIPE_CLIENT_ID',
+		'STRIPE_SECRET_KEY',
+		'STRIPE_CONNECT_URL',
+	);
+	if (!STRIPE_CLIENT_ID || !STRIPE_SECRET_KEY) return null;
+	return {
+		clientId: STRIPE_CLIENT_ID,
+		secretKey: STRIPE_SECRET_KEY,
+		connectUrl: STRIPE_CONNECT_URL.replace(/\/+$/, ''),
+	};
+}
+
+/** The platform acting on a Connect account: its secret key and the Stripe-Account header. */
+export function connectAdapter(platform: ConnectPlatform, stripeAccount: string): PaymentAdapter {
+	return new StripeAdapter({
+		apiKey: platform.secretKey,
+		stripeAccount,
+		apiUrl: config('STRIPE_API_URL').STRIPE_API_URL,
+	});
+}
+
 /** The adapter of a connected integration, or 409 when it has no usable key (connect again). */
 export function adapterFor(integration: Integration | null): PaymentAdapter {
 	if (!integration?.apiKey || integration.row.status === 'disconnected')
@@ -66,7 +96,15 @@ export function adapterFor(integration: Integration | null): PaymentAdapter {
 			'not_connected',
 			'Stripe is not connected for this workspace: connect it on the Integrations page',
 		);
-	return stripeAdapter(integration.apiKey);
+	if (integration.row.auth_method !== 'oauth') return stripeAdapter(integration.apiKey);
+	const platform = connectPlatform();
+	if (!platform || !integration.row.external_account_id)
+		throw new HttpError(
+			409,
+			'not_connected',
+			'Stripe was connected through Stripe Connect, which this deployment no longer configures (STRIPE_CLIENT_ID, STRIPE_SECRET_KEY)',
+		);
+	return connectAdapter(platform, integration.row.external_account_id);
 }
 
 /** Where the provider delivers this workspace's webhooks. */

@@ -40,6 +40,13 @@ export interface StripeAdapterOptions {
 	apiKey: string;
 	/** Another Stripe API server, e.g. http://127.0.0.1:54331; absent: api.stripe.com. */
 	apiUrl?: string;
+	/**
+	 * A Connect account (acct_…) the platform acts on: every request carries the Stripe-Account
+	 * header, with apiKey the platform's secret key. Stripe: "You should use the Stripe-Account
+	 * header method when possible"; the OAuth access_token used as an API key is "supported for
+	 * legacy compatibility" (https://docs.stripe.com/connect/authentication).
+	 */
+	stripeAccount?: string;
 	/** Retries the client makes itself on 409, 429 with Stripe-Should-Retry, 5xx and lost connections. */
 	maxNetworkRetries?: number;
 }
@@ -79,6 +86,7 @@ export function stripeClient(options: StripeAdapterOptions): Stripe {
 		httpClient: Stripe.createFetchHttpClient(),
 		maxNetworkRetries: options.maxNetworkRetries ?? 2,
 		timeout: 15_000,
+		...(options.stripeAccount ? { stripeAccount: options.stripeAccount } : {}),
 		...(server
 			? {
 					host: server.hostname,
@@ -339,6 +347,7 @@ export async function verifyStripeWebhook(
 		type: event.type,
 		created: event.created,
 		object: event.data.object as unknown as Record<string, unknown>,
+		account: typeof event.account === 'string' ? event.account : null,
 	};
 }
 

@@ -60,6 +60,8 @@ export interface ProviderEvent {
 	/** Unix seconds. */
 	created: number;
 	object: Record<string, unknown>;
+	/** Stripe Connect: the connected account (acct_…) the event happened on; null for the account's own endpoint. */
+	account?: string | null;
 }
 
 /** 'lapsed': a payment link that expired on its own at the provider (a Checkout Session). */
