@@ -15,7 +15,8 @@
 --
 -- An invoice voided at the provider by the seller (invoice.voided, marked uncollectible) ends
 -- the order as void and releases its claims exactly as expiry does (private.end_unpaid_order),
--- so each waitlist promotes its next buyer.
+-- so each waitlist promotes its next buyer. (record_payment_event, which applies both, is in
+-- 20261203100100_invoice_reissue.sql.)
 
 alter table public.orders
 	-- The order's invoice must be voided at the provider; settled once void_settled_at is set.
@@ -128,99 +129,6 @@ begin
 			'external_invoice_id', after.external_invoice_id));
 	end loop;
 	return expired;
-end;
-$$;
-
--- Payment events, as before (see 20261202500300_order_payments.sql), with three changes:
--- a payment on an expired or void order is flagged as late (and settles any void still owed,
--- since a paid invoice cannot be voided); a provider void of an unpaid order releases its claims
--- as expiry does; a void event confirms a void the worker still owed.
-create or replace function public.record_payment_event(
-	provider text,
-	external_invoice_id text,
-	kind text,
-	amount bigint,
-	occurred_at timestamptz
-) returns jsonb
-language plpgsql volatile security definer
-set search_path = ''
-as $$
-declare
-	before public.orders;
-	after public.orders;
-	happened_at timestamptz := coalesce(occurred_at, now());
-	ignored text;
-	found_id uuid;
-begin
-	if kind is null or kind not in ('paid', 'void', 'refunded', 'payment_failed') then
-		raise sqlstate '22023' using message = format('kind must be paid, void, refunded or payment_failed, not %s', coalesce(left(kind, 40), 'null'));
-	end if;
-	if amount < 0 then
-		raise sqlstate '22023' using message = 'amount cannot be negative';
-	end if;
-	select o.id into found_id from public.orders o
-	where o.payment_provider = record_payment_event.provider and o.external_invoice_id = record_payment_event.external_invoice_id;
-	if found_id is null then
-		return jsonb_build_object('ignored', 'unknown invoice');
-	end if;
-	if kind = 'void' then
-		-- A void may release claims: allocation's lock order first.
-		perform private.lock_order_items(found_id);
-	end if;
-	select * into before from public.orders o where o.id = found_id for update;
-
-	if kind = 'paid' then
-		if before.status in ('paid', 'refunded') then
-			ignored := 'already paid';
-		else
-			update public.orders o set
-				status = 'paid',
-				paid_at = happened_at,
-				paid_amount = amount,
-				late_payment_at = case when before.status in ('expired', 'void') then coalesce(o.late_payment_at, happened_at) else o.late_payment_at end,
-				void_settled_at = case when o.void_requested_at is not null then coalesce(o.void_settled_at, now()) end,
-				void_outcome = case when o.void_requested_at is not null then coalesce(o.void_outcome, 'already_paid') end,
-				next_void_attempt_at = null
-			where o.id = before.id returning * into after;
-		end if;
-	elsif kind = 'void' then
-		if before.status in ('open', 'invoicing', 'invoiced') then
-			after := private.end_unpaid_order(before, 'void', 'invoice_voided_at_provider', happened_at, true);
-		elsif before.void_requested_at is not null and before.void_settled_at is null then
-			update public.orders o set void_settled_at = now(), void_outcome = 'voided', next_void_attempt_at = null, last_void_error = null
-			where o.id = before.id returning * into after;
-		else
-			ignored := 'already ' || before.status;
-		end if;
-	elsif kind = 'refunded' then
-		-- Without an amount the refund is taken as full.
-		if coalesce(amount, before.paid_amount, before.total) <= before.refunded_amount then
-			ignored := 'refund already recorded';
-		else
-			update public.orders o set
-				status = 'refunded',
-				refunded_amount = coalesce(amount, o.paid_amount, o.total),
-				paid_at = coalesce(o.paid_at, happened_at)
-			where o.id = before.id returning * into after;
-		end if;
-	elsif before.status in ('invoicing', 'invoiced') then
-		update public.orders o set last_payment_failed_at = greatest(o.last_payment_failed_at, happened_at)
-		where o.id = before.id returning * into after;
-	else
-		ignored := 'order is ' || before.status;
-	end if;
-
-	if ignored is not null then
-		return jsonb_build_object('ignored', ignored, 'order_id', before.id, 'status', before.status);
-	end if;
-	-- end_unpaid_order audited the void itself.
-	if not (kind = 'void' and after.status = 'void' and before.status <> 'void') then
-		perform private.record_audit(after.workspace_id, after.show_id, 'order.' || kind, 'order', after.id, to_jsonb(before), to_jsonb(after),
-			jsonb_build_object('provider', provider, 'external_invoice_id', external_invoice_id, 'amount', amount, 'occurred_at', happened_at,
-				'after_expiry', before.status = 'expired', 'late_payment', kind = 'paid' and after.late_payment_at is not null,
-				'amount_differs', kind = 'paid' and amount is distinct from before.total));
-	end if;
-	return jsonb_build_object('order_id', after.id, 'status', after.status);
 end;
 $$;
 

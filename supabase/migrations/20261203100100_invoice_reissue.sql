@@ -290,9 +290,12 @@ begin
 end;
 $$;
 
--- As in 20261203100000_order_void_retries.sql, and: events about a superseded invoice are
--- ignored; the void event of an invoice whose void the product owes settles that void (a
--- reissue's void reopens the order instead of ending it). The event applies only to the orders of
+-- Payment events, as before (see 20261202500300_order_payments.sql), with these changes: a
+-- payment on an expired or void order is flagged as late (and settles any void still owed, since a
+-- paid invoice cannot be voided); a provider void of an unpaid order releases its claims as expiry
+-- does; the void event of an invoice whose void the product owes settles that void (a reissue's
+-- void reopens the order instead of ending it); events about a superseded invoice are ignored.
+-- The event applies only to the orders of
 -- the workspace whose webhook secret verified it: an invoice id is not a secret (a Checkout link
 -- carries its session id), and another workspace's signed event must not touch them.
 drop function public.record_payment_event(text, text, text, bigint, timestamptz);
