@@ -3,6 +3,19 @@
 import { formatClockTime, formatCount, formatHourMinute } from '$lib/format';
 import type { Claim, Comment, LiveIngestion, Show, ShowItem } from '$lib/rows';
 
+/** The replay windows a workspace can choose (the database allows these only). */
+export const replayListenMinutes = [0, 15, 30, 60, 120, 360, 1440] as const;
+
+export const replayListenLabels: Record<(typeof replayListenMinutes)[number], string> = {
+	0: 'Off: claims stop when the live ends',
+	15: '15 minutes',
+	30: '30 minutes',
+	60: '1 hour',
+	120: '2 hours',
+	360: '6 hours',
+	1440: '24 hours',
+};
+
 export type Tone = 'success' | 'warning' | 'info' | 'neutral' | 'danger';
 
 export type ClaimOutcome = 'winner' | 'promoted' | 'waitlist' | 'released' | 'passed';

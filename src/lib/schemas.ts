@@ -1,5 +1,6 @@
 // What the console accepts from its forms, checked before anything reaches Auth or the database.
 import { z } from 'zod';
+import { replayListenMinutes } from '$lib/labels';
 import { maximumPasswordLength, minimumPasswordLength } from './passwords';
 
 const email = z
@@ -159,19 +160,6 @@ export const buyerLimitsSchema = z.object({
 	perShow: buyerLimit('Units per buyer per show', 1000),
 	perItem: buyerLimit('Units per buyer per item', 30),
 });
-
-/** The replay windows a workspace can choose (the database allows these only). */
-export const replayListenMinutes = [0, 15, 30, 60, 120, 360, 1440] as const;
-
-export const replayListenLabels: Record<(typeof replayListenMinutes)[number], string> = {
-	0: 'Off: claims stop when the live ends',
-	15: '15 minutes',
-	30: '30 minutes',
-	60: '1 hour',
-	120: '2 hours',
-	360: '6 hours',
-	1440: '24 hours',
-};
 
 export const workspaceSettingsSchema = z
 	.object({

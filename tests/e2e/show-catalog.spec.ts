@@ -124,7 +124,7 @@ test('catalog products in a show: setup, live console, summary and stock', async
 	await page.getByRole('button', { name: 'Start rehearsal' }).click();
 	await expect(page).toHaveURL(new RegExp(`/shows/${show.id}/live$`));
 	const itemList = page.getByRole('list', { name: 'Items' });
-	const rows = itemList.getByRole('button');
+	const rows = itemList.getByRole('button', { name: /^#\d/ });
 	await expect(rows).toHaveCount(3);
 	await expect(rows.nth(0)).toContainText('#1');
 	await expect(rows.nth(0)).toContainText('Blue / S');

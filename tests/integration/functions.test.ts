@@ -319,6 +319,8 @@ describe('environment', () => {
 			SUPABASE_DB_URL: stack.env.SUPABASE_DB_URL,
 			FIXTURE_SECRET: 's3cret value',
 			FIXTURE_DEFAULT: 'from the stack',
+			// What a deployment sets with `supabase secrets set`: the stack's own JWT secret.
+			OVERLAY_JWT_SECRET: stack.config.jwtSecret,
 		});
 		expect(stackLog.some((line) => line.includes('ignoring SUPABASE_URL'))).toBe(true);
 	});
