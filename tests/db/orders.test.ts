@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { ownerPool, signedInUser } from '../support/clients.ts';
 import {
+	actAs,
 	addMember,
 	asUser,
 	authenticatorPool,
@@ -272,6 +273,48 @@ describe('order lines follow claims', () => {
 			'@walkin',
 			'b2',
 		]);
+	});
+
+	it('lets two releases that promote the same two buyers in opposite orders both finish, without a deadlock', async () => {
+		const user = await seller();
+		const { show } = await showWithPrices(user, { '1': 1000, '2': 1000 });
+		for (const [buyer, item] of [
+			['a', '1'],
+			['u1', '1'],
+			['u2', '1'],
+			['b', '2'],
+			['u2', '2'],
+			['u1', '2'],
+		])
+			await ingest(api, commentOn(show, buyer, `sold ${item}`));
+		const release = (client: pg.PoolClient, buyer: string, item: string) =>
+			claimOf(show.id, buyer, item).then((claim) =>
+				client.query('select public.release_claim($1)', [claim.id]),
+			);
+		const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+		// Each transaction releases its item's winner (promoting its first waiter), then that waiter
+		// (promoting the other buyer): item 1 promotes u1 then u2, item 2 u2 then u1.
+		let firstDone: () => void = () => {};
+		const first = new Promise<void>((resolve) => (firstDone = resolve));
+		const results = await Promise.allSettled([
+			actAs(api, asUser(user), async (client) => {
+				await release(client, 'a', '1');
+				firstDone();
+				await pause();
+				await release(client, 'u1', '1');
+			}),
+			actAs(api, asUser(user), async (client) => {
+				await first;
+				await release(client, 'b', '2');
+				await pause();
+				await release(client, 'u2', '2');
+			}),
+		]);
+		expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+		expect((await claimOf(show.id, 'u2', '1')).status).toBe('winner');
+		expect((await claimOf(show.id, 'u1', '2')).status).toBe('winner');
+		for (const buyer of ['u1', 'u2'])
+			expect((await orderOf(user.workspaceId, buyer)).total).toBe(1000);
 	});
 
 	it('gives a buyer who wins many items at once, and is invoiced meanwhile, no order twice', async () => {
