@@ -117,6 +117,29 @@ describe('plan', () => {
 	});
 });
 
+describe('seller replies', () => {
+	it('sends a seller’s reply on its own, not folded into an automatic answer due at the same time', () => {
+		const answer = row({
+			event: 'keyword_answer',
+			channel: 'message',
+			comment_id: null,
+			recipient_id: 'psid-4',
+		});
+		const reply = row({
+			event: 'seller_reply',
+			channel: 'message',
+			comment_id: null,
+			recipient_id: 'psid-4',
+			text: 'Yes, we ship nationwide!',
+		});
+		const { sends } = plan([answer, reply]);
+		expect(sends.map((send) => [send.carrier.id, send.text])).toEqual([
+			[answer.id, answer.text],
+			[reply.id, 'Yes, we ship nationwide!'],
+		]);
+	});
+});
+
 describe('outcomes', () => {
 	it('keeps the recipient id Meta answers a private reply with, on every message it carried', () => {
 		const won = row({});

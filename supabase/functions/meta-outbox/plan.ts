@@ -173,10 +173,11 @@ export function plan(rows: Row[]): { sends: Send[]; decided: Outcome[] } {
 		sends.push({ rows: ordered, carrier, text: combine(ordered, '\n').text, uncertain: false });
 		for (const row of left) decided.push({ id: row.id, outcome: 'release', retry_in_ms: 0 });
 	}
-	// Normal messages to one person in one run go as one.
+	// Normal messages to one person in one run go as one, but a seller's reply goes as they wrote
+	// it: it is their side of a conversation, not a notice.
 	const byRecipient = groupBy(
 		fresh.filter((row) => row.channel === 'message'),
-		(row) => row.recipient_id!,
+		(row) => (row.event === 'seller_reply' ? `reply:${row.id}` : row.recipient_id!),
 	);
 	for (const group of byRecipient.values()) {
 		const { rows: taken, text, left } = combine(group, '\n');
