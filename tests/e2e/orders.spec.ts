@@ -174,9 +174,26 @@ test('order status follows invoicing and payment live on the summary and the Ord
 	await page.getByRole('link', { name: 'Orders', exact: true }).click();
 	await expect(page).toHaveURL(/\/orders$/);
 	await expect(page.getByTestId('order-row')).toHaveCount(3);
+	// An order changing while the search loads (a payment, a reissued link) must not undo it.
+	await page.route(
+		/\/orders\/__data\.json\?.*q=bruno/,
+		async (route) => {
+			const touch = new pg.Client({ connectionString: dbUrl });
+			await touch.connect();
+			await touch.query(
+				'update public.orders set payment_url = payment_url where workspace_id = $1',
+				[workspaceId],
+			);
+			await touch.end();
+			await new Promise((settled) => setTimeout(settled, 600));
+			await route.continue();
+		},
+		{ times: 1 },
+	);
 	await page.getByLabel('Search buyers').fill('bruno');
 	await page.getByRole('button', { name: 'Search' }).click();
 	await expect(page.getByTestId('order-row')).toHaveCount(1);
+	await expect(page).toHaveURL(/\/orders\?q=bruno$/);
 	await expect(orderRow(page, '@bruno')).toContainText('Orders night');
 	const brunoPaidAt = Date.now();
 	await call(service, 'record_payment_event', {
